@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo emulator test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Runs the emulator and the reservation module on SQLite and prints the URLs to open.
+demo: $(STAMP)
+	$(BIN)/linemod demo
+
+## Runs the LINE Platform emulator alone on http://127.0.0.1:9000.
+emulator: $(STAMP)
+	$(BIN)/linemod emulator --port 9000
+
+## Runs every test (PostgreSQL on 127.0.0.1:5432 and Debian's Chromium are set up by .ci/run).
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/emulator.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

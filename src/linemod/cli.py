@@ -1,0 +1,44 @@
+"""The `linemod` command: the emulator here, the framework's commands from `linemod.framework.cli`."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(help="Build, run and test LINE Marketplace modules.", no_args_is_help=True)
+
+
+@app.command()
+def emulator(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(9000, help="Port to listen on."),
+    bot_id_header: str = typer.Option("X-Line-Bot-Id", help="Name of the module bot-ID header."),
+    no_rate_limits: bool = typer.Option(False, help="Turn LINE's rate limits off (for load tests)."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Run the LINE Platform emulator."""
+    import uvicorn
+
+    from linemod.emulator import EmulatorSettings, create_app
+
+    settings = EmulatorSettings(bot_id_header=bot_id_header, rate_limits=not no_rate_limits)
+    typer.echo(f"LINE Platform emulator on http://{host}:{port} (control API: /_emulator/, docs: /_emulator/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+
+
+def _register_framework_commands() -> None:
+    try:
+        framework_cli = importlib.import_module("linemod.framework.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name != "linemod.framework.cli":
+            raise
+        return
+    framework_cli.register(app)
+
+
+_register_framework_commands()
+
+
+def main() -> None:
+    app()

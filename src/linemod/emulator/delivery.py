@@ -1,0 +1,304 @@
+"""Sends webhooks: batched per (channel, OA), signed with the receiving channel's secret, 2-second
+timeout, redelivery with `isRedelivery: true` on the emulator clock (spec §10, rules 49–59).
+
+Events of one channel and OA that become due in the same loop iteration share a POST (LINE does
+batch, and it is what lets the emulator deliver tens of thousands of events per second); module
+lifecycle events always travel alone (spec §15.23).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import copy
+import hashlib
+import hmac
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from linemod.emulator import ids
+from linemod.emulator.platform.entities import Channel
+
+if TYPE_CHECKING:
+    from linemod.emulator.platform.world import Platform
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass
+class Attempt:
+    at: int
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    redelivery: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {"at": self.at, "status_code": self.status_code, "error": self.error,
+                "duration_ms": self.duration_ms, "redelivery": self.redelivery}
+
+
+@dataclass
+class Delivery:
+    id: str
+    channel_id: str
+    bot_id: str
+    url: str
+    body: dict[str, Any]
+    raw: bytes
+    signature: str
+    attempts: list[Attempt] = field(default_factory=list)
+    state: str = "pending"
+    next_attempt_ms: int | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "channel_id": self.channel_id, "bot_id": self.bot_id, "url": self.url,
+            "body": self.body, "signature": self.signature, "attempts": [a.public() for a in self.attempts],
+            "state": self.state, "next_attempt_ms": self.next_attempt_ms,
+        }
+
+
+class WebhookDispatcher:
+    """The platform's `WebhookSink`: queues, batches, sends and logs webhook deliveries."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        self.log: OrderedDict[str, Delivery] = OrderedDict()
+        self._buffers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._queue: asyncio.Queue[Delivery] | None = None
+        self._scheduled: list[Delivery] = []
+        self._workers: list[asyncio.Task[None]] = []
+        self._client: httpx.AsyncClient | None = None
+        self._unfinished = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        self._idle = asyncio.Event()
+        self._idle.set() if self._unfinished == 0 else self._idle.clear()
+        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency,
+                              max_keepalive_connections=self.settings.webhook_concurrency)
+        self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, limits=limits,
+                                         headers={"user-agent": "LineBotWebhook/2.0"})
+        self._workers = [asyncio.create_task(self._work()) for _ in range(self.settings.webhook_concurrency)]
+
+    async def stop(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers = []
+        if self._client is not None:
+            await self._client.aclose()
+
+    def clear(self) -> None:
+        """Forgets the log and anything queued (control-API reset)."""
+        self.log.clear()
+        self._buffers.clear()
+        self._scheduled.clear()
+        if self._queue is not None:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+        self._unfinished = 0
+        self._idle.set()
+
+    # ---- the sink ---------------------------------------------------------------------------
+
+    def enqueue(self, channel: Channel, bot_id: str, events: list[dict[str, Any]], *, alone: bool) -> None:
+        if not channel.webhook_url:
+            return
+        self._grow(len(events))
+        if alone:
+            self._submit(channel.channel_id, bot_id, events)
+            return
+        key = (channel.channel_id, bot_id)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            self._buffers[key] = list(events)
+            if self._loop is not None:
+                self._loop.call_soon(self._drain, key)
+            else:
+                self._drain(key)
+        else:
+            buffer.extend(events)
+
+    def _grow(self, count: int) -> None:
+        self._unfinished += count
+        self._idle.clear()
+
+    def _shrink(self, count: int) -> None:
+        self._unfinished -= count
+        if self._unfinished <= 0:
+            self._unfinished = 0
+            self._idle.set()
+
+    def _drain(self, key: tuple[str, str]) -> None:
+        events = self._buffers.pop(key, [])
+        size = self.settings.webhook_batch_size
+        for start in range(0, len(events), size):
+            self._submit(key[0], key[1], events[start:start + size])
+
+    def _submit(self, channel_id: str, bot_id: str, events: list[dict[str, Any]]) -> None:
+        channel = self.platform.channel(channel_id)
+        if channel is None or not channel.webhook_url:
+            self._shrink(len(events))
+            return
+        body = {"destination": bot_id, "events": events}
+        raw = encode(body)
+        delivery = Delivery(ids.opaque_token(16), channel_id, bot_id, channel.webhook_url, body, raw,
+                            sign(channel.channel_secret, raw))
+        self._remember(delivery)
+        # Each event counts once toward "unfinished"; the delivery carries them until it settles.
+        self._shrink(len(events))
+        self._grow(1)
+        if self._queue is not None:
+            self._queue.put_nowait(delivery)
+
+    def _remember(self, delivery: Delivery) -> None:
+        self.log[delivery.id] = delivery
+        while len(self.log) > self.settings.delivery_log_size:
+            _, oldest = self.log.popitem(last=False)
+            if oldest.state == "pending":
+                self.log[oldest.id] = oldest  # never drop what is still in flight
+                self.log.move_to_end(oldest.id, last=False)
+                break
+
+    # ---- sending ----------------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            delivery = await self._queue.get()
+            try:
+                await self._attempt(delivery)
+            except Exception as exc:  # a bug here must not kill the worker and stall every webhook
+                delivery.attempts.append(Attempt(self.platform.clock.now_ms(), None, f"unclassified: {exc}", 0))
+                self._settle(delivery, "failed")
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        assert self._client is not None
+        redelivery = bool(delivery.attempts)
+        raw, signature = delivery.raw, delivery.signature
+        if redelivery:
+            body = copy.deepcopy(delivery.body)
+            for event in body["events"]:
+                event["deliveryContext"] = {"isRedelivery": True}
+                if "replyToken" in event:
+                    self.platform.messaging.restart_reply_window(event["replyToken"])
+            raw = encode(body)
+            channel = self.platform.channel(delivery.channel_id)
+            signature = sign(channel.channel_secret, raw) if channel else signature
+        started = time.perf_counter()
+        at = self.platform.clock.now_ms()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self._client.post(
+                delivery.url, content=raw,
+                headers={"content-type": "application/json; charset=utf-8", "x-line-signature": signature},
+            )
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = "error_status_code"
+        except httpx.TimeoutException:
+            error = "request_timeout"
+        except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL, OSError):
+            error = "could_not_connect"
+        except httpx.HTTPError as exc:
+            error = f"unclassified: {type(exc).__name__}"
+        duration = round((time.perf_counter() - started) * 1000, 3)
+        delivery.attempts.append(Attempt(at, status, error, duration, redelivery))
+        if error is None:
+            self._settle(delivery, "delivered")
+            return
+        channel = self.platform.channel(delivery.channel_id)
+        retries_done = len(delivery.attempts) - 1
+        backoff = self.settings.redelivery_backoff_seconds
+        if channel is not None and channel.redelivery and retries_done < len(backoff):
+            delivery.next_attempt_ms = self.platform.clock.now_ms() + int(backoff[retries_done] * 1000)
+            self._scheduled.append(delivery)
+        else:
+            self._settle(delivery, "failed")
+
+    def _settle(self, delivery: Delivery, state: str) -> None:
+        delivery.state = state
+        delivery.next_attempt_ms = None
+        self._shrink(1)
+
+    def fire_due(self) -> None:
+        """Queues redeliveries the emulator clock has made due (called on ticks and clock advances)."""
+        if not self._scheduled or self._queue is None:
+            return
+        now = self.platform.clock.now_ms()
+        due = [d for d in self._scheduled if d.next_attempt_ms is not None and d.next_attempt_ms <= now]
+        for delivery in due:
+            self._scheduled.remove(delivery)
+            self._queue.put_nowait(delivery)
+
+    # ---- observing --------------------------------------------------------------------------
+
+    async def flush(self, timeout: float) -> int:
+        """Waits until every queued delivery has settled; returns how many are still pending."""
+        deadline = time.monotonic() + timeout
+        while self._unfinished > 0:
+            self.fire_due()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=min(remaining, 0.1))
+        return self._unfinished
+
+    def list(self, channel_id: str | None, bot_id: str | None, limit: int) -> list[dict[str, Any]]:
+        out = []
+        for delivery in reversed(self.log.values()):
+            if channel_id and delivery.channel_id != channel_id:
+                continue
+            if bot_id and delivery.bot_id != bot_id:
+                continue
+            out.append(delivery.public())
+            if len(out) >= limit:
+                break
+        return out
+
+    async def connectivity_check(self, channel: Channel, bot_id: str) -> dict[str, Any]:
+        """Rule 59: `{"destination", "events": []}`, answered synchronously like the console's Verify."""
+        assert self._client is not None
+        raw = encode({"destination": bot_id, "events": []})
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(
+                channel.webhook_url or "", content=raw,
+                headers={"content-type": "application/json; charset=utf-8",
+                         "x-line-signature": sign(channel.channel_secret, raw)},
+            )
+        except httpx.TimeoutException:
+            return {"success": False, "statusCode": 0, "reason": "request_timeout", "detail": "Request timeout"}
+        except (httpx.HTTPError, OSError) as exc:
+            return {"success": False, "statusCode": 0, "reason": "could_not_connect", "detail": str(exc)}
+        ok = 200 <= response.status_code < 300
+        return {
+            "success": ok, "statusCode": response.status_code,
+            "reason": "OK" if ok else "error_status_code",
+            "detail": f"{response.status_code} in {round((time.perf_counter() - started) * 1000)} ms",
+        }

@@ -1,0 +1,1 @@
+"""HTTP translation of the emulated platform: thin routes over `Platform`."""

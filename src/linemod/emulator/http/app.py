@@ -1,0 +1,123 @@
+"""`create_app()`: the emulator's ASGI application, serving every LINE host's paths on one origin."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from linemod.emulator.delivery import WebhookDispatcher
+from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError
+from linemod.emulator.http import (
+    routes_attach,
+    routes_control,
+    routes_messaging,
+    routes_module,
+    routes_richmenu,
+    routes_tokens,
+)
+from linemod.emulator.http.middleware import CONTROL_PREFIX, Faults, LineApiMiddleware, RequestLog
+from linemod.emulator.http.templating import templates
+from linemod.emulator.platform.world import Platform
+from linemod.emulator.settings import EmulatorSettings
+
+TICK_SECONDS = 0.2
+
+
+def create_app(settings: EmulatorSettings | None = None, platform: Platform | None = None) -> FastAPI:
+    """Builds the emulator. Nothing starts until the ASGI lifespan does (no work at import time)."""
+    platform = platform or Platform(settings)
+    dispatcher = WebhookDispatcher(platform)
+    platform.sink = dispatcher
+    faults = Faults()
+    request_log = RequestLog(platform.settings.request_log_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await dispatcher.start()
+        ticker = asyncio.create_task(_tick_forever(platform, dispatcher))
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await dispatcher.stop()
+
+    app = FastAPI(
+        title="linemod LINE Platform emulator",
+        description="The LINE Platform's module features, and a control API under /_emulator/.",
+        lifespan=lifespan,
+        docs_url="/_emulator/docs",
+        openapi_url="/_emulator/openapi.json",
+        redoc_url=None,
+    )
+    app.state.platform = platform
+    app.state.dispatcher = dispatcher
+    app.state.faults = faults
+    app.state.request_log = request_log
+
+    app.add_exception_handler(LineApiError, _line_error)
+    app.add_exception_handler(OAuthError, _oauth_error)
+    app.add_exception_handler(ControlError, _control_error)
+    app.add_exception_handler(ConsentError, _consent_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    for module in (routes_attach, routes_tokens, routes_module, routes_messaging, routes_richmenu, routes_control):
+        app.include_router(module.router)
+
+    app.add_middleware(
+        LineApiMiddleware,
+        clock=platform.clock,
+        faults=faults,
+        log=request_log,
+        max_body=platform.settings.max_body_bytes,
+    )
+    return app
+
+
+async def _tick_forever(platform: Platform, dispatcher: WebhookDispatcher) -> None:
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        platform.tick()
+        dispatcher.fire_due()
+
+
+async def _line_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LineApiError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+
+
+async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OAuthError)
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+async def _control_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ControlError)
+    return JSONResponse({"message": exc.message}, status_code=exc.status)
+
+
+async def _consent_error(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, ConsentError)
+    if request.url.path.startswith(CONTROL_PREFIX):
+        return JSONResponse({"message": exc.message}, status_code=400)  # type: ignore[return-value]
+    return templates.TemplateResponse(request, "consent_error.html", {"message": exc.message}, status_code=400)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details: list[dict[str, Any]] = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        details.append({"message": err.get("msg", "invalid"), "property": ".".join(loc)})
+    if request.url.path.startswith(CONTROL_PREFIX):
+        return JSONResponse({"message": "; ".join(f"{d['property']}: {d['message']}" for d in details)},
+                            status_code=400)
+    return JSONResponse({"message": f"The request body has {len(details)} error(s)", "details": details},
+                        status_code=400)

@@ -1,0 +1,168 @@
+"""Rich menu endpoints at LINE's paths (api.line.me, and api-data.line.me for images).
+
+Thin: authenticate, one call into `platform.richmenus`, answer. Spec §15.4 leaves the module
+scope of these endpoints open; all of them ask for `account:manage` (ASSUMPTION).
+
+Order matters: Starlette takes the first route whose path matches, so the fixed paths
+(`/list`, `/validate`, `/bulk/...`, `/alias/...`, `/user/all/...`) come before the
+`{richMenuId}` and `{userId}` ones that would otherwise swallow them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from linemod.emulator.http.requests import json_body, line_caller, platform_of, raw_body
+
+SCOPE = "account:manage"
+
+router = APIRouter()
+
+
+# ---- fixed paths ---------------------------------------------------------------------------------
+
+
+@router.post("/v2/bot/richmenu")
+async def create_rich_menu(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    return {"richMenuId": platform_of(request).richmenus.create(caller, body)}
+
+
+@router.post("/v2/bot/richmenu/validate")
+async def validate_rich_menu(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    platform_of(request).richmenus.validate(caller, body)
+    return {}
+
+
+@router.get("/v2/bot/richmenu/list")
+async def list_rich_menus(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return {"richmenus": platform_of(request).richmenus.list_menus(caller)}
+
+
+@router.post("/v2/bot/richmenu/bulk/link")
+async def bulk_link(request: Request) -> JSONResponse:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    platform_of(request).richmenus.bulk_link(caller, body)
+    return JSONResponse({}, status_code=202)
+
+
+@router.post("/v2/bot/richmenu/bulk/unlink")
+async def bulk_unlink(request: Request) -> JSONResponse:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    platform_of(request).richmenus.bulk_unlink(caller, body)
+    return JSONResponse({}, status_code=202)
+
+
+@router.get("/v2/bot/richmenu/alias/list")
+async def list_aliases(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return {"aliases": platform_of(request).richmenus.list_aliases(caller)}
+
+
+@router.post("/v2/bot/richmenu/alias")
+async def create_alias(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    platform_of(request).richmenus.create_alias(caller, body)
+    return {}
+
+
+@router.get("/v2/bot/richmenu/alias/{richMenuAliasId}")
+async def get_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return platform_of(request).richmenus.get_alias(caller, richMenuAliasId)
+
+
+@router.post("/v2/bot/richmenu/alias/{richMenuAliasId}")
+async def update_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    body = await json_body(request)
+    platform_of(request).richmenus.update_alias(caller, richMenuAliasId, body)
+    return {}
+
+
+@router.delete("/v2/bot/richmenu/alias/{richMenuAliasId}")
+async def delete_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.delete_alias(caller, richMenuAliasId)
+    return {}
+
+
+@router.get("/v2/bot/user/all/richmenu")
+async def get_default(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return {"richMenuId": platform_of(request).richmenus.default_id(caller)}
+
+
+@router.delete("/v2/bot/user/all/richmenu")
+async def cancel_default(request: Request) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.cancel_default(caller)
+    return {}
+
+
+@router.post("/v2/bot/user/all/richmenu/{richMenuId}")
+async def set_default(request: Request, richMenuId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.set_default(caller, richMenuId)
+    return {}
+
+
+# ---- paths with a rich menu or user ID -----------------------------------------------------------
+
+
+@router.get("/v2/bot/richmenu/{richMenuId}/content")
+async def download_image(request: Request, richMenuId: str) -> Response:
+    caller = line_caller(request, scope=SCOPE)
+    data, media_type = platform_of(request).richmenus.download_image(caller, richMenuId)
+    return Response(content=data, media_type=media_type)
+
+
+@router.post("/v2/bot/richmenu/{richMenuId}/content")
+async def upload_image(request: Request, richMenuId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    data = await raw_body(request)
+    platform_of(request).richmenus.upload_image(caller, richMenuId, request.headers.get("content-type"), data)
+    return {}
+
+
+@router.get("/v2/bot/richmenu/{richMenuId}")
+async def get_rich_menu(request: Request, richMenuId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return platform_of(request).richmenus.get(caller, richMenuId)
+
+
+@router.delete("/v2/bot/richmenu/{richMenuId}")
+async def delete_rich_menu(request: Request, richMenuId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.delete(caller, richMenuId)
+    return {}
+
+
+@router.get("/v2/bot/user/{userId}/richmenu")
+async def get_user_rich_menu(request: Request, userId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    return {"richMenuId": platform_of(request).richmenus.user_menu_id(caller, userId)}
+
+
+@router.delete("/v2/bot/user/{userId}/richmenu")
+async def unlink_user(request: Request, userId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.unlink(caller, userId)
+    return {}
+
+
+@router.post("/v2/bot/user/{userId}/richmenu/{richMenuId}")
+async def link_user(request: Request, userId: str, richMenuId: str) -> dict[str, Any]:
+    caller = line_caller(request, scope=SCOPE)
+    platform_of(request).richmenus.link(caller, userId, richMenuId)
+    return {}

@@ -1,0 +1,453 @@
+"""`Platform`: the emulated LINE Platform's state, and the entry point to every rule.
+
+HTTP routes and the control API call methods here (or on the areas this object owns); nothing in
+this package knows about FastAPI. Webhooks leave through a `WebhookSink`, which the HTTP layer
+provides; the rules only say which events go to which channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from linemod.emulator import ids
+from linemod.emulator.clock import Clock
+from linemod.emulator.errors import ControlError, LineApiError, forbidden
+from linemod.emulator.platform.entities import (
+    PRIMARY,
+    Attachment,
+    Channel,
+    ChatEntry,
+    ModuleChannel,
+    OfficialAccount,
+    Person,
+    PrimaryChannel,
+)
+from linemod.emulator.platform.identity import IdentityMap
+from linemod.emulator.settings import EmulatorSettings
+
+BRAND_TYPES = ("premium", "verified", "unverified")
+REGIONS = ("JP", "TW")
+CHAT_MODES = ("chat", "bot")
+
+
+class WebhookSink(Protocol):
+    def enqueue(self, channel: Channel, bot_id: str, events: list[dict[str, Any]], *, alone: bool) -> None:
+        """Queue `events` for delivery to `channel`; `alone` keeps them out of shared batches."""
+
+
+class NullSink:
+    """A sink that drops everything: for using the rules without any HTTP."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, list[dict[str, Any]]]] = []
+
+    def enqueue(self, channel: Channel, bot_id: str, events: list[dict[str, Any]], *, alone: bool) -> None:
+        self.sent.append((channel.channel_id, bot_id, events))
+
+
+@dataclass
+class Caller:
+    """Who is calling a LINE API: a channel, and for module channels the OA named by the bot-ID header."""
+
+    channel: Channel
+    account: OfficialAccount | None = None
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.channel, ModuleChannel)
+
+    @property
+    def bot_id(self) -> str | None:
+        return self.account.bot_id if self.account else None
+
+    def require_account(self) -> OfficialAccount:
+        if self.account is None:
+            raise forbidden()
+        return self.account
+
+
+class Platform:
+    """Everything the emulator remembers, and the rules that change it."""
+
+    def __init__(self, settings: EmulatorSettings | None = None, clock: Clock | None = None) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.clock = clock or Clock()
+        self.sink: WebhookSink = NullSink()
+        self._init_state()
+
+    def _init_state(self, salt: str | None = None) -> None:
+        # Imported here: these areas import `Platform` for typing only, and this keeps one direction.
+        from linemod.emulator.platform.attach import AttachArea
+        from linemod.emulator.platform.chat_control import ChatControlArea
+        from linemod.emulator.platform.chat_extras import ChatExtras
+        from linemod.emulator.platform.messaging import MessagingArea
+        from linemod.emulator.platform.module_api import ModuleApi
+        from linemod.emulator.platform.rate_limits import RateLimiter
+        from linemod.emulator.platform.richmenus import RichMenuArea
+        from linemod.emulator.platform.tokens import TokenArea
+        from linemod.emulator.platform.user_actions import UserActions
+        from linemod.emulator.platform.webhooks import WebhookArea
+
+        self.accounts: dict[str, OfficialAccount] = {}
+        self.primary_channels: dict[str, PrimaryChannel] = {}
+        self.module_channels: dict[str, ModuleChannel] = {}
+        self.people: dict[str, Person] = {}
+        self.attachments: dict[tuple[str, str], Attachment] = {}  # (channel_id, bot_id)
+        self.chats: dict[tuple[str, str], list[ChatEntry]] = {}  # (bot_id, person)
+        self.identity = IdentityMap(salt)
+        self.tokens = TokenArea(self)
+        self.attach = AttachArea(self)
+        self.chat_control = ChatControlArea(self)
+        self.webhooks = WebhookArea(self)
+        self.messaging = MessagingArea(self)
+        self.richmenus = RichMenuArea(self)
+        self.module_api = ModuleApi(self)
+        self.extras = ChatExtras(self)
+        self.users = UserActions(self)
+        self.rate_limiter = RateLimiter(self.clock)
+
+    def reset(self) -> None:
+        self.clock.reset()
+        self._init_state()
+
+    # ---- setup (control API) ----------------------------------------------------------------
+
+    def create_module_channel(self, data: dict[str, Any]) -> ModuleChannel:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ControlError(400, "name is required")
+        channel_id = str(data.get("channel_id") or ids.channel_id())
+        if channel_id in self.module_channels or channel_id in self.primary_channels:
+            raise ControlError(409, f"channel {channel_id} already exists")
+        channel = ModuleChannel(
+            channel_id=channel_id,
+            channel_secret=str(data.get("channel_secret") or ids.channel_secret()),
+            name=name,
+        )
+        self._apply_module_settings(channel, {k: v for k, v in data.items() if k not in ("name",)})
+        self.module_channels[channel_id] = channel
+        return channel
+
+    def update_module_channel(self, channel_id: str, data: dict[str, Any]) -> ModuleChannel:
+        channel = self.module_channels.get(channel_id)
+        if channel is None:
+            raise ControlError(404, f"module channel {channel_id} not found")
+        if "name" in data:
+            if not isinstance(data["name"], str) or not data["name"].strip():
+                raise ControlError(400, "name must be a non-empty string")
+            channel.name = data["name"]
+        self._apply_module_settings(channel, data)
+        return channel
+
+    def _apply_module_settings(self, channel: ModuleChannel, data: dict[str, Any]) -> None:
+        if "webhook_url" in data:
+            url = data["webhook_url"]
+            if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+                raise ControlError(400, "webhook_url must be an http(s) URL or null")
+            channel.webhook_url = url
+        if "redirect_uris" in data:
+            uris = data["redirect_uris"]
+            if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
+                raise ControlError(400, "redirect_uris must be a list of URLs")
+            for uri in uris:
+                if not uri.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                    # LINE requires https; loopback http is allowed so a laptop can run the module.
+                    raise ControlError(400, f"redirect URI must be https (or loopback http): {uri}")
+            channel.redirect_uris = list(uris)
+        for flag in ("default_active", "webhook_enabled", "redelivery"):
+            if flag in data:
+                if not isinstance(data[flag], bool):
+                    raise ControlError(400, f"{flag} must be a boolean")
+                setattr(channel, flag, data[flag])
+        if "description" in data:
+            channel.description = str(data["description"] or "")
+        if "channel_secret" in data and data["channel_secret"]:
+            channel.channel_secret = str(data["channel_secret"])
+        if "public_keys" in data:
+            keys = data["public_keys"]
+            if not isinstance(keys, dict):
+                raise ControlError(400, "public_keys must map kid to a public JWK")
+            channel.public_keys = {str(k): dict(v) for k, v in keys.items()}
+
+    def register_public_key(self, channel_id: str, jwk: dict[str, Any]) -> str:
+        """Registers an assertion-signing public key as the Developers Console does; returns its kid."""
+        channel = self.module_channels.get(channel_id) or self.primary_channels.get(channel_id)
+        if channel is None:
+            raise ControlError(404, f"channel {channel_id} not found")
+        if not isinstance(channel, ModuleChannel):
+            raise ControlError(400, "keys can be registered for module channels only")
+        if "kid" in jwk:
+            raise ControlError(400, "the public key must not contain kid")
+        if jwk.get("kty") != "RSA" or jwk.get("alg", "RS256") != "RS256" or "n" not in jwk or "e" not in jwk:
+            raise ControlError(400, "the public key must be an RSA RS256 JWK with n and e")
+        kid = ids.opaque_token(22)
+        channel.public_keys[kid] = dict(jwk)
+        return kid
+
+    def create_account(self, data: dict[str, Any]) -> OfficialAccount:
+        name = data.get("display_name")
+        if not isinstance(name, str) or not name.strip():
+            raise ControlError(400, "display_name is required")
+        brand = data.get("brand_type", "verified")
+        region = data.get("region", "JP")
+        mode = data.get("chat_mode", "chat")
+        if brand not in BRAND_TYPES:
+            raise ControlError(400, f"brand_type must be one of {', '.join(BRAND_TYPES)}")
+        if region not in REGIONS:
+            raise ControlError(400, f"region must be one of {', '.join(REGIONS)}")
+        if mode not in CHAT_MODES:
+            raise ControlError(400, f"chat_mode must be one of {', '.join(CHAT_MODES)}")
+        basic_id = data.get("basic_id") or ids.basic_id()
+        if not basic_id.startswith("@"):
+            basic_id = "@" + basic_id
+        if any(a.basic_id == basic_id for a in self.accounts.values()):
+            raise ControlError(409, f"basic_id {basic_id} is taken")
+        account = OfficialAccount(
+            bot_id=ids.bot_user_id(),
+            basic_id=basic_id,
+            display_name=name,
+            premium_id=data.get("premium_id"),
+            picture_url=data.get("picture_url"),
+            brand_type=brand,
+            region=region,
+            chat_mode=mode,
+            webhook_enabled=bool(data.get("webhook_enabled", True)),
+            created_at_ms=self.clock.now_ms(),
+        )
+        primary = data.get("primary_channel")
+        if primary is not None:
+            if not isinstance(primary, dict):
+                raise ControlError(400, "primary_channel must be null or an object")
+            channel = PrimaryChannel(
+                channel_id=str(primary.get("channel_id") or ids.channel_id()),
+                channel_secret=str(primary.get("channel_secret") or ids.channel_secret()),
+                bot_id=account.bot_id,
+                webhook_url=primary.get("webhook_url"),
+                webhook_enabled=bool(primary.get("webhook_enabled", True)),
+                redelivery=bool(primary.get("redelivery", False)),
+            )
+            self.primary_channels[channel.channel_id] = channel
+            account.primary_channel_id = channel.channel_id
+        self.accounts[account.bot_id] = account
+        return account
+
+    def update_account(self, bot_id: str, data: dict[str, Any]) -> OfficialAccount:
+        account = self.account(bot_id)
+        if "display_name" in data:
+            if not isinstance(data["display_name"], str) or not data["display_name"].strip():
+                raise ControlError(400, "display_name must be a non-empty string")
+            account.display_name = data["display_name"]
+        if "chat_mode" in data:
+            if data["chat_mode"] not in CHAT_MODES:
+                raise ControlError(400, f"chat_mode must be one of {', '.join(CHAT_MODES)}")
+            account.chat_mode = data["chat_mode"]
+        if "brand_type" in data:
+            if data["brand_type"] not in BRAND_TYPES:
+                raise ControlError(400, f"brand_type must be one of {', '.join(BRAND_TYPES)}")
+            account.brand_type = data["brand_type"]
+        if "region" in data:
+            if data["region"] not in REGIONS:
+                raise ControlError(400, f"region must be one of {', '.join(REGIONS)}")
+            account.region = data["region"]
+        if "webhook_enabled" in data:
+            if not isinstance(data["webhook_enabled"], bool):
+                raise ControlError(400, "webhook_enabled must be a boolean")
+            account.webhook_enabled = data["webhook_enabled"]
+        for key in ("premium_id", "picture_url"):
+            if key in data:
+                setattr(account, key, data[key])
+        primary = self.primary_of(account)
+        if "primary_channel" in data and isinstance(data["primary_channel"], dict) and primary:
+            for key in ("webhook_url", "webhook_enabled", "redelivery"):
+                if key in data["primary_channel"]:
+                    setattr(primary, key, data["primary_channel"][key])
+        return account
+
+    def create_person(self, data: dict[str, Any]) -> Person:
+        name = data.get("display_name")
+        if not isinstance(name, str) or not name.strip():
+            raise ControlError(400, "display_name is required")
+        person = Person(
+            user_id=ids.person_id(),
+            display_name=name,
+            language=str(data.get("language") or "ja"),
+            picture_url=data.get("picture_url"),
+            status_message=data.get("status_message"),
+        )
+        self.people[person.user_id] = person
+        return person
+
+    # ---- lookups ----------------------------------------------------------------------------
+
+    def account(self, bot_id: str) -> OfficialAccount:
+        account = self.accounts.get(bot_id)
+        if account is None:
+            raise ControlError(404, f"account {bot_id} not found")
+        return account
+
+    def person(self, user_id: str) -> Person:
+        person = self.people.get(user_id)
+        if person is None:
+            raise ControlError(404, f"user {user_id} not found")
+        return person
+
+    def primary_of(self, account: OfficialAccount) -> PrimaryChannel | None:
+        if account.primary_channel_id is None:
+            return None
+        return self.primary_channels.get(account.primary_channel_id)
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return self.module_channels.get(channel_id) or self.primary_channels.get(channel_id)
+
+    def attachment(self, channel_id: str, bot_id: str) -> Attachment | None:
+        return self.attachments.get((channel_id, bot_id))
+
+    def attachments_of_account(self, bot_id: str) -> list[Attachment]:
+        return [a for (_, b), a in self.attachments.items() if b == bot_id]
+
+    def attached_modules(self, bot_id: str) -> list[tuple[ModuleChannel, Attachment]]:
+        out = []
+        for attachment in self.attachments_of_account(bot_id):
+            channel = self.module_channels.get(attachment.channel_id)
+            if channel is not None:
+                out.append((channel, attachment))
+        return out
+
+    def seen_id(self, channel: Channel, bot_id: str, person: str) -> str:
+        return self.identity.id_for(channel, bot_id, person)
+
+    def ids_seen(self, account: OfficialAccount, person: str) -> dict[str, str]:
+        """`{channel_id: the user ID that channel sees}` for the Primary and every attached module."""
+        out: dict[str, str] = {}
+        primary = self.primary_of(account)
+        if primary is not None:
+            out[primary.channel_id] = self.seen_id(primary, account.bot_id, person)
+        for channel, _ in self.attached_modules(account.bot_id):
+            out[channel.channel_id] = self.seen_id(channel, account.bot_id, person)
+        return out
+
+    def resolve_user(self, caller: Caller, seen: str) -> str | None:
+        account = caller.require_account()
+        return self.identity.resolve(caller.channel, account.bot_id, seen, list(account.friends))
+
+    # ---- callers ----------------------------------------------------------------------------
+
+    def caller_for(self, channel: Channel, bot_header: str | None, *, bot_required: bool = True) -> Caller:
+        """Binds a token's channel to the OA it acts for.
+
+        A Primary Channel always acts for its own OA. A module acts for the OA in the bot-ID
+        header, which must name an OA it is attached to (spec §15.2: 403 otherwise).
+        """
+        if isinstance(channel, PrimaryChannel):
+            return Caller(channel, self.accounts.get(channel.bot_id))
+        if not bot_header:
+            if bot_required:
+                raise forbidden()
+            return Caller(channel, None)
+        attachment = self.attachments.get((channel.channel_id, bot_header))
+        account = self.accounts.get(bot_header)
+        if attachment is None or account is None:
+            raise forbidden()
+        return Caller(channel, account)
+
+    def require_scope(self, caller: Caller, scope: str | None) -> None:
+        """Spec §5 and §15.3/4: a module needs the scope on this OA's attachment (403 if not)."""
+        if not caller.is_module or scope is None:
+            return
+        account = caller.require_account()
+        attachment = self.attachments.get((caller.channel.channel_id, account.bot_id))
+        if attachment is None or scope not in attachment.scopes:
+            raise forbidden()
+
+    def require_usable(self, caller: Caller) -> OfficialAccount:
+        account = caller.require_account()
+        if account.status != "active":
+            raise LineApiError(403, "Access to this API is not available for your account")
+        return account
+
+    # ---- chat log ---------------------------------------------------------------------------
+
+    def chat(self, bot_id: str, person: str) -> list[ChatEntry]:
+        return self.chats.setdefault((bot_id, person), [])
+
+    def record(self, bot_id: str, person: str, sender: str, message: dict[str, Any], delivered: bool = True,
+               message_id: str | None = None) -> ChatEntry:
+        entry = ChatEntry(
+            id=message_id or ids.message_id(),
+            sender=sender,
+            timestamp=self.clock.now_ms(),
+            message=message,
+            delivered=delivered,
+        )
+        self.chat(bot_id, person).append(entry)
+        return entry
+
+    # ---- time -------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Fires whatever the clock made due: OA purges (chat-control TTLs and token expiries are
+        read lazily against the clock, so they need no firing)."""
+        now = self.clock.now_ms()
+        for account in list(self.accounts.values()):
+            if account.status == "deleted" and account.purge_at_ms is not None and account.purge_at_ms <= now:
+                self.lifecycle_purge(account)
+
+    # ---- OA lifecycle -----------------------------------------------------------------------
+
+    def suspend(self, bot_id: str) -> None:
+        account = self.account(bot_id)
+        if account.status == "active":
+            account.status = "suspended"
+            self.webhooks.module_event_to_all(account, {"type": "botSuspended"})
+
+    def resume(self, bot_id: str) -> None:
+        account = self.account(bot_id)
+        if account.status == "deleted":
+            raise ControlError(409, "a deleted account cannot be resumed")
+        if account.status == "suspended":
+            account.status = "active"
+            self.webhooks.module_event_to_all(account, {"type": "botResumed"})
+
+    def delete(self, bot_id: str, purge_after_seconds: float | None) -> None:
+        account = self.account(bot_id)
+        if account.status == "deleted":
+            raise ControlError(409, "account already deleted")
+        seconds = self.settings.default_purge_after_seconds if purge_after_seconds is None else purge_after_seconds
+        if seconds < 0:
+            raise ControlError(400, "purge_after_seconds must be >= 0")
+        was_active = account.status == "active"
+        account.status = "deleted"
+        account.purge_at_ms = self.clock.now_ms() + int(seconds * 1000)
+        if was_active:
+            self.webhooks.module_event_to_all(account, {"type": "botSuspended"})
+        self.tick()
+
+    def lifecycle_purge(self, account: OfficialAccount) -> None:
+        for channel, _attachment in self.attached_modules(account.bot_id):
+            self.detach(channel, account.bot_id, reason="bot_deleted")
+        account.purge_at_ms = None
+
+    def detach(self, channel: ModuleChannel, bot_id: str, reason: str | None = None) -> None:
+        attachment = self.attachments.pop((channel.channel_id, bot_id), None)
+        if attachment is None:
+            return
+        account = self.accounts.get(bot_id)
+        if account is not None:
+            self.chat_control.forget_channel(account, channel.channel_id)
+            self.richmenus.forget_owner(channel.channel_id, bot_id)
+            module: dict[str, Any] = {"type": "detached", "botId": bot_id}
+            if reason is not None:
+                module["reason"] = reason
+            self.webhooks.module_event(channel, attachment, account, {"type": "module", "module": module})
+
+    def default_active_module(self, bot_id: str) -> ModuleChannel | None:
+        for channel, _ in self.attached_modules(bot_id):
+            if channel.default_active:
+                return channel
+        return None
+
+    def holder_label(self, account: OfficialAccount, holder: str | None) -> str | None:
+        if holder == PRIMARY:
+            return account.primary_channel_id
+        return holder

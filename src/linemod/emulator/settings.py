@@ -1,0 +1,41 @@
+"""Every knob of the emulator, with the default spec §15 chose for what LINE leaves undocumented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EmulatorSettings:
+    """Behaviour switches of the emulated platform.
+
+    bot_id_header: name of the module bot-ID header (§15.1); matched case-insensitively.
+    code_lifetime_seconds: lifetime of an authorization code (§15.8).
+    acquire_lock_seconds: window in which a second Acquire by another channel gets 423 (§15.16).
+    detach_time_lag_seconds: delay before an API detach takes effect for later calls (§15.14).
+    redelivery_backoff_seconds: waits before each webhook redelivery attempt (§15.22).
+    webhook_timeout_seconds: a receiver slower than this has failed (`request_timeout`).
+    webhook_batch_size: most events put into one webhook POST to one channel.
+    rate_limits: apply LINE's documented token-bucket limits.
+    strict_standby: refuse sends from a channel that is Standby in the target chat (§15.18).
+    monthly_message_limit: None for an unlimited quota (`type: none`), else the monthly cap.
+    events_without_receive_scope: send attached/detached/suspended events to modules that lack
+        `message:receive` (§15.25; off by default).
+    """
+
+    bot_id_header: str = "X-Line-Bot-Id"
+    code_lifetime_seconds: int = 600
+    acquire_lock_seconds: float = 3.0
+    detach_time_lag_seconds: float = 0.0
+    redelivery_backoff_seconds: list[float] = field(default_factory=lambda: [1.0, 2.0, 4.0])
+    webhook_timeout_seconds: float = 2.0
+    webhook_batch_size: int = 100
+    webhook_concurrency: int = 64
+    rate_limits: bool = True
+    strict_standby: bool = False
+    monthly_message_limit: int | None = None
+    events_without_receive_scope: bool = False
+    max_body_bytes: int = 2 * 1024 * 1024
+    request_log_size: int = 10_000
+    delivery_log_size: int = 10_000
+    default_purge_after_seconds: int = 7_776_000

@@ -1,0 +1,107 @@
+"""The database: one async engine, sessions, and migrations. SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from linemod.framework.models import Base
+
+
+class Database:
+    """An async engine plus a session factory.
+
+    `schema` (PostgreSQL only) puts every table in that schema through the connection's search_path, so
+    several apps or test runs can share one database. Nothing connects until the first query.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url = url
+        self.schema = schema
+        parsed = make_url(url)
+        self.dialect: str = parsed.get_backend_name()
+        options: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            options.update(pool_size=10, max_overflow=20, pool_pre_ping=False)
+            if schema:
+                options["connect_args"] = {"server_settings": {"search_path": schema}}
+        elif self.dialect == "sqlite":
+            options["connect_args"] = {"timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def session(self) -> AsyncSession:
+        """A new session; use it as `async with db.session() as s:`."""
+        return self.sessions()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside a transaction that commits on success and rolls back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to `revision` (creating the schema first on PostgreSQL)."""
+        if self.is_postgres and self.schema:
+            async with self.engine.begin() as conn:
+                await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_alembic_upgrade, revision)
+
+    async def create_all(self) -> None:
+        """Create the tables straight from the models (no migration history); for throwaway databases."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Any = None) -> Any:
+    """The Alembic configuration of the framework's migrations (shipped inside the package)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("linemod.framework") / "migrations"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _run_alembic_upgrade(sync_connection: Any, revision: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(sync_connection), revision)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the webhook intake write while workers read; NORMAL sync is durable across process crashes
+    # (only an OS crash can lose the last transactions), which is what a webhook acknowledgement needs.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+async def run_in_connection(db: Database, fn: Any) -> Any:
+    """Run a synchronous function with a sync connection (for Alembic and inspection)."""
+    async with db.engine.connect() as conn:
+        conn_: AsyncConnection = conn
+        return await conn_.run_sync(fn)

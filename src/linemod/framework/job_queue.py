@@ -1,0 +1,217 @@
+"""A work queue kept in a database table: claim with a lease, finish, retry with backoff, dead letters.
+
+The same class runs the `events` table (webhook events, ordered per chat) and the `jobs` table (scheduled
+jobs, unordered). On PostgreSQL any number of processes claim concurrently with `FOR UPDATE SKIP LOCKED`; on
+SQLite every write is serialised by the engine, so one claimer per process is enough and still safe.
+
+Crash safety comes from the lease: a claimed row carries `locked_by` and `locked_until_ms`. A worker that
+dies leaves the row `running` with a lease that runs out, and the next claim takes it again. Finishing a row
+is an UPDATE guarded by `locked_by`, done inside the handler's own transaction, so a handler's database
+effects commit together with "done" or not at all.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.clock import Clock
+from linemod.framework.db import Database
+from linemod.framework.models import EventRow, JobRow, QueueStatus
+
+
+
+class LeaseLost(Exception):
+    """The row was taken by another worker (our lease ran out); our work on it must be rolled back."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how late a failed row is tried again."""
+
+    max_attempts: int = 6
+    base_seconds: float = 2.0
+    max_seconds: float = 300.0
+
+    def delay_ms(self, attempts: int) -> int:
+        delay = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return int(delay * 1000 * random.uniform(0.9, 1.1))
+
+
+class WorkQueue:
+    """Claim, finish, retry and replay rows of one queue table.
+
+    `ordered`: rows carry a `chat_key` and a row is claimable only when no older row of the same key is
+    still pending or running (per-chat ordering; a failed row waiting for its retry holds its chat back).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        table: Table,
+        *,
+        clock: Clock,
+        lease_seconds: float,
+        retry: RetryPolicy,
+        ordered: bool,
+    ) -> None:
+        self.db = db
+        self.table = table
+        self.clock = clock
+        self.lease_ms = int(lease_seconds * 1000)
+        self.retry = retry
+        self.ordered = ordered
+        self._claim_sql = text(self._build_claim_sql())
+
+    def _build_claim_sql(self) -> str:
+        t = self.table.name
+        order_rule = (
+            f"AND NOT EXISTS (SELECT 1 FROM {t} p WHERE p.chat_key = c.chat_key AND p.id < c.id "
+            "AND p.status IN ('pending', 'running'))"
+            if self.ordered
+            else ""
+        )
+        lock = "FOR UPDATE SKIP LOCKED" if self.db.is_postgres else ""
+        return (
+            f"UPDATE {t} SET status = 'running', locked_by = :me, locked_until_ms = :lease, "
+            "attempts = attempts + 1 "
+            f"WHERE id IN (SELECT c.id FROM {t} c "
+            "WHERE ((c.status = 'pending' AND c.run_at_ms <= :now) "
+            "OR (c.status = 'running' AND c.locked_until_ms < :now)) "
+            f"{order_rule} ORDER BY c.id LIMIT :limit {lock}) "
+            "RETURNING *"
+        )
+
+    async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
+        """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose attempts are used up (their
+        workers kept dying) become dead letters instead of being returned."""
+        now = self.clock.now_ms()
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                self._claim_sql, {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
+            )
+            rows = [dict(row._mapping) for row in result]
+        rows.sort(key=lambda r: r["id"])
+        exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
+        for row in exhausted:
+            await self.fail(row["id"], worker_id, "lease expired too many times (worker killed?)", final=True)
+        return [r for r in rows if r["attempts"] <= self.retry.max_attempts]
+
+    async def complete(self, session: AsyncSession, row_id: int, worker_id: str) -> None:
+        """Mark the row done inside `session`'s transaction; raises `LeaseLost` if it is no longer ours."""
+        result = await session.execute(
+            text(
+                f"UPDATE {self.table.name} SET status = 'done', finished_at_ms = :now, locked_by = NULL, "
+                "locked_until_ms = NULL, last_error = NULL "
+                "WHERE id = :id AND locked_by = :me AND status = 'running'"
+            ),
+            {"now": self.clock.now_ms(), "id": row_id, "me": worker_id},
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise LeaseLost(f"{self.table.name} row {row_id} is no longer held by {worker_id}")
+
+    async def fail(self, row_id: int, worker_id: str, error: str, *, final: bool = False) -> str:
+        """Record a failed try: back to pending after a backoff, or dead once attempts are used up.
+        Returns the new status ("" if the row was not ours any more)."""
+        now = self.clock.now_ms()
+        async with self.db.transaction() as session:
+            row = (
+                await session.execute(
+                    text(f"SELECT attempts, locked_by, status FROM {self.table.name} WHERE id = :id"),
+                    {"id": row_id},
+                )
+            ).first()
+            if row is None or row.locked_by != worker_id or row.status != QueueStatus.RUNNING:
+                return ""
+            dead = final or row.attempts >= self.retry.max_attempts
+            status = QueueStatus.DEAD if dead else QueueStatus.PENDING
+            await session.execute(
+                text(
+                    f"UPDATE {self.table.name} SET status = :status, run_at_ms = :run_at, locked_by = NULL, "
+                    "locked_until_ms = NULL, last_error = :error, finished_at_ms = :finished WHERE id = :id"
+                ),
+                {
+                    "status": status,
+                    "run_at": now if dead else now + self.retry.delay_ms(row.attempts),
+                    "error": error[-4000:],
+                    "finished": now if dead else None,
+                    "id": row_id,
+                },
+            )
+            return status
+
+    async def extend_leases(self, worker_id: str, row_ids: Iterable[int]) -> None:
+        """Keep rows that are still being worked on from being taken by someone else."""
+        ids = list(row_ids)
+        if not ids:
+            return
+        async with self.db.transaction() as session:
+            await session.execute(
+                self.table.update()
+                .where(self.table.c.id.in_(ids), self.table.c.locked_by == worker_id)
+                .values(locked_until_ms=self.clock.now_ms() + self.lease_ms)
+            )
+
+    async def replay(self, row_ids: Iterable[int] | None = None) -> int:
+        """Put dead letters (all of them, or the given ones) back in the queue. Returns how many."""
+        stmt = (
+            self.table.update()
+            .where(self.table.c.status == QueueStatus.DEAD)
+            .values(
+                status=QueueStatus.PENDING,
+                attempts=0,
+                run_at_ms=self.clock.now_ms(),
+                finished_at_ms=None,
+                last_error=None,
+            )
+        )
+        if row_ids is not None:
+            stmt = stmt.where(self.table.c.id.in_(list(row_ids)))
+        async with self.db.transaction() as session:
+            result = await session.execute(stmt)
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                text(f"SELECT status, COUNT(*) AS n FROM {self.table.name} GROUP BY status")
+            )
+            return {row.status: int(row.n) for row in result}
+
+    async def list(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest rows, optionally of one status (e.g. "dead")."""
+        stmt = self.table.select().order_by(self.table.c.id.desc()).limit(limit)
+        if status is not None:
+            stmt = stmt.where(self.table.c.status == status)
+        async with self.db.session() as session:
+            return [dict(row._mapping) for row in await session.execute(stmt)]
+
+    async def purge_finished(self, older_than_ms: int) -> int:
+        """Delete done rows finished before `older_than_ms` (dead letters are kept until replayed)."""
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                self.table.delete().where(
+                    self.table.c.status == QueueStatus.DONE, self.table.c.finished_at_ms < older_than_ms
+                )
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def event_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue:
+    """The webhook event queue, ordered per chat."""
+    return WorkQueue(
+        db, EventRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=True
+    )  # type: ignore[arg-type]
+
+
+def job_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue:
+    """The scheduled-job queue (no ordering between jobs)."""
+    return WorkQueue(
+        db, JobRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=False
+    )  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the framework's tables (run with `linemod db upgrade`)."""

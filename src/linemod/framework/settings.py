@@ -1,0 +1,152 @@
+"""The framework's one settings object."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SCOPES = ("message:send", "message:receive")
+RECEIVE_SCOPE = "message:receive"
+
+
+class Settings(BaseSettings):
+    """Every option of a linemod module, read from `LINEMOD_*` environment variables and `.env`.
+
+    Pass values as keyword arguments to override the environment: `Settings(channel_id="123")`.
+
+    LINE channel
+        channel_id (LINEMOD_CHANNEL_ID, default ""): the module channel's ID (`client_id`).
+        channel_secret (LINEMOD_CHANNEL_SECRET, default ""): the module channel's secret. It verifies webhook
+            signatures, authenticates the attach token call and issues stateless tokens.
+        token_type (LINEMOD_TOKEN_TYPE, default "stateless"): how the module channel access token is
+            issued: "stateless" (15 minutes, from ID and secret) or "v2.1" (a JWT signed with `jwk`).
+        jwk (LINEMOD_JWK, default None): the private RSA JWK (JSON text) for v2.1 tokens; its `kid` must be
+            the key ID the console returned when the public key was registered (or set `jwk_kid`).
+        jwk_kid (LINEMOD_JWK_KID, default None): key ID, when the JWK itself carries none.
+        token_lifetime_seconds (LINEMOD_TOKEN_LIFETIME_SECONDS, default 86400): `token_exp` of v2.1 tokens.
+        token_renew_margin_seconds (LINEMOD_TOKEN_RENEW_MARGIN_SECONDS, default 120): a cached token is
+            renewed when it has less than this left.
+        bot_id_header (LINEMOD_BOT_ID_HEADER, default "X-Line-Bot-Id"): the bot-ID header sent on every call
+            made for an OA.
+        scopes (LINEMOD_SCOPES, default "message:send message:receive"): scopes requested at attach;
+            `message:receive` is always added. Space- or comma-separated in the environment.
+
+    LINE hosts
+        line_base_url (LINEMOD_LINE_BASE_URL, default None): when set, every LINE host below is this one
+            origin (e.g. the emulator, `http://127.0.0.1:9000`).
+        line_api_url (default "https://api.line.me"), line_data_api_url (default "https://api-data.line.me"),
+        line_manager_url (default "https://manager.line.biz"): the individual hosts.
+
+    Web
+        public_base_url (LINEMOD_PUBLIC_BASE_URL, default "http://127.0.0.1:8000"): where browsers reach this
+            module; the attach redirect URI is built from it.
+        redirect_uri (LINEMOD_REDIRECT_URI, default None): the registered redirect URI, when it is not
+            `public_base_url` + `attach_path` + "/callback".
+        webhook_path (default "/webhook"), attach_path (default "/attach"): where those routes are mounted.
+        cookie_secret (LINEMOD_COOKIE_SECRET, default None): signs the attach cookie; the channel secret
+            when unset.
+        cookie_secure (default False): mark the attach cookie `Secure` (turn on behind https).
+        attach_state_ttl_seconds (default 600): how long an attach started in a browser may take.
+        webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
+
+    Database
+        database_url (LINEMOD_DATABASE_URL, default "sqlite+aiosqlite:///linemod.db"): SQLAlchemy async URL;
+            `postgresql+asyncpg://...` in production.
+        database_schema (default None): PostgreSQL schema to use (search_path), for sharing one database.
+
+    Workers and queue
+        run_workers_in_process (default True): `linemod serve` also processes events; set False when
+            separate `linemod worker` processes do all the work.
+        worker_concurrency (default 16): events processed at the same time by one process (different chats).
+        worker_poll_seconds (default 0.5): how often an idle worker looks for work written by other processes.
+        lease_seconds (default 60): a claimed event whose worker has not finished it within this time (e.g.
+            the process was killed) is taken again.
+        max_attempts (default 6): tries before an event becomes a dead letter.
+        retry_base_seconds (default 2.0), retry_max_seconds (default 300.0): exponential backoff between tries.
+        done_retention_seconds (default 604800): processed events are kept this long for deduplication.
+        reconcile_interval_seconds (default 3600): period of the `/v2/bot/list` reconciliation job; 0 = off.
+
+    Outbound calls
+        api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
+        api_retry_base_seconds (default 0.5): first backoff wait; doubles each retry, honours Retry-After.
+        api_timeout_seconds (default 10.0): per-request timeout.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LINEMOD_", env_file=".env", extra="ignore")
+
+    channel_id: str = ""
+    channel_secret: str = ""
+    token_type: Literal["stateless", "v2.1"] = "stateless"
+    jwk: str | None = None
+    jwk_kid: str | None = None
+    token_lifetime_seconds: int = Field(default=86_400, gt=0, le=2_592_000)
+    token_renew_margin_seconds: int = Field(default=120, ge=0)
+    bot_id_header: str = "X-Line-Bot-Id"
+    scopes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
+
+    line_base_url: str | None = None
+    line_api_url: str = "https://api.line.me"
+    line_data_api_url: str = "https://api-data.line.me"
+    line_manager_url: str = "https://manager.line.biz"
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    redirect_uri: str | None = None
+    webhook_path: str = "/webhook"
+    attach_path: str = "/attach"
+    cookie_secret: str | None = None
+    cookie_secure: bool = False
+    attach_state_ttl_seconds: int = 600
+    webhook_max_body_bytes: int = 1_048_576
+
+    database_url: str = "sqlite+aiosqlite:///linemod.db"
+    database_schema: str | None = None
+
+    run_workers_in_process: bool = True
+    worker_concurrency: int = Field(default=16, ge=1)
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 300.0
+    done_retention_seconds: int = 604_800
+    reconcile_interval_seconds: int = 3600
+
+    api_max_retries: int = 4
+    api_retry_base_seconds: float = 0.5
+    api_timeout_seconds: float = 10.0
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @property
+    def requested_scopes(self) -> list[str]:
+        """The configured scopes with `message:receive` guaranteed (webhooks need it)."""
+        return sorted({*self.scopes, RECEIVE_SCOPE})
+
+    @property
+    def api_url(self) -> str:
+        return (self.line_base_url or self.line_api_url).rstrip("/")
+
+    @property
+    def data_api_url(self) -> str:
+        return (self.line_base_url or self.line_data_api_url).rstrip("/")
+
+    @property
+    def manager_url(self) -> str:
+        return (self.line_base_url or self.line_manager_url).rstrip("/")
+
+    @property
+    def attach_redirect_uri(self) -> str:
+        if self.redirect_uri:
+            return self.redirect_uri
+        return f"{self.public_base_url.rstrip('/')}{self.attach_path}/callback"
+
+    @property
+    def signing_secret(self) -> str:
+        return self.cookie_secret or self.channel_secret or "linemod-insecure-dev-secret"

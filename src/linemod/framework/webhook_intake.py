@@ -1,0 +1,271 @@
+"""Durable webhook intake: verify, store, then acknowledge.
+
+The signature is checked on the raw bytes (constant time) before anything is parsed. Every event of a
+valid webhook is written to the `events` table, deduplicated on `webhookEventId`, and the 200 goes out only
+once that transaction has committed. Concurrent webhooks are committed together (group commit): one writer
+task drains everything that arrived while the previous commit was running, which keeps SQLite's single
+writer and PostgreSQL's fsync from becoming one-commit-per-request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from linemod.framework.clock import Clock
+from linemod.framework.db import Database
+from linemod.framework.models import EventRow, QueueStatus, Tenant
+
+BOT_ID_PATTERN = re.compile(r"^U[0-9a-f]{32}$")
+NO_CHAT = "-"
+
+
+class WebhookRejected(Exception):
+    """A webhook the intake refuses; `status` and `message` are what the sender gets back."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def compute_signature(secret: str, body: bytes) -> str:
+    """`x-line-signature` for `body`: Base64(HMAC-SHA256(channel secret, raw body))."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_is_valid(secret: str, body: bytes, signature: str | None) -> bool:
+    if not signature or not secret:
+        return False
+    return hmac.compare_digest(compute_signature(secret, body).encode(), signature.strip().encode())
+
+
+def chat_id_of(event: dict[str, Any]) -> str | None:
+    """The chat an event belongs to: the group, the room, or the 1:1 user; None for OA-wide events."""
+    source = event.get("source")
+    if not isinstance(source, dict):
+        return None
+    return source.get("groupId") or source.get("roomId") or source.get("userId")
+
+
+def is_attached_event(event: dict[str, Any]) -> bool:
+    module = event.get("module")
+    return event.get("type") == "module" and isinstance(module, dict) and module.get("type") == "attached"
+
+
+@dataclass(frozen=True)
+class ParsedWebhook:
+    destination: str
+    events: list[dict[str, Any]]
+
+
+def parse_webhook(body: bytes) -> ParsedWebhook:
+    """Check the shape the intake relies on; the full SDK model is built later, by the worker."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookRejected(400, f"The request body could not be parsed as JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise WebhookRejected(400, "The request body must be a JSON object with destination and events")
+    destination = data.get("destination")
+    if not isinstance(destination, str) or not BOT_ID_PATTERN.match(destination):
+        raise WebhookRejected(400, "destination must be a bot user ID (U followed by 32 hex digits)")
+    events = data.get("events")
+    if not isinstance(events, list):
+        raise WebhookRejected(400, "events must be an array")
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise WebhookRejected(400, f"events[{index}] must be an object")
+        if not isinstance(event.get("type"), str):
+            raise WebhookRejected(400, f"events[{index}].type is missing")
+        event_id = event.get("webhookEventId")
+        if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
+            raise WebhookRejected(400, f"events[{index}].webhookEventId is missing or invalid")
+        if not isinstance(event.get("timestamp"), int):
+            raise WebhookRejected(400, f"events[{index}].timestamp is missing")
+    return ParsedWebhook(destination, events)
+
+
+def event_rows(webhook: ParsedWebhook, now_ms: int) -> list[dict[str, Any]]:
+    """The `events` rows of a parsed webhook, in webhook order."""
+    rows = []
+    for event in webhook.events:
+        delivery = event.get("deliveryContext") or {}
+        rows.append(
+            {
+                "webhook_event_id": event["webhookEventId"],
+                "bot_id": webhook.destination,
+                "chat_key": f"{webhook.destination}:{chat_id_of(event) or NO_CHAT}",
+                "event_type": event["type"],
+                "mode": event.get("mode"),
+                "event_ts_ms": event["timestamp"],
+                "is_redelivery": bool(delivery.get("isRedelivery", False)),
+                "payload": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+                "status": QueueStatus.PENDING,
+                "attempts": 0,
+                "run_at_ms": now_ms,
+                "received_at_ms": now_ms,
+            }
+        )
+    return rows
+
+
+class EventWriter:
+    """Writes event rows with group commit; `store()` returns once the rows are committed."""
+
+    def __init__(self, db: Database, on_stored: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.on_stored = on_stored
+        table = EventRow.__table__
+        dialect_insert = postgresql.insert if db.is_postgres else sqlite.insert
+        self._insert = dialect_insert(table).on_conflict_do_nothing(index_elements=["webhook_event_id"])
+        self._pending: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="linemod-event-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for _, future in self._pending:
+            if not future.done():
+                future.set_exception(RuntimeError("intake stopped"))
+        self._pending = []
+
+    async def store(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self._task is None:  # not started (e.g. a one-off script): write directly
+            await self._write(rows)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((rows, future))
+        self._wake.set()
+        await future
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(self._insert, rows)
+        if self.on_stored is not None:
+            self.on_stored()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            if not batch:
+                continue
+            rows = [row for rows, _ in batch for row in rows]
+            try:
+                await self._write(rows)
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+class KnownTenants:
+    """Answers "is this destination one of our OAs?" from memory, asking the database on a miss."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._known: set[str] = set()
+
+    def remember(self, bot_id: str) -> None:
+        self._known.add(bot_id)
+
+    async def is_known(self, bot_id: str) -> bool:
+        if bot_id in self._known:
+            return True
+        async with self.db.session() as session:
+            found = await session.scalar(select(Tenant.bot_id).where(Tenant.bot_id == bot_id))
+        if found:
+            self._known.add(bot_id)
+        return bool(found)
+
+
+class WebhookIntake:
+    """The webhook endpoint's logic, without HTTP: `receive(body, signature)` stores or raises."""
+
+    def __init__(
+        self,
+        *,
+        channel_secret: str,
+        writer: EventWriter,
+        tenants: KnownTenants,
+        clock: Clock,
+        max_body_bytes: int,
+    ) -> None:
+        self.channel_secret = channel_secret
+        self.writer = writer
+        self.tenants = tenants
+        self.clock = clock
+        self.max_body_bytes = max_body_bytes
+
+    async def receive(self, body: bytes, signature: str | None) -> int:
+        """Verify and durably store a webhook; returns the number of events in it."""
+        if len(body) > self.max_body_bytes:
+            raise WebhookRejected(413, f"The request body is larger than {self.max_body_bytes} bytes")
+        if not signature:
+            raise WebhookRejected(401, "x-line-signature header is missing")
+        if not signature_is_valid(self.channel_secret, body, signature):
+            raise WebhookRejected(401, "Signature verification failed")
+        webhook = parse_webhook(body)
+        if not webhook.events:
+            return 0  # connectivity check
+        if not await self.tenants.is_known(webhook.destination) and not any(
+            is_attached_event(e) for e in webhook.events
+        ):
+            raise WebhookRejected(
+                404,
+                f"Unknown destination {webhook.destination}: this module is not attached to that OA "
+                "(no attached event has been received for it)",
+            )
+        await self.writer.store(event_rows(webhook, self.clock.now_ms()))
+        return len(webhook.events)
+
+
+def webhook_router(path: str, get_intake: Callable[[], WebhookIntake]) -> APIRouter:
+    """The HTTP face of the intake: POST `path`, answers `{}` with 200 or `{"message"}` with 4xx."""
+    router = APIRouter()
+
+    @router.post(path, include_in_schema=False)
+    async def receive_webhook(request: Request) -> JSONResponse:
+        intake = get_intake()
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > intake.max_body_bytes:
+            return JSONResponse({"message": "The request body is too large"}, status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > intake.max_body_bytes:
+                return JSONResponse({"message": "The request body is too large"}, status_code=413)
+        try:
+            await intake.receive(bytes(body), request.headers.get("x-line-signature"))
+        except WebhookRejected as rejected:
+            return JSONResponse({"message": rejected.message}, status_code=rejected.status)
+        return JSONResponse({})
+
+    return router
