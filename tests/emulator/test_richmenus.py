@@ -8,10 +8,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from richmenu_world import SCOPES, World, detail_list, error, jpeg, make_world, menu, png, ready_menu
 
 from linemod.emulator.platform.entities import Attachment
 from linemod.emulator.platform.world import Caller
+from tests.emulator.richmenu_world import (
+    SCOPES,
+    World,
+    detail_list,
+    error,
+    jpeg,
+    make_world,
+    menu,
+    png,
+    ready_menu,
+)
 
 
 @pytest.fixture

@@ -87,6 +87,9 @@ class WebhookDispatcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # One POST at a time per (channel, OA), so a receiver sees that OA's events in the order
+        # they happened; different channels and OAs still go out in parallel.
+        self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -189,8 +192,10 @@ class WebhookDispatcher:
         assert self._queue is not None
         while True:
             delivery = await self._queue.get()
+            lane = self._lanes.setdefault((delivery.channel_id, delivery.bot_id), asyncio.Lock())
             try:
-                await self._attempt(delivery)
+                async with lane:
+                    await self._attempt(delivery)
             except Exception as exc:  # a bug here must not kill the worker and stall every webhook
                 delivery.attempts.append(Attempt(self.platform.clock.now_ms(), None, f"unclassified: {exc}", 0))
                 self._settle(delivery, "failed")

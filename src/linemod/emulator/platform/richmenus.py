@@ -41,6 +41,11 @@ INVALID_USER = "The value for the 'userId' parameter is invalid"
 Owner = tuple[str, str]  # (channel_id, bot_id)
 
 
+def _is_user_id(value: object) -> bool:
+    """Well-formed as a user ID a channel can see: `U…` (Primary) or the 68-char `L…` (module)."""
+    return isinstance(value, str) and bool(ids.USER_ID_RE.match(value) or ids.MODULE_USER_ID_RE.match(value))
+
+
 @dataclass
 class RichMenu:
     rich_menu_id: str
@@ -81,15 +86,16 @@ class RichMenuArea:
             raise not_found(message)
         return menu
 
-    def _person(self, caller: Caller, user_id: str, *, unknown_status: int = 400) -> str:
-        """The person behind a user ID as the caller sees it; malformed → 400, unknown → `unknown_status`."""
-        if not (ids.USER_ID_RE.match(user_id) or ids.MODULE_USER_ID_RE.match(user_id)):
+    def _person(self, caller: Caller, user_id: str) -> str | None:
+        """The person behind a user ID as the caller sees it (None if it never saw it); 400 if malformed."""
+        if not _is_user_id(user_id):
             raise LineApiError(400, INVALID_USER)
-        person = self.platform.resolve_user(caller, user_id)
+        return self.platform.resolve_user(caller, user_id)
+
+    def _known_person(self, caller: Caller, user_id: str) -> str:
+        person = self._person(caller, user_id)
         if person is None:
-            if unknown_status == 404:
-                raise not_found("the user has no richmenu")
-            raise LineApiError(unknown_status, INVALID_USER)
+            raise LineApiError(400, INVALID_USER)
         return person
 
     @staticmethod
@@ -185,26 +191,26 @@ class RichMenuArea:
 
     def link(self, caller: Caller, user_id: str, rich_menu_id: str) -> None:
         account, owner = self._owner(caller)
-        if not (ids.USER_ID_RE.match(user_id) or ids.MODULE_USER_ID_RE.match(user_id)):
+        if not _is_user_id(user_id):
             raise LineApiError(400, INVALID_USER)
         menu = self._own_menu(owner, rich_menu_id)
         if menu.image is None:
             raise LineApiError(400, NO_IMAGE)
-        person = self._person(caller, user_id)
+        person = self._known_person(caller, user_id)
         # Documented: 200 but not linked for users who are not (or no longer) friends.
         if self._is_friend(account, person):
             account.user_richmenus[person] = menu.rich_menu_id
 
     def unlink(self, caller: Caller, user_id: str) -> None:
         account, _ = self._owner(caller)
-        person = self._person(caller, user_id)
-        account.user_richmenus.pop(person, None)
+        account.user_richmenus.pop(self._known_person(caller, user_id), None)
 
     def user_menu_id(self, caller: Caller, user_id: str) -> str:
         account, _ = self._owner(caller)
-        person = self._person(caller, user_id, unknown_status=404)
-        linked = account.user_richmenus.get(person)
-        if linked is None or linked not in self.menus or not self._is_friend(account, person):
+        # Documented: a user who does not exist or is not a friend has "no richmenu" (404).
+        person = self._person(caller, user_id)
+        linked = account.user_richmenus.get(person) if person is not None else None
+        if person is None or linked is None or linked not in self.menus or not self._is_friend(account, person):
             raise not_found("the user has no richmenu")
         return linked
 
@@ -219,9 +225,7 @@ class RichMenuArea:
             raise validation_error([Detail(f"Size must be between 1 and {MAX_BULK_USERS}", "userIds")])
         people: list[str] = []
         for index, user_id in enumerate(user_ids):
-            if not isinstance(user_id, str) or not (
-                ids.USER_ID_RE.match(user_id) or ids.MODULE_USER_ID_RE.match(user_id)
-            ):
+            if not _is_user_id(user_id):
                 raise invalid_property(f"'userIds[{index}]'")
             person = self.platform.resolve_user(caller, user_id)
             if person is not None:
@@ -351,7 +355,8 @@ class RichMenuArea:
         menu = self._shown(account, person)
         if menu is None or not 0 <= index < len(menu.body["areas"]):
             return None
-        return copy.deepcopy(menu.body["areas"][index]["action"])
+        action: dict[str, Any] = copy.deepcopy(menu.body["areas"][index]["action"])
+        return action
 
     def switch_to_alias(self, account: OfficialAccount, person: str,
                         alias_id: object) -> dict[str, Any] | None:

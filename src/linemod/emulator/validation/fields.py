@@ -68,14 +68,14 @@ class Fields:
         value = self.get(key, required=required)
         if value is None:
             return None
-        if not isinstance(value, str):
+        text: str | None = value if isinstance(value, str) else None
+        if text is None:
             self.fail(key, "Must be a string")
-            return None
-        if required and not value:
+        elif required and not text:
             self.fail(key, MISSING)
-        elif max_len is not None and self.count(value) > max_len:
+        elif max_len is not None and self.count(text) > max_len:
             self.fail(key, f"Length must be between 0 and {max_len}")
-        return value
+        return text
 
     def strings(self, *keys: str) -> None:
         """Type-checks optional free-form members (sizes, margins, offsets) that take pixels or keywords."""

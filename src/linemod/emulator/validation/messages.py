@@ -236,9 +236,8 @@ def _carousel_columns(template: Fields) -> None:
         for key in ("thumbnailImageUrl", "title"):
             if (column.obj.get(key) is None) != (first.get(key) is None):
                 column.fail(key, "Must be set in every column or in none")
-        actions, first_actions = column.obj.get("actions"), first.get("actions")
-        both_lists = isinstance(actions, list) and isinstance(first_actions, list)
-        if both_lists and len(actions) != len(first_actions):
+        counts = {len(a) for a in (column.obj.get("actions"), first.get("actions")) if isinstance(a, list)}
+        if len(counts) > 1:
             column.fail("actions", "All columns must have the same number of actions")
 
 
