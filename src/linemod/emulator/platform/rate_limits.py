@@ -23,11 +23,8 @@ LIMITS: dict[tuple[str, str], tuple[int, float]] = {
     ("POST", "/v2/bot/message/narrowcast"): (60, PER_HOUR),
     ("POST", "/v2/bot/chat/loading/start"): (100, PER_SECOND),
     ("POST", "/v2/oauth/accessToken"): (370, PER_SECOND),
-    ("POST", "/v2/bot/richmenu"): (100, PER_SECOND),
-    ("DELETE", "/v2/bot/richmenu/{richMenuId}"): (100, PER_SECOND),
-    ("POST", "/v2/bot/richmenu/{richMenuId}/content"): (100, PER_SECOND),
-    ("POST", "/v2/bot/richmenu/bulk/link"): (3, PER_SECOND),
-    ("POST", "/v2/bot/richmenu/bulk/unlink"): (3, PER_SECOND),
+    ("POST", "/v2/bot/richmenu"): (100, PER_HOUR),
+    ("DELETE", "/v2/bot/richmenu/{richMenuId}"): (100, PER_HOUR),
 }
 
 

@@ -164,15 +164,18 @@ def check_rich_menu_id(value: object, prop: str = "richMenuId") -> str:
     return value
 
 
-def check_image(content_type: str | None, data: bytes, size: dict[str, int]) -> str:
+def check_image_type(content_type: str | None) -> None:
+    """Documented 415 for a Content-Type other than `image/jpeg` or `image/png`."""
+    if (content_type or "").split(";", 1)[0].strip().lower() not in IMAGE_TYPES:
+        raise LineApiError(415, f"The content type, {content_type or ''}, is not supported")
+
+
+def check_image(data: bytes, size: dict[str, int]) -> str:
     """Checks an uploaded rich menu image; returns its real MIME type.
 
-    415 for a Content-Type other than JPEG/PNG (documented); 400 for anything that breaks the
-    image requirements: over 1 MB, unreadable, or not exactly the menu's size.
+    400 for anything that breaks the image requirements: over 1 MB, unreadable, or not exactly
+    the menu's size (which already meets the width, height and aspect rules).
     """
-    declared = (content_type or "").split(";", 1)[0].strip().lower()
-    if declared not in IMAGE_TYPES:
-        raise LineApiError(415, f"The content type, {content_type or ''}, is not supported")
     if not data:
         # ASSUMPTION: an empty upload is a request without the image.
         raise LineApiError(400, "The request body has 1 error(s)", [Detail("must be specified", "image")])

@@ -23,6 +23,7 @@ from linemod.emulator.errors import Detail, LineApiError, invalid_property, not_
 from linemod.emulator.platform.richmenu_validation import (
     ALIAS_ID_RE,
     check_image,
+    check_image_type,
     check_rich_menu,
     check_rich_menu_id,
 )
@@ -147,13 +148,11 @@ class RichMenuArea:
 
     def upload_image(self, caller: Caller, rich_menu_id: str, content_type: str | None, data: bytes) -> None:
         _, owner = self._owner(caller)
-        declared = (content_type or "").split(";", 1)[0].strip().lower()
-        if declared not in ("image/jpeg", "image/png"):
-            raise LineApiError(415, f"The content type, {content_type or ''}, is not supported")
+        check_image_type(content_type)
         menu = self._own_menu(owner, rich_menu_id)
         if menu.image is not None:
             raise LineApiError(400, "An image has already been uploaded to the richmenu")
-        menu.image_type = check_image(content_type, data, menu.body["size"])
+        menu.image_type = check_image(data, menu.body["size"])
         menu.image = bytes(data)
 
     def download_image(self, caller: Caller, rich_menu_id: str) -> tuple[bytes, str]:
@@ -209,8 +208,10 @@ class RichMenuArea:
         account, _ = self._owner(caller)
         # Documented: a user who does not exist or is not a friend has "no richmenu" (404).
         person = self._person(caller, user_id)
-        linked = account.user_richmenus.get(person) if person is not None else None
-        if person is None or linked is None or linked not in self.menus or not self._is_friend(account, person):
+        if person is None or not self._is_friend(account, person):
+            raise not_found("the user has no richmenu")
+        linked = account.user_richmenus.get(person)
+        if linked is None or linked not in self.menus:
             raise not_found("the user has no richmenu")
         return linked
 

@@ -91,6 +91,7 @@ def _component(value: object, prop: str, out: list[Detail], allowed: tuple[str, 
 
 def _box(c: Fields) -> None:
     layout = c.enum("layout", tuple(_CHILDREN), required=True)
+    # With the layout itself wrong, judge children leniently rather than pile up follow-on errors.
     allowed = _CHILDREN[layout] if layout is not None else _ANY_CHILD
     for item, path in c.items("contents", required=True):
         _component(item, path, c.out, allowed)

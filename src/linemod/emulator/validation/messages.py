@@ -108,7 +108,7 @@ def _text_v2(m: Fields) -> None:
             if not _SUBSTITUTION_KEY.fullmatch(key):
                 substitution.fail(key, "Key must be 1 to 20 letters, digits or underscores")
             entry = as_fields(value, substitution.path(key), m.out)
-            kind = entry.enum("type", ("mention", "emoji"), required=True) if entry else None
+            kind = entry.enum("type", ("mention", "emoji"), required=True) if entry is not None else None
             if entry is not None and kind == "emoji":
                 entry.string("productId", required=True)
                 entry.string("emojiId", required=True)
