@@ -9,6 +9,11 @@ import typer
 app = typer.Typer(help="Build, run and test LINE Marketplace modules.", no_args_is_help=True)
 
 
+@app.callback()
+def _root() -> None:
+    """Keeps `linemod` a command group even while only one command is registered."""
+
+
 @app.command()
 def emulator(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),

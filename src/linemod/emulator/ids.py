@@ -16,7 +16,6 @@ ROOM_ID_RE = re.compile(r"^R[0-9a-f]{32}$")
 MODULE_USER_ID_RE = re.compile(r"^LU[0-9a-f]{32}-U[0-9a-f]{32}$")
 STATE_RE = re.compile(r"^[A-Za-z0-9]{1,512}$")
 
-_ALNUM = string.ascii_letters + string.digits
 
 
 def bot_user_id() -> str:
@@ -64,7 +63,8 @@ def message_id() -> str:
 
 
 def opaque_token(length: int = 32) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    """A random alphanumeric token (hex: it sits on every webhook's hot path, so one syscall)."""
+    return secrets.token_hex((length + 1) // 2)[:length]
 
 
 def is_chat_id(value: str) -> bool:

@@ -245,6 +245,24 @@ async def operator_message(request: Request, bot_id: str, user_id: str) -> JSONR
                         status_code=202)
 
 
+@router.post("/load/messages", status_code=202)
+async def load_messages(request: Request) -> JSONResponse:
+    """Many user messages in one call, for load tests: `count` texts spread over `user_ids`."""
+    platform = platform_of(request)
+    body = await _body(request)
+    bot_id, user_ids, count = body.get("bot_id"), body.get("user_ids"), body.get("count", 1)
+    if not isinstance(bot_id, str) or not isinstance(user_ids, list) or not user_ids:
+        raise ControlError(400, "bot_id and a non-empty user_ids list are required")
+    if not isinstance(count, int) or not 1 <= count <= 100_000:
+        raise ControlError(400, "count must be between 1 and 100000")
+    text = str(body.get("text") or "load")
+    events = 0
+    for index in range(count):
+        result = platform.users.send(bot_id, user_ids[index % len(user_ids)], {"type": "text", "text": text})
+        events += len(result["webhook_event_ids"])
+    return JSONResponse({"messages": count, "webhook_events": events}, status_code=202)
+
+
 # ---- the OA admin and LY Corporation -----------------------------------------------------------
 
 @router.post("/authorize")
