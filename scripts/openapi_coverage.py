@@ -53,8 +53,8 @@ def main() -> None:
                     continue
                 pattern = template_pattern(path)
                 concrete = path.replace("{", "x").replace("}", "")
-                done = any(m == method.upper() and (p == path or template_pattern(p).match(concrete)
-                                                    and pattern.match(concrete)) for m, p in served)
+                done = any(m == method.upper() and (p == path or (template_pattern(p).match(concrete)
+                                                    and pattern.match(concrete))) for m, p in served)
                 rows.append((op.get("operationId", ""), method.upper(), path, done))
         implemented = sum(1 for r in rows if r[3])
         print(f"## `{name}`: {implemented} of {len(rows)} operations\n")

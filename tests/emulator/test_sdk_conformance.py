@@ -7,7 +7,6 @@ import base64
 
 import pytest
 from linebot.v3 import WebhookParser
-from linebot.v3.models.events import UnknownEvent
 from linebot.v3.messaging import (
     ApiClient,
     AsyncApiClient,
@@ -20,6 +19,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.models.events import UnknownEvent
 from linebot.v3.module import AcquireChatControlRequest, DetachModuleRequest, LineModule
 from linebot.v3.module import ApiClient as ModuleApiClient
 from linebot.v3.module import Configuration as ModuleConfiguration

@@ -12,7 +12,6 @@ class EmulatorSettings:
     bot_id_header: name of the module bot-ID header (§15.1); matched case-insensitively.
     code_lifetime_seconds: lifetime of an authorization code (§15.8).
     acquire_lock_seconds: window in which a second Acquire by another channel gets 423 (§15.16).
-    detach_time_lag_seconds: delay before an API detach takes effect for later calls (§15.14).
     redelivery_backoff_seconds: waits before each webhook redelivery attempt (§15.22).
     webhook_timeout_seconds: a receiver slower than this has failed (`request_timeout`).
     webhook_batch_size: most events put into one webhook POST to one channel.
@@ -26,7 +25,6 @@ class EmulatorSettings:
     bot_id_header: str = "X-Line-Bot-Id"
     code_lifetime_seconds: int = 600
     acquire_lock_seconds: float = 3.0
-    detach_time_lag_seconds: float = 0.0
     redelivery_backoff_seconds: list[float] = field(default_factory=lambda: [1.0, 2.0, 4.0])
     webhook_timeout_seconds: float = 2.0
     webhook_batch_size: int = 100

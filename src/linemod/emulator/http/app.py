@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from linemod.emulator.delivery import WebhookDispatcher
 from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError
@@ -67,10 +68,12 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     app.add_exception_handler(ControlError, _control_error)
     app.add_exception_handler(ConsentError, _consent_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
-    # The hot paths of load tests first: routes are matched in order.
+    # One flat route table (not include_router, which this FastAPI matches router by router), with
+    # the hot paths of load tests first: routes are matched in order.
     for module in (routes_messaging, routes_module, routes_tokens, routes_attach, routes_richmenu, routes_control):
-        app.include_router(module.router)
+        app.router.routes.extend(module.router.routes)
 
     app.add_middleware(
         LineApiMiddleware,
@@ -109,6 +112,13 @@ async def _consent_error(request: Request, exc: Exception) -> HTMLResponse:
     if request.url.path.startswith(CONTROL_PREFIX):
         return JSONResponse({"message": exc.message}, status_code=400)  # type: ignore[return-value]
     return templates.TemplateResponse(request, "consent_error.html", {"message": exc.message}, status_code=400)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Unknown paths and methods answer in LINE's shape too (rule 32), not FastAPI's `detail`."""
+    assert isinstance(exc, StarletteHTTPException)
+    message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

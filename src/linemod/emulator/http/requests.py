@@ -41,7 +41,8 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", "-")
         column = getattr(exc, "colno", "-")
-        raise LineApiError(400, f"The request body could not be parsed as JSON (line: {line}, column: {column})") from None
+        message = f"The request body could not be parsed as JSON (line: {line}, column: {column})"
+        raise LineApiError(400, message) from None
 
 
 def bearer_token(request: Request) -> str:
@@ -66,7 +67,8 @@ def line_caller(request: Request, *, scope: str | None = None, bot_required: boo
         raise LineApiError(400, "X-Line-Retry-Key is not supported for this API")  # rule 66
     channel = platform.tokens.authenticate(bearer_token(request))
     request.state.channel_id = channel.channel_id
-    header = request.headers.get(platform.settings.bot_id_header)
+    # Endpoints that take no bot-ID header (detach, bot list: spec §7.1) ignore one if sent.
+    header = request.headers.get(platform.settings.bot_id_header) if bot_required else None
     caller = platform.caller_for(channel, header, bot_required=bot_required)
     if caller.account is not None:
         request.state.bot_id = caller.account.bot_id

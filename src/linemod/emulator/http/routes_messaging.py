@@ -105,13 +105,13 @@ async def loading(request: Request) -> JSONResponse:
 
 
 @router.get("/v2/bot/profile/{userId}")
-async def profile(request: Request, userId: str) -> JSONResponse:  # noqa: N803
+async def profile(request: Request, userId: str) -> JSONResponse:
     caller = line_caller(request, scope="profile:read")
     return JSONResponse(platform_of(request).extras.profile(caller, userId))
 
 
 @router.post("/v2/bot/user/{userId}/linkToken")
-async def link_token(request: Request, userId: str) -> JSONResponse:  # noqa: N803
+async def link_token(request: Request, userId: str) -> JSONResponse:
     caller = line_caller(request)  # rule 27: no scope needed
     return JSONResponse(platform_of(request).extras.link_token(caller, userId))
 
@@ -131,7 +131,7 @@ async def mark_as_read(request: Request) -> JSONResponse:
 
 
 @router.get("/v2/bot/message/{messageId}/content")
-async def content(request: Request, messageId: str) -> Response:  # noqa: N803
+async def content(request: Request, messageId: str) -> Response:
     caller = line_caller(request, scope="message:receive")
     blob, media_type = platform_of(request).extras.content(caller, messageId)
     return Response(blob, media_type=media_type)
@@ -156,7 +156,7 @@ async def set_webhook_endpoint(request: Request) -> JSONResponse:
     channel = _primary_only(request)
     body = await json_body(request)
     endpoint = body.get("endpoint") if isinstance(body, dict) else None
-    if not isinstance(endpoint, str) or not endpoint.startswith("https://") and "127.0.0.1" not in endpoint:
+    if not isinstance(endpoint, str) or (not endpoint.startswith("https://") and "127.0.0.1" not in endpoint):
         raise LineApiError(400, "Invalid webhook endpoint URL")
     channel.webhook_url = endpoint
     return JSONResponse({})

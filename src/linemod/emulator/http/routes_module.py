@@ -19,14 +19,14 @@ async def detach(request: Request) -> JSONResponse:
 
 
 @router.post("/v2/bot/chat/{chatId}/control/acquire")
-async def acquire(request: Request, chatId: str) -> JSONResponse:  # noqa: N803 - LINE's own name
+async def acquire(request: Request, chatId: str) -> JSONResponse:
     caller = line_caller(request, scope="message:receive")
     body = await json_body(request, required=False)
     return JSONResponse(platform_of(request).module_api.acquire(caller, chatId, body))
 
 
 @router.post("/v2/bot/chat/{chatId}/control/release")
-async def release(request: Request, chatId: str) -> JSONResponse:  # noqa: N803
+async def release(request: Request, chatId: str) -> JSONResponse:
     caller = line_caller(request, scope="message:receive")
     return JSONResponse(platform_of(request).module_api.release(caller, chatId))
 

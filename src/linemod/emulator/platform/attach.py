@@ -213,7 +213,10 @@ class AttachArea:
         for key in ECHOED_PARAMS:
             # Spec §15.10: a value echoed from the authorize URL must match; omitting it is tolerated.
             sent = request.params.get(key)
-            if sent is not None and key in form and form[key] != sent:
+            echoed = form.get(key)
+            if key == "basic_search_id" and sent is not None and echoed is not None:
+                sent, echoed = sent.lstrip("@"), echoed.lstrip("@")  # spec §15.32: both forms
+            if sent is not None and echoed is not None and echoed != sent:
                 raise OAuthError(400, "invalid_request", f"{key} does not match the authorization request.")
         code.used = True
         account = self.platform.accounts.get(code.bot_id)

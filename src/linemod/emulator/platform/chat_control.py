@@ -26,11 +26,11 @@ class ChatControlArea:
         """The channel ID Active in this chat now, or None when no channel is (spec §15.17)."""
         key = (account.bot_id, person)
         override = self.overrides.get(key)
-        if override is not None and override.expire_at_ms is not None:
-            if override.expire_at_ms <= self.platform.clock.now_ms():
-                # TTL elapsed: control is back with the Primary Channel, silently (rule 41).
-                override = ChatControl(holder=PRIMARY, acquired_at_ms=override.acquired_at_ms)
-                self.overrides[key] = override
+        expire_at = override.expire_at_ms if override is not None else None
+        if override is not None and expire_at is not None and expire_at <= self.platform.clock.now_ms():
+            # TTL elapsed: control is back with the Primary Channel, silently (rule 41).
+            override = ChatControl(holder=PRIMARY, acquired_at_ms=override.acquired_at_ms)
+            self.overrides[key] = override
         if override is None:
             default = self.platform.default_active_module(account.bot_id)
             holder = default.channel_id if default else PRIMARY

@@ -96,7 +96,8 @@ class ModuleApi:
         offset = 0
         if start is not None:
             cursor = self.cursors.get(start)
-            if cursor is None or cursor.channel_id != channel.channel_id or now - cursor.issued_at_ms > LIST_TOKEN_TTL_MS:
+            expired = cursor is None or now - cursor.issued_at_ms > LIST_TOKEN_TTL_MS
+            if cursor is None or expired or cursor.channel_id != channel.channel_id:
                 raise LineApiError(400, "Invalid start param")  # rule 70
             offset = cursor.offset
         attached = sorted(

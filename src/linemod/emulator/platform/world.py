@@ -162,7 +162,7 @@ class Platform:
                 setattr(channel, flag, data[flag])
         if "description" in data:
             channel.description = str(data["description"] or "")
-        if "channel_secret" in data and data["channel_secret"]:
+        if data.get("channel_secret"):
             channel.channel_secret = str(data["channel_secret"])
         if "public_keys" in data:
             keys = data["public_keys"]

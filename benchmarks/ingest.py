@@ -1,0 +1,347 @@
+"""Webhook intake benchmark: signed webhook requests against `linemod serve`, beside two references.
+
+    .venv/bin/python benchmarks/ingest.py                      # SQLite and PostgreSQL, default load
+    .venv/bin/python benchmarks/ingest.py --engines sqlite --rate 1000 --seconds 10
+
+Three servers, each a separate uvicorn process on loopback, one at a time:
+  ceiling     the same stack (FastAPI + uvicorn) answering 200 with no work: the most any intake can do
+  linemod     `ModuleApp.asgi()`: signature check, events stored (deduplicated) in the database before the
+              200, in-process workers handling them (a no-op handler that touches the chat state)
+  sdk-inline  the line-bot-sdk `WebhookHandler` pattern: parse and run the handler inside the request; the
+              handler does the same durable work (one committed SQLite insert per event)
+
+For each: the maximum rate (closed loop, `--connections` requests in flight) and, at the fixed `--rate`
+(open loop), p50/p99 latency from sending a request to its 200. Goal for linemod: ≥ 60 % of the ceiling's
+maximum and p99 < 50 ms at 1,000 events/s, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
+CHANNEL_ID = "1234567890"
+BOT = "U" + "b" * 32
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+# ---- the servers (run in a child process with --serve) ------------------------------------------------
+
+
+def ceiling_app() -> Any:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    api = FastAPI()
+
+    @api.post("/webhook")
+    async def webhook(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({})
+
+    return api
+
+
+def linemod_app(database_url: str, schema: str | None, workers: bool) -> Any:
+    from linemod.framework.app import ModuleApp
+    from linemod.framework.settings import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        channel_id=CHANNEL_ID,
+        channel_secret=SECRET,
+        database_url=database_url,
+        database_schema=schema,
+        run_workers_in_process=workers,
+        reconcile_interval_seconds=0,
+        line_base_url="http://127.0.0.1:9",
+    )
+    app = ModuleApp(settings)
+
+    @app.on_message()
+    async def count(ctx: Any, event: Any) -> None:
+        ctx.state["seen"] = ctx.state.get("seen", 0) + 1
+
+    return app.asgi()
+
+
+def sdk_inline_app(path: str) -> Any:
+    from fastapi import FastAPI, Header, HTTPException, Request
+    from fastapi.responses import JSONResponse
+    from linebot.v3 import WebhookHandler
+    from linebot.v3.exceptions import InvalidSignatureError
+    from linebot.v3.webhooks import MessageEvent
+    from starlette.concurrency import run_in_threadpool
+
+    handler = WebhookHandler(SECRET)
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE IF NOT EXISTS handled (event_id TEXT PRIMARY KEY, body TEXT)")
+
+    @handler.add(MessageEvent)
+    def on_message(event: MessageEvent) -> None:
+        connection.execute("INSERT OR IGNORE INTO handled VALUES (?, ?)", (event.webhook_event_id, event.to_json()))
+        connection.commit()
+
+    api = FastAPI()
+
+    @api.post("/webhook")
+    async def webhook_raw(request: Request, x_line_signature: str = Header("")) -> JSONResponse:
+        body = (await request.body()).decode()
+        try:
+            # the SDK handler is synchronous: run it in the threadpool, as a Flask app would run it
+            await run_in_threadpool(handler.handle, body, x_line_signature)
+        except InvalidSignatureError as exc:
+            raise HTTPException(400) from exc
+        return JSONResponse({})
+
+    return api
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.serve == "ceiling":
+        app = ceiling_app()
+    elif args.serve == "linemod":
+        app = linemod_app(args.database_url, args.schema, not args.no_workers)
+    else:
+        app = sdk_inline_app(args.sqlite_path)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+# ---- set-up -------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def prepare_database(url: str, schema: str | None) -> None:
+    from linemod.framework.clock import SystemClock
+    from linemod.framework.db import Database
+    from linemod.framework.tenant_store import TenantStore
+
+    db = Database(url, schema=schema)
+    try:
+        await db.upgrade()
+        await TenantStore(db, SystemClock()).record_attach(BOT, ["message:send", "message:receive"])
+    finally:
+        await db.dispose()
+
+
+async def drop_schema(schema: str) -> None:
+    from linemod.framework.db import Database
+
+    db = Database(PG_URL)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    await db.dispose()
+
+
+def start_server(kind: str, extra: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    command = [sys.executable, __file__, "--serve", kind, "--port", str(port), *extra]
+    process = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                time.sleep(0.3)  # let the lifespan finish
+                return process, url
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+# ---- load ---------------------------------------------------------------------------------------------
+
+_ids = itertools.count()
+
+
+def signed_request() -> tuple[bytes, dict[str, str]]:
+    import base64
+    import hashlib
+    import hmac
+
+    n = next(_ids)
+    event = {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "webhookEventId": f"01BENCH{n:013d}{secrets.token_hex(3).upper()}",
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": secrets.token_hex(16),
+        "source": {"type": "user", "userId": f"LU{n % 200:032x}-{BOT}"},
+        "message": {"id": str(n), "type": "text", "text": "hello", "quoteToken": "q"},
+    }
+    body = json.dumps({"destination": BOT, "events": [event]}).encode()
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    return body, {"x-line-signature": signature, "content-type": "application/json"}
+
+
+async def closed_loop(url: str, connections: int, seconds: float) -> dict[str, float]:
+    import aiohttp
+
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal done, errors
+        while time.perf_counter() < deadline:
+            body, headers = signed_request()
+            async with session.post(f"{url}/webhook", data=body, headers=headers) as response:
+                await response.read()
+                done += 1
+                errors += response.status != 200
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+        await asyncio.gather(*(client(session) for _ in range(connections)))
+    return {"events_per_s": done / (time.perf_counter() - started), "errors": errors}
+
+
+async def open_loop(url: str, rate: float, seconds: float) -> dict[str, float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    total = int(rate * seconds)
+    requests = [signed_request() for _ in range(total)]
+
+    async def one(session: aiohttp.ClientSession, body: bytes, headers: dict[str, str]) -> None:
+        nonlocal errors
+        sent = time.perf_counter()
+        try:
+            async with session.post(f"{url}/webhook", data=body, headers=headers) as response:
+                await response.read()
+                errors += response.status != 200
+        except aiohttp.ClientError:
+            errors += 1
+            return
+        latencies.append(time.perf_counter() - sent)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as session:
+        start = time.perf_counter()
+        tasks = []
+        for i, (body, headers) in enumerate(requests):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(session, body, headers)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    ms = [x * 1000 for x in latencies] or [float("nan")]
+    return {
+        "achieved_per_s": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ms),
+        "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+        "errors": errors,
+    }
+
+
+async def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    await closed_loop(url, args.connections, 1.0)  # warm-up
+    peak = await closed_loop(url, args.connections, args.seconds)
+    await asyncio.sleep(1.0)  # let a queue of stored events drain a little
+    fixed = await open_loop(url, args.rate, args.seconds)
+    return {"server": name, **peak, **fixed}
+
+
+def run_one(kind: str, label: str, extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    process, url = start_server(kind, extra)
+    try:
+        return asyncio.run(measure(label, url, args))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
+    parser.add_argument("--rate", type=float, default=1000.0, help="open-loop events per second")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
+    parser.add_argument("--connections", type=int, default=32, help="requests in flight in the closed loop")
+    parser.add_argument("--no-workers", action="store_true", help="linemod without in-process workers")
+    parser.add_argument("--serve", choices=["ceiling", "linemod", "sdk-inline"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--schema", help=argparse.SUPPRESS)
+    parser.add_argument("--sqlite-path", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args)
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="linemod-bench-"))
+    results = [run_one("ceiling", "ceiling (200, no work)", [], args)]
+    for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        schema = None
+        if engine == "postgres":
+            url, schema = PG_URL, f"bench_{secrets.token_hex(4)}"
+        else:
+            url = f"sqlite+aiosqlite:///{workdir}/linemod-{secrets.token_hex(3)}.db"
+        asyncio.run(prepare_database(url, schema))
+        extra = ["--database-url", url] + (["--schema", schema] if schema else [])
+        extra += ["--no-workers"] if args.no_workers else []
+        try:
+            results.append(run_one("linemod", f"linemod serve ({engine})", extra, args))
+        finally:
+            if schema:
+                asyncio.run(drop_schema(schema))
+    results.append(
+        run_one(
+            "sdk-inline", "line-bot-sdk WebhookHandler inline", ["--sqlite-path", str(workdir / "sdk-inline.db")], args
+        )
+    )
+    report(results, args)
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    ceiling = results[0]["events_per_s"]
+    print(
+        f"\nsigned webhooks, 1 event each; max = closed loop with {args.connections} in flight; "
+        f"latency = open loop at {args.rate:.0f} events/s for {args.seconds:.0f} s\n"
+    )
+    header = f"{'server':38} {'max ev/s':>9} {'% ceil':>7} {'at rate':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        share = 100 * r["events_per_s"] / ceiling
+        print(
+            f"{r['server']:38} {r['events_per_s']:9.0f} {share:6.0f}% {r['achieved_per_s']:8.0f} "
+            f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {int(r['errors'] + 0):6d}"
+        )
+    for r in results:
+        if r["server"].startswith("linemod"):
+            ok = r["events_per_s"] >= 0.6 * ceiling and r["p99_ms"] < 50 and r["errors"] == 0
+            print(
+                f"goal (≥60% of ceiling, p99 < 50 ms at {args.rate:.0f}/s) for {r['server']}: "
+                f"{'met' if ok else 'NOT met'}"
+            )
+
+
+if __name__ == "__main__":
+    main()
