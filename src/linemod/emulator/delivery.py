@@ -62,6 +62,7 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
     state: str = "pending"
     next_attempt_ms: int | None = None
+    generation: int = 0  # the dispatcher's generation when queued; a reset starts a new one
 
     def public(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class WebhookDispatcher:
         self._workers: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
         self._unfinished = 0
+        self._generation = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,6 +125,9 @@ class WebhookDispatcher:
             while not self._queue.empty():
                 self._queue.get_nowait()
         self._unfinished = 0
+        # A delivery already in flight finishes after the reset; its generation keeps it from
+        # settling against the counters of the deliveries that come after.
+        self._generation += 1
         self._idle.set()
 
     # ---- the sink ---------------------------------------------------------------------------
@@ -169,7 +174,7 @@ class WebhookDispatcher:
         body = {"destination": bot_id, "events": events}
         raw = encode(body)
         delivery = Delivery(ids.opaque_token(16), channel_id, bot_id, channel.webhook_url, body, raw,
-                            sign(channel.channel_secret, raw))
+                            sign(channel.channel_secret, raw), generation=self._generation)
         self._remember(delivery)
         # Each event counts once toward "unfinished"; the delivery carries them until it settles.
         self._shrink(len(events))
@@ -239,7 +244,9 @@ class WebhookDispatcher:
         channel = self.platform.channel(delivery.channel_id)
         retries_done = len(delivery.attempts) - 1
         backoff = self.settings.redelivery_backoff_seconds
-        if channel is not None and channel.redelivery and retries_done < len(backoff):
+        if delivery.generation != self._generation:
+            delivery.state = "failed"
+        elif channel is not None and channel.redelivery and retries_done < len(backoff):
             delivery.next_attempt_ms = self.platform.clock.now_ms() + int(backoff[retries_done] * 1000)
             self._scheduled.append(delivery)
         else:
@@ -248,7 +255,8 @@ class WebhookDispatcher:
     def _settle(self, delivery: Delivery, state: str) -> None:
         delivery.state = state
         delivery.next_attempt_ms = None
-        self._shrink(1)
+        if delivery.generation == self._generation:
+            self._shrink(1)
 
     def fire_due(self) -> None:
         """Queues redeliveries the emulator clock has made due (called on ticks and clock advances)."""

@@ -34,6 +34,9 @@ async def _send_with_retry_key(request: Request, kind: str) -> JSONResponse:
     key = retry_key_of(request)
     messaging.check_retry_key(caller, key)
     body = await json_body(request)
+    # Again after the await: a request with the same key may have been accepted meanwhile. From
+    # here to accept_retry_key nothing yields, so overlapping retries run "only once" (rule 67).
+    messaging.check_retry_key(caller, key)
     request_id = request_id_of(request)
     if kind == "push":
         result = messaging.push(caller, body)
