@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from fastapi.routing import APIRoute
+from starlette.routing import Route
 
 from linemod.emulator import create_app
 from linemod.emulator.http.middleware import template_pattern
@@ -18,25 +18,10 @@ FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messagi
 
 
 def served_routes() -> list[tuple[str, str]]:
-    app = create_app()
     out = []
-    for route in app.routes:
-        for sub in getattr(route, "routes", [route]) or [route]:
-            if isinstance(sub, APIRoute):
-                out.extend((m, sub.path) for m in sub.methods)
-    if not out:  # newer FastAPI includes routers lazily
-        from linemod.emulator.http import (
-            routes_attach,
-            routes_messaging,
-            routes_module,
-            routes_richmenu,
-            routes_tokens,
-        )
-
-        for module in (routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens):
-            for r in module.router.routes:
-                if isinstance(r, APIRoute):
-                    out.extend((m, r.path) for m in r.methods)
+    for route in create_app().router.routes:
+        if isinstance(route, Route) and route.methods:
+            out.extend((m, route.path) for m in route.methods)
     return out
 
 

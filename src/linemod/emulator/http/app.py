@@ -24,6 +24,7 @@ from linemod.emulator.http import (
 )
 from linemod.emulator.http.middleware import CONTROL_PREFIX, Faults, LineApiMiddleware, RequestLog
 from linemod.emulator.http.templating import templates
+from linemod.emulator.pages import install as install_pages
 from linemod.emulator.platform.world import Platform
 from linemod.emulator.settings import EmulatorSettings
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from linemod.emulator.errors import ConsentError
 from linemod.emulator.http.forms import basic_credentials, form_body
 from linemod.emulator.http.requests import platform_of
+from linemod.emulator.http.routing import LineRouter
 from linemod.emulator.http.templating import templates
 from linemod.emulator.platform.attach import RedirectError
 
-router = APIRouter(tags=["attach"])
+router = LineRouter()
 
 SCOPE_LABELS = {
     "message:send": ("メッセージの送信", "Send messages"),
@@ -25,7 +26,7 @@ SCOPE_LABELS = {
 }
 
 
-@router.get("/module/auth/v1/authorize", response_class=HTMLResponse)
+@router.get("/module/auth/v1/authorize")
 async def authorize(request: Request) -> Response:
     platform = platform_of(request)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from linemod.emulator.errors import LineApiError, forbidden
@@ -13,10 +13,11 @@ from linemod.emulator.http.requests import (
     request_id_of,
     retry_key_of,
 )
+from linemod.emulator.http.routing import LineRouter
 from linemod.emulator.platform.entities import PrimaryChannel
 from linemod.emulator.validation.messages import validate_messages
 
-router = APIRouter(tags=["messaging"])
+router = LineRouter()
 SEND = "message:send"
 
 

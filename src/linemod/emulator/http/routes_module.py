@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.http.requests import json_body, line_caller, platform_of
+from linemod.emulator.http.routing import LineRouter
 
-router = APIRouter(tags=["module"])
+router = LineRouter()
 
 
 @router.post("/v2/bot/channel/detach")

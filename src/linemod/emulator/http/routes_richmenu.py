@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.http.requests import json_body, line_caller, platform_of, raw_body
+from linemod.emulator.http.routing import LineRouter
 
 SCOPE = "account:manage"
 
-router = APIRouter()
+router = LineRouter()
 
 
 # ---- fixed paths ---------------------------------------------------------------------------------

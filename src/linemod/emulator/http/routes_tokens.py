@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.http.forms import form_body
 from linemod.emulator.http.requests import platform_of
+from linemod.emulator.http.routing import LineRouter
 
-router = APIRouter(tags=["channel access tokens"])
+router = LineRouter()
 
 
 @router.post("/oauth2/v3/token")
