@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from starlette.routing import Route
 
-from linemod.emulator import create_app
+from linemod.emulator.http import routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens
 from linemod.emulator.http.middleware import template_pattern
 
 OPENAPI_DIR = Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
@@ -19,9 +18,9 @@ FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messagi
 
 def served_routes() -> list[tuple[str, str]]:
     out = []
-    for route in create_app().router.routes:
-        if isinstance(route, Route) and route.methods:
-            out.extend((m, route.path) for m in route.methods)
+    for module in (routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens):
+        for route in module.router.routes:
+            out.extend((method, route.path) for method in module.router.methods_of(route.path))
     return out
 
 

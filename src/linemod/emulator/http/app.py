@@ -10,7 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
 
 from linemod.emulator.delivery import WebhookDispatcher
 from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError
@@ -31,8 +34,13 @@ from linemod.emulator.settings import EmulatorSettings
 TICK_SECONDS = 0.2
 
 
-def create_app(settings: EmulatorSettings | None = None, platform: Platform | None = None) -> FastAPI:
-    """Builds the emulator. Nothing starts until the ASGI lifespan does (no work at import time)."""
+def create_app(settings: EmulatorSettings | None = None, platform: Platform | None = None) -> Starlette:
+    """Builds the emulator. Nothing starts until the ASGI lifespan does (no work at import time).
+
+    The LINE APIs are plain Starlette routes at the top: they are the hot path of every load test
+    and need nothing FastAPI adds per request. Everything else (the control API with its OpenAPI
+    page, the simulator pages) is a FastAPI app mounted beneath them.
+    """
     platform = platform or Platform(settings)
     dispatcher = WebhookDispatcher(platform)
     platform.sink = dispatcher
@@ -40,7 +48,7 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     request_log = RequestLog(platform.settings.request_log_size)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await dispatcher.start()
         ticker = asyncio.create_task(_tick_forever(platform, dispatcher))
         try:
@@ -51,38 +59,41 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
                 await ticker
             await dispatcher.stop()
 
-    app = FastAPI(
-        title="linemod LINE Platform emulator",
-        description="The LINE Platform's module features, and a control API under /_emulator/.",
-        lifespan=lifespan,
+    handlers: dict[Any, Any] = {
+        LineApiError: _line_error,
+        OAuthError: _oauth_error,
+        ControlError: _control_error,
+        ConsentError: _consent_error,
+        StarletteHTTPException: _http_error,
+    }
+    console = FastAPI(
+        title="linemod LINE Platform emulator: control API",
+        description="Plays every party that is not the module. Contract: shared/spec/emulator-control-api.md.",
         docs_url="/_emulator/docs",
         openapi_url="/_emulator/openapi.json",
         redoc_url=None,
     )
-    app.state.platform = platform
-    app.state.dispatcher = dispatcher
-    app.state.faults = faults
-    app.state.request_log = request_log
+    for exc_class, handler in handlers.items():
+        console.add_exception_handler(exc_class, handler)
+    console.add_exception_handler(RequestValidationError, _validation_error)
+    console.router.routes.extend(routes_control.router.routes)
+    install_pages(console)  # the simulator pages under /_pages/, and /static
 
-    app.add_exception_handler(LineApiError, _line_error)
-    app.add_exception_handler(OAuthError, _oauth_error)
-    app.add_exception_handler(ControlError, _control_error)
-    app.add_exception_handler(ConsentError, _consent_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-
-    # One flat route table (not include_router, which this FastAPI matches router by router), with
-    # the hot paths of load tests first: routes are matched in order.
-    for module in (routes_messaging, routes_module, routes_tokens, routes_attach, routes_richmenu, routes_control):
-        app.router.routes.extend(module.router.routes)
-
-    app.add_middleware(
-        LineApiMiddleware,
-        clock=platform.clock,
-        faults=faults,
-        log=request_log,
-        max_body=platform.settings.max_body_bytes,
+    # Routes are matched in order: the hot paths of load tests first.
+    line_routes = [route for module in (routes_messaging, routes_module, routes_tokens, routes_attach,
+                                        routes_richmenu) for route in module.router.routes]
+    app = Starlette(
+        routes=[*line_routes, Mount("", app=console)],
+        exception_handlers=handlers,
+        lifespan=lifespan,
+        middleware=[Middleware(LineApiMiddleware, clock=platform.clock, faults=faults, log=request_log,
+                               max_body=platform.settings.max_body_bytes)],
     )
+    for target in (app, console):
+        target.state.platform = platform
+        target.state.dispatcher = dispatcher
+        target.state.faults = faults
+        target.state.request_log = request_log
     return app
 
 
