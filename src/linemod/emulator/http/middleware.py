@@ -116,7 +116,7 @@ class LineApiMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        if path.startswith(UNLOGGED_PREFIXES):
+        if path == "/" or path.startswith(UNLOGGED_PREFIXES):
             await self.app(scope, receive, send_with_id)
             return
 
