@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -9,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from linemod.framework.models import Base
 
@@ -21,22 +28,23 @@ class Database:
     several apps or test runs can share one database. Nothing connects until the first query.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 20, echo: bool = False) -> None:
         self.url = url
         self.schema = schema
         parsed = make_url(url)
         self.dialect: str = parsed.get_backend_name()
         options: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
-            options.update(pool_size=10, max_overflow=20, pool_pre_ping=False)
+            options.update(pool_size=pool_size, max_overflow=pool_size)
             if schema:
                 options["connect_args"] = {"server_settings": {"search_path": schema}}
         elif self.dialect == "sqlite":
-            options["connect_args"] = {"timeout": 30}
+            options.update(pool_size=pool_size, max_overflow=pool_size, connect_args={"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -46,6 +54,14 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
+    @property
+    def sqlite_path(self) -> str:
+        """The database file of a SQLite URL."""
+        database = make_url(self.url).database
+        if not database or database == ":memory:":
+            raise ValueError("an in-memory SQLite database cannot be shared by the intake and the workers")
+        return database
+
     def session(self) -> AsyncSession:
         """A new session; use it as `async with db.session() as s:`."""
         return self.sessions()
@@ -54,6 +70,26 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside a transaction that commits on success and rolls back on error."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def write_lock(self) -> AsyncIterator[None]:
+        """Hold around a short framework transaction that writes (claim, fail, lease). SQLite has one
+        writer; queueing this process's framework writers here instead of inside SQLite (whose busy
+        handler sleeps up to 100 ms between tries) keeps them back to back. Handler transactions must not
+        take it: they may already hold SQLite's write lock. On PostgreSQL it does nothing."""
+        if not self.is_sqlite:
+            yield
+            return
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            yield
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncSession]:
+        """`transaction()` under `write_lock()`: for short transactions that write."""
+        async with self.write_lock(), self.transaction() as session:
             yield session
 
     async def upgrade(self, revision: str = "head") -> None:

@@ -25,7 +25,6 @@ from linemod.framework.db import Database
 from linemod.framework.models import EventRow, JobRow, QueueStatus
 
 
-
 class LeaseLost(Exception):
     """The row was taken by another worker (our lease ran out); our work on it must be rolled back."""
 
@@ -46,8 +45,9 @@ class RetryPolicy:
 class WorkQueue:
     """Claim, finish, retry and replay rows of one queue table.
 
-    `ordered`: rows carry a `chat_key` and a row is claimable only when no older row of the same key is
-    still pending or running (per-chat ordering; a failed row waiting for its retry holds its chat back).
+    `ordered`: rows carry a `bot_id` and a `chat_key` and a row is claimable only when no older row of the
+    same chat is still pending or running (per-chat ordering; a failed row waiting for its retry holds its
+    chat back). The OA-wide lane (`chat_key` "<bot_id>:-", lifecycle events) is a barrier for the whole OA.
     """
 
     def __init__(
@@ -67,35 +67,57 @@ class WorkQueue:
         self.retry = retry
         self.ordered = ordered
         self._claim_sql = text(self._build_claim_sql())
-
-    def _build_claim_sql(self) -> str:
-        t = self.table.name
-        order_rule = (
-            f"AND NOT EXISTS (SELECT 1 FROM {t} p WHERE p.chat_key = c.chat_key AND p.id < c.id "
-            "AND p.status IN ('pending', 'running'))"
-            if self.ordered
-            else ""
+        self._heads_claim_sql = text(self._build_claim_sql(heads=True))
+        self._release_expired_sql = text(
+            f"UPDATE {table.name} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
+            "WHERE status = 'running' AND locked_until_ms < :now"
         )
-        lock = "FOR UPDATE SKIP LOCKED" if self.db.is_postgres else ""
+
+    WINDOW = 64  # pending rows looked at, oldest first, before falling back to the chat-heads query
+
+    def _build_claim_sql(self, *, heads: bool = False) -> str:
+        """The claim statement. For ordered queues a candidate must be the oldest unfinished event of its
+        chat, and an OA-wide event (attached, suspended, ...; chat_key "<bot>:-") is a barrier for its OA:
+        nothing newer of that OA starts before it, and it starts only after everything older of that OA.
+
+        Candidates come from the WINDOW oldest pending rows (an index walk, cheap however long the
+        queue); when those all wait behind busy chats, `heads=True` takes the oldest unfinished row of
+        every chat instead, which costs a pass over the unfinished rows but cannot starve a chat."""
+        t = self.table.name
+        lock = "FOR UPDATE OF c SKIP LOCKED" if self.db.is_postgres else ""
+        due = "status = 'pending' AND run_at_ms <= :now"
+        rules = ""
+        if self.ordered:
+            unfinished = "p.status IN ('pending', 'running') AND p.id < c.id"
+            rules = (
+                f"AND NOT EXISTS (SELECT 1 FROM {t} p WHERE p.chat_key = c.chat_key AND {unfinished}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {t} p WHERE p.chat_key = c.bot_id || ':-' AND {unfinished}) "
+                f"AND (c.chat_key <> c.bot_id || ':-' "
+                f"OR NOT EXISTS (SELECT 1 FROM {t} p WHERE p.bot_id = c.bot_id AND {unfinished}))"
+            )
+        if heads:
+            candidates = f"SELECT MIN(id) FROM {t} WHERE status IN ('pending', 'running') GROUP BY chat_key"
+        else:
+            candidates = f"SELECT id FROM {t} WHERE {due} ORDER BY id LIMIT {self.WINDOW}"
         return (
             f"UPDATE {t} SET status = 'running', locked_by = :me, locked_until_ms = :lease, "
             "attempts = attempts + 1 "
-            f"WHERE id IN (SELECT c.id FROM {t} c "
-            "WHERE ((c.status = 'pending' AND c.run_at_ms <= :now) "
-            "OR (c.status = 'running' AND c.locked_until_ms < :now)) "
-            f"{order_rule} ORDER BY c.id LIMIT :limit {lock}) "
+            f"WHERE id IN (SELECT c.id FROM {t} c WHERE c.id IN ({candidates}) "
+            f"AND c.status = 'pending' AND c.run_at_ms <= :now {rules} "
+            f"ORDER BY c.id LIMIT :limit {lock}) AND status = 'pending' "
             "RETURNING *"
         )
 
     async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
-        """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose attempts are used up (their
-        workers kept dying) become dead letters instead of being returned."""
+        """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker
+        died) are pending again first; rows whose attempts are used up become dead letters instead."""
         now = self.clock.now_ms()
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                self._claim_sql, {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
-            )
-            rows = [dict(row._mapping) for row in result]
+        params = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
+        async with self.db.write_transaction() as session:
+            await session.execute(self._release_expired_sql, {"now": now})
+            rows = [dict(row._mapping) for row in await session.execute(self._claim_sql, params)]
+            if not rows and self.ordered:
+                rows = [dict(row._mapping) for row in await session.execute(self._heads_claim_sql, params)]
         rows.sort(key=lambda r: r["id"])
         exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
         for row in exhausted:
@@ -119,7 +141,7 @@ class WorkQueue:
         """Record a failed try: back to pending after a backoff, or dead once attempts are used up.
         Returns the new status ("" if the row was not ours any more)."""
         now = self.clock.now_ms()
-        async with self.db.transaction() as session:
+        async with self.db.write_transaction() as session:
             row = (
                 await session.execute(
                     text(f"SELECT attempts, locked_by, status FROM {self.table.name} WHERE id = :id"),
@@ -150,7 +172,7 @@ class WorkQueue:
         ids = list(row_ids)
         if not ids:
             return
-        async with self.db.transaction() as session:
+        async with self.db.write_transaction() as session:
             await session.execute(
                 self.table.update()
                 .where(self.table.c.id.in_(ids), self.table.c.locked_by == worker_id)
@@ -179,9 +201,7 @@ class WorkQueue:
     async def counts(self) -> dict[str, int]:
         """Rows per status."""
         async with self.db.session() as session:
-            result = await session.execute(
-                text(f"SELECT status, COUNT(*) AS n FROM {self.table.name} GROUP BY status")
-            )
+            result = await session.execute(text(f"SELECT status, COUNT(*) AS n FROM {self.table.name} GROUP BY status"))
             return {row.status: int(row.n) for row in result}
 
     async def list(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -205,13 +225,9 @@ class WorkQueue:
 
 def event_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue:
     """The webhook event queue, ordered per chat."""
-    return WorkQueue(
-        db, EventRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=True
-    )  # type: ignore[arg-type]
+    return WorkQueue(db, EventRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=True)  # type: ignore[arg-type]
 
 
 def job_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue:
     """The scheduled-job queue (no ordering between jobs)."""
-    return WorkQueue(
-        db, JobRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=False
-    )  # type: ignore[arg-type]
+    return WorkQueue(db, JobRow.__table__, clock=clock, lease_seconds=lease_seconds, retry=retry, ordered=False)  # type: ignore[arg-type]

@@ -52,7 +52,8 @@ class EventRow(Base):
     """A webhook event, stored before the webhook is acknowledged and processed by workers.
 
     `chat_key` orders processing: a worker takes an event only when no older event of the same chat is
-    unfinished. `locked_by`/`locked_until_ms` form a lease, so an event held by a killed worker is taken again.
+    unfinished. `locked_by`/`locked_until_ms` form a lease, so an event held by a killed worker is taken
+    again.
     """
 
     __tablename__ = "events"
@@ -76,8 +77,9 @@ class EventRow(Base):
     finished_at_ms: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
-        Index("ix_events_status_run_at", "status", "run_at_ms"),
+        Index("ix_events_status_id", "status", "id"),
         Index("ix_events_chat_key_status", "chat_key", "status", "id"),
+        Index("ix_events_bot_id_status", "bot_id", "status", "id"),
     )
 
 

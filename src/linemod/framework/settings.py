@@ -64,7 +64,8 @@ class Settings(BaseSettings):
         lease_seconds (default 60): a claimed event whose worker has not finished it within this time (e.g.
             the process was killed) is taken again.
         max_attempts (default 6): tries before an event becomes a dead letter.
-        retry_base_seconds (default 2.0), retry_max_seconds (default 300.0): exponential backoff between tries.
+        retry_base_seconds (default 2.0), retry_max_seconds (default 300.0): exponential backoff between
+            tries.
         done_retention_seconds (default 604800): processed events are kept this long for deduplication.
         reconcile_interval_seconds (default 3600): period of the `/v2/bot/list` reconciliation job; 0 = off.
 

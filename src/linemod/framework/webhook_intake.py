@@ -9,7 +9,6 @@ writer and PostgreSQL's fsync from becoming one-commit-per-request.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -20,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from linemod.framework.clock import Clock
 from linemod.framework.db import Database
+from linemod.framework.event_writer import EventWriter
 from linemod.framework.models import EventRow, QueueStatus, Tenant
 
 BOT_ID_PATTERN = re.compile(r"^U[0-9a-f]{32}$")
@@ -122,70 +121,6 @@ def event_rows(webhook: ParsedWebhook, now_ms: int) -> list[dict[str, Any]]:
     return rows
 
 
-class EventWriter:
-    """Writes event rows with group commit; `store()` returns once the rows are committed."""
-
-    def __init__(self, db: Database, on_stored: Callable[[], None] | None = None) -> None:
-        self.db = db
-        self.on_stored = on_stored
-        table = EventRow.__table__
-        dialect_insert = postgresql.insert if db.is_postgres else sqlite.insert
-        self._insert = dialect_insert(table).on_conflict_do_nothing(index_elements=["webhook_event_id"])
-        self._pending: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="linemod-event-writer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        for _, future in self._pending:
-            if not future.done():
-                future.set_exception(RuntimeError("intake stopped"))
-        self._pending = []
-
-    async def store(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if self._task is None:  # not started (e.g. a one-off script): write directly
-            await self._write(rows)
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((rows, future))
-        self._wake.set()
-        await future
-
-    async def _write(self, rows: list[dict[str, Any]]) -> None:
-        async with self.db.transaction() as session:
-            await session.execute(self._insert, rows)
-        if self.on_stored is not None:
-            self.on_stored()
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._pending = self._pending, []
-            if not batch:
-                continue
-            rows = [row for rows, _ in batch for row in rows]
-            try:
-                await self._write(rows)
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
-
-
 class KnownTenants:
     """Answers "is this destination one of our OAs?" from memory, asking the database on a miss."""
 
@@ -197,10 +132,15 @@ class KnownTenants:
         self._known.add(bot_id)
 
     async def is_known(self, bot_id: str) -> bool:
+        """A tenant row exists, or an attached event for it is stored (perhaps not processed yet)."""
         if bot_id in self._known:
             return True
         async with self.db.session() as session:
             found = await session.scalar(select(Tenant.bot_id).where(Tenant.bot_id == bot_id))
+            if not found:
+                found = await session.scalar(
+                    select(EventRow.id).where(EventRow.bot_id == bot_id, EventRow.event_type == "module").limit(1)
+                )
         if found:
             self._known.add(bot_id)
         return bool(found)
@@ -244,28 +184,40 @@ class WebhookIntake:
                 "(no attached event has been received for it)",
             )
         await self.writer.store(event_rows(webhook, self.clock.now_ms()))
+        self.tenants.remember(webhook.destination)
         return len(webhook.events)
 
 
+OK_BODY = b"{}"
+
+
 def webhook_router(path: str, get_intake: Callable[[], WebhookIntake]) -> APIRouter:
-    """The HTTP face of the intake: POST `path`, answers `{}` with 200 or `{"message"}` with 4xx."""
+    """The HTTP face of the intake: POST `path`, answers `{}` with 200 or `{"message"}` with 4xx.
+
+    A plain Starlette endpoint (no FastAPI dependency solving or body validation): it is the hottest path
+    of the server and needs nothing but the raw bytes and one header.
+    """
     router = APIRouter()
 
-    @router.post(path, include_in_schema=False)
-    async def receive_webhook(request: Request) -> JSONResponse:
+    async def receive_webhook(request: Request) -> Response:
         intake = get_intake()
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > intake.max_body_bytes:
-            return JSONResponse({"message": "The request body is too large"}, status_code=413)
+            return _error(413, "The request body is too large")
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > intake.max_body_bytes:
-                return JSONResponse({"message": "The request body is too large"}, status_code=413)
+                return _error(413, "The request body is too large")
         try:
             await intake.receive(bytes(body), request.headers.get("x-line-signature"))
         except WebhookRejected as rejected:
-            return JSONResponse({"message": rejected.message}, status_code=rejected.status)
-        return JSONResponse({})
+            return _error(rejected.status, rejected.message)
+        return Response(OK_BODY, media_type="application/json")
 
+    router.add_route(path, receive_webhook, methods=["POST"], include_in_schema=False)
     return router
+
+
+def _error(status: int, message: str) -> Response:
+    return JSONResponse({"message": message}, status_code=status)

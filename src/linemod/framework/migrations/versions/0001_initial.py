@@ -54,8 +54,9 @@ def upgrade() -> None:
         sa.Column("received_at_ms", sa.BigInteger(), nullable=False),
         sa.Column("finished_at_ms", sa.BigInteger()),
     )
-    op.create_index("ix_events_status_run_at", "events", ["status", "run_at_ms"])
+    op.create_index("ix_events_status_id", "events", ["status", "id"])
     op.create_index("ix_events_chat_key_status", "events", ["chat_key", "status", "id"])
+    op.create_index("ix_events_bot_id_status", "events", ["bot_id", "status", "id"])
     op.create_table(
         "jobs",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),

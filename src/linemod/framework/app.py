@@ -1,0 +1,288 @@
+"""`ModuleApp`: the object a module is written with (decorators, jobs, the ASGI app, the worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from linemod.framework.attach_flow import AttachFlow, attach_router
+from linemod.framework.clock import Clock
+from linemod.framework.db import Database
+from linemod.framework.dispatch import LIFECYCLE_KINDS, Dispatcher, Handler, message_matcher, postback_matcher
+from linemod.framework.jobs import JobContext, JobHandler, Recurring
+from linemod.framework.line_client import LineApis, LineClient
+from linemod.framework.runtime import Runtime
+from linemod.framework.settings import Settings
+from linemod.framework.tenant_store import ReconcileReport
+from linemod.framework.webhook_intake import webhook_router
+from linemod.framework.worker import Worker
+
+RECONCILE_JOB = "linemod.reconcile"
+PURGE_JOB = "linemod.purge"
+Hook = Callable[["ModuleApp"], Awaitable[None]]
+
+
+class ModuleApp:
+    """A LINE module serving any number of OAs.
+
+    ```python
+    app = ModuleApp()                      # settings from LINEMOD_* variables (or pass Settings(...))
+
+    @app.on_message(text="hello")
+    async def hello(ctx, event):
+        await ctx.reply(TextMessage(text="hi"))
+
+    asgi = app.asgi()                      # `linemod serve mymodule:app` serves it too
+    ```
+
+    `clock`, `database` and `line` replace the real ones (tests). Nothing connects until the ASGI app
+    starts, or `start()` / `run_worker()` is awaited.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        database: Database | None = None,
+        line: LineApis | None = None,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._database = database
+        self._line = line
+        self.dispatcher = Dispatcher()
+        self.job_handlers: dict[str, JobHandler] = {}
+        self.recurring: list[Recurring] = []
+        self.router = APIRouter()
+        """Routes added here (or with `include_router`) are served by `asgi()`: the hook for consoles."""
+        self._routers: list[tuple[APIRouter, str]] = []
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self.runtime: Runtime | None = None
+        self.worker: Worker | None = None
+        self.job(RECONCILE_JOB)(_reconcile_job)
+        self.job(PURGE_JOB)(_purge_job)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings()
+        return self._settings
+
+    # ---- handlers -------------------------------------------------------------------------------------
+
+    def on_message(
+        self,
+        text: str | None = None,
+        *,
+        regex: str | re.Pattern[str] | None = None,
+        type: str | None = None,
+        standby: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Message events: all of them, or those with exactly `text`, matching `regex` (the match is
+        `ctx.match`) or of message `type` ("text", "sticker", "image", "location", ...)."""
+        return self._register("message", message_matcher(text, regex, type), standby)
+
+    def on_postback(self, prefix: str | None = None, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        """Postback events whose data starts with `prefix` (or all of them)."""
+        return self._register("postback", postback_matcher(prefix), standby)
+
+    def on_follow(self, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        return self._register("follow", None, standby)
+
+    def on_unfollow(self, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        return self._register("unfollow", None, standby)
+
+    def on_join(self, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        return self._register("join", None, standby)
+
+    def on_leave(self, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        return self._register("leave", None, standby)
+
+    def on_lifecycle(self, kind: str) -> Callable[[Handler], Handler]:
+        """ "attached", "detached", "suspended" or "resumed" (the tenant store is updated before)."""
+        if kind not in LIFECYCLE_KINDS:
+            raise ValueError(f"lifecycle kind must be one of {LIFECYCLE_KINDS}, not {kind!r}")
+        return self._register(f"lifecycle:{kind}", None, False)
+
+    def on_activated(self) -> Callable[[Handler], Handler]:
+        return self._register("activated", None, False)
+
+    def on_deactivated(self) -> Callable[[Handler], Handler]:
+        return self._register("deactivated", None, False)
+
+    def on_event(self, event_type: str, *, standby: bool = False) -> Callable[[Handler], Handler]:
+        """Any other event type by its webhook `type` ("unsend", "memberJoined", "beacon", ...)."""
+        return self._register(event_type, None, standby)
+
+    def _register(self, kind: str, matcher: Any, standby: bool) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            self.dispatcher.add(kind, handler, matcher, standby=standby)
+            return handler
+
+        return decorator
+
+    # ---- jobs -----------------------------------------------------------------------------------------
+
+    def job(self, name: str) -> Callable[[JobHandler], JobHandler]:
+        """Register the handler of durable job `name`; schedule it with `ctx.schedule(name, ...)` or
+        `app.jobs.schedule(name, ...)`. The handler gets `(jctx: JobContext, payload: dict)`."""
+
+        def decorator(handler: JobHandler) -> JobHandler:
+            self.job_handlers[name] = handler
+            return handler
+
+        return decorator
+
+    def every(self, seconds: int, name: str | None = None) -> Callable[[JobHandler], JobHandler]:
+        """A job run every `seconds`, once per period across all processes."""
+
+        def decorator(handler: JobHandler) -> JobHandler:
+            job_name = name or f"{handler.__module__}.{handler.__qualname__}"
+            self.job(job_name)(handler)
+            self.recurring.append(Recurring(job_name, seconds))
+            return handler
+
+        return decorator
+
+    # ---- web ------------------------------------------------------------------------------------------
+
+    def include_router(self, router: APIRouter, prefix: str = "") -> None:
+        """Serve another router (a console, an API) from `asgi()`."""
+        self._routers.append((router, prefix))
+
+    def on_startup(self, hook: Hook) -> Hook:
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        self._shutdown.append(hook)
+        return hook
+
+    def asgi(self) -> FastAPI:
+        """The web app: webhook, attach flow, health, plus `app.router` and included routers. Starting it
+        starts the runtime and, unless `run_workers_in_process` is off, a worker."""
+
+        @asynccontextmanager
+        async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+            await self.start(workers=self.settings.run_workers_in_process)
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        api = FastAPI(title="linemod module", lifespan=lifespan, docs_url=None, redoc_url=None)
+        api.include_router(webhook_router(self.settings.webhook_path, lambda: self._require().intake))
+        api.include_router(attach_router(self.settings.attach_path, self.attach_flow))
+
+        @api.get("/healthz", include_in_schema=False)
+        async def health() -> dict[str, Any]:
+            return {"ok": True, "events": await self._require().events.counts()}
+
+        api.include_router(self.router)
+        for router, prefix in self._routers:
+            api.include_router(router, prefix=prefix)
+        api.state.module_app = self
+        return api
+
+    def attach_flow(self) -> AttachFlow:
+        rt = self._require()
+        return AttachFlow(rt.settings, rt.db, rt.clock, rt.line, rt.tenants, rt.known_tenants)
+
+    # ---- running --------------------------------------------------------------------------------------
+
+    def _require(self) -> Runtime:
+        if self.runtime is None or not self.runtime.started:
+            raise RuntimeError("the module app is not started (serve it, or await app.start())")
+        return self.runtime
+
+    def _recurring(self) -> list[Recurring]:
+        jobs = list(self.recurring)
+        if self.settings.reconcile_interval_seconds > 0:
+            jobs.append(Recurring(RECONCILE_JOB, self.settings.reconcile_interval_seconds))
+        jobs.append(Recurring(PURGE_JOB, 3600))
+        return jobs
+
+    async def start(self, *, workers: bool = True, intake: bool = True, concurrency: int | None = None) -> Runtime:
+        """Open the database and LINE clients; with `workers`, start processing in this process."""
+        if self.runtime is None or not self.runtime.started:
+            self.runtime = Runtime(self.settings, clock=self._clock, db=self._database, line=self._line)
+            await self.runtime.start(intake=intake)
+        if workers and self.worker is None:
+            self.worker = Worker(
+                self.runtime,
+                self.dispatcher,
+                self.job_handlers,
+                self._recurring(),
+                concurrency=concurrency,
+                yield_to=self.runtime.writer.busy if intake else None,
+            )
+            self.worker.start()
+        for hook in self._startup:
+            await hook(self)
+        return self.runtime
+
+    async def stop(self) -> None:
+        for hook in self._shutdown:
+            await hook(self)
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
+        if self.runtime is not None:
+            await self.runtime.close()
+            self.runtime = None
+
+    async def run_worker(self, *, concurrency: int | None = None, stop: asyncio.Event | None = None) -> None:
+        """Process events and jobs until `stop` is set or the process gets SIGTERM/SIGINT (what
+        `linemod worker` runs). Handlers still running get a grace period; the rest are taken again later."""
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        await self.start(workers=True, intake=False, concurrency=concurrency)
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    # ---- tenant operations ----------------------------------------------------------------------------
+
+    async def line_for(self, bot_id: str) -> LineClient:
+        """A LINE client bound to an OA, outside any handler (consoles, scripts)."""
+        rt = self._require()
+        tenant = await rt.tenants.get(bot_id)
+        if tenant is None:
+            raise LookupError(f"unknown OA {bot_id}")
+        return rt.line.for_tenant(tenant)
+
+    async def detach(self, bot_id: str) -> None:
+        """Provider-side detach: call LINE's Detach API, then mark the tenant detached at once."""
+        rt = self._require()
+        await rt.line.detach(bot_id)
+        await rt.tenants.mark_detached(bot_id)
+
+    async def sync_tenants(self, *, apply: bool = True) -> ReconcileReport:
+        """Reconcile the tenant store with `GET /v2/bot/list`."""
+        rt = self._require()
+        return await rt.tenants.reconcile(await rt.line.list_attached_bots(), apply=apply)
+
+
+async def _reconcile_job(jctx: JobContext, _payload: dict[str, Any]) -> None:
+    rt: Runtime = jctx.runtime
+    await rt.tenants.reconcile(await rt.line.list_attached_bots(), apply=True)
+
+
+async def _purge_job(jctx: JobContext, _payload: dict[str, Any]) -> None:
+    rt: Runtime = jctx.runtime
+    cutoff = rt.clock.now_ms() - rt.settings.done_retention_seconds * 1000
+    await rt.events.purge_finished(cutoff)
+    await rt.jobs.purge_finished(cutoff)

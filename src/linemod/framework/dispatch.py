@@ -1,0 +1,137 @@
+"""Handler registration and matching: which decorated function handles an event.
+
+Listeners are tried in the order they were registered and the first that matches handles the event, so
+register specific ones (a keyword) before general ones (any text). Events delivered in `standby` mode (the
+module is not the chat's Active Channel and must not reply) only reach listeners registered with
+`standby=True`. Module events (attached, detached, suspended, resumed, activated, deactivated) always come
+`active`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from linebot.v3.webhooks import (
+    ActivatedEvent,
+    AttachedModuleContent,
+    BotResumedEvent,
+    BotSuspendedEvent,
+    DeactivatedEvent,
+    DetachedModuleContent,
+    Event,
+    FollowEvent,
+    JoinEvent,
+    LeaveEvent,
+    MessageEvent,
+    ModuleEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+
+Handler = Callable[[Any, Any], Awaitable[None]]
+Matcher = Callable[[Event], "re.Match[str] | bool | None"]
+Lifecycle = Literal["attached", "detached", "suspended", "resumed"]
+LIFECYCLE_KINDS: tuple[str, ...] = ("attached", "detached", "suspended", "resumed")
+
+
+def event_kind(event: Event) -> str:
+    """A stable name for what happened: "message", "postback", "follow", "lifecycle:attached", ..."""
+    if isinstance(event, ModuleEvent):
+        if isinstance(event.module, AttachedModuleContent):
+            return "lifecycle:attached"
+        if isinstance(event.module, DetachedModuleContent):
+            return "lifecycle:detached"
+        return f"module:{getattr(event.module, 'type', 'unknown')}"
+    if isinstance(event, BotSuspendedEvent):
+        return "lifecycle:suspended"
+    if isinstance(event, BotResumedEvent):
+        return "lifecycle:resumed"
+    return {
+        MessageEvent: "message",
+        PostbackEvent: "postback",
+        FollowEvent: "follow",
+        UnfollowEvent: "unfollow",
+        JoinEvent: "join",
+        LeaveEvent: "leave",
+        ActivatedEvent: "activated",
+        DeactivatedEvent: "deactivated",
+    }.get(type(event), str(getattr(event, "type", "unknown")))
+
+
+def is_standby(event: Event) -> bool:
+    mode = getattr(event, "mode", None)
+    return str(getattr(mode, "value", mode)) == "standby"
+
+
+@dataclass(frozen=True)
+class Listener:
+    kind: str
+    handler: Handler
+    matcher: Matcher | None = None
+    standby: bool = False
+
+    def match(self, kind: str, event: Event) -> re.Match[str] | bool | None:
+        if kind != self.kind or (is_standby(event) and not self.standby):
+            return None
+        if self.matcher is None:
+            return True
+        return self.matcher(event)
+
+
+class Dispatcher:
+    """The ordered list of listeners of one app."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Listener] = []
+
+    def add(self, kind: str, handler: Handler, matcher: Matcher | None = None, *, standby: bool = False) -> None:
+        self.listeners.append(Listener(kind, handler, matcher, standby))
+
+    def find(self, event: Event) -> tuple[Listener, re.Match[str] | None] | None:
+        """The first listener that takes `event`, with the regex match when its matcher was a regex."""
+        kind = event_kind(event)
+        for listener in self.listeners:
+            found = listener.match(kind, event)
+            if found:
+                return listener, found if isinstance(found, re.Match) else None
+        return None
+
+
+def message_matcher(
+    text: str | None = None, regex: str | re.Pattern[str] | None = None, message_type: str | None = None
+) -> Matcher | None:
+    """Match a message event by exact text, by regex (searched in the text) and/or by message type."""
+    if text is None and regex is None and message_type is None:
+        return None
+    pattern = re.compile(regex) if isinstance(regex, str) else regex
+
+    def match(event: Event) -> re.Match[str] | bool | None:
+        message = getattr(event, "message", None)
+        if message is None:
+            return None
+        if message_type is not None and getattr(message, "type", None) != message_type:
+            return None
+        if text is None and pattern is None:
+            return True
+        if not isinstance(message, TextMessageContent):
+            return None
+        if text is not None and message.text != text:
+            return None
+        return pattern.search(message.text) if pattern is not None else True
+
+    return match
+
+
+def postback_matcher(prefix: str | None) -> Matcher | None:
+    if prefix is None:
+        return None
+
+    def match(event: Event) -> bool:
+        postback = getattr(event, "postback", None)
+        return postback is not None and str(postback.data).startswith(prefix)
+
+    return match

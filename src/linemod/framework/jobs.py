@@ -1,0 +1,115 @@
+"""Durable scheduled jobs: run a named handler later (a day-before reminder, a periodic sync).
+
+Jobs live in the `jobs` table and are run by the same workers as webhook events, with the same lease,
+retry and dead-letter rules. A `key` makes scheduling idempotent ("reminder:42" is scheduled once however
+many times the code asks) and lets a job be cancelled before it runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.clock import Clock
+from linemod.framework.db import Database
+from linemod.framework.models import JobRow, QueueStatus
+
+JobHandler = Callable[[Any, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A job run every `interval_seconds` (at most once per interval across all processes)."""
+
+    name: str
+    interval_seconds: int
+
+
+class JobScheduler:
+    """Puts jobs in the `jobs` table."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        insert = postgresql.insert if db.is_postgres else sqlite.insert
+        self._insert = insert(JobRow.__table__)
+
+    async def schedule(
+        self,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        run_at_ms: int | None = None,
+        delay_seconds: float | None = None,
+        key: str | None = None,
+        bot_id: str | None = None,
+        session: AsyncSession | None = None,
+    ) -> bool:
+        """Schedule job `name` at `run_at_ms` (UNIX ms) or after `delay_seconds` (default: now). Returns False
+        when a job with the same `key` already exists. With `session`, joins that transaction."""
+        now = self.clock.now_ms()
+        if run_at_ms is None:
+            run_at_ms = now + int((delay_seconds or 0) * 1000)
+        values = {
+            "name": name,
+            "key": key,
+            "bot_id": bot_id,
+            "payload": json.dumps(payload or {}, ensure_ascii=False),
+            "status": QueueStatus.PENDING,
+            "attempts": 0,
+            "run_at_ms": run_at_ms,
+            "created_at_ms": now,
+        }
+        stmt = self._insert.values(**values).on_conflict_do_nothing(index_elements=["key"])
+        if session is not None:
+            result = await session.execute(stmt)
+        else:
+            async with self.db.transaction() as own:
+                result = await own.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
+        """Remove a job that has not started yet. Returns False if there was none pending."""
+        stmt = delete(JobRow).where(JobRow.key == key, JobRow.status == QueueStatus.PENDING)
+        if session is not None:
+            result = await session.execute(stmt)
+        else:
+            async with self.db.transaction() as own:
+                result = await own.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def ensure_next(self, recurring: Recurring) -> None:
+        """Make sure the next run of a recurring job is scheduled (keyed by its time slot)."""
+        interval_ms = recurring.interval_seconds * 1000
+        slot = (self.clock.now_ms() // interval_ms + 1) * interval_ms
+        await self.schedule(recurring.name, run_at_ms=slot, key=f"{recurring.name}@{slot}")
+
+
+class JobContext:
+    """What a job handler gets: the job's database session (commits with the job), its payload, and, when
+    the job belongs to an OA, that OA's tenant and LINE client."""
+
+    def __init__(
+        self,
+        *,
+        job_id: int,
+        name: str,
+        db: AsyncSession,
+        jobs: JobScheduler,
+        runtime: Any,
+        tenant: Any = None,
+        line: Any = None,
+    ) -> None:
+        self.job_id = job_id
+        self.name = name
+        self.db = db
+        self.jobs = jobs
+        self.runtime = runtime
+        self.tenant = tenant
+        self.line = line

@@ -1,0 +1,333 @@
+"""Outbound LINE calls: the SDK's async clients, bound to one OA per call.
+
+`LineApis` is process-wide: it owns the SDK `AsyncApiClient`s (one aiohttp session each) and the module
+channel access token. `LineClient` is what a handler gets: the same clients bound to one tenant, which adds
+the bot-ID header to every call (`_headers=`, never a shared default header), checks the tenant's granted
+scopes before calling, puts `X-Line-Retry-Key` on push/multicast/broadcast/narrowcast (the same key on every
+retry; a 409 means an earlier try was accepted and counts as success) and backs off on 429, 5xx and
+connection failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import aiohttp
+from linebot.v3 import messaging, module, moduleattach, oauth
+from linebot.v3.messaging import (
+    BroadcastRequest,
+    Message,
+    MulticastRequest,
+    NarrowcastRequest,
+    PushMessageRequest,
+    PushMessageResponse,
+    ReplyMessageRequest,
+    ReplyMessageResponse,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.module import AcquireChatControlRequest, DetachModuleRequest
+
+from linemod.framework.clock import Clock
+from linemod.framework.settings import Settings
+from linemod.framework.tenant_store import BotProfile, TenantInfo
+from linemod.framework.tokens import TokenProvider
+
+T = TypeVar("T")
+API_ERRORS: tuple[type[Exception], ...] = (
+    messaging.ApiException,
+    module.ApiException,
+    moduleattach.ApiException,
+    oauth.ApiException,
+)
+RETRY_KEY_NAMESPACE = uuid.UUID("6f1c8f0e-5d0b-4c1e-9d43-9f6c1b7e2a11")
+SEND = "message:send"
+RECEIVE = "message:receive"
+PROFILE = "profile:read"
+
+
+class MissingScopeError(PermissionError):
+    """The OA admin did not grant the scope this call needs; no request was sent."""
+
+    def __init__(self, bot_id: str, scope: str, operation: str) -> None:
+        super().__init__(
+            f"{operation} needs the {scope!r} scope, which OA {bot_id} has not granted to this module. "
+            f"Ask the OA admin to re-authorize with it (the attach start page accepts ?add_scope={scope})."
+        )
+        self.bot_id = bot_id
+        self.scope = scope
+
+
+class TenantNotAttachedError(RuntimeError):
+    """The OA is detached: LINE says to stop calling APIs for it at once."""
+
+
+def error_message(exc: Exception) -> str:
+    """The `message` of a LINE error body, or the exception text."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            return str(json.loads(body).get("message") or body)
+        except (ValueError, AttributeError):
+            return str(body)
+    return str(exc)
+
+
+class LineApis:
+    """The SDK clients of one process. Create in a running event loop (`await apis.start()`)."""
+
+    def __init__(self, settings: Settings, clock: Clock, tokens: TokenProvider | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.tokens = tokens or TokenProvider(settings, clock)
+        self._clients: list[Any] = []
+        self.messaging: messaging.AsyncMessagingApi
+        self.module: module.AsyncLineModule
+        self.attach: moduleattach.AsyncLineModuleAttach
+
+    async def start(self) -> None:
+        s = self.settings
+        messaging_client = messaging.AsyncApiClient(messaging.Configuration(host=s.api_url, access_token=""))
+        module_client = module.AsyncApiClient(module.Configuration(host=s.api_url, access_token=""))
+        attach_config = moduleattach.Configuration(
+            host=s.manager_url, username=s.channel_id, password=s.channel_secret, access_token=""
+        )
+        attach_client = moduleattach.AsyncApiClient(attach_config)
+        attach_client.default_headers.pop("Authorization", None)  # Basic auth comes from the configuration
+        self._clients = [messaging_client, module_client, attach_client]
+        self.messaging = messaging.AsyncMessagingApi(messaging_client)
+        self.module = module.AsyncLineModule(module_client)
+        self.attach = moduleattach.AsyncLineModuleAttach(attach_client)
+        await self.tokens.start()
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
+        self._clients = []
+        await self.tokens.close()
+
+    def for_tenant(self, tenant: TenantInfo, *, retry_seed: str | None = None) -> LineClient:
+        """A client bound to `tenant`. `retry_seed` (e.g. the webhook event ID) makes retry keys
+        deterministic, so a handler run again after a crash re-sends with the same keys and LINE answers
+        409 instead of delivering twice."""
+        return LineClient(self, tenant, retry_seed=retry_seed)
+
+    async def authorize(self, api: Any) -> None:
+        """Put the current module token on the client of `api` (renewing it first when needed)."""
+        token = await self.tokens.get()
+        # The SDK applies `configuration.access_token` after the default headers, so both are set.
+        api.api_client.configuration.access_token = token
+        api.api_client.default_headers["Authorization"] = f"Bearer {token}"
+
+    async def call_with_retries(
+        self, call: Callable[[], Awaitable[T]], *, idempotent_409: Callable[[Exception], T] | None = None
+    ) -> T:
+        """Run `call`, retrying 429/5xx/connection failures with exponential backoff (Retry-After wins)."""
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except API_ERRORS as exc:
+                status = getattr(exc, "status", 0) or 0
+                if status == 409 and idempotent_409 is not None:
+                    return idempotent_409(exc)
+                if status == 401 and attempt == 0:
+                    self.tokens.invalidate()
+                elif not (status == 429 or status >= 500) or attempt >= self.settings.api_max_retries:
+                    raise
+                delay = _retry_after(exc)
+            except (TimeoutError, aiohttp.ClientConnectionError):
+                if attempt >= self.settings.api_max_retries:
+                    raise
+                delay = None
+            if delay is None:
+                delay = self.settings.api_retry_base_seconds * 2**attempt * random.uniform(0.8, 1.2)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    async def list_attached_bots(self) -> list[BotProfile]:
+        """Every OA LINE says this module is attached to (`GET /v2/bot/list`, all pages)."""
+        bots: list[BotProfile] = []
+        start: str | None = None
+        while True:
+
+            async def page(start: str | None = start) -> Any:
+                await self.authorize(self.module)
+                return await self.module.get_modules(start=start, limit=100, _request_timeout=self._timeout)
+
+            response = await self.call_with_retries(page)
+            bots.extend(
+                BotProfile(
+                    bot_id=b.user_id,
+                    basic_id=b.basic_id,
+                    premium_id=b.premium_id,
+                    display_name=b.display_name,
+                    picture_url=b.picture_url,
+                )
+                for b in response.bots
+            )
+            if not response.next:
+                return bots
+            start = response.next
+
+    async def detach(self, bot_id: str) -> None:
+        """Detach the module from an OA (Detach API; the bot is named in the body, no bot-ID header)."""
+
+        async def call() -> Any:
+            await self.authorize(self.module)
+            return await self.module.detach_module(DetachModuleRequest(botId=bot_id), _request_timeout=self._timeout)
+
+        await self.call_with_retries(call)
+
+    @property
+    def _timeout(self) -> float:
+        return self.settings.api_timeout_seconds
+
+
+class LineClient:
+    """LINE calls on behalf of one OA. Every method checks scope, adds the bot-ID header and retries."""
+
+    def __init__(self, apis: LineApis, tenant: TenantInfo, *, retry_seed: str | None = None) -> None:
+        self.apis = apis
+        self.tenant = tenant
+        self.bot_id = tenant.bot_id
+        self._retry_seed = retry_seed
+        self._retry_count = 0
+
+    @property
+    def messaging(self) -> messaging.AsyncMessagingApi:
+        """The raw SDK client, for calls without a wrapper here; use `call()` to get header and retries."""
+        return self.apis.messaging
+
+    def new_retry_key(self) -> str:
+        """A retry key: derived from the seed (stable across re-runs of one handler) or random."""
+        self._retry_count += 1
+        if self._retry_seed is None:
+            return str(uuid.uuid4())
+        return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{self.bot_id}:{self._retry_seed}:{self._retry_count}"))
+
+    def _check(self, scope: str | None, operation: str) -> None:
+        if not self.tenant.is_attached and self.tenant.state == "detached":
+            raise TenantNotAttachedError(f"OA {self.bot_id} is detached; {operation} was not sent")
+        if scope is not None and not self.tenant.has_scope(scope):
+            raise MissingScopeError(self.bot_id, scope, operation)
+
+    async def call(
+        self,
+        method: Callable[..., Awaitable[T]],
+        *args: Any,
+        scope: str | None = None,
+        idempotent_409: Callable[[Exception], T] | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """Call any method of the SDK's messaging or module clients for this OA, e.g.
+        `await ctx.line.call(ctx.line.messaging.get_followers, scope=None)`."""
+        self._check(scope, getattr(method, "__name__", "call"))
+        owner = getattr(method, "__self__", self.apis.messaging)
+        headers = {**kwargs.pop("_headers", {}), self.apis.settings.bot_id_header: self.bot_id}
+
+        async def attempt() -> T:
+            await self.apis.authorize(owner)
+            return await method(
+                *args, _headers=headers, _request_timeout=self.apis.settings.api_timeout_seconds, **kwargs
+            )
+
+        return await self.apis.call_with_retries(attempt, idempotent_409=idempotent_409)
+
+    async def reply(
+        self, reply_token: str, messages: Sequence[Message], *, notification_disabled: bool = False
+    ) -> ReplyMessageResponse:
+        request = ReplyMessageRequest(
+            replyToken=reply_token, messages=list(messages), notificationDisabled=notification_disabled
+        )
+        return await self.call(self.apis.messaging.reply_message, request, scope=SEND)
+
+    async def push(
+        self,
+        to: str,
+        messages: Sequence[Message],
+        *,
+        notification_disabled: bool = False,
+        retry_key: str | None = None,
+    ) -> PushMessageResponse:
+        request = PushMessageRequest(to=to, messages=list(messages), notificationDisabled=notification_disabled)
+        return await self.call(
+            self.apis.messaging.push_message,
+            request,
+            x_line_retry_key=retry_key or self.new_retry_key(),
+            scope=SEND,
+            idempotent_409=_accepted_push,
+        )
+
+    async def multicast(self, to: Sequence[str], messages: Sequence[Message], *, retry_key: str | None = None) -> Any:
+        request = MulticastRequest(to=list(to), messages=list(messages))
+        return await self.call(
+            self.apis.messaging.multicast,
+            request,
+            x_line_retry_key=retry_key or self.new_retry_key(),
+            scope=SEND,
+            idempotent_409=lambda _exc: {},
+        )
+
+    async def broadcast(self, messages: Sequence[Message], *, retry_key: str | None = None) -> Any:
+        return await self.call(
+            self.apis.messaging.broadcast,
+            BroadcastRequest(messages=list(messages)),
+            x_line_retry_key=retry_key or self.new_retry_key(),
+            scope=SEND,
+            idempotent_409=lambda _exc: {},
+        )
+
+    async def narrowcast(self, request: NarrowcastRequest, *, retry_key: str | None = None) -> Any:
+        return await self.call(
+            self.apis.messaging.narrowcast,
+            request,
+            x_line_retry_key=retry_key or self.new_retry_key(),
+            scope=SEND,
+            idempotent_409=lambda _exc: {},
+        )
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> Any:
+        request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
+        return await self.call(self.apis.messaging.show_loading_animation, request, scope=SEND)
+
+    async def get_profile(self, user_id: str) -> messaging.UserProfileResponse:
+        return await self.call(self.apis.messaging.get_profile, user_id, scope=PROFILE)
+
+    async def get_bot_info(self) -> BotProfile:
+        info = await self.call(self.apis.messaging.get_bot_info)
+        return BotProfile(
+            bot_id=info.user_id,
+            basic_id=info.basic_id,
+            premium_id=info.premium_id,
+            display_name=info.display_name,
+            picture_url=info.picture_url,
+        )
+
+    async def acquire_chat_control(self, chat_id: str, *, ttl: int | None = 3600, expired: bool = True) -> None:
+        request = AcquireChatControlRequest(expired=expired, ttl=ttl if expired else None)
+        await self.call(self.apis.module.acquire_chat_control, chat_id, request, scope=RECEIVE)
+
+    async def release_chat_control(self, chat_id: str) -> None:
+        await self.call(self.apis.module.release_chat_control, chat_id, scope=RECEIVE)
+
+
+def _accepted_push(exc: Exception) -> PushMessageResponse:
+    body = getattr(exc, "body", None) or "{}"
+    try:
+        return PushMessageResponse.from_json(body)
+    except (ValueError, TypeError):
+        return PushMessageResponse(sentMessages=[])
+
+
+def _retry_after(exc: Exception) -> float | None:
+    headers = getattr(exc, "headers", None)
+    value = headers.get("Retry-After") if headers else None
+    try:
+        return min(float(value), 60.0) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,76 @@
+"""The services of one running process, built from settings and started inside the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from linemod.framework.clock import Clock, SystemClock
+from linemod.framework.db import Database
+from linemod.framework.event_writer import EventWriter
+from linemod.framework.job_queue import RetryPolicy, WorkQueue, event_queue, job_queue
+from linemod.framework.jobs import JobScheduler
+from linemod.framework.line_client import LineApis
+from linemod.framework.settings import Settings
+from linemod.framework.tenant_store import TenantStore
+from linemod.framework.webhook_intake import KnownTenants, WebhookIntake
+
+
+class Runtime:
+    """Database, queues, tenant store, LINE clients and webhook intake of one process.
+
+    Every dependency can be passed in (a test clock, a shared `Database`); nothing connects before
+    `start()`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        db: Database | None = None,
+        line: LineApis | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = db or Database(
+            settings.database_url, schema=settings.database_schema, pool_size=settings.worker_concurrency + 4
+        )
+        retry = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
+        self.events: WorkQueue = event_queue(
+            self.db, clock=self.clock, lease_seconds=settings.lease_seconds, retry=retry
+        )
+        self.jobs: WorkQueue = job_queue(self.db, clock=self.clock, lease_seconds=settings.lease_seconds, retry=retry)
+        self.scheduler = JobScheduler(self.db, self.clock)
+        self.tenants = TenantStore(self.db, self.clock)
+        self.line = line or LineApis(settings, self.clock)
+        self.known_tenants = KnownTenants(self.db)
+        self.writer = EventWriter(self.db, on_stored=self.notify_workers)
+        self.intake = WebhookIntake(
+            channel_secret=settings.channel_secret,
+            writer=self.writer,
+            tenants=self.known_tenants,
+            clock=self.clock,
+            max_body_bytes=settings.webhook_max_body_bytes,
+        )
+        self._wakers: list[asyncio.Event] = []
+        self.started = False
+
+    async def start(self, *, intake: bool = True) -> None:
+        await self.line.start()
+        if intake:
+            self.writer.start()
+        self.started = True
+
+    async def close(self) -> None:
+        await self.writer.stop()
+        await self.line.close()
+        await self.db.dispose()
+        self.started = False
+
+    def add_waker(self, waker: asyncio.Event) -> None:
+        self._wakers.append(waker)
+
+    def notify_workers(self) -> None:
+        """New events were stored: wake the in-process workers instead of waiting for their next poll."""
+        for waker in self._wakers:
+            waker.set()

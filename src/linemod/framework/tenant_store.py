@@ -1,0 +1,246 @@
+"""Tenants: the OAs this module is attached to, and the lifecycle rules that move them between states.
+
+States: attached → suspended (botSuspended) → attached (botResumed); any → detached (detached event or a
+provider-side detach); detached → attached (a new attach). Lifecycle events may arrive twice or out of
+order (redelivery, parallel deliveries): each one is applied only if it is not older than the newest
+lifecycle event already applied to that tenant (LINE's `timestamp`), and applying one twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.clock import Clock
+from linemod.framework.db import Database
+from linemod.framework.models import Tenant, TenantState
+
+LifecycleKind = Literal["attached", "detached", "suspended", "resumed"]
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A read-only snapshot of a tenant. `scopes` is None when unknown (found only by reconciliation)."""
+
+    bot_id: str
+    state: str
+    scopes: frozenset[str] | None = None
+    basic_id: str | None = None
+    premium_id: str | None = None
+    display_name: str | None = None
+    picture_url: str | None = None
+
+    @property
+    def is_attached(self) -> bool:
+        return self.state == TenantState.ATTACHED
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    @classmethod
+    def from_row(cls, row: Tenant) -> TenantInfo:
+        scopes = frozenset(json.loads(row.scopes_json)) if row.scopes_json is not None else None
+        return cls(
+            bot_id=row.bot_id,
+            state=row.state,
+            scopes=scopes,
+            basic_id=row.basic_id,
+            premium_id=row.premium_id,
+            display_name=row.display_name,
+            picture_url=row.picture_url,
+        )
+
+
+@dataclass(frozen=True)
+class BotProfile:
+    """What LINE tells about an OA (`GET /v2/bot/info` or an entry of `GET /v2/bot/list`)."""
+
+    bot_id: str
+    basic_id: str | None = None
+    premium_id: str | None = None
+    display_name: str | None = None
+    picture_url: str | None = None
+
+
+@dataclass
+class ReconcileReport:
+    """Differences between LINE's list of attached OAs and the tenant store."""
+
+    unknown_here: list[str] = field(default_factory=list)  # attached on LINE, not attached here
+    missing_on_line: list[str] = field(default_factory=list)  # attached here, not on LINE's list
+    in_sync: int = 0
+    applied: bool = False
+
+
+class TenantStore:
+    """Reads and changes tenants. Methods that take a `session` join the caller's transaction."""
+
+    def __init__(self, db: Database, clock: Clock, *, cache_seconds: float = 2.0) -> None:
+        self.db = db
+        self.clock = clock
+        self.cache_ms = int(cache_seconds * 1000)
+        self._cache: dict[str, tuple[int, TenantInfo]] = {}
+
+    async def get(self, bot_id: str, session: AsyncSession | None = None) -> TenantInfo | None:
+        """The tenant, read from the database (inside `session` when given)."""
+        if session is not None:
+            row = await session.get(Tenant, bot_id)
+            return TenantInfo.from_row(row) if row else None
+        async with self.db.session() as own:
+            row = await own.get(Tenant, bot_id)
+            return TenantInfo.from_row(row) if row else None
+
+    async def get_cached(self, bot_id: str) -> TenantInfo | None:
+        """The tenant as read at most `cache_seconds` ago: for the per-event hot path. Changes made in this
+        process are seen at once; changes made by another process within the cache time."""
+        now = self.clock.now_ms()
+        hit = self._cache.get(bot_id)
+        if hit is not None and now - hit[0] < self.cache_ms:
+            return hit[1]
+        tenant = await self.get(bot_id)
+        if tenant is not None:
+            self._cache[bot_id] = (now, tenant)
+        return tenant
+
+    def forget(self, bot_id: str) -> None:
+        self._cache.pop(bot_id, None)
+
+    async def list(self, states: Iterable[str] | None = None) -> list[TenantInfo]:
+        stmt = select(Tenant).order_by(Tenant.created_at_ms, Tenant.bot_id)
+        if states is not None:
+            stmt = stmt.where(Tenant.state.in_(list(states)))
+        async with self.db.session() as session:
+            return [TenantInfo.from_row(row) for row in (await session.scalars(stmt))]
+
+    async def record_attach(self, bot_id: str, scopes: Sequence[str], profile: BotProfile | None = None) -> TenantInfo:
+        """The attach token call succeeded: the OA is attached now with exactly these scopes."""
+        self.forget(bot_id)
+        async with self.db.transaction() as session:
+            row = await self._get_or_new(session, bot_id, TenantState.ATTACHED)
+            row.state = TenantState.ATTACHED
+            row.scopes_json = json.dumps(sorted(scopes))
+            row.attached_at_ms = self.clock.now_ms()
+            row.detached_at_ms = None
+            if profile is not None:
+                _copy_profile(row, profile)
+            row.updated_at_ms = self.clock.now_ms()
+            return TenantInfo.from_row(row)
+
+    async def update_profile(self, profile: BotProfile) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(Tenant, profile.bot_id)
+            if row is not None:
+                _copy_profile(row, profile)
+                row.updated_at_ms = self.clock.now_ms()
+
+    async def apply_lifecycle(
+        self,
+        session: AsyncSession,
+        bot_id: str,
+        kind: LifecycleKind,
+        event_ts_ms: int,
+        scopes: Sequence[str] | None = None,
+    ) -> bool:
+        """Apply a lifecycle event inside `session`; returns False when it was stale and changed no state."""
+        self.forget(bot_id)
+        now = self.clock.now_ms()
+        initial = {
+            "attached": TenantState.ATTACHED,
+            "resumed": TenantState.ATTACHED,
+            "suspended": TenantState.SUSPENDED,
+            "detached": TenantState.DETACHED,
+        }[kind]
+        row = await session.get(Tenant, bot_id, with_for_update=self.db.is_postgres)
+        if row is None:
+            row = await self._get_or_new(session, bot_id, initial)
+        stale = row.lifecycle_ts_ms is not None and event_ts_ms < row.lifecycle_ts_ms
+        if kind == "attached" and scopes is not None and (not stale or row.scopes_json is None):
+            row.scopes_json = json.dumps(sorted(scopes))
+        if stale:
+            return False
+        if kind == "attached":
+            if row.state != TenantState.ATTACHED or row.attached_at_ms is None:
+                row.attached_at_ms = now
+            row.state = TenantState.ATTACHED
+            row.detached_at_ms = None
+        elif kind == "detached":
+            row.state = TenantState.DETACHED
+            row.detached_at_ms = now
+        elif kind == "suspended":
+            if row.state != TenantState.DETACHED:
+                row.state = TenantState.SUSPENDED
+        elif kind == "resumed" and row.state == TenantState.SUSPENDED:
+            row.state = TenantState.ATTACHED
+        row.lifecycle_ts_ms = event_ts_ms
+        row.updated_at_ms = now
+        return True
+
+    async def mark_detached(self, bot_id: str) -> bool:
+        """The provider detached the OA (Detach API): stop treating it as attached at once."""
+        self.forget(bot_id)
+        async with self.db.transaction() as session:
+            row = await session.get(Tenant, bot_id)
+            if row is None or row.state == TenantState.DETACHED:
+                return False
+            row.state = TenantState.DETACHED
+            row.detached_at_ms = row.updated_at_ms = self.clock.now_ms()
+            return True
+
+    async def reconcile(self, attached_on_line: Sequence[BotProfile], *, apply: bool) -> ReconcileReport:
+        """Compare LINE's list of attached OAs with the store. With `apply`, OAs attached on LINE but not here
+        are recorded as attached (scopes unknown) and OAs attached here but absent on LINE become detached."""
+        remote = {bot.bot_id: bot for bot in attached_on_line}
+        self._cache.clear()
+        report = ReconcileReport(applied=apply)
+        async with self.db.transaction() as session:
+            rows = {row.bot_id: row for row in await session.scalars(select(Tenant))}
+            live = {bid for bid, row in rows.items() if row.state != TenantState.DETACHED}
+            report.unknown_here = sorted(set(remote) - live)
+            report.missing_on_line = sorted(live - set(remote))
+            report.in_sync = len(live & set(remote))
+            if not apply:
+                return report
+            now = self.clock.now_ms()
+            for bot_id in report.unknown_here:
+                row = rows.get(bot_id) or await self._get_or_new(session, bot_id, TenantState.ATTACHED)
+                if row.state == TenantState.DETACHED:
+                    row.scopes_json = None  # re-attached elsewhere: what was granted is unknown
+                row.state = TenantState.ATTACHED
+                row.detached_at_ms = None
+                row.attached_at_ms = row.attached_at_ms or now
+                row.updated_at_ms = now
+            for bot_id in report.missing_on_line:
+                row = rows[bot_id]
+                row.state = TenantState.DETACHED
+                row.detached_at_ms = row.updated_at_ms = now
+            for bot_id, bot in remote.items():
+                _copy_profile(rows.get(bot_id) or await session.get(Tenant, bot_id), bot)  # type: ignore[arg-type]
+        return report
+
+    async def _get_or_new(self, session: AsyncSession, bot_id: str, state: str) -> Tenant:
+        row = await session.get(Tenant, bot_id)
+        if row is None:
+            # The callback and the attached event can create the same tenant at once: insert-or-ignore.
+            now = self.clock.now_ms()
+            insert = postgresql.insert if self.db.is_postgres else sqlite.insert
+            await session.execute(
+                insert(Tenant)
+                .values(bot_id=bot_id, state=state, created_at_ms=now, updated_at_ms=now)
+                .on_conflict_do_nothing(index_elements=["bot_id"])
+            )
+            row = await session.get(Tenant, bot_id, populate_existing=True)
+            assert row is not None
+        return row
+
+
+def _copy_profile(row: Tenant, profile: BotProfile) -> None:
+    row.basic_id = profile.basic_id or row.basic_id
+    row.premium_id = profile.premium_id or row.premium_id
+    row.display_name = profile.display_name or row.display_name
+    row.picture_url = profile.picture_url or row.picture_url

@@ -1,0 +1,273 @@
+"""Workers: take events and jobs from the queue tables and run their handlers.
+
+One claim loop per process hands rows to up to `concurrency` tasks. Events of one chat are never claimed
+while an older one of that chat is unfinished, so a chat is processed in order while different chats run in
+parallel. A heartbeat extends the leases of rows still running; if the process dies the leases run out and
+another worker (or this one, restarted) takes the rows again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from linebot.v3.webhooks import Event
+
+from linemod.framework.chat_control import ChatControl
+from linemod.framework.chat_state import ChatState
+from linemod.framework.context import Context
+from linemod.framework.dispatch import Dispatcher, event_kind
+from linemod.framework.job_queue import LeaseLost
+from linemod.framework.jobs import JobContext, JobHandler, Recurring
+from linemod.framework.models import TenantState
+from linemod.framework.runtime import Runtime
+from linemod.framework.webhook_intake import chat_id_of
+
+log = logging.getLogger("linemod.worker")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Processes events and jobs until `stop()` is called."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        dispatcher: Dispatcher,
+        job_handlers: Mapping[str, JobHandler],
+        recurring: list[Recurring] | None = None,
+        *,
+        concurrency: int | None = None,
+        worker_id: str | None = None,
+        yield_to: Callable[[], bool] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.dispatcher = dispatcher
+        self.job_handlers = job_handlers
+        self.recurring = {r.name: r for r in recurring or []}
+        self.concurrency = concurrency or runtime.settings.worker_concurrency
+        self.worker_id = worker_id or new_worker_id()
+        # In `linemod serve`, acknowledging webhooks comes first: while the intake is busy this worker runs
+        # at most a few handlers at once and the stored backlog waits (or goes to `linemod worker`s).
+        self.yield_to = yield_to
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.processed = 0
+
+    def start(self) -> None:
+        self.runtime.add_waker(self._wake)
+        self._task = asyncio.create_task(self.run(), name=f"linemod-worker-{self.worker_id}")
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop claiming, let running handlers finish for up to `grace_seconds`, then cancel them (their
+        transactions roll back and the rows are taken again after the lease)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        tasks = list(self._running.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def run(self) -> None:
+        settings = self.runtime.settings
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            for recurring in self.recurring.values():
+                await self.runtime.scheduler.ensure_next(recurring)
+            while not self._stopping.is_set():
+                await self._gather_free_slots()
+                claimed = await self._claim_and_start()
+                if claimed == 0:
+                    self._wake.clear()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=settings.worker_poll_seconds)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+
+    async def _gather_free_slots(self, max_wait: float = 0.01) -> None:
+        """Each claim is a query; while most slots are busy, wait a few milliseconds for more to free up
+        so one claim fills several slots."""
+        deadline = asyncio.get_running_loop().time() + max_wait
+        while (
+            self._running
+            and self.concurrency - len(self._running) < max(1, self.concurrency // 4)
+            and not self._stopping.is_set()
+        ):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+
+    async def _claim_and_start(self) -> int:
+        limit = self.concurrency
+        if self.yield_to is not None and self.yield_to():
+            limit = max(1, self.concurrency // 8)
+        free = limit - len(self._running)
+        if free <= 0:
+            return 0
+        try:
+            rows = await self.runtime.events.claim(self.worker_id, free)
+            for row in rows:
+                self._spawn("event", row)
+            free -= len(rows)
+            jobs = await self.runtime.jobs.claim(self.worker_id, free) if free > 0 else []
+            for row in jobs:
+                self._spawn("job", row)
+        except Exception:
+            log.exception("claiming work failed; retrying after the poll interval")
+            return 0
+        return len(rows) + len(jobs)
+
+    def _spawn(self, kind: str, row: dict[str, Any]) -> None:
+        runner = self._process_event if kind == "event" else self._process_job
+        task = asyncio.create_task(runner(row))
+        key = (kind, row["id"])
+        self._running[key] = task
+
+        def done(_task: asyncio.Task[None]) -> None:
+            self._running.pop(key, None)
+            self._wake.set()  # the next event of that chat may now be claimable
+
+        task.add_done_callback(done)
+
+    async def _heartbeat(self) -> None:
+        interval = max(0.05, self.runtime.settings.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                events = [rid for kind, rid in self._running if kind == "event"]
+                jobs = [rid for kind, rid in self._running if kind == "job"]
+                await self.runtime.events.extend_leases(self.worker_id, events)
+                await self.runtime.jobs.extend_leases(self.worker_id, jobs)
+            except Exception:
+                log.exception("extending leases failed")
+
+    async def _process_event(self, row: dict[str, Any]) -> None:
+        rt = self.runtime
+        try:
+            payload = json.loads(row["payload"])
+            try:
+                event: Event | None = Event.from_dict(payload)
+            except ValueError as exc:
+                # a type the SDK does not know yet, or a shape it refuses: acknowledged, kept, not dispatched
+                log.warning("event %s (%s) not dispatched: %s", row["webhook_event_id"], row["event_type"], exc)
+                event = None
+            kind = event_kind(event) if event is not None else f"unknown:{payload.get('type')}"
+            if kind.startswith("lifecycle:"):
+                await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
+            await self._run_handler(row, payload, event)
+            self.processed += 1
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            status = await rt.events.fail(row["id"], self.worker_id, _describe(exc))
+            log.warning(
+                "event %s failed (attempt %s, now %s): %r",
+                row["webhook_event_id"],
+                row["attempts"],
+                status,
+                exc,
+            )
+
+    async def _apply_lifecycle(self, row: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
+        scopes = (payload.get("module") or {}).get("scopes") if kind == "attached" else None
+        async with self.runtime.db.write_transaction() as session:
+            await self.runtime.tenants.apply_lifecycle(session, row["bot_id"], kind, row["event_ts_ms"], scopes)  # type: ignore[arg-type]
+        self.runtime.known_tenants.remember(row["bot_id"])
+
+    async def _run_handler(self, row: dict[str, Any], payload: dict[str, Any], event: Event | None) -> None:
+        rt = self.runtime
+        async with rt.db.session() as session:
+            try:
+                tenant = await rt.tenants.get_cached(row["bot_id"])
+                chat_id = chat_id_of(payload)
+                chat_state = await ChatState.load(session, row["bot_id"], chat_id) if chat_id else None
+                if chat_state is not None:
+                    chat_state.observe_mode(payload.get("mode"), row["event_ts_ms"])
+                found = self.dispatcher.find(event) if event is not None and tenant is not None else None
+                lifecycle = row["event_type"] in ("module", "botSuspended", "botResumed")
+                if found is not None and tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED):
+                    listener, match = found
+                    line = rt.line.for_tenant(tenant, retry_seed=row["webhook_event_id"])
+                    ctx = Context(
+                        tenant=tenant,
+                        line=line,
+                        db=session,
+                        event=event,
+                        settings=rt.settings,
+                        jobs=rt.scheduler,
+                        state=chat_state.data if chat_state is not None else None,
+                        chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
+                        match=match,
+                    )
+                    await listener.handler(ctx, event)
+                # No `write_lock()` here: the handler may already hold SQLite's write lock (it wrote
+                # something), and waiting for the in-process lock while holding it could deadlock.
+                if chat_state is not None:
+                    await chat_state.save(session, rt.clock.now_ms())
+                await rt.events.complete(session, row["id"], self.worker_id)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def _process_job(self, row: dict[str, Any]) -> None:
+        rt = self.runtime
+        try:
+            handler = self.job_handlers.get(row["name"])
+            if handler is None:
+                await rt.jobs.fail(row["id"], self.worker_id, f"no handler for job {row['name']!r}", final=True)
+                return
+            payload = json.loads(row["payload"] or "{}")
+            async with rt.db.session() as session, session.begin():
+                tenant = await rt.tenants.get(row["bot_id"], session) if row["bot_id"] else None
+                line = rt.line.for_tenant(tenant, retry_seed=f"job:{row['id']}") if tenant else None
+                jctx = JobContext(
+                    job_id=row["id"],
+                    name=row["name"],
+                    db=session,
+                    jobs=rt.scheduler,
+                    runtime=rt,
+                    tenant=tenant,
+                    line=line,
+                )
+                await handler(jctx, payload)
+                await rt.jobs.complete(session, row["id"], self.worker_id)
+            self.processed += 1
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await rt.jobs.fail(row["id"], self.worker_id, _describe(exc))
+            log.warning("job %s (%s) failed: %r", row["id"], row["name"], exc)
+        finally:
+            recurring = self.recurring.get(row["name"])
+            if recurring is not None and not self._stopping.is_set():
+                await rt.scheduler.ensure_next(recurring)
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(exc))

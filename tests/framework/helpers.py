@@ -1,0 +1,200 @@
+"""Builders shared by the framework tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+
+from linemod.framework.webhook_intake import compute_signature
+
+POSTGRES_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
+CHANNEL_ID = "1234567890"
+BOT = "U" + "1" * 32
+OTHER_BOT = "U" + "2" * 32
+_counter = itertools.count(1)
+_pg_ok: bool | None = None
+
+
+def postgres_available() -> bool:
+    global _pg_ok
+    if _pg_ok is None:
+        try:
+            with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+                _pg_ok = True
+        except OSError:
+            _pg_ok = False
+    return _pg_ok
+
+
+def event_id() -> str:
+    """A unique 26-character webhookEventId (ULID-shaped)."""
+    return f"01TEST{next(_counter):012d}{secrets.token_hex(4).upper()}"
+
+
+def user_id(n: int = 1, bot: str = BOT) -> str:
+    return f"LU{n:032x}-{bot}"
+
+
+def base_event(event_type: str, *, ts: int | None = None, mode: str = "active", **extra: Any) -> dict[str, Any]:
+    event = {
+        "type": event_type,
+        "mode": mode,
+        "timestamp": ts if ts is not None else int(time.time() * 1000),
+        "webhookEventId": event_id(),
+        "deliveryContext": {"isRedelivery": False},
+    }
+    event.update(extra)
+    return event
+
+
+def message_event(text: str, *, user: str | None = None, mode: str = "active", ts: int | None = None) -> dict:
+    extra: dict[str, Any] = {
+        "source": {"type": "user", "userId": user or user_id()},
+        "message": {"id": str(next(_counter)), "type": "text", "text": text, "quoteToken": "q"},
+    }
+    if mode == "active":
+        extra["replyToken"] = secrets.token_hex(16)
+    return base_event("message", mode=mode, ts=ts, **extra)
+
+
+def sticker_event(*, user: str | None = None) -> dict:
+    return base_event(
+        "message",
+        replyToken=secrets.token_hex(16),
+        source={"type": "user", "userId": user or user_id()},
+        message={
+            "id": "9",
+            "type": "sticker",
+            "packageId": "1",
+            "stickerId": "2",
+            "stickerResourceType": "STATIC",
+            "quoteToken": "q",
+        },
+    )
+
+
+def postback_event(data: str, *, user: str | None = None) -> dict:
+    return base_event(
+        "postback",
+        replyToken=secrets.token_hex(16),
+        source={"type": "user", "userId": user or user_id()},
+        postback={"data": data},
+    )
+
+
+def attached_event(bot: str = BOT, scopes: list[str] | None = None, ts: int | None = None) -> dict:
+    scopes = scopes if scopes is not None else ["message:send", "message:receive"]
+    return base_event("module", ts=ts, module={"type": "attached", "botId": bot, "scopes": scopes})
+
+
+def detached_event(bot: str = BOT, ts: int | None = None) -> dict:
+    return base_event("module", ts=ts, module={"type": "detached", "botId": bot, "reason": "bot_deleted"})
+
+
+def webhook_body(events: list[dict], destination: str = BOT) -> bytes:
+    return json.dumps({"destination": destination, "events": events}).encode()
+
+
+def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    return {"x-line-signature": compute_signature(secret, body), "content-type": "application/json"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ThreadedServer:
+    """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.time() + 10
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async or sync predicate until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+        await asyncio.sleep(interval)
+
+
+def make_settings(**overrides: Any) -> Any:
+    """Settings for tests: fast polling, short leases and backoffs, no periodic reconciliation."""
+    from linemod.framework.settings import Settings
+
+    values: dict[str, Any] = {
+        "channel_id": CHANNEL_ID,
+        "channel_secret": SECRET,
+        "line_base_url": "http://127.0.0.1:9",  # nothing listens: tests that call LINE pass their own
+        "reconcile_interval_seconds": 0,
+        "worker_poll_seconds": 0.05,
+        "lease_seconds": 5,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.2,
+        "max_attempts": 3,
+        "api_retry_base_seconds": 0.01,
+        "api_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Running:
+    """A started ModuleApp plus an httpx client speaking to its ASGI app in-process."""
+
+    def __init__(self, app: Any, *, workers: bool = True) -> None:
+        self.app = app
+        self.workers = workers
+
+    async def __aenter__(self) -> Running:
+        import httpx
+
+        self.asgi = self.app.asgi()
+        await self.app.start(workers=self.workers)
+        self.runtime = self.app.runtime
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.asgi), base_url="http://module.test")
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.http.aclose()
+        await self.app.stop()
+
+    async def post_webhook(self, events: list[dict], destination: str = BOT, secret: str = SECRET) -> Any:
+        body = webhook_body(events, destination)
+        return await self.http.post("/webhook", content=body, headers=signed(body, secret))

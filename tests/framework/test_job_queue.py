@@ -1,0 +1,169 @@
+"""The queue table: per-chat order, parallel chats, leases, backoff, dead letters, replay."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from linemod.framework.clock import ManualClock
+from linemod.framework.event_writer import EventWriter
+from linemod.framework.job_queue import LeaseLost, RetryPolicy, event_queue
+from linemod.framework.webhook_intake import ParsedWebhook, event_rows
+from tests.framework.helpers import BOT, message_event, user_id
+
+
+def make_queue(db, clock, **retry):  # type: ignore[no-untyped-def]
+    policy = RetryPolicy(**{"max_attempts": 3, "base_seconds": 10, "max_seconds": 100, **retry})
+    return event_queue(db, clock=clock, lease_seconds=30, retry=policy)
+
+
+async def put(db, clock, events):  # type: ignore[no-untyped-def]
+    await EventWriter(db).store(event_rows(ParsedWebhook(BOT, events), clock.now_ms()))
+
+
+async def finish(db, queue, row, worker="w1"):  # type: ignore[no-untyped-def]
+    async with db.transaction() as session:
+        await queue.complete(session, row["id"], worker)
+
+
+async def test_one_chat_is_taken_in_order_one_event_at_a_time(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    alice = user_id(1)
+    events = [message_event(f"m{i}", user=alice) for i in range(3)]
+    await put(db, clock, events)
+    first = await queue.claim("w1", 10)
+    assert [r["webhook_event_id"] for r in first] == [events[0]["webhookEventId"]]
+    assert await queue.claim("w2", 10) == []  # m1 waits for m0
+    await finish(db, queue, first[0])
+    second = await queue.claim("w2", 10)
+    assert [r["webhook_event_id"] for r in second] == [events[1]["webhookEventId"]]
+
+
+async def test_different_chats_are_taken_in_parallel(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    events = [message_event("a", user=user_id(n)) for n in range(1, 5)]
+    await put(db, clock, events)
+    rows = await queue.claim("w1", 10)
+    assert len(rows) == 4
+    assert all(r["status"] == "running" and r["locked_by"] == "w1" for r in rows)
+
+
+async def test_a_failed_event_is_retried_after_backoff_then_dead(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    alice = user_id(1)
+    await put(db, clock, [message_event("boom", user=alice), message_event("next", user=alice)])
+    for attempt in (1, 2):
+        [row] = await queue.claim("w1", 10)
+        assert row["attempts"] == attempt
+        assert await queue.fail(row["id"], "w1", "error") == "pending"
+        assert await queue.claim("w1", 10) == []  # neither the failed one (backoff) nor the next (order)
+        clock.advance(10 * 2 ** (attempt - 1) * 1.2)
+    [row] = await queue.claim("w1", 10)
+    assert row["attempts"] == 3
+    assert await queue.fail(row["id"], "w1", "still failing") == "dead"
+    [following] = await queue.claim("w1", 10)  # a dead letter no longer holds its chat back
+    assert following["id"] != row["id"]
+    dead = await queue.list("dead")
+    assert [d["id"] for d in dead] == [row["id"]]
+    assert "still failing" in dead[0]["last_error"]
+
+
+async def test_dead_letters_can_be_replayed(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock, max_attempts=1)
+    await put(db, clock, [message_event("boom")])
+    [row] = await queue.claim("w1", 10)
+    assert await queue.fail(row["id"], "w1", "error") == "dead"
+    assert await queue.claim("w1", 10) == []
+    assert await queue.replay() == 1
+    [again] = await queue.claim("w1", 10)
+    assert again["id"] == row["id"] and again["attempts"] == 1
+
+
+async def test_an_expired_lease_is_taken_again_and_the_old_holder_cannot_finish(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("hi")])
+    [row] = await queue.claim("dead-worker", 10)
+    assert await queue.claim("w2", 10) == []
+    clock.advance(31)
+    [again] = await queue.claim("w2", 10)
+    assert again["id"] == row["id"] and again["attempts"] == 2
+    with pytest.raises(LeaseLost):
+        await finish(db, queue, row, worker="dead-worker")
+    await finish(db, queue, again, worker="w2")
+    assert (await queue.counts()) == {"done": 1}
+
+
+async def test_extending_a_lease_keeps_the_row(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("hi")])
+    [row] = await queue.claim("w1", 10)
+    clock.advance(20)
+    await queue.extend_leases("w1", [row["id"]])
+    clock.advance(20)
+    assert await queue.claim("w2", 10) == []
+
+
+async def test_a_row_whose_workers_keep_dying_ends_dead(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock, max_attempts=2)
+    await put(db, clock, [message_event("poison")])
+    for _ in range(2):
+        assert len(await queue.claim("w", 10)) == 1
+        clock.advance(31)
+    assert await queue.claim("w", 10) == []
+    assert (await queue.counts()) == {"dead": 1}
+
+
+async def test_concurrent_claimers_never_share_a_row_or_a_chat(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    events = [message_event(f"m{i}", user=user_id(i % 5 + 1)) for i in range(40)]
+    await put(db, clock, events)
+    seen: list[int] = []
+    order: dict[str, list[int]] = {}
+
+    async def claimer(name: str) -> None:
+        while True:
+            rows = await queue.claim(name, 3)
+            if not rows:
+                if (await queue.counts()).get("pending", 0) == 0:
+                    return
+                await asyncio.sleep(0.01)
+                continue
+            chats = [r["chat_key"] for r in rows]
+            assert len(chats) == len(set(chats))
+            for row in rows:
+                seen.append(row["id"])
+                order.setdefault(row["chat_key"], []).append(row["id"])
+                await finish(db, queue, row, worker=name)
+
+    await asyncio.gather(*(claimer(f"w{i}") for i in range(4)))
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 40
+    assert all(ids == sorted(ids) for ids in order.values())
+
+
+async def test_an_oa_wide_event_is_a_barrier_for_that_oa(db) -> None:  # type: ignore[no-untyped-def]
+    from tests.framework.helpers import attached_event
+
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    before = message_event("before", user=user_id(1))
+    attach = attached_event()
+    after = message_event("after", user=user_id(2))
+    await put(db, clock, [before, attach, after])
+    [first] = await queue.claim("w1", 10)
+    assert first["webhook_event_id"] == before["webhookEventId"]  # the OA event waits for older events
+    await finish(db, queue, first)
+    [second] = await queue.claim("w1", 10)
+    assert second["webhook_event_id"] == attach["webhookEventId"]  # newer events wait for the OA event
+    assert await queue.claim("w1", 10) == []
+    await finish(db, queue, second)
+    [third] = await queue.claim("w1", 10)
+    assert third["webhook_event_id"] == after["webhookEventId"]

@@ -1,0 +1,240 @@
+"""Workers with the real intake and dispatch: handlers, lifecycle, standby, retries, ordering, jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from sqlalchemy import text
+
+from linemod.framework.app import ModuleApp
+from linemod.framework.chat_state import current_mode
+from tests.framework.helpers import (
+    BOT,
+    Running,
+    attached_event,
+    base_event,
+    detached_event,
+    make_settings,
+    message_event,
+    postback_event,
+    user_id,
+    wait_for,
+)
+
+
+async def create_effects(db) -> None:  # type: ignore[no-untyped-def]
+    async with db.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE effects (event_id VARCHAR(64), note VARCHAR(200))"))
+
+
+async def effects(db) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    async with db.session() as session:
+        return [tuple(r) for r in (await session.execute(text("SELECT event_id, note FROM effects")))]
+
+
+async def counts(run) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return await run.runtime.events.counts()
+
+
+async def all_done(run, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await counts(run)).get("done", 0) == n
+
+
+async def test_attached_event_creates_the_tenant_and_runs_the_lifecycle_handler(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    seen: list[str] = []
+
+    @app.on_lifecycle("attached")
+    async def welcome(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        seen.append(f"{ctx.tenant.bot_id}:{ctx.tenant.state}:{sorted(event.module.scopes)}")
+
+    async with Running(app) as run:
+        assert (await run.post_webhook([attached_event(scopes=["message:receive", "profile:read"])])).status_code == 200
+        await wait_for(lambda: all_done(run, 1))
+        assert seen == [f"{BOT}:attached:['message:receive', 'profile:read']"]
+        tenant = await run.runtime.tenants.get(BOT)
+        assert tenant.scopes == {"message:receive", "profile:read"}
+
+
+async def test_suspend_resume_detach_events_update_the_tenant(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    async with Running(app) as run:
+        await run.post_webhook([attached_event(ts=1000)])
+        await run.post_webhook([base_event("botSuspended", ts=2000)])
+        await wait_for(lambda: all_done(run, 2))
+        assert (await run.runtime.tenants.get(BOT)).state == "suspended"
+        await run.post_webhook([base_event("botResumed", ts=3000)])
+        await wait_for(lambda: all_done(run, 3))
+        assert (await run.runtime.tenants.get(BOT)).state == "attached"
+        await run.post_webhook([detached_event(ts=4000), base_event("botResumed", ts=3500)])
+        await wait_for(lambda: all_done(run, 5))
+        assert (await run.runtime.tenants.get(BOT)).state == "detached"
+
+
+async def test_handlers_get_chat_state_and_a_session_that_commits_with_the_event(db) -> None:  # type: ignore[no-untyped-def]
+    await create_effects(db)
+    app = ModuleApp(make_settings(), database=db)
+
+    @app.on_message(regex=r"^count (\w+)$")
+    async def count(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        ctx.state["n"] = ctx.state.get("n", 0) + 1
+        await ctx.db.execute(
+            text("INSERT INTO effects VALUES (:e, :n)"),
+            {"e": event.webhook_event_id, "n": f"{ctx.match.group(1)}={ctx.state['n']}"},
+        )
+
+    async with Running(app) as run:
+        alice, bob = user_id(1), user_id(2)
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("count a", user=alice), message_event("count b", user=bob)])
+        await run.post_webhook([message_event("count c", user=alice), message_event("nothing", user=alice)])
+        await wait_for(lambda: all_done(run, 5))
+        assert sorted(note for _, note in await effects(db)) == ["a=1", "b=1", "c=2"]
+
+
+async def test_standby_events_reach_only_handlers_that_ask_for_them(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    calls: list[str] = []
+
+    @app.on_message(text="hi")
+    async def active_only(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        calls.append(f"active:{ctx.mode}")
+
+    @app.on_message(standby=True)
+    async def watcher(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        calls.append(f"watcher:{ctx.mode}")
+
+    async with Running(app) as run:
+        alice = user_id(1)
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("hi", user=alice, mode="standby", ts=1000)])
+        await wait_for(lambda: all_done(run, 2))
+        async with db.session() as session:
+            assert await current_mode(session, BOT, alice) == "standby"
+        await run.post_webhook([message_event("hi", user=alice, ts=2000)])
+        await wait_for(lambda: all_done(run, 3))
+        assert calls == ["watcher:standby", "active:active"]
+        async with db.session() as session:
+            assert await current_mode(session, BOT, alice) == "active"
+
+
+async def test_a_redelivered_duplicate_does_not_run_the_handler_twice(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    calls: list[str] = []
+
+    @app.on_postback("book=")
+    async def book(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        calls.append(event.postback.data)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        event = postback_event("book=42")
+        await run.post_webhook([event])
+        await wait_for(lambda: all_done(run, 2))
+        await run.post_webhook([dict(event, deliveryContext={"isRedelivery": True})])
+        await asyncio.sleep(0.3)
+        assert calls == ["book=42"]
+        assert await all_done(run, 2)
+
+
+async def test_a_failing_handler_is_retried_and_its_partial_effects_rolled_back(db) -> None:  # type: ignore[no-untyped-def]
+    await create_effects(db)
+    app = ModuleApp(make_settings(), database=db)
+    attempts: list[int] = []
+
+    @app.on_message()
+    async def flaky(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        await ctx.db.execute(text("INSERT INTO effects VALUES (:e, 'x')"), {"e": event.webhook_event_id})
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RuntimeError("temporary")
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("hi")])
+        await wait_for(lambda: all_done(run, 2))
+        assert len(attempts) == 3
+        assert len(await effects(db)) == 1
+
+
+async def test_exhausted_events_become_dead_letters_that_can_be_replayed(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(max_attempts=2), database=db)
+    broken = {"on": True}
+    handled: list[str] = []
+
+    @app.on_message()
+    async def handler(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        if broken["on"]:
+            raise ValueError("bug in the handler")
+        handled.append(event.message.text)
+
+    async with Running(app) as run:
+        alice = user_id(1)
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("first", user=alice)])
+        await wait_for(lambda: run.runtime.events.list("dead"))
+        [dead] = await run.runtime.events.list("dead")
+        assert "bug in the handler" in dead["last_error"] and dead["attempts"] == 2
+        broken["on"] = False
+        await run.post_webhook([message_event("second", user=alice)])
+        await wait_for(lambda: all_done(run, 2))
+        assert await run.runtime.events.replay() == 1
+        run.runtime.notify_workers()
+        await wait_for(lambda: all_done(run, 3))
+        assert handled == ["second", "first"]
+
+
+async def test_events_of_a_chat_run_in_order_and_chats_run_in_parallel(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_concurrency=8), database=db)
+    order: dict[str, list[int]] = {}
+    active = {"now": 0, "max": 0}
+
+    @app.on_message()
+    async def handler(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        active["now"] += 1
+        active["max"] = max(active["max"], active["now"])
+        await asyncio.sleep(random.uniform(0.005, 0.03))
+        order.setdefault(ctx.chat_id, []).append(int(event.message.text))
+        active["now"] -= 1
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        users = [user_id(n) for n in range(1, 6)]
+        for i in range(50):
+            await run.post_webhook([message_event(str(i), user=users[i % 5])])
+        await wait_for(lambda: all_done(run, 51), timeout=30)
+        assert all(seq == sorted(seq) and len(seq) == 10 for seq in order.values())
+        assert active["max"] > 1
+
+
+async def test_unknown_event_types_are_acknowledged_and_skipped(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([base_event("somethingNew", source={"type": "user", "userId": user_id(1)})])
+        await wait_for(lambda: all_done(run, 2))
+
+
+async def test_scheduled_jobs_run_once_per_key_and_can_be_cancelled(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    ran: list[dict] = []
+
+    @app.job("remind")
+    async def remind(jctx, payload) -> None:  # type: ignore[no-untyped-def]
+        ran.append({"payload": payload, "bot": jctx.tenant.bot_id if jctx.tenant else None})
+
+    @app.on_message(text="book")
+    async def book(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        assert await ctx.schedule("remind", {"r": 1}, key="remind:1", delay_seconds=0.2)
+        assert not await ctx.schedule("remind", {"r": 1}, key="remind:1")
+        assert await ctx.schedule("remind", {"r": 2}, key="remind:2", delay_seconds=30)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("book")])
+        await wait_for(lambda: ran, timeout=10)
+        assert await run.runtime.scheduler.cancel("remind:2")
+        await asyncio.sleep(0.3)
+        assert ran == [{"payload": {"r": 1}, "bot": BOT}]
+        assert (await run.runtime.jobs.counts()).get("done") == 1
