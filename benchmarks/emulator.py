@@ -54,12 +54,20 @@ def wait_until_up(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): what the emulator itself spent,
+    whatever else the machine was doing."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def process(args: list[str], url: str, cwd: str | None = None) -> Iterator[None]:
+def process(args: list[str], url: str, cwd: str | None = None) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(url)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -180,8 +188,9 @@ def main() -> None:
                     "--log-level", "warning", "--no-access-log"]
     emulator_cmd = [os.path.join(bindir, "linemod"), "emulator", "--port", str(emulator_port), "--no-rate-limits"]
     with process(receiver_cmd, f"http://127.0.0.1:{receiver_port}/", cwd=workdir), \
-            process(emulator_cmd, f"{base}/_emulator/clock"):
+            process(emulator_cmd, f"{base}/_emulator/clock") as emulator:
         ctx = setup(base, receiver_url)
+        cpu_before = cpu_seconds(emulator.pid)
         if shutil.which("wrk"):
             client = "wrk"
             ok, failed, elapsed = push_load_wrk(base, ctx, args.seconds, args.concurrency)
@@ -190,9 +199,16 @@ def main() -> None:
             ok, failed, elapsed = asyncio.run(push_load(base, ctx, args.seconds, args.concurrency))
         print(f"push: {ok / elapsed:,.0f} requests/s answered 200 ({ok} ok, {failed} other, "
               f"{args.concurrency} concurrent, {elapsed:.1f} s, client {client})  goal >= 3,000/s")
+        cpu = cpu_seconds(emulator.pid) - cpu_before
+        print(f"push: {cpu / max(ok, 1) * 1e6:,.0f} us of emulator CPU per request, i.e. "
+              f"{ok / cpu:,.0f} requests/s per fully available core (the emulator is one process, one core)")
+        cpu_before = cpu_seconds(emulator.pid)
         made, elapsed = delivery_load(base, ctx, args.events)
         print(f"webhooks: {made / elapsed:,.0f} events/s delivered ({made} events, batched, {elapsed:.1f} s "
               f"from first injection to last delivery)  goal >= 10,000/s")
+        cpu = cpu_seconds(emulator.pid) - cpu_before
+        print(f"webhooks: {cpu / made * 1e6:,.0f} us of emulator CPU per event, i.e. "
+              f"{made / cpu:,.0f} events/s per fully available core")
 
 
 if __name__ == "__main__":

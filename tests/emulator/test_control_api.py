@@ -120,3 +120,15 @@ def test_unknown_paths_answer_in_lines_error_shape(emulator: Emulator) -> None:
     assert answer.status_code == 404 and answer.json() == {"message": "Not found"}
     assert answer.headers["x-line-request-id"]
     assert emulator.http.delete("/v2/bot/message/push").json() == {"message": "Method not allowed"}
+
+
+def test_reply_tokens_past_twenty_minutes_are_forgotten(emulator: Emulator, receiver: WebhookReceiver,
+                                                       emulator_app) -> None:  # type: ignore[no-untyped-def]
+    setup = attach(emulator, receiver.url + "/m")
+    emulator.call("POST", f"/_emulator/accounts/{setup.bot_id}/chats/{setup.person['user_id']}/messages",
+                  json={"type": "text", "text": "hi"}, expect=202)
+    emulator.flush()
+    tokens = emulator_app.state.platform.messaging.reply_tokens
+    assert len(tokens) == 2  # the follow and the message
+    emulator.advance(20 * 60 + 61)
+    assert emulator_app.state.platform.messaging.reply_tokens == {}

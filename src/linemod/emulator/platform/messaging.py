@@ -60,6 +60,7 @@ class MessagingArea:
         self.retry_keys: dict[tuple[str, str, str], AcceptedRetry] = {}
         self.usage: dict[str, dict[str, int]] = {}  # bot_id -> {"YYYY-MM": messages}
         self.narrowcasts: dict[str, dict[str, Any]] = {}
+        self._pruned_at_ms = 0
 
     # ---- reply tokens -----------------------------------------------------------------------
 
@@ -69,6 +70,18 @@ class MessagingArea:
             token, channel.channel_id, account.bot_id, person, event_ts, self.platform.clock.now_ms()
         )
         return token
+
+    def prune(self) -> None:
+        """Forgets reply tokens past the 20-minute limit: they can never be used again, and a load test
+        would otherwise keep millions of them."""
+        now = self.platform.clock.now_ms()
+        if now - self._pruned_at_ms < 60_000:
+            return
+        self._pruned_at_ms = now
+        self.reply_tokens = {
+            token: record for token, record in self.reply_tokens.items()
+            if now - record.event_timestamp <= REPLY_HARD_LIMIT_MS
+        }
 
     def restart_reply_window(self, token: str) -> None:
         """A redelivered webhook gives its token a fresh minute (rule 61), within the 20-minute cap."""

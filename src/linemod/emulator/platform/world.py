@@ -388,6 +388,7 @@ class Platform:
     def tick(self) -> None:
         """Fires whatever the clock made due: OA purges (chat-control TTLs and token expiries are
         read lazily against the clock, so they need no firing)."""
+        self.messaging.prune()
         now = self.clock.now_ms()
         for account in list(self.accounts.values()):
             if account.status == "deleted" and account.purge_at_ms is not None and account.purge_at_ms <= now:
