@@ -12,8 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from linemod.framework.accounts.cleanup import purge_account_rows
 from linemod.framework.attach_flow import AttachFlow, attach_router
 from linemod.framework.clock import Clock
+from linemod.framework.console import Console
 from linemod.framework.db import Database
 from linemod.framework.dispatch import LIFECYCLE_KINDS, Dispatcher, Handler, message_matcher, postback_matcher
 from linemod.framework.jobs import JobContext, JobHandler, Recurring
@@ -68,6 +70,9 @@ class ModuleApp:
         self._shutdown: list[Hook] = []
         self.runtime: Runtime | None = None
         self.worker: Worker | None = None
+        self.console = Console(self)
+        """The operator console (/console/) and provider console (/provider/); extensions add pages and
+        settings forms to it: see `linemod.framework.console.extension`."""
         self.job(RECONCILE_JOB)(_reconcile_job)
         self.job(PURGE_JOB)(_purge_job)
 
@@ -168,8 +173,8 @@ class ModuleApp:
         return hook
 
     def asgi(self) -> FastAPI:
-        """The web app: webhook, attach flow, health, plus `app.router` and included routers. Starting it
-        starts the runtime and, unless `run_workers_in_process` is off, a worker."""
+        """The web app: webhook, attach flow, health, the consoles, plus `app.router` and included routers.
+        Starting it starts the runtime and, unless `run_workers_in_process` is off, a worker."""
 
         @asynccontextmanager
         async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
@@ -187,6 +192,7 @@ class ModuleApp:
         async def health() -> dict[str, Any]:
             return {"ok": True, "events": await self._require().events.counts()}
 
+        self.console.mount(api)
         api.include_router(self.router)
         for router, prefix in self._routers:
             api.include_router(router, prefix=prefix)
@@ -195,7 +201,9 @@ class ModuleApp:
 
     def attach_flow(self) -> AttachFlow:
         rt = self._require()
-        return AttachFlow(rt.settings, rt.db, rt.clock, rt.line, rt.tenants, rt.known_tenants)
+        return AttachFlow(
+            rt.settings, rt.db, rt.clock, rt.line, rt.tenants, rt.known_tenants, on_owner=self.console.owner_attached
+        )
 
     # ---- running --------------------------------------------------------------------------------------
 
@@ -286,3 +294,4 @@ async def _purge_job(jctx: JobContext, _payload: dict[str, Any]) -> None:
     cutoff = rt.clock.now_ms() - rt.settings.done_retention_seconds * 1000
     await rt.events.purge_finished(cutoff)
     await rt.jobs.purge_finished(cutoff)
+    await purge_account_rows(rt.db, rt.clock.now_ms(), rt.settings.signin_window_seconds)

@@ -4,6 +4,9 @@
 in a signed cookie (bound to the browser), and builds the authorize URL. `finish()` checks both halves of
 the state, turns LINE's `error` into a clear failure, calls the token endpoint with Basic auth, fetches the
 OA's info and records the tenant. Re-running the flow for an attached OA adds scopes.
+
+An attach started from the operator console carries the signed-in `account_id`; when it completes,
+`on_owner(tenant, account_id)` makes that account an owner of the OA and names the page the browser goes to.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import logging
 import secrets
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -36,6 +39,7 @@ from linemod.framework.webhook_intake import KnownTenants
 log = logging.getLogger("linemod.attach")
 COOKIE_NAME = "linemod_attach"
 ALPHANUMERIC = string.ascii_letters + string.digits
+OwnerHook = Callable[[TenantInfo, int], Awaitable[str]]
 
 
 class AttachError(Exception):
@@ -53,6 +57,12 @@ class AttachStart:
     authorize_url: str
     state: str
     cookie: str
+
+
+@dataclass(frozen=True)
+class AttachResult:
+    tenant: TenantInfo
+    account_id: int | None = None  # the console account that started the attach, if any
 
 
 def random_alphanumeric(length: int) -> str:
@@ -73,8 +83,10 @@ class AttachFlow:
         line: LineApis,
         tenants: TenantStore,
         known: KnownTenants,
+        on_owner: OwnerHook | None = None,
     ) -> None:
         self.settings = settings
+        self.on_owner = on_owner
         self.db = db
         self.clock = clock
         self.line = line
@@ -90,8 +102,10 @@ class AttachFlow:
         basic_search_id: str | None = None,
         brand_type: str | None = None,
         reauthorize: TenantInfo | None = None,
+        account_id: int | None = None,
     ) -> AttachStart:
-        """Start an attach (or, with `reauthorize`, a re-authorization of that OA that keeps its scopes)."""
+        """Start an attach (or, with `reauthorize`, a re-authorization of that OA that keeps its scopes);
+        `account_id`: the signed-in console account that will own the OA."""
         scopes = set(self.settings.requested_scopes) | set(add_scopes)
         if reauthorize is not None:
             scopes |= set(reauthorize.scopes or ())
@@ -114,6 +128,7 @@ class AttachFlow:
                     redirect_uri=redirect_uri,
                     params_json=json.dumps(params),
                     created_at_ms=self.clock.now_ms(),
+                    account_id=account_id,
                 )
             )
         query = {
@@ -131,6 +146,10 @@ class AttachFlow:
 
     async def finish(self, query: Mapping[str, str], cookie: str | None) -> TenantInfo:
         """Complete an attach from the callback's query and the browser's cookie; raises `AttachError`."""
+        return (await self.complete(query, cookie)).tenant
+
+    async def complete(self, query: Mapping[str, str], cookie: str | None) -> AttachResult:
+        """`finish()`, also telling which console account started the attach."""
         state = query.get("state") or ""
         try:
             cookie_state = self._cookies.loads(cookie or "", max_age=self.settings.attach_state_ttl_seconds)
@@ -170,7 +189,8 @@ class AttachFlow:
             # the attach itself succeeded; reconciliation fills the profile in later
             log.warning("attached %s but fetching its bot info failed", response.bot_id, exc_info=True)
             profile = None
-        return await self.tenants.record_attach(response.bot_id, response.scopes, profile)
+        tenant = await self.tenants.record_attach(response.bot_id, response.scopes, profile)
+        return AttachResult(tenant, stored.account_id)
 
     async def _already_used(self, state: str) -> bool:
         async with self.db.session() as session:
@@ -229,6 +249,19 @@ def _token_error(exc: Exception) -> AttachError:
     return AttachError("token_failed", f"{status} {description}", 502)
 
 
+def set_attach_cookie(response: Response, settings: Settings, cookie: str) -> None:
+    """The browser half of the attach state, readable only by the callback."""
+    response.set_cookie(
+        COOKIE_NAME,
+        cookie,
+        max_age=settings.attach_state_ttl_seconds,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path=settings.attach_path or "/",
+    )
+
+
 def attach_router(prefix: str, get_flow: Callable[[], AttachFlow]) -> APIRouter:
     """`GET {prefix}/start` (to LINE's consent screen) and `GET {prefix}/callback` (back from it)."""
     router = APIRouter()
@@ -247,27 +280,24 @@ def attach_router(prefix: str, get_flow: Callable[[], AttachFlow]) -> APIRouter:
             reauthorize=reauthorize,
         )
         response = RedirectResponse(begun.authorize_url, status_code=302)
-        response.set_cookie(
-            COOKIE_NAME,
-            begun.cookie,
-            max_age=flow.settings.attach_state_ttl_seconds,
-            httponly=True,
-            secure=flow.settings.cookie_secure,
-            samesite="lax",
-            path=prefix or "/",
-        )
+        set_attach_cookie(response, flow.settings, begun.cookie)
         return response
 
     @router.get(f"{prefix}/callback", include_in_schema=False)
-    async def callback(request: Request) -> HTMLResponse:
+    async def callback(request: Request) -> Response:
         flow = get_flow()
         lang = pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
         restart = f"{prefix}/start"
         try:
-            tenant = await flow.finish(dict(request.query_params), request.cookies.get(COOKIE_NAME))
+            result = await flow.complete(dict(request.query_params), request.cookies.get(COOKIE_NAME))
         except AttachError as failure:
             page = render(failure.kind, lang, restart_url=restart, detail=failure.detail)
             return HTMLResponse(page, status_code=failure.status)
+        tenant = result.tenant
+        if result.account_id is not None and flow.on_owner is not None:
+            response: Response = RedirectResponse(await flow.on_owner(tenant, result.account_id), status_code=303)
+            response.delete_cookie(COOKIE_NAME, path=prefix or "/")
+            return response
         page = render(
             "complete",
             lang,

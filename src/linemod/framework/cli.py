@@ -1,4 +1,5 @@
-"""The framework's commands, added to `linemod` by `linemod.cli`: serve, worker, db, tenants, events."""
+"""The framework's commands, added to `linemod` by `linemod.cli`: serve, worker, db, tenants, events,
+accounts."""
 
 from __future__ import annotations
 
@@ -190,6 +191,36 @@ def register(app: typer.Typer) -> None:
                 await module_app.stop()
 
         typer.echo(f"replayed {asyncio.run(run())} event(s)")
+
+    accounts_app = typer.Typer(help="Console accounts.", no_args_is_help=True)
+    app.add_typer(accounts_app, name="accounts")
+
+    @accounts_app.command("create-staff")
+    def accounts_create_staff(
+        email: str = typer.Argument(..., help="The staff member's email address (their sign-in)."),
+        password: str = typer.Option(None, help="The password (asked for when omitted; at least 8 characters)."),
+        app_spec: str = typer.Option(None, "--app", help=APP_HELP),
+    ) -> None:
+        """Create a provider staff account: it signs in to /provider/ (sign-up never makes one)."""
+        from linemod.framework.accounts import AccountError
+
+        if password is None:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+        async def run() -> Any:
+            module_app = _module_app(app_spec)
+            await module_app.start(workers=False, intake=False)
+            try:
+                return await module_app.console.services().accounts.create_staff(email, password)
+            finally:
+                await module_app.stop()
+
+        try:
+            account = asyncio.run(run())
+        except AccountError as refused:
+            typer.echo(f"not created: {refused.code}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"provider staff account created: {account.email}")
 
 
 def _module_app(app_spec: str | None) -> Any:

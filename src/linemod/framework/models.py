@@ -132,3 +132,118 @@ class AttachStateRow(Base):
     params_json: Mapped[str] = mapped_column(Text)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     used_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # The console account that started the attach: it becomes an owner of the OA (migration 0002).
+    account_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# ---- accounts and consoles (migration 0002) ----------------------------------------------------------
+
+
+class Account(Base):
+    """A person who signs in to a console: an OA operator, or (with `provider_staff`) the provider's staff.
+
+    Provider staff accounts are created only by `linemod accounts create-staff`, never by sign-up."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    provider_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_verified_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuthSessionRow(Base):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored, so a copy of the
+    table cannot be replayed. A row with `revoked_at_ms` set is the revocation list."""
+
+    __tablename__ = "auth_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    last_seen_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+class AccountTokenRow(Base):
+    """A single-use link sent by mail (email verification, password reset); only the token's hash is kept."""
+
+    __tablename__ = "account_tokens"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    used_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SigninAttemptRow(Base):
+    """A failed sign-in, keyed by a hash of email and client IP: counting them in the database makes the
+    limit hold across every web process."""
+
+    __tablename__ = "signin_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_signin_attempts_key_at", "key_hash", "at_ms"),)
+
+
+class MembershipRow(Base):
+    """An account's role ("owner" or "staff") on one OA: what every operator console query is scoped by."""
+
+    __tablename__ = "memberships"
+
+    account_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bot_id: Mapped[str] = mapped_column(String(33), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvitationRow(Base):
+    """An invitation of a colleague (by email) to an OA's team; single use, only the token's hash is kept."""
+
+    __tablename__ = "invitations"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bot_id: Mapped[str] = mapped_column(String(33), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[int] = mapped_column(BigInteger)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    accepted_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    accepted_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OutboxMailRow(Base):
+    """A mail kept instead of sent (no SMTP host configured); development mode shows them at /console/outbox."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class TenantSettingRow(Base):
+    """The values of one settings form an extension registered, for one OA (JSON object)."""
+
+    __tablename__ = "tenant_settings"
+
+    bot_id: Mapped[str] = mapped_column(String(33), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    values_json: Mapped[str] = mapped_column(Text)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -45,9 +45,9 @@ class Settings(BaseSettings):
         redirect_uri (LINEMOD_REDIRECT_URI, default None): the registered redirect URI, when it is not
             `public_base_url` + `attach_path` + "/callback".
         webhook_path (default "/webhook"), attach_path (default "/attach"): where those routes are mounted.
-        cookie_secret (LINEMOD_COOKIE_SECRET, default None): signs the attach cookie; the channel secret
-            when unset.
-        cookie_secure (default False): mark the attach cookie `Secure` (turn on behind https).
+        cookie_secret (LINEMOD_COOKIE_SECRET, default None): signs the attach cookie, the console session
+            cookies and CSRF tokens; the channel secret when unset.
+        cookie_secure (default False): mark the attach and console cookies `Secure` (turn on behind https).
         attach_state_ttl_seconds (default 600): how long an attach started in a browser may take.
         webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
 
@@ -68,6 +68,18 @@ class Settings(BaseSettings):
             tries.
         done_retention_seconds (default 604800): processed events are kept this long for deduplication.
         reconcile_interval_seconds (default 3600): period of the `/v2/bot/list` reconciliation job; 0 = off.
+
+    Accounts and consoles (operators at /console/, provider staff at /provider/)
+        development (LINEMOD_DEVELOPMENT, default False): development mode; with no SMTP host, the mails
+            the consoles send are shown at /console/outbox (never served otherwise).
+        session_max_age_seconds (default 1209600, 14 days): how long a console sign-in lasts.
+        signin_max_failures (default 5), signin_window_seconds (default 900): failed sign-ins allowed per
+            email and client IP within the window, counted in the database (so across processes).
+        smtp_host (LINEMOD_SMTP_HOST, default None): the SMTP server mails go through; unset, they are kept
+            in the database outbox instead (and logged).
+        smtp_port (default 587), smtp_tls (default "starttls"; "tls" for implicit TLS, usually port 465,
+            "none" for plain), smtp_username and smtp_password (default None: no login).
+        mail_from (LINEMOD_MAIL_FROM, default "linemod <no-reply@localhost>"): the From of every mail.
 
     Outbound calls
         api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
@@ -113,6 +125,17 @@ class Settings(BaseSettings):
     retry_max_seconds: float = 300.0
     done_retention_seconds: int = 604_800
     reconcile_interval_seconds: int = 3600
+
+    development: bool = False
+    session_max_age_seconds: int = Field(default=1_209_600, gt=0)
+    signin_max_failures: int = Field(default=5, ge=1)
+    signin_window_seconds: int = Field(default=900, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "linemod <no-reply@localhost>"
 
     api_max_retries: int = 4
     api_retry_base_seconds: float = 0.5

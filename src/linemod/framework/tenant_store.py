@@ -35,6 +35,8 @@ class TenantInfo:
     premium_id: str | None = None
     display_name: str | None = None
     picture_url: str | None = None
+    attached_at_ms: int | None = None
+    detached_at_ms: int | None = None
 
     @property
     def is_attached(self) -> bool:
@@ -54,6 +56,8 @@ class TenantInfo:
             premium_id=row.premium_id,
             display_name=row.display_name,
             picture_url=row.picture_url,
+            attached_at_ms=row.attached_at_ms,
+            detached_at_ms=row.detached_at_ms,
         )
 
 

@@ -1,0 +1,82 @@
+"""What an extension's console page handler receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.accounts.info import AccountInfo
+from linemod.framework.console.web import OaAccess, html, redirect
+from linemod.framework.tenant_store import TenantInfo
+
+if TYPE_CHECKING:
+    from linemod.framework.console.extension import Console
+
+
+@dataclass
+class ConsoleContext:
+    """One request to an extension page of one OA.
+
+    `tenant` is an OA the signed-in `account` is a member of (checked before the handler runs), in any
+    state: show `tenant.state` ("suspended": the OA is unavailable, keep its data but do not act on it).
+    `db` is a session inside a transaction committed when the handler returns (rolled back if it raises);
+    scope every query by `tenant.bot_id`.
+    """
+
+    console: Console
+    request: Request
+    access: OaAccess
+    db: AsyncSession
+
+    @property
+    def account(self) -> AccountInfo:
+        account = self.access.viewer.account
+        assert account is not None
+        return account
+
+    @property
+    def tenant(self) -> TenantInfo:
+        return self.access.tenant
+
+    @property
+    def role(self) -> str:
+        return self.access.role
+
+    @property
+    def is_owner(self) -> bool:
+        return self.access.is_owner
+
+    @property
+    def lang(self) -> str:
+        return self.access.viewer.lang
+
+    @property
+    def csrf_token(self) -> str:
+        return self.access.viewer.csrf_token
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """`message` (an English message ID) in the viewer's language, `%(name)s` placeholders filled."""
+        return self.console.templates.gettext(self.lang, message, **values)
+
+    def url(self, path: str = "") -> str:
+        """The console URL of `path` under this OA, e.g. `cx.url("/reservations")`."""
+        return f"/console/oas/{self.tenant.bot_id}{path}"
+
+    async def form(self) -> dict[str, str]:
+        """The submitted form (last value per field; the CSRF field removed)."""
+        form = await self.request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+    def render(self, template: str, values: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
+        """Render `template` (which should `{% extends console_layout %}`) inside the OA's console layout."""
+        context = self.console.oa_context(self.access, self.request)
+        context.update(values or {})
+        return html(self.console, self.request, self.access.viewer, template, context, status)
+
+    def redirect(self, url: str, *, notice: str | None = None) -> Response:
+        """A 303 (or an htmx redirect) to `url`; `notice` is a message ID shown as a banner there."""
+        return redirect(self.request, self.console.with_notice(url, notice) if notice else url)
