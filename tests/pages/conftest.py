@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.pages.standin import StandIn, standin_app
+from tests.support.browser import chromium_session
 from tests.support.servers import Emulator, serve
 
-CHROMIUM = os.environ.get("LINEMOD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-# Package scope, not session: Playwright's sync API keeps an event loop running in this thread
-# until it stops, which would break every async test collected after the page tests.
 @pytest.fixture(scope="package")
-def playwright() -> Iterator[Playwright]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):  # CI installs it (.ci/run): a missing browser there is a failure
-            pytest.fail(f"no Chromium at {CHROMIUM} in CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="package")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    expect.set_options(timeout=10_000)
-    yield browser
-    browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium_session() as browser:
+        yield browser
 
 
 def new_context(browser: Browser, width: int) -> BrowserContext:

@@ -17,15 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser
 
 from linemod.framework.app import ModuleApp
 from linemod.framework.db import Database
 from linemod.framework.settings import Settings
 from tests.framework.helpers import ThreadedServer, free_port
+from tests.support.browser import chromium_session
 
-CHROMIUM = os.environ.get("LINEMOD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 
@@ -49,21 +48,9 @@ def in_thread(make: Callable[[], Any]) -> Any:
 
 
 @pytest.fixture(scope="package")
-def playwright() -> Iterator[Playwright]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM} in CI")
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="package")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    expect.set_options(timeout=15_000)
-    yield browser
-    browser.close()
+def chromium() -> Iterator[Browser]:
+    with chromium_session(timeout_ms=15_000) as browser:
+        yield browser
 
 
 @dataclass
