@@ -156,3 +156,17 @@ class PageRoute(APIRoute):
                 return error_response(request, exc.status, "error.platform", detail=exc.message)
 
         return guarded
+
+
+def poll_shortcut(request: Request, state: dict[str, Any]) -> tuple[Response | None, int]:
+    """What a chat page's poll (`?n=<bubbles shown>&k=<state key>`) needs: a reload when the page shows more
+    than exists (the emulator was reset), 204 when nothing changed, else None and how many bubbles it has."""
+    try:
+        seen = int(request.query_params.get("n", "0"))
+    except ValueError:
+        seen = 0
+    if seen > state["count"]:
+        return Response(status_code=200, headers={"HX-Refresh": "true"}), seen
+    if seen == state["count"] and request.query_params.get("k") == state["key"]:
+        return Response(status_code=204), seen
+    return None, seen

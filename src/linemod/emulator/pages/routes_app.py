@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
-from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, render
+from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
 
@@ -110,14 +110,9 @@ async def chat_page(request: Request, bot_id: str, user_id: str) -> Response:
 async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
     platform, account = _chat(request, bot_id, user_id)
     state = _state(platform, account, user_id)
-    try:
-        seen = int(request.query_params.get("n", "0"))
-    except ValueError:
-        seen = 0
-    if seen > state["count"]:
-        return Response(status_code=200, headers={"HX-Refresh": "true"})  # the emulator was reset
-    if seen == state["count"] and request.query_params.get("k") == state["key"]:
-        return Response(status_code=204)
+    shortcut, seen = poll_shortcut(request, state)
+    if shortcut is not None:
+        return shortcut
     entries = platform.chats.get((bot_id, user_id), [])
     previous = next((e for e in reversed(entries[:seen]) if e.delivered), None)
     return render(request, "pages/app_updates.html", {

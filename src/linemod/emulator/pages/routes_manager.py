@@ -18,7 +18,7 @@ from linemod.emulator.http.requests import platform_of
 from linemod.emulator.http.routes_attach import SCOPE_LABELS
 from linemod.emulator.pages import chat_view
 from linemod.emulator.pages.i18n import Translator, language_of
-from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, render
+from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
 
@@ -145,14 +145,9 @@ async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
     account = platform.account(bot_id)
     platform.person(user_id)
     state = _chat_state(platform, account, user_id)
-    try:
-        seen = int(request.query_params.get("n", "0"))
-    except ValueError:
-        seen = 0
-    if seen > state["count"]:
-        return Response(status_code=200, headers={"HX-Refresh": "true"})
-    if seen == state["count"] and request.query_params.get("k") == state["key"]:
-        return Response(status_code=204)
+    shortcut, seen = poll_shortcut(request, state)
+    if shortcut is not None:
+        return shortcut
     entries = platform.chats.get((bot_id, user_id), [])
     return render(request, "pages/manager_updates.html", {
         "account": account,
