@@ -1,0 +1,242 @@
+"""`linemod demo`: the emulator and the reservation module on SQLite, with a demo OA attached, in one process.
+
+Both servers run in this process's event loop. The demo plays LY Corporation and the OA admin through the
+emulator's control API (a module channel, an OA, a few people) and attaches the module through the real
+consent flow: the module's `/attach/start` builds the authorize URL, the admin approves it on the emulator
+(`POST /_emulator/authorize`), and the browser's redirect lands on the module's callback. SIGINT or SIGTERM
+stops both servers (the module first, so its workers finish while the emulator still answers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+
+SHOP_NAME = "カフェ さくら"
+PEOPLE = (("山田 花子", "ja"), ("佐藤 太郎", "ja"), ("Emily Clark", "en"))
+DB_FILE = "reservation.db"
+
+
+@dataclass
+class DemoConfig:
+    host: str = "127.0.0.1"
+    emulator_port: int = 9000
+    port: int = 8000
+    data_dir: Path = Path("var")
+    log_level: str = "warning"
+
+
+@dataclass
+class DemoWorld:
+    """What the demo created, and the URLs to open."""
+
+    emulator_url: str
+    module_url: str
+    bot_id: str = ""
+    basic_id: str = ""
+    people: list[dict[str, Any]] = field(default_factory=list)
+    operator: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def app_url(self) -> str:
+        return f"{self.emulator_url}/_pages/app/{self.bot_id}/{self.people[0]['user_id']}"
+
+    @property
+    def manager_url(self) -> str:
+        return f"{self.emulator_url}/_pages/manager/{self.bot_id}"
+
+    @property
+    def console_url(self) -> str:
+        from linemod_reservation.console import console_path
+
+        return f"{self.module_url}{console_path(self.bot_id)}"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to the demo (two servers share one process)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _server(app: Any, host: str, port: int, log_level: str) -> _Server:
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")
+    return _Server(config)
+
+
+async def _start(server: _Server, name: str) -> asyncio.Task[None]:
+    task = asyncio.create_task(server.serve(), name=name)
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it (a port in use, a failed start-up)
+            raise RuntimeError(f"the {name} stopped while starting")
+        await asyncio.sleep(0.02)
+    return task
+
+
+class _Control:
+    """The emulator's control API, as the demo's other parties use it."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.client.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+
+async def attach_through_consent(module_url: str, control: _Control, bot_id: str, attach_path: str = "/attach") -> str:
+    """The OA admin's browser: start on the module, approve on LINE's consent screen, come back to the
+    module's callback (with the cookie the start set). Returns the completion page's HTML."""
+    async with httpx.AsyncClient(base_url=module_url, timeout=30) as browser:
+        start = await browser.get(f"{attach_path}/start")
+        if start.status_code != 302:
+            raise RuntimeError(f"the module's attach start answered {start.status_code}: {start.text}")
+        answer = await control.call(
+            "POST",
+            "/_emulator/authorize",
+            json={"authorize_url": start.headers["location"], "bot_id": bot_id, "decision": "approve"},
+        )
+        redirect = urlsplit(answer["redirect_url"])
+        page = await browser.get(f"{redirect.path}?{redirect.query}")
+        if page.status_code != 200 or 'data-attach-result="complete"' not in page.text:
+            raise RuntimeError(f"the attach did not complete ({page.status_code}): {page.text[:500]}")
+        return page.text
+
+
+def _fresh_database(data_dir: Path) -> str:
+    """The demo starts afresh: the emulator keeps its state in memory, so last run's OAs are gone."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+    return f"sqlite+aiosqlite:///{(data_dir / DB_FILE).resolve()}"
+
+
+async def _migrate(database_url: str) -> None:
+    from linemod.framework.db import Database
+    from linemod_reservation import migrate
+
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        await migrate.upgrade(db)
+    finally:
+        await db.dispose()
+
+
+async def _populate(world: DemoWorld, control: _Control, channel_id: str) -> None:
+    account = await control.call("POST", "/_emulator/accounts", json={"display_name": SHOP_NAME})
+    world.bot_id, world.basic_id = account["bot_id"], account["basic_id"]
+    for name, language in PEOPLE:
+        person = await control.call("POST", "/_emulator/users", json={"display_name": name, "language": language})
+        world.people.append(person)
+    await attach_through_consent(world.module_url, control, world.bot_id)
+    await control.call("POST", "/_emulator/deliveries/flush", json={"timeout_seconds": 20})
+    for person in world.people:  # friends after the attach, so the module welcomes them
+        await control.call("POST", f"/_emulator/accounts/{world.bot_id}/friends", json={"user_id": person["user_id"]})
+    await control.call("POST", "/_emulator/deliveries/flush", json={"timeout_seconds": 20})
+
+
+def print_urls(world: DemoWorld) -> None:
+    from rich.console import Console
+
+    console = Console(soft_wrap=True)  # URLs stay on one line whatever the terminal's width
+    console.print(f"\n[bold green]linemod demo[/] {SHOP_NAME} ({world.basic_id}) is ready. Open:\n")
+    rows = (
+        (f"LINE app ({world.people[0]['display_name']})", world.app_url),
+        ("Management console", world.console_url),
+        ("OA Manager", world.manager_url),
+    )
+    for label, url in rows:
+        console.print(f"  [bold]{label}[/]\n    [link={url}]{url}[/link]")
+    if world.operator:
+        console.print(f"\n  Console sign-in: {world.operator['email']} / {world.operator['password']}")
+    console.print("\nPress Ctrl-C to stop.\n")
+    # Plain lines too, for scripts and tests that wait for them.
+    print(f"LINE_APP_URL={world.app_url}", flush=True)
+    print(f"CONSOLE_URL={world.console_url}", flush=True)
+    print(f"OA_MANAGER_URL={world.manager_url}", flush=True)
+    if world.operator:
+        print(f"CONSOLE_EMAIL={world.operator['email']}", flush=True)
+        print(f"CONSOLE_PASSWORD={world.operator['password']}", flush=True)
+
+
+async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorld:
+    """Start everything, print the URLs, and serve until `stop` is set (or SIGINT/SIGTERM)."""
+    from linemod.emulator import create_app as create_emulator
+    from linemod.framework.settings import Settings
+    from linemod_reservation import create_app
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    world = DemoWorld(f"http://{config.host}:{config.emulator_port}", f"http://{config.host}:{config.port}")
+    emulator = _server(create_emulator(), config.host, config.emulator_port, config.log_level)
+    module: _Server | None = None
+    tasks = [await _start(emulator, "emulator")]
+    try:
+        async with httpx.AsyncClient(base_url=world.emulator_url, timeout=30) as client:
+            control = _Control(client)
+            channel = await control.call(
+                "POST",
+                "/_emulator/module-channels",
+                json={
+                    "name": "Reservation",
+                    "webhook_url": f"{world.module_url}/webhook",
+                    "redirect_uris": [f"{world.module_url}/attach/callback"],
+                    "description": "In-store reservations (linemod demo)",
+                },
+            )
+            database_url = _fresh_database(config.data_dir)
+            await _migrate(database_url)
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                channel_id=channel["channel_id"],
+                channel_secret=channel["channel_secret"],
+                line_base_url=world.emulator_url,
+                public_base_url=world.module_url,
+                database_url=database_url,
+                reconcile_interval_seconds=0,
+            )
+            app = create_app(settings, follow_emulator=world.emulator_url)
+            module = _server(app.asgi(), config.host, config.port, config.log_level)
+            tasks.append(await _start(module, "module"))
+            await _populate(world, control, channel["channel_id"])
+            world.operator = await _demo_operator(app, world)
+        print_urls(world)
+        await stop.wait()
+    finally:
+        # The module first: its workers may still be calling the emulator.
+        for server, task in reversed(list(zip((emulator, module), tasks, strict=False))):
+            server.should_exit = True  # type: ignore[union-attr]
+            await asyncio.gather(task, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return world
+
+
+async def _demo_operator(app: Any, world: DemoWorld) -> dict[str, str]:
+    """The demo operator's console account (owner of the demo OA)."""
+    from linemod_reservation.console import create_demo_operator
+
+    return await create_demo_operator(app, world.bot_id)
+
+
+def main(config: DemoConfig) -> None:
+    """Run the demo until interrupted; exits 0 on SIGINT/SIGTERM."""
+    asyncio.run(run(config))

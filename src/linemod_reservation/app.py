@@ -1,0 +1,83 @@
+"""The reservation module: a `ModuleApp` with the reservation handlers, jobs and console registered on it.
+
+```python
+from linemod_reservation import create_app
+app = create_app()          # LINEMOD_* settings; `linemod serve linemod_reservation.main:app` serves it
+```
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from linemod import ModuleApp, Settings
+from linemod.framework.clock import Clock, SystemClock
+from linemod_reservation import console, handlers, migrate
+from linemod_reservation.clock import FollowingClock
+from linemod_reservation.setup import BlobApi
+
+log = logging.getLogger("linemod_reservation")
+
+# message:send/receive for the conversation, account:manage for the rich menu, profile:read for the
+# customer's name and language (the module works without the last two, with less to show).
+SCOPES = ("message:send", "message:receive", "account:manage", "profile:read")
+
+
+class Reservation:
+    """What the handlers share: the app, and the clock the framework runs on."""
+
+    def __init__(self, app: ModuleApp, clock: Clock | None) -> None:
+        self.app = app
+        self._clock = clock
+        self.blob = BlobApi()
+
+    def now_ms(self) -> int:
+        # The framework's clock is not on `ctx`; the runtime has it once the app is started.
+        runtime = self.app.runtime
+        if runtime is not None:
+            return runtime.clock.now_ms()
+        return (self._clock or SystemClock()).now_ms()
+
+    @property
+    def runtime(self) -> Any:
+        if self.app.runtime is None:
+            raise RuntimeError("the reservation module is not started")
+        return self.app.runtime
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    follow_emulator: str | None = None,
+    **options: Any,
+) -> ModuleApp:
+    """The reservation module as a `ModuleApp`. `clock` replaces the wall clock; with `follow_emulator` (an
+    emulator's URL) a `FollowingClock` keeps the module's time in step with the emulator's, so reminders
+    fire when the emulator's clock passes them. Other keyword arguments go to `ModuleApp`."""
+    if follow_emulator is not None and clock is None:
+        clock = FollowingClock()
+    settings = settings or Settings()
+    settings.scopes = sorted({*settings.scopes, *SCOPES})
+    app = ModuleApp(settings, clock=clock, **options)
+    module = Reservation(app, clock)
+    app.reservation = module  # type: ignore[attr-defined]  # reachable from routes and tests
+
+    handlers.register(module)
+    console.register(module)
+
+    @app.on_startup
+    async def upgrade_tables(app: ModuleApp) -> None:
+        await migrate.upgrade(app.runtime.db)  # type: ignore[union-attr]
+        module.blob.start(app.settings.data_api_url)
+        if follow_emulator is not None and isinstance(clock, FollowingClock):
+            clock.follow(follow_emulator)
+
+    @app.on_shutdown
+    async def stop_following(app: ModuleApp) -> None:
+        await module.blob.close()
+        if isinstance(clock, FollowingClock):
+            await clock.stop()
+
+    return app

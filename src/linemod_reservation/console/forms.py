@@ -1,0 +1,101 @@
+"""Reading the console's forms: what the operator typed, checked, with an error message ID per mistake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from linemod.framework.i18n import N_
+
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+@dataclass
+class ReservationForm:
+    """A reservation as the console's form submits it."""
+
+    day: str = ""
+    start: str = ""
+    party: int = 2
+    name: str = ""
+    note: str = ""
+    user_id: str = ""  # "" for a customer who is not a LINE friend of the OA
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, form: Mapping[str, str]) -> ReservationForm:
+        out = cls(
+            day=form.get("day", "").strip(),
+            start=form.get("start", "").strip(),
+            name=form.get("name", "").strip()[:100],
+            note=form.get("note", "").strip()[:500],
+            user_id=form.get("user_id", "").strip(),
+        )
+        try:
+            date.fromisoformat(out.day)
+        except ValueError:
+            out.errors["day"] = N_("Choose a date.")
+        if not TIME.match(out.start):
+            out.errors["start"] = N_("Choose a time.")
+        try:
+            out.party = int(form.get("party", ""))
+            if out.party < 1:
+                raise ValueError
+        except ValueError:
+            out.errors["party"] = N_("Enter the number of people.")
+        if not out.name:
+            out.errors["name"] = N_("Enter the customer's name.")
+        return out
+
+
+@dataclass
+class ShopForm:
+    """The shop's rules, hours per weekday and nothing else (holidays have their own small forms)."""
+
+    slot_minutes: int = 60
+    capacity: int = 8
+    lead_minutes: int = 60
+    max_party: int = 6
+    days_ahead: int = 60
+    hours: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, form: Mapping[str, str]) -> ShopForm:
+        out = cls()
+        limits = {
+            "slot_minutes": (10, 240, N_("A slot lasts 10 to 240 minutes.")),
+            "capacity": (1, 500, N_("Seats per slot: 1 to 500.")),
+            "lead_minutes": (0, 10_080, N_("Lead time: 0 to 10080 minutes.")),
+            "max_party": (1, 50, N_("Largest party: 1 to 50.")),
+            "days_ahead": (1, 365, N_("Bookable days ahead: 1 to 365.")),
+        }
+        for name, (low, high, message) in limits.items():
+            try:
+                value = int(form.get(name, ""))
+                if not low <= value <= high:
+                    raise ValueError
+                setattr(out, name, value)
+            except ValueError:
+                out.errors[name] = message
+        for weekday in range(7):
+            if form.get(f"closed_{weekday}") == "on":
+                out.hours[weekday] = None
+                continue
+            opens, closes = form.get(f"opens_{weekday}", ""), form.get(f"closes_{weekday}", "")
+            if not (TIME.match(opens) and TIME.match(closes)) or opens >= closes:
+                out.errors[f"hours_{weekday}"] = N_("Opening must be before closing (HH:MM).")
+                continue
+            out.hours[weekday] = (opens, closes)
+        return out

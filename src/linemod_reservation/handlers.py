@@ -1,0 +1,94 @@
+"""The module's listeners on the framework's decorators.
+
+Chat listeners are registered with `standby=True`, so they see every event of a chat: when the event is
+`active` the module answers; when it is `standby` (a person handles the chat in the OA Manager) the event is
+recorded for the console and nothing is sent. Who handles each chat is kept per customer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linebot.v3.webhooks import TextMessageContent
+
+from linemod_reservation import customers, handover, notices, reminders, setup, store
+from linemod_reservation import messages as m
+from linemod_reservation.conversation import Turn
+from linemod_reservation.i18n import t
+from linemod_reservation.models import Handler
+
+
+def register(module: Any) -> None:
+    app = module.app
+
+    @app.on_lifecycle("attached")
+    async def attached(ctx: Any, event: Any) -> None:
+        await setup.on_attached(ctx, module.blob, module.now_ms())
+
+    @app.on_follow(standby=True)
+    async def follow(ctx: Any, event: Any) -> None:
+        now = module.now_ms()
+        customer = await customers.seen(ctx, now, refresh=True)
+        if customer is None:
+            return
+        customer.friend = True
+        if not ctx.is_active:
+            return await customers.record_standby(ctx, "follow", now)
+        shop = await store.get_shop(ctx.db, ctx.bot_id)
+        shop_name = (shop.name if shop else "") or ctx.tenant.display_name or ""
+        if customer.display_name:
+            welcome = t(customer.language, "welcome", name=customer.display_name, shop=shop_name)
+        else:  # the OA did not grant profile:read
+            welcome = t(customer.language, "welcome.anonymous", shop=shop_name)
+        await ctx.reply(m.text(welcome, m.menu_actions(customer.language)))
+
+    @app.on_unfollow(standby=True)
+    async def unfollow(ctx: Any, event: Any) -> None:
+        customer = await customers.seen(ctx, module.now_ms())
+        if customer is not None:
+            customer.friend = False
+
+    @app.on_postback(standby=True)
+    async def postback(ctx: Any, event: Any) -> None:
+        now = module.now_ms()
+        customer = await customers.seen(ctx, now)
+        data = str(event.postback.data)
+        if customer is None:
+            return
+        if not ctx.is_active:
+            return await customers.record_standby(ctx, f"postback {data}", now)
+        if data == "rsv:contact":
+            return await handover.contact(ctx, customer, now)
+        turn = Turn(ctx, customer, await store.rules_for(ctx.db, ctx.bot_id), now)
+        params = event.postback.params if isinstance(event.postback.params, dict) else None
+        if not await turn.postback(data, params):
+            await turn.expired()
+
+    @app.on_message(standby=True)
+    async def message(ctx: Any, event: Any) -> None:
+        now = module.now_ms()
+        customer = await customers.seen(ctx, now)
+        if customer is None:
+            return
+        body = event.message.text if isinstance(event.message, TextMessageContent) else f"({event.message.type})"
+        if not ctx.is_active:
+            return await customers.record_standby(ctx, body, now)
+        turn = Turn(ctx, customer, await store.rules_for(ctx.db, ctx.bot_id), now)
+        if isinstance(event.message, TextMessageContent):
+            return await turn.text(event.message.text)
+        await ctx.reply(m.text(t(customer.language, "help"), m.menu_actions(customer.language)))
+
+    @app.on_activated()
+    async def activated(ctx: Any, event: Any) -> None:
+        customer = await customers.seen(ctx, module.now_ms())
+        if customer is not None:
+            customers.set_handler(customer, Handler.MODULE, module.now_ms())
+
+    @app.on_deactivated()
+    async def deactivated(ctx: Any, event: Any) -> None:
+        customer = await customers.seen(ctx, module.now_ms())
+        if customer is not None:
+            customers.set_handler(customer, Handler.PERSON, module.now_ms())
+
+    app.job(reminders.JOB)(reminders.remind)
+    app.job(notices.JOB)(notices.notify)
