@@ -132,3 +132,24 @@ def test_reply_tokens_past_twenty_minutes_are_forgotten(emulator: Emulator, rece
     assert len(tokens) == 2  # the follow and the message
     emulator.advance(20 * 60 + 61)
     assert emulator_app.state.platform.messaging.reply_tokens == {}
+
+
+def test_operator_take_over_deactivates_the_module_and_hand_back_restores_it(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = attach(emulator, receiver.url + "/m")
+    chat = f"/_emulator/accounts/{setup.bot_id}/chats/{setup.person['user_id']}"
+    emulator.flush()
+    receiver.clear()
+    taken = emulator.call("POST", f"{chat}/takeover", expect=200)
+    assert taken["active_channel_id"] is None  # no Primary Channel: nobody is Active
+    emulator.call("POST", f"{chat}/messages", json={"type": "text", "text": "人と話したい"}, expect=202)
+    emulator.flush()
+    deactivated, message = receiver.events("/m")
+    assert deactivated["type"] == "deactivated" and deactivated["source"]["userId"] == setup.user_id
+    assert message["mode"] == "standby" and "replyToken" not in message
+    back = emulator.call("POST", f"{chat}/handback", expect=200)
+    assert back["active_channel_id"] == setup.channel["channel_id"] and back["source"] == "default"
+    emulator.call("POST", f"{chat}/messages", json={"type": "text", "text": "予約"}, expect=202)
+    emulator.flush()
+    assert receiver.events("/m")[-1]["mode"] == "active"

@@ -169,6 +169,21 @@ def test_operator_chat_settings_and_lifecycle(pages: PageClient, emulator: Emula
     assert emulator.call("GET", f"/_emulator/accounts/{att.bot_id}")["status"] == "deleted"
 
 
+def test_operator_takes_a_chat_over_and_hands_it_back(pages: PageClient, emulator: Emulator,
+                                                      receiver: WebhookReceiver) -> None:
+    att = attach(emulator, receiver.url)
+    base = f"/_pages/manager/{att.bot_id}/chats/{att.person['user_id']}"
+    assert 'data-testid="take-over"' in pages.get(base).text
+    emulator.flush()
+    receiver.clear()
+    assert pages.post(f"{base}/takeover", htmx=True).status_code == 204
+    assert [e["type"] for e in receiver.wait_for(1)] == ["deactivated"]
+    control = f"/_emulator/accounts/{att.bot_id}/chats/{att.person['user_id']}/control"
+    assert emulator.call("GET", control)["active_channel_id"] is None
+    assert pages.post(f"{base}/handback", htmx=True).status_code == 204
+    assert emulator.call("GET", control)["active_channel_id"] == att.channel["channel_id"]
+
+
 def test_inspector_filters_and_the_clock(pages: PageClient, emulator: Emulator, receiver: WebhookReceiver) -> None:
     att = attach(emulator, receiver.url)
     push(emulator, att, {"type": "text", "text": "x"})

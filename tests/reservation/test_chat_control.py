@@ -71,3 +71,21 @@ async def test_the_module_takes_the_chat_back_and_answers_again(world: World) ->
     assert control_of(world, hanako)["active_channel_id"] == world.channel["channel_id"]
     [ask_date] = hanako.say("予約")
     assert ask_date["text"] == "ご希望の日付を選んでください。"
+
+
+async def test_an_operator_taking_over_in_the_oa_manager_silences_the_module(world: World) -> None:
+    hanako = world.person()
+    hanako.follow()
+    await world.settled()
+    world.control("POST", f"{hanako.chat_path}/takeover", 200)
+    world.flush()
+    await wait_handled_by(world, hanako, "person")
+    before = len(hanako.from_module())
+    world.control("POST", f"{hanako.chat_path}/messages", 202, json={"type": "text", "text": "予約"})
+    world.flush()
+    await world.settled()
+    time.sleep(0.5)
+    assert len(hanako.from_module()) == before  # standby: the module stays quiet
+    world.control("POST", f"{hanako.chat_path}/handback", 200)
+    [ask_date] = hanako.say("予約")
+    assert ask_date["text"] == "ご希望の日付を選んでください。"

@@ -238,6 +238,26 @@ async def chat_control_state(request: Request, bot_id: str, user_id: str) -> JSO
     return JSONResponse(platform.chat_control.describe(account, user_id))
 
 
+@router.post("/accounts/{bot_id}/chats/{user_id}/takeover")
+async def operator_take_over(request: Request, bot_id: str, user_id: str) -> JSONResponse:
+    """An operator takes the chat over in the OA Manager: the Active module gets `deactivated`."""
+    platform = platform_of(request)
+    account = platform.account(bot_id)
+    platform.person(user_id)
+    platform.chat_control.operator_take_over(account, user_id)
+    return JSONResponse(platform.chat_control.describe(account, user_id))
+
+
+@router.post("/accounts/{bot_id}/chats/{user_id}/handback")
+async def operator_hand_back(request: Request, bot_id: str, user_id: str) -> JSONResponse:
+    """The operator hands the chat back: it returns to the OA's default (the Default-Active module)."""
+    platform = platform_of(request)
+    account = platform.account(bot_id)
+    platform.person(user_id)
+    platform.chat_control.operator_hand_back(account, user_id)
+    return JSONResponse(platform.chat_control.describe(account, user_id))
+
+
 @router.post("/accounts/{bot_id}/chats/{user_id}/operator-messages", status_code=202)
 async def operator_message(request: Request, bot_id: str, user_id: str) -> JSONResponse:
     body = await _body(request)

@@ -149,6 +149,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manager.account_status": ("アカウントの状態", "Account status"),
     "manager.status_now": ("現在の状態:", "Now:"),
     "manager.suspend": ("アカウントを停止", "Suspend account"),
+    "manager.take_over": ("このトークを担当する", "Take over this chat"),
+    "manager.hand_back": ("モジュールに戻す", "Hand back to the module"),
     "manager.resume": ("アカウントを再開", "Resume account"),
     "manager.delete": ("アカウントを削除", "Delete account"),
     "manager.delete_hint": ("削除すると直ちに停止し、猶予期間の後にモジュールとの連携が解除されます。",

@@ -174,6 +174,20 @@ async def operator_send(request: Request, bot_id: str, user_id: str) -> Response
     return Response(status_code=204, headers={"HX-Trigger": "chat-changed"})
 
 
+@router.post("/{bot_id}/chats/{user_id}/takeover")
+async def take_over(request: Request, bot_id: str, user_id: str) -> Response:
+    platform = platform_of(request)
+    platform.chat_control.operator_take_over(platform.account(bot_id), platform.person(user_id).user_id)
+    return Response(status_code=204, headers={"HX-Refresh": "true"})
+
+
+@router.post("/{bot_id}/chats/{user_id}/handback")
+async def hand_back(request: Request, bot_id: str, user_id: str) -> Response:
+    platform = platform_of(request)
+    platform.chat_control.operator_hand_back(platform.account(bot_id), platform.person(user_id).user_id)
+    return Response(status_code=204, headers={"HX-Refresh": "true"})
+
+
 def _back(bot_id: str, saved: str) -> Response:
     return RedirectResponse(f"{PREFIX}/manager/{bot_id}?saved={saved}#settings", status_code=303)
 

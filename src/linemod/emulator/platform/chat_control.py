@@ -81,6 +81,23 @@ class ChatControlArea:
         )
         self.platform.webhooks.chat_module_event(channel, account, person, {"type": "deactivated"})
 
+    def operator_take_over(self, account: OfficialAccount, person: str) -> None:
+        """An operator takes the chat over in the OA Manager. Emulator choice (LINE documents no API for
+        it): control goes to the Primary side, as after a Release, and the module that was Active gets
+        `deactivated`, so it knows to stay quiet; its later events arrive as `standby`."""
+        previous = self.holder(account, person)
+        self.overrides[(account.bot_id, person)] = ChatControl(
+            holder=PRIMARY, acquired_at_ms=self.platform.clock.now_ms()
+        )
+        loser = self.platform.module_channels.get(previous or "")
+        if loser is not None:
+            self.platform.webhooks.chat_module_event(loser, account, person, {"type": "deactivated"})
+
+    def operator_hand_back(self, account: OfficialAccount, person: str) -> None:
+        """The operator is done: the chat returns to the OA's default state (a Default-Active module
+        becomes Active again), silently, as when a chat is reset."""
+        self.overrides.pop((account.bot_id, person), None)
+
     def reset_chat(self, account: OfficialAccount, person: str) -> None:
         """Unfollow then follow: the chat goes back to the OA's default state (rule 48)."""
         self.overrides.pop((account.bot_id, person), None)
