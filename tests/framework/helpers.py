@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from linemod.framework.db import Database
+from linemod.framework.settings import Settings
 from linemod.framework.webhook_intake import compute_signature
 
 POSTGRES_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -198,3 +200,22 @@ class Running:
     async def post_webhook(self, events: list[dict], destination: str = BOT, secret: str = SECRET) -> Any:
         body = webhook_body(events, destination)
         return await self.http.post("/webhook", content=body, headers=signed(body, secret))
+
+
+def loopback_settings(channel: dict[str, Any], emulator_url: str, base: str, db: Database, **extra: Any) -> Settings:
+    """Settings of a module served on loopback against a test emulator, with the short polls, retries and
+    no reconciliation that keep end-to-end tests fast; `extra` overrides any of them."""
+    values: dict[str, Any] = {
+        "channel_id": channel["channel_id"],
+        "channel_secret": channel["channel_secret"],
+        "line_base_url": emulator_url,
+        "public_base_url": base,
+        "database_url": db.url,
+        "database_schema": db.schema,
+        "reconcile_interval_seconds": 0,
+        "worker_poll_seconds": 0.05,
+        "retry_base_seconds": 0.05,
+        "api_retry_base_seconds": 0.05,
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]

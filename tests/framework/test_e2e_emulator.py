@@ -24,7 +24,7 @@ from linemod.framework.line_client import LineApis
 from linemod.framework.settings import Settings
 from linemod.framework.tenant_store import TenantInfo, TenantStore
 from linemod.framework.webhook_intake import compute_signature
-from tests.framework.helpers import ThreadedServer, free_port, wait_for
+from tests.framework.helpers import ThreadedServer, free_port, loopback_settings, wait_for
 
 
 class Recorder:
@@ -111,19 +111,7 @@ class World:
         self.account = self.control("POST", "/_emulator/accounts", 201, json={"display_name": "Cafe Sakura"})
         self.bot_id = self.account["bot_id"]
         self.person = self.control("POST", "/_emulator/users", 201, json={"display_name": "Hanako"})
-        self.settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            channel_id=self.channel["channel_id"],
-            channel_secret=self.channel["channel_secret"],
-            line_base_url=emulator_url,
-            public_base_url=self.base,
-            database_url=db.url,
-            database_schema=db.schema,
-            reconcile_interval_seconds=0,
-            worker_poll_seconds=0.05,
-            retry_base_seconds=0.05,
-            api_retry_base_seconds=0.05,
-        )
+        self.settings = loopback_settings(self.channel, emulator_url, self.base, db)
         self.app = module(self.settings) if module else build_module(self.settings, self.record)
         self.server = ThreadedServer(self.app.asgi(), port=self.port)
         self.browser = httpx.Client(base_url=self.base, timeout=20)

@@ -16,11 +16,10 @@ import httpx
 import uvicorn
 
 from linemod.framework.db import Database
-from linemod.framework.settings import Settings
 from linemod_reservation import create_app
 from linemod_reservation.clock import FollowingClock
 from linemod_reservation.slots import ShopRules, default_hours
-from tests.framework.helpers import POSTGRES_URL, postgres_available
+from tests.framework.helpers import POSTGRES_URL, loopback_settings, postgres_available
 from tests.support.servers import free_port
 
 __all__ = ["POSTGRES_URL", "Operator", "Person", "Server", "World", "free_port", "postgres_available"]
@@ -222,20 +221,7 @@ class World:
         )
         self.account = self.control("POST", "/_emulator/accounts", 201, json={"display_name": "カフェ さくら"})
         self.bot_id: str = self.account["bot_id"]
-        self.settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            channel_id=self.channel["channel_id"],
-            channel_secret=self.channel["channel_secret"],
-            line_base_url=emulator_url,
-            public_base_url=self.base,
-            database_url=db.url,
-            database_schema=db.schema,
-            reconcile_interval_seconds=0,
-            worker_poll_seconds=0.05,
-            retry_base_seconds=0.05,
-            api_retry_base_seconds=0.05,
-            **settings,
-        )
+        self.settings = loopback_settings(self.channel, emulator_url, self.base, db, **settings)
         self.clock = FollowingClock()
         # follow: the module polls the emulator's clock (as in `linemod demo`), for tests that move it on a page
         self.app = create_app(self.settings, clock=self.clock, follow_emulator=emulator_url if follow else None)
