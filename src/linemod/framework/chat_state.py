@@ -4,32 +4,73 @@ for that chat (a JSON object a handler reads and changes as `ctx.state`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod.framework.direct_sql import DirectConnection, DirectSql
 from linemod.framework.models import ChatStateRow
 
 
 class ChatState:
     """The loaded state of one chat; `save()` writes it back only when something changed."""
 
-    def __init__(self, bot_id: str, chat_id: str, row: Any | None) -> None:
+    def __init__(self, bot_id: str, chat_id: str, row: Mapping[str, Any] | None) -> None:
         self.bot_id = bot_id
         self.chat_id = chat_id
-        self._exists = row is not None
-        self.data: dict[str, Any] = json.loads(row.data) if row is not None else {}
+        self.data: dict[str, Any] = json.loads(row["data"]) if row is not None else {}
         self._original = json.dumps(self.data, sort_keys=True)
-        self.mode: str | None = row.mode if row is not None else None
-        self._mode_ts: int | None = row.mode_ts_ms if row is not None else None
+        self.mode: str | None = row["mode"] if row is not None else None
+        self._mode_ts: int | None = row["mode_ts_ms"] if row is not None else None
         self._mode_changed = False
 
     @classmethod
     async def load(cls, session: AsyncSession, bot_id: str, chat_id: str) -> ChatState:
         # Core, not the ORM: this runs for every event and the identity map buys nothing here.
         row = (await session.execute(_SELECT, {"bot_id": bot_id, "chat_id": chat_id})).first()
-        return cls(bot_id, chat_id, row)
+        return cls(bot_id, chat_id, row._mapping if row is not None else None)
+
+    @classmethod
+    async def load_many(
+        cls, connection: DirectConnection, direct: DirectSql, chats: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], ChatState]:
+        """The states of several chats in one query (the worker loads a claimed batch at once)."""
+        keys = sorted(set(chats))
+        if not keys:
+            return {}
+        if direct.db.is_postgres:
+            sql = (
+                "SELECT bot_id, chat_id, mode, mode_ts_ms, data FROM chat_states "
+                "WHERE (bot_id, chat_id) IN (SELECT * FROM unnest(CAST(:bots AS text[]), CAST(:chats AS text[])))"
+            )
+            params: dict[str, Any] = {"bots": [b for b, _ in keys], "chats": [c for _, c in keys]}
+        else:
+            sql = (
+                "SELECT bot_id, chat_id, mode, mode_ts_ms, data FROM chat_states WHERE (bot_id, chat_id) IN "
+                "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:keys))"
+            )
+            params = {"keys": json.dumps(keys)}
+        found = {(r["bot_id"], r["chat_id"]): r for r in await connection.fetch(sql, params)}
+        return {key: cls(key[0], key[1], found.get(key)) for key in keys}
+
+    def changes(self, now_ms: int) -> dict[str, Any] | None:
+        """The row to write, or None when neither the data nor the mode changed."""
+        data = json.dumps(self.data, sort_keys=True)
+        if data == self._original and not self._mode_changed:
+            return None
+        return {
+            "bot_id": self.bot_id,
+            "chat_id": self.chat_id,
+            "mode": self.mode,
+            "mode_ts_ms": self._mode_ts,
+            "data": data,
+            "updated_at_ms": now_ms,
+        }
+
+    def mark_saved(self, row: Mapping[str, Any]) -> None:
+        self._original, self._mode_changed = row["data"], False
 
     def observe_mode(self, mode: str | None, event_ts_ms: int) -> None:
         """Record the mode an event showed, unless a newer event already showed one."""
@@ -39,29 +80,28 @@ class ChatState:
             self.mode, self._mode_ts, self._mode_changed = mode, event_ts_ms, True
 
     async def save(self, session: AsyncSession, now_ms: int) -> None:
-        data = json.dumps(self.data, sort_keys=True)
-        if data == self._original and not self._mode_changed:
-            return
-        values = {
-            "bot_id": self.bot_id,
-            "chat_id": self.chat_id,
-            "mode": self.mode,
-            "mode_ts_ms": self._mode_ts,
-            "data": data,
-            "updated_at_ms": now_ms,
-        }
-        await session.execute(_UPDATE if self._exists else _INSERT, values)
-        self._exists = True
-        self._original, self._mode_changed = data, False
+        """Write the changes in `session` (a handler that used `ctx.db`)."""
+        values = self.changes(now_ms)
+        if values is not None:
+            await session.execute(_UPSERT, values)
+            self.mark_saved(values)
 
 
-_TABLE = ChatStateRow.__table__
+async def save_many(connection: DirectConnection, rows: list[dict[str, Any]]) -> None:
+    """Write `changes()` rows of several chats in a direct unit of work (the worker's batched completions)."""
+    if rows:
+        await connection.executemany(UPSERT_SQL, rows)
+
+
 _SELECT = text("SELECT mode, mode_ts_ms, data FROM chat_states WHERE bot_id = :bot_id AND chat_id = :chat_id")
-_INSERT = _TABLE.insert()
-_UPDATE = text(
-    "UPDATE chat_states SET mode = :mode, mode_ts_ms = :mode_ts_ms, data = :data, updated_at_ms = :updated_at_ms "
-    "WHERE bot_id = :bot_id AND chat_id = :chat_id"
+# An upsert, not UPDATE-or-INSERT by what was loaded: the state may have been loaded before the row existed.
+UPSERT_SQL = (
+    "INSERT INTO chat_states (bot_id, chat_id, mode, mode_ts_ms, data, updated_at_ms) "
+    "VALUES (:bot_id, :chat_id, :mode, :mode_ts_ms, :data, :updated_at_ms) "
+    "ON CONFLICT (bot_id, chat_id) DO UPDATE SET mode = excluded.mode, mode_ts_ms = excluded.mode_ts_ms, "
+    "data = excluded.data, updated_at_ms = excluded.updated_at_ms"
 )
+_UPSERT = text(UPSERT_SQL)
 
 
 async def current_mode(session: AsyncSession, bot_id: str, chat_id: str) -> str | None:

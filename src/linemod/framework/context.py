@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from linebot.v3.messaging import Message
@@ -23,6 +23,7 @@ class Context:
     line: a `LineClient` bound to that OA (bot-ID header, scope check, retries).
     db: the database session of this event. Everything written with it commits together with marking the
         event processed, so a handler that crashes half-way leaves no partial effects and runs again.
+        It is opened on first use: a handler that never touches it costs no session at all.
     state: the module's JSON state for this chat (user, group or room); changes are saved on success.
     chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
     jobs: durable scheduled jobs; `await ctx.jobs.schedule(...)` joins this event's transaction.
@@ -34,7 +35,7 @@ class Context:
         *,
         tenant: TenantInfo,
         line: LineClient,
-        db: AsyncSession,
+        db: AsyncSession | Callable[[], AsyncSession] | None,
         event: Any,
         settings: Settings,
         jobs: JobScheduler,
@@ -44,13 +45,27 @@ class Context:
     ) -> None:
         self.tenant = tenant
         self.line = line
-        self.db = db
+        self._db = db if isinstance(db, AsyncSession) else None
+        self._open_session = None if isinstance(db, AsyncSession) else db
         self.event = event
         self.settings = settings
         self.jobs = jobs
         self.state: dict[str, Any] = state if state is not None else {}
         self.chat = chat
         self.match = match
+
+    @property
+    def db(self) -> AsyncSession:
+        if self._db is None:
+            if self._open_session is None:
+                raise RuntimeError("this context has no database session")
+            self._db = self._open_session()
+        return self._db
+
+    @property
+    def session_opened(self) -> AsyncSession | None:
+        """The session if the handler used `db` (the worker then commits the event's work in it)."""
+        return self._db
 
     @property
     def bot_id(self) -> str:

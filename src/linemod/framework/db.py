@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from linemod.framework.direct_sql import DirectSql
 from linemod.framework.models import Base
 
 
@@ -45,6 +46,14 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock: asyncio.Lock | None = None
+        self._direct: DirectSql | None = None
+
+    @property
+    def direct(self) -> DirectSql:
+        """The framework's hot statements without the ORM (webhook inserts, queue claims, completions)."""
+        if self._direct is None:
+            self._direct = DirectSql(self)
+        return self._direct
 
     @property
     def is_postgres(self) -> bool:
@@ -106,6 +115,9 @@ class Database:
             await conn.run_sync(Base.metadata.create_all)
 
     async def dispose(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         await self.engine.dispose()
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
 from linemod.framework.db import Database
+from linemod.framework.direct_sql import DirectConnection
 from linemod.framework.models import EventRow, JobRow, QueueStatus
 
 
@@ -66,11 +67,15 @@ class WorkQueue:
         self.lease_ms = int(lease_seconds * 1000)
         self.retry = retry
         self.ordered = ordered
-        self._claim_sql = text(self._build_claim_sql())
-        self._heads_claim_sql = text(self._build_claim_sql(heads=True))
-        self._release_expired_sql = text(
+        self._claim_sql = self._build_claim_sql()
+        self._heads_claim_sql = self._build_claim_sql(heads=True)
+        self._release_expired_sql = (
             f"UPDATE {table.name} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
             "WHERE status = 'running' AND locked_until_ms < :now"
+        )
+        self._complete_sql = (
+            f"UPDATE {table.name} SET status = 'done', finished_at_ms = :now, locked_by = NULL, "
+            "locked_until_ms = NULL, last_error = NULL WHERE id = :id AND locked_by = :me AND status = 'running'"
         )
 
     WINDOW = 64  # pending rows looked at, oldest first, before falling back to the chat-heads query
@@ -113,11 +118,15 @@ class WorkQueue:
         died) are pending again first; rows whose attempts are used up become dead letters instead."""
         now = self.clock.now_ms()
         params = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
-        async with self.db.write_transaction() as session:
-            await session.execute(self._release_expired_sql, {"now": now})
-            rows = [dict(row._mapping) for row in await session.execute(self._claim_sql, params)]
+
+        async def claim(connection: DirectConnection) -> list[dict[str, Any]]:
+            await connection.execute(self._release_expired_sql, {"now": now})
+            rows = await connection.fetch(self._claim_sql, params)
             if not rows and self.ordered:
-                rows = [dict(row._mapping) for row in await session.execute(self._heads_claim_sql, params)]
+                rows = await connection.fetch(self._heads_claim_sql, params)
+            return rows
+
+        rows = await self.db.direct.run(claim)
         rows.sort(key=lambda r: r["id"])
         exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
         for row in exhausted:
@@ -127,57 +136,75 @@ class WorkQueue:
     async def complete(self, session: AsyncSession, row_id: int, worker_id: str) -> None:
         """Mark the row done inside `session`'s transaction; raises `LeaseLost` if it is no longer ours."""
         result = await session.execute(
-            text(
-                f"UPDATE {self.table.name} SET status = 'done', finished_at_ms = :now, locked_by = NULL, "
-                "locked_until_ms = NULL, last_error = NULL "
-                "WHERE id = :id AND locked_by = :me AND status = 'running'"
-            ),
+            text(self._complete_sql),
             {"now": self.clock.now_ms(), "id": row_id, "me": worker_id},
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise LeaseLost(f"{self.table.name} row {row_id} is no longer held by {worker_id}")
 
+    async def complete_many(
+        self, connection: DirectConnection, row_ids: list[int], worker_id: str
+    ) -> tuple[set[int], dict[int, LeaseLost]]:
+        """Mark rows done inside a direct unit of work (the worker's batched completions). Returns the ids
+        marked done and a `LeaseLost` for each row that is no longer ours."""
+        done_rows = await connection.fetch(
+            f"UPDATE {self.table.name} SET status = 'done', finished_at_ms = :now, locked_by = NULL, "
+            f"locked_until_ms = NULL, last_error = NULL WHERE {self.db.direct.in_ids('id', 'ids')} "
+            "AND locked_by = :me AND status = 'running' RETURNING id",
+            {"now": self.clock.now_ms(), "ids": self.db.direct.ids(row_ids), "me": worker_id},
+        )
+        done = {int(r["id"]) for r in done_rows}
+        lost = {
+            row_id: LeaseLost(f"{self.table.name} row {row_id} is no longer held by {worker_id}")
+            for row_id in row_ids
+            if row_id not in done
+        }
+        return done, lost
+
     async def fail(self, row_id: int, worker_id: str, error: str, *, final: bool = False) -> str:
         """Record a failed try: back to pending after a backoff, or dead once attempts are used up.
         Returns the new status ("" if the row was not ours any more)."""
         now = self.clock.now_ms()
-        async with self.db.write_transaction() as session:
-            row = (
-                await session.execute(
-                    text(f"SELECT attempts, locked_by, status FROM {self.table.name} WHERE id = :id"),
-                    {"id": row_id},
-                )
-            ).first()
-            if row is None or row.locked_by != worker_id or row.status != QueueStatus.RUNNING:
+        t = self.table.name
+
+        async def fail(connection: DirectConnection) -> str:
+            found = await connection.fetch(
+                f"SELECT attempts, locked_by, status FROM {t} WHERE id = :id", {"id": row_id}
+            )
+            if not found or found[0]["locked_by"] != worker_id or found[0]["status"] != QueueStatus.RUNNING:
                 return ""
-            dead = final or row.attempts >= self.retry.max_attempts
-            status = QueueStatus.DEAD if dead else QueueStatus.PENDING
-            await session.execute(
-                text(
-                    f"UPDATE {self.table.name} SET status = :status, run_at_ms = :run_at, locked_by = NULL, "
-                    "locked_until_ms = NULL, last_error = :error, finished_at_ms = :finished WHERE id = :id"
-                ),
+            attempts = int(found[0]["attempts"])
+            dead = final or attempts >= self.retry.max_attempts
+            await connection.execute(
+                f"UPDATE {t} SET status = :status, run_at_ms = :run_at, locked_by = NULL, "
+                "locked_until_ms = NULL, last_error = :error, finished_at_ms = :finished WHERE id = :id",
                 {
-                    "status": status,
-                    "run_at": now if dead else now + self.retry.delay_ms(row.attempts),
+                    "status": QueueStatus.DEAD if dead else QueueStatus.PENDING,
+                    "run_at": now if dead else now + self.retry.delay_ms(attempts),
                     "error": error[-4000:],
                     "finished": now if dead else None,
                     "id": row_id,
                 },
             )
-            return status
+            return QueueStatus.DEAD if dead else QueueStatus.PENDING
+
+        return await self.db.direct.run(fail)
 
     async def extend_leases(self, worker_id: str, row_ids: Iterable[int]) -> None:
         """Keep rows that are still being worked on from being taken by someone else."""
         ids = list(row_ids)
         if not ids:
             return
-        async with self.db.write_transaction() as session:
-            await session.execute(
-                self.table.update()
-                .where(self.table.c.id.in_(ids), self.table.c.locked_by == worker_id)
-                .values(locked_until_ms=self.clock.now_ms() + self.lease_ms)
+        until = self.clock.now_ms() + self.lease_ms
+
+        async def extend(connection: DirectConnection) -> None:
+            await connection.execute(
+                f"UPDATE {self.table.name} SET locked_until_ms = :until "
+                f"WHERE {self.db.direct.in_ids('id', 'ids')} AND locked_by = :me",
+                {"until": until, "ids": self.db.direct.ids(ids), "me": worker_id},
             )
+
+        await self.db.direct.run(extend)
 
     async def replay(self, row_ids: Iterable[int] | None = None) -> int:
         """Put dead letters (all of them, or the given ones) back in the queue. Returns how many."""

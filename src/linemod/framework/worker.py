@@ -17,21 +17,38 @@ import socket
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from linebot.v3.webhooks import Event
 
 from linemod.framework.chat_control import ChatControl
-from linemod.framework.chat_state import ChatState
+from linemod.framework.chat_state import ChatState, save_many
 from linemod.framework.context import Context
+from linemod.framework.direct_sql import DirectConnection
 from linemod.framework.dispatch import Dispatcher, event_kind
+from linemod.framework.group_commit import GroupCommit
 from linemod.framework.job_queue import LeaseLost
 from linemod.framework.jobs import JobContext, JobHandler, Recurring
 from linemod.framework.models import TenantState
 from linemod.framework.runtime import Runtime
-from linemod.framework.webhook_intake import chat_id_of
+from linemod.framework.webhook_intake import NO_CHAT, chat_id_of
 
 log = logging.getLogger("linemod.worker")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """An event handled without `ctx.db`: to be marked done, with its chat state's changes (if any)."""
+
+    row_id: int
+    chat_state: dict[str, Any] | None
+
+
+def chat_id_of_key(chat_key: str) -> str | None:
+    """The chat of an `events.chat_key` ("<bot_id>:<chat_id>", "-" for OA-wide events)."""
+    chat_id = chat_key.split(":", 1)[1]
+    return None if chat_id == NO_CHAT else chat_id
 
 
 def new_worker_id() -> str:
@@ -65,10 +82,13 @@ class Worker:
         self._stopping = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
+        # Events whose handler did not use ctx.db are marked done (with their chat state) in batches.
+        self._completions: GroupCommit[Completion] = GroupCommit(self._write_completions, name="linemod-completions")
         self.processed = 0
 
     def start(self) -> None:
         self.runtime.add_waker(self._wake)
+        self._completions.start()
         self._task = asyncio.create_task(self.run(), name=f"linemod-worker-{self.worker_id}")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -84,6 +104,7 @@ class Worker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._completions.stop()
 
     async def run(self) -> None:
         settings = self.runtime.settings
@@ -127,8 +148,10 @@ class Worker:
             return 0
         try:
             rows = await self.runtime.events.claim(self.worker_id, free)
+            states = await self._load_chat_states(rows) if rows else {}
             for row in rows:
-                self._spawn("event", row)
+                chat_id = chat_id_of_key(row["chat_key"])
+                self._spawn("event", row, states.get((row["bot_id"], chat_id)) if chat_id else None)
             free -= len(rows)
             jobs = await self.runtime.jobs.claim(self.worker_id, free) if free > 0 else []
             for row in jobs:
@@ -138,9 +161,22 @@ class Worker:
             return 0
         return len(rows) + len(jobs)
 
-    def _spawn(self, kind: str, row: dict[str, Any]) -> None:
-        runner = self._process_event if kind == "event" else self._process_job
-        task = asyncio.create_task(runner(row))
+    async def _load_chat_states(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], ChatState]:
+        """The chat states of a claimed batch, in one query. No other event of these chats runs meanwhile
+        (per-chat order), so what is read here is what each handler may change."""
+        direct = self.runtime.db.direct
+        chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
+
+        async def load(connection: DirectConnection) -> dict[tuple[str, str], ChatState]:
+            return await ChatState.load_many(connection, direct, chats)
+
+        return await direct.run(load)
+
+    def _spawn(self, kind: str, row: dict[str, Any], chat_state: ChatState | None = None) -> None:
+        if kind == "event":
+            task = asyncio.create_task(self._process_event(row, chat_state))
+        else:
+            task = asyncio.create_task(self._process_job(row))
         key = (kind, row["id"])
         self._running[key] = task
 
@@ -162,7 +198,7 @@ class Worker:
             except Exception:
                 log.exception("extending leases failed")
 
-    async def _process_event(self, row: dict[str, Any]) -> None:
+    async def _process_event(self, row: dict[str, Any], chat_state: ChatState | None) -> None:
         rt = self.runtime
         try:
             payload = json.loads(row["payload"])
@@ -175,7 +211,7 @@ class Worker:
             kind = event_kind(event) if event is not None else f"unknown:{payload.get('type')}"
             if kind.startswith("lifecycle:"):
                 await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
-            await self._run_handler(row, payload, event)
+            await self._run_handler(row, payload, event, chat_state)
             self.processed += 1
         except LeaseLost as exc:
             log.warning("%s", exc)
@@ -197,41 +233,59 @@ class Worker:
             await self.runtime.tenants.apply_lifecycle(session, row["bot_id"], kind, row["event_ts_ms"], scopes)  # type: ignore[arg-type]
         self.runtime.known_tenants.remember(row["bot_id"])
 
-    async def _run_handler(self, row: dict[str, Any], payload: dict[str, Any], event: Event | None) -> None:
+    async def _run_handler(
+        self, row: dict[str, Any], payload: dict[str, Any], event: Event | None, chat_state: ChatState | None
+    ) -> None:
         rt = self.runtime
-        async with rt.db.session() as session:
-            try:
-                tenant = await rt.tenants.get_cached(row["bot_id"])
-                chat_id = chat_id_of(payload)
-                chat_state = await ChatState.load(session, row["bot_id"], chat_id) if chat_id else None
-                if chat_state is not None:
-                    chat_state.observe_mode(payload.get("mode"), row["event_ts_ms"])
-                found = self.dispatcher.find(event) if event is not None and tenant is not None else None
-                lifecycle = row["event_type"] in ("module", "botSuspended", "botResumed")
-                if found is not None and tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED):
-                    listener, match = found
-                    line = rt.line.for_tenant(tenant, retry_seed=row["webhook_event_id"])
-                    ctx = Context(
-                        tenant=tenant,
-                        line=line,
-                        db=session,
-                        event=event,
-                        settings=rt.settings,
-                        jobs=rt.scheduler,
-                        state=chat_state.data if chat_state is not None else None,
-                        chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
-                        match=match,
-                    )
-                    await listener.handler(ctx, event)
-                # No `write_lock()` here: the handler may already hold SQLite's write lock (it wrote
-                # something), and waiting for the in-process lock while holding it could deadlock.
+        tenant = await rt.tenants.get_cached(row["bot_id"])
+        chat_id = chat_id_of(payload)
+        if chat_state is not None:
+            chat_state.observe_mode(payload.get("mode"), row["event_ts_ms"])
+        found = self.dispatcher.find(event) if event is not None and tenant is not None else None
+        lifecycle = row["event_type"] in ("module", "botSuspended", "botResumed")
+        ctx: Context | None = None
+        try:
+            if found is not None and tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED):
+                listener, match = found
+                line = rt.line.for_tenant(tenant, retry_seed=row["webhook_event_id"])
+                ctx = Context(
+                    tenant=tenant,
+                    line=line,
+                    db=rt.db.session,
+                    event=event,
+                    settings=rt.settings,
+                    jobs=rt.scheduler,
+                    state=chat_state.data if chat_state is not None else None,
+                    chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
+                    match=match,
+                )
+                await listener.handler(ctx, event)
+            session = ctx.session_opened if ctx is not None else None
+            if session is not None:
+                # The handler wrote (or read) through ctx.db: "done" and the chat state commit with its work.
+                # No `write_lock()` here: the handler may already hold SQLite's write lock.
                 if chat_state is not None:
                     await chat_state.save(session, rt.clock.now_ms())
                 await rt.events.complete(session, row["id"], self.worker_id)
                 await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+            else:
+                changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None
+                await self._completions.submit(Completion(row["id"], changes))
+        finally:
+            if ctx is not None and ctx.session_opened is not None:
+                await ctx.session_opened.close()  # rolls back whatever was not committed
+
+    async def _write_completions(self, items: list[Completion]) -> list[BaseException | None]:
+        """Mark a batch of events done and save their chat states, in one transaction."""
+        events = self.runtime.events
+
+        async def complete(connection: DirectConnection) -> dict[int, LeaseLost]:
+            done, lost = await events.complete_many(connection, [c.row_id for c in items], self.worker_id)
+            await save_many(connection, [c.chat_state for c in items if c.chat_state and c.row_id in done])
+            return lost
+
+        lost = await self.runtime.db.direct.run(complete)
+        return [lost.get(c.row_id) for c in items]
 
     async def _process_job(self, row: dict[str, Any]) -> None:
         rt = self.runtime

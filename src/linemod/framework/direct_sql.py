@@ -1,0 +1,206 @@
+"""The framework's hot statements straight on the driver: webhook inserts, queue claims and completions.
+
+These run for every webhook and every event, where an ORM session costs several times the statement
+itself (on SQLite each statement is also a hop to aiosqlite's thread and back). So they bypass the ORM:
+
+- SQLite: one dedicated `sqlite3` connection used on the event loop. A unit of work starts with
+  `BEGIN IMMEDIATE` and a zero busy timeout, so it either gets the write lock at once and runs in well
+  under a millisecond, or (another connection holds the lock) moves to a thread that waits for it. The
+  intake and the in-process worker share that connection, so they never contend with each other.
+- PostgreSQL: an asyncpg connection from the engine's pool, inside one transaction.
+
+A unit of work is an async function of a `DirectConnection`. On SQLite it never really suspends, which is
+what lets the same function run inline or, driven by hand, in the waiting thread. SQL is written once with
+`:name` parameters; for asyncpg they become `$1, $2, ...`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from linemod.framework.db import Database
+
+T = TypeVar("T")
+Params = Mapping[str, Any]
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class DirectConnection(Protocol):
+    """What a unit of work may do: run statements inside the unit's transaction."""
+
+    async def execute(self, sql: str, params: Params | None = None) -> None: ...
+
+    async def fetch(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]: ...
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
+
+
+class _SqliteConnection:
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        self.raw.execute(sql, params or {})
+
+    async def fetch(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        cursor = self.raw.execute(sql, params or {})
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        self.raw.executemany(sql, rows)
+
+
+class _PostgresConnection:
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw  # an asyncpg connection
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        text, names = numbered(sql)
+        await self.raw.execute(text, *[(params or {})[n] for n in names])
+
+    async def fetch(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        text, names = numbered(sql)
+        return [dict(r) for r in await self.raw.fetch(text, *[(params or {})[n] for n in names])]
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        text, names = numbered(sql)
+        await self.raw.executemany(text, [tuple(row[n] for n in names) for row in rows])
+
+
+@functools.lru_cache(maxsize=512)
+def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters as asyncpg's `$n` (a name used twice keeps its number), and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _NAMED.sub(number, sql), tuple(names)
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (a unit of work on SQLite) outside any event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a SQLite unit of work suspended; it must only await DirectConnection calls")
+
+
+class DirectSql:
+    """Runs units of work on the driver (see the module docstring). One per `Database`."""
+
+    CHECKPOINT_EVERY = 200  # SQLite units of work between WAL checkpoints
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._inline: sqlite3.Connection | None = None
+        self._waiting: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._units = 0
+
+    # ---- id lists: one parameter holding many ids, in each dialect's way ----------------------------------
+
+    def in_ids(self, column: str, param: str) -> str:
+        """A condition `column` is one of the ids in parameter `param` (give the value with `ids()`)."""
+        if self.db.is_postgres:
+            return f"{column} = ANY(:{param})"
+        return f"{column} IN (SELECT value FROM json_each(:{param}))"
+
+    def ids(self, values: Iterable[int]) -> Any:
+        return list(values) if self.db.is_postgres else json.dumps(list(values))
+
+    # ---- running --------------------------------------------------------------------------------------
+
+    async def run(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+        """Run `work` in one transaction: committed if it returns, rolled back if it raises."""
+        if self.db.is_sqlite:
+            return await self._run_sqlite(work)
+        async with self.db.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            async with raw.transaction():
+                return await work(_PostgresConnection(raw))
+
+    async def _run_sqlite(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+        loop = asyncio.get_running_loop()
+        self._units += 1
+        if self._units % self.CHECKPOINT_EVERY == 0:
+            # A commit that crosses the WAL size limit would checkpoint (with fsync) in the committing
+            # connection, a stall on the event loop; the inline connection never does, a thread does.
+            loop.run_in_executor(self._thread(), self._checkpoint)
+        inline = self._inline_connection()
+        try:
+            inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return await loop.run_in_executor(self._thread(), self._run_waiting, work)
+        return _in_transaction(inline, work)
+
+    def _run_waiting(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+        if self._waiting is None:
+            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
+        self._waiting.execute("BEGIN IMMEDIATE")
+        return _in_transaction(self._waiting, work)
+
+    def _checkpoint(self) -> None:
+        if self._waiting is None:
+            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
+        self._waiting.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _inline_connection(self) -> sqlite3.Connection:
+        if self._inline is None:
+            self._inline = _connect(self.db.sqlite_path, busy_timeout_ms=0)
+            self._inline.execute("PRAGMA wal_autocheckpoint=0")
+        return self._inline
+
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linemod-sqlite-direct")
+        return self._executor
+
+    def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
+        if self._executor is not None:
+
+            def close_waiting() -> None:
+                if self._waiting is not None:
+                    self._waiting.close()
+                    self._waiting = None
+
+            self._executor.submit(close_waiting)
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+    try:
+        result = _run_to_end(work(_SqliteConnection(connection)))  # type: ignore[arg-type]
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def _connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+    return connection
