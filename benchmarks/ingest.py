@@ -22,7 +22,9 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import secrets
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -206,7 +208,62 @@ def signed_request() -> tuple[bytes, dict[str, str]]:
     return body, {"x-line-signature": signature, "content-type": "application/json"}
 
 
+WRK_SCRIPT = """
+local requests = {}
+local i = 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\\t", 1, true)
+    requests[#requests + 1] = wrk.format("POST", "/webhook",
+      {["x-line-signature"] = line:sub(1, tab - 1), ["content-type"] = "application/json"}, line:sub(tab + 1))
+  end
+end
+function request()
+  i = i + 1
+  if i > #requests then i = 1 end
+  return requests[i]
+end
+"""
+
+
+def closed_loop_wrk(url: str, connections: int, seconds: float) -> dict[str, float]:
+    """wrk (C, one thread) as the client: it takes a small part of a core, where a Python client takes a
+    whole one and caps what is measured on a two-core machine. Every request is a distinct signed webhook
+    (ids never repeat, so nothing is answered from deduplication)."""
+    workdir = Path(tempfile.mkdtemp(prefix="linemod-wrk-"))
+    script, requests = workdir / "webhooks.lua", workdir / "webhooks.txt"
+    script.write_text(WRK_SCRIPT)
+    count = int(20_000 * seconds)  # more than any server here answers in `seconds`
+    with requests.open("w") as handle:
+        for _ in range(count):
+            body, headers = signed_request()
+            handle.write(f"{headers['x-line-signature']}\t{body.decode()}\n")
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), f"{url}/webhook"]
+    out = subprocess.run([*command, "--", str(requests)], capture_output=True, text=True, check=True).stdout
+    total = int(re.search(r"(\d+) requests in ([\d.]+)(m?s)", out).group(1))  # type: ignore[union-attr]
+    elapsed = _wrk_duration(out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(x) for x in socket_errors.groups()) if socket_errors else 0
+    if total > count:
+        print(f"note: wrk sent {total} requests for {count} distinct webhooks; the rest were duplicates")
+    return {"events_per_s": (total - errors) / elapsed, "errors": errors}
+
+
+def _wrk_duration(out: str) -> float:
+    match = re.search(r"requests in ([\d.]+)(ms|s|m)", out)
+    value, unit = float(match.group(1)), match.group(2)  # type: ignore[union-attr]
+    return value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
+
+
 async def closed_loop(url: str, connections: int, seconds: float) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return await asyncio.to_thread(closed_loop_wrk, url, connections, seconds)
+    return await closed_loop_aiohttp(url, connections, seconds)
+
+
+async def closed_loop_aiohttp(url: str, connections: int, seconds: float) -> dict[str, float]:
     import aiohttp
 
     done = errors = 0
@@ -270,19 +327,47 @@ async def open_loop(url: str, rate: float, seconds: float) -> dict[str, float]:
     }
 
 
-async def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+async def measure(name: str, url: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     await closed_loop(url, args.connections, 1.0)  # warm-up: connections, caches
+    cpu = cpu_seconds(pid)
     peak = await closed_loop(url, args.connections, args.seconds)
+    cpu = cpu_seconds(pid) - cpu
     await asyncio.sleep(1.0)
     await open_loop(url, args.rate, 2.0)  # warm-up: the open loop opens its own connections
     fixed = await open_loop(url, args.rate, args.seconds)
-    return {"server": name, **peak, **fixed}
+    result = {"server": name, **peak, **fixed}
+    result["cpu_us"] = 1e6 * cpu / max(1.0, peak["events_per_s"] * args.seconds)
+    if name.startswith("linemod") and not args.no_workers:
+        result["drain_s"] = await wait_until_handled(url)
+    return result
+
+
+async def wait_until_handled(url: str, timeout: float = 300.0) -> float:
+    """Seconds until the in-process workers have handled every stored event (from the end of the load)."""
+    import aiohttp
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession() as session:
+        while time.perf_counter() - started < timeout:
+            async with session.get(f"{url}/healthz") as response:
+                counts = (await response.json())["events"]
+            if not counts.get("pending") and not counts.get("running"):
+                return time.perf_counter() - started
+            await asyncio.sleep(0.2)
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_one(kind: str, label: str, extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
     process, url = start_server(kind, extra)
     try:
-        return asyncio.run(measure(label, url, args))
+        return asyncio.run(measure(label, url, process.pid, args))
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -335,15 +420,21 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"\nsigned webhooks, 1 event each; max = closed loop with {args.connections} in flight; "
         f"latency = open loop at {args.rate:.0f} events/s for {args.seconds:.0f} s\n"
     )
-    header = f"{'server':38} {'max ev/s':>9} {'% ceil':>7} {'at rate':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    header = (
+        f"{'server':38} {'max ev/s':>9} {'% ceil':>7} {'CPU µs/ev':>9} {'at rate':>8} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'errors':>6}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         share = 100 * r["events_per_s"] / ceiling
         print(
-            f"{r['server']:38} {r['events_per_s']:9.0f} {share:6.0f}% {r['achieved_per_s']:8.0f} "
+            f"{r['server']:38} {r['events_per_s']:9.0f} {share:6.0f}% {r['cpu_us']:9.0f} {r['achieved_per_s']:8.0f} "
             f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {int(r['errors'] + 0):6d}"
         )
+    for r in results:
+        if "drain_s" in r:
+            print(f"{r['server']}: every stored event handled {r['drain_s']:.1f} s after the load ended")
     for r in results:
         if r["server"].startswith("linemod"):
             ok = r["events_per_s"] >= 0.6 * ceiling and r["p99_ms"] < 50 and r["errors"] == 0

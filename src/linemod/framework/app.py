@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import re
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -231,11 +232,15 @@ class ModuleApp:
                 self.job_handlers,
                 self._recurring(),
                 concurrency=concurrency,
-                yield_to=self.runtime.writer.busy if intake else None,
+                intake_in_flight=(lambda rt=self.runtime: rt.intake.in_flight) if intake else None,
             )
             self.worker.start()
         for hook in self._startup:
             await hook(self)
+        # Everything loaded so far (the SDK's many model classes, the app, settings) lives as long as the
+        # process; frozen, it is left out of the cyclic collector's full passes, which would otherwise
+        # rescan it all: a pause of about 150 ms every few thousand events under load.
+        gc.freeze()
         return self.runtime
 
     async def stop(self) -> None:

@@ -116,7 +116,7 @@ class Database:
 
     async def dispose(self) -> None:
         if self._direct is not None:
-            self._direct.close()
+            await self._direct.aclose()
             self._direct = None
         await self.engine.dispose()
 

@@ -7,7 +7,9 @@ itself (on SQLite each statement is also a hop to aiosqlite's thread and back). 
   `BEGIN IMMEDIATE` and a zero busy timeout, so it either gets the write lock at once and runs in well
   under a millisecond, or (another connection holds the lock) moves to a thread that waits for it. The
   intake and the in-process worker share that connection, so they never contend with each other.
-- PostgreSQL: an asyncpg connection from the engine's pool, inside one transaction.
+- PostgreSQL: asyncpg connections of its own (a few, kept open), one transaction per unit. Going through
+  the engine's pool would add a reset round trip on every return; these connections are only ever used
+  for whole transactions, so there is nothing to reset.
 
 A unit of work is an async function of a `DirectConnection`. On SQLite it never really suspends, which is
 what lets the same function run inline or, driven by hand, in the waiting thread. SQL is written once with
@@ -17,6 +19,7 @@ what lets the same function run inline or, driven by hand, in the waiting thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -24,6 +27,8 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from linemod.framework.db import Database
@@ -105,12 +110,15 @@ class DirectSql:
 
     CHECKPOINT_EVERY = 200  # SQLite units of work between WAL checkpoints
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, max_connections: int = 8) -> None:
         self.db = db
         self._inline: sqlite3.Connection | None = None
         self._waiting: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._units = 0
+        self._idle: list[Any] = []  # asyncpg connections
+        self._max_connections = max_connections
+        self._available: asyncio.Semaphore | None = None  # created on first use, inside the event loop
 
     # ---- id lists: one parameter holding many ids, in each dialect's way ----------------------------------
 
@@ -129,10 +137,38 @@ class DirectSql:
         """Run `work` in one transaction: committed if it returns, rolled back if it raises."""
         if self.db.is_sqlite:
             return await self._run_sqlite(work)
-        async with self.db.engine.connect() as connection:
-            raw = (await connection.get_raw_connection()).driver_connection
+        raw = await self._acquire()
+        try:
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
+        finally:
+            self._release(raw)
+
+    async def _acquire(self) -> Any:
+        import asyncpg
+
+        if self._available is None:
+            self._available = asyncio.Semaphore(self._max_connections)
+        await self._available.acquire()
+        while self._idle:
+            raw = self._idle.pop()
+            if not raw.is_closed():
+                return raw
+        try:
+            url = make_url(self.db.url).set(drivername="postgresql")
+            settings = {"search_path": self.db.schema} if self.db.schema else None
+            return await asyncpg.connect(url.render_as_string(hide_password=False), server_settings=settings)
+        except BaseException:
+            self._available.release()
+            raise
+
+    def _release(self, raw: Any) -> None:
+        if not raw.is_closed() and not raw.is_in_transaction():
+            self._idle.append(raw)
+        else:
+            raw.terminate()
+        if self._available is not None:
+            self._available.release()
 
     async def _run_sqlite(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
         loop = asyncio.get_running_loop()
@@ -172,7 +208,18 @@ class DirectSql:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linemod-sqlite-direct")
         return self._executor
 
+    async def aclose(self) -> None:
+        """Close the PostgreSQL connections (then everything `close()` closes)."""
+        idle, self._idle = self._idle, []
+        for raw in idle:
+            with contextlib.suppress(Exception):
+                await raw.close(timeout=5)
+        self.close()
+
     def close(self) -> None:
+        for raw in self._idle:
+            raw.terminate()
+        self._idle = []
         if self._inline is not None:
             self._inline.close()
             self._inline = None

@@ -4,6 +4,10 @@ A commit costs the same for one row as for fifty (SQLite has one writer, Postgre
 commit), so per-request commits cap throughput and queue latency behind each other. Here one task drains
 everything submitted while the previous write was running and writes it as one batch; each caller's
 `submit()` returns (or raises) once its own item is committed.
+
+`max_in_flight` batches may be written at once (PostgreSQL overlaps their round trips and flushes; SQLite
+takes 1). Items of one `submit()` stay in one batch and keep their order; items submitted while an earlier
+batch is still being written may commit before it.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ BatchWrite = Callable[[list[Item]], Awaitable[Sequence[BaseException | None]]]
 
 
 class GroupCommit(Generic[Item]):
-    def __init__(self, write: BatchWrite[Item], *, name: str) -> None:
+    def __init__(self, write: BatchWrite[Item], *, name: str, max_in_flight: int = 1) -> None:
         self._write = write
         self._name = name
+        self._max_in_flight = max_in_flight
         self._pending: list[tuple[Item, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Task[None]] = set()
 
     @property
     def started(self) -> bool:
@@ -38,6 +44,7 @@ class GroupCommit(Generic[Item]):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await asyncio.gather(*self._writing, return_exceptions=True)  # let batches being written finish
         for _, future in self._pending:
             if not future.done():
                 future.set_exception(RuntimeError(f"{self._name} stopped"))
@@ -56,20 +63,32 @@ class GroupCommit(Generic[Item]):
         await future
 
     async def _run(self) -> None:
+        slots = asyncio.Semaphore(self._max_in_flight)
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._pending = self._pending, []
-            if not batch:
+            if not self._pending:
                 continue
-            try:
-                outcomes = await self._write([item for item, _ in batch])
-            except Exception as exc:
-                outcomes = [exc] * len(batch)
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
+            await slots.acquire()
+            batch, self._pending = self._pending, []  # everything that arrived while waiting for a slot
+            task = asyncio.create_task(self._write_batch(batch))
+            self._writing.add(task)
+
+            def finished(task: asyncio.Task[None]) -> None:
+                self._writing.discard(task)
+                slots.release()
+
+            task.add_done_callback(finished)
+
+    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future[None]]]) -> None:
+        try:
+            outcomes = await self._write([item for item, _ in batch])
+        except Exception as exc:
+            outcomes = [exc] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if outcome is None:
+                future.set_result(None)
+            else:
+                future.set_exception(outcome)

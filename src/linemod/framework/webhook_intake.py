@@ -163,9 +163,18 @@ class WebhookIntake:
         self.tenants = tenants
         self.clock = clock
         self.max_body_bytes = max_body_bytes
+        self.in_flight = 0
+        """Webhooks being verified and stored right now (the in-process worker steps back when many are)."""
 
     async def receive(self, body: bytes, signature: str | None) -> int:
         """Verify and durably store a webhook; returns the number of events in it."""
+        self.in_flight += 1
+        try:
+            return await self._receive(body, signature)
+        finally:
+            self.in_flight -= 1
+
+    async def _receive(self, body: bytes, signature: str | None) -> int:
         if len(body) > self.max_body_bytes:
             raise WebhookRejected(413, f"The request body is larger than {self.max_body_bytes} bytes")
         if not signature:

@@ -67,7 +67,7 @@ class Worker:
         *,
         concurrency: int | None = None,
         worker_id: str | None = None,
-        yield_to: Callable[[], bool] | None = None,
+        intake_in_flight: Callable[[], int] | None = None,
     ) -> None:
         self.runtime = runtime
         self.dispatcher = dispatcher
@@ -75,9 +75,10 @@ class Worker:
         self.recurring = {r.name: r for r in recurring or []}
         self.concurrency = concurrency or runtime.settings.worker_concurrency
         self.worker_id = worker_id or new_worker_id()
-        # In `linemod serve`, acknowledging webhooks comes first: while the intake is busy this worker runs
-        # at most a few handlers at once and the stored backlog waits (or goes to `linemod worker`s).
-        self.yield_to = yield_to
+        # In `linemod serve`, acknowledging webhooks comes first (LINE waits for the 200, and a stored event
+        # is safe): while the intake of this process is saturated, this worker takes one event at a time,
+        # every SATURATED_PAUSE seconds, and the backlog waits for a quieter moment or `linemod worker`s.
+        self.intake_in_flight = intake_in_flight
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -114,6 +115,8 @@ class Worker:
                 await self.runtime.scheduler.ensure_next(recurring)
             while not self._stopping.is_set():
                 await self._gather_free_slots()
+                if self._intake_saturated():
+                    await self._pause_for_intake()
                 claimed = await self._claim_and_start()
                 if claimed == 0:
                     self._wake.clear()
@@ -139,10 +142,18 @@ class Worker:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=remaining)
 
+    SATURATED_IN_FLIGHT = 8  # webhooks being stored at once from which the intake counts as saturated
+    SATURATED_PAUSE = 0.05
+
+    def _intake_saturated(self) -> bool:
+        return self.intake_in_flight is not None and self.intake_in_flight() >= self.SATURATED_IN_FLIGHT
+
+    async def _pause_for_intake(self) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=self.SATURATED_PAUSE)
+
     async def _claim_and_start(self) -> int:
-        limit = self.concurrency
-        if self.yield_to is not None and self.yield_to():
-            limit = max(1, self.concurrency // 8)
+        limit = 1 if self._intake_saturated() else self.concurrency
         free = limit - len(self._running)
         if free <= 0:
             return 0
