@@ -27,6 +27,21 @@ INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)}) "
     "ON CONFLICT (webhook_event_id) DO NOTHING"
 )
+_POSTGRES_TYPES = {
+    "event_ts_ms": "bigint",
+    "is_redelivery": "boolean",
+    "attempts": "integer",
+    "run_at_ms": "bigint",
+    "received_at_ms": "bigint",
+}
+# PostgreSQL: the whole batch as one statement over column arrays, a fraction of the per-row cost of
+# executemany on both sides of the connection. ORDER BY ordinality keeps the ids in webhook order.
+INSERT_EVENTS_POSTGRES = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) SELECT {', '.join(EVENT_COLUMNS)} FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {_POSTGRES_TYPES.get(c, 'text')}[])" for c in EVENT_COLUMNS)
+    + f") WITH ORDINALITY AS batch({', '.join(EVENT_COLUMNS)}, position) ORDER BY position "
+    "ON CONFLICT (webhook_event_id) DO NOTHING"
+)
 
 
 class EventWriter:
@@ -59,7 +74,10 @@ class EventWriter:
         rows = [row for webhook in webhooks for row in webhook]
 
         async def insert(connection: DirectConnection) -> None:
-            await connection.executemany(INSERT_EVENT, rows)
+            if self.db.is_postgres:
+                await connection.execute(INSERT_EVENTS_POSTGRES, {c: [row[c] for row in rows] for c in EVENT_COLUMNS})
+            else:
+                await connection.executemany(INSERT_EVENT, rows)
 
         await self.db.direct.run(insert)
         if self.on_stored is not None:

@@ -67,6 +67,7 @@ class WorkQueue:
         self.lease_ms = int(lease_seconds * 1000)
         self.retry = retry
         self.ordered = ordered
+        self._released_at_ms = -(10**15)
         self._claim_sql = self._build_claim_sql()
         self._heads_claim_sql = self._build_claim_sql(heads=True)
         self._release_expired_sql = (
@@ -116,18 +117,33 @@ class WorkQueue:
     async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
         """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker
         died) are pending again first; rows whose attempts are used up become dead letters instead."""
+        rows = await self.db.direct.run(lambda connection: self.claim_in(connection, worker_id, limit))
+        return await self.drop_exhausted(rows, worker_id)
+
+    RELEASE_EVERY_MS = 1000  # how often claims also look for rows whose lease ran out
+
+    async def claim_in(self, connection: DirectConnection, worker_id: str, limit: int) -> list[dict[str, Any]]:
+        """`claim()` inside a unit of work the caller runs (to read more in the same transaction); pass
+        the rows to `drop_exhausted()` afterwards."""
         now = self.clock.now_ms()
         params = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
-
-        async def claim(connection: DirectConnection) -> list[dict[str, Any]]:
+        if self.db.is_postgres:
+            # The window must walk the (status, id) index in order and stop after WINDOW rows. A queue
+            # table grows faster than autovacuum re-analyses it, and with statistics from when it was
+            # small the planner bitmap-scans every pending row and sorts them (12 ms at 30,000
+            # pending instead of 1 ms). Scoped to this transaction.
+            await connection.execute("SET LOCAL enable_bitmapscan = off")
+        if now - self._released_at_ms >= self.RELEASE_EVERY_MS or now < self._released_at_ms:
             await connection.execute(self._release_expired_sql, {"now": now})
-            rows = await connection.fetch(self._claim_sql, params)
-            if not rows and self.ordered:
-                rows = await connection.fetch(self._heads_claim_sql, params)
-            return rows
-
-        rows = await self.db.direct.run(claim)
+            self._released_at_ms = now
+        rows = await connection.fetch(self._claim_sql, params)
+        if not rows and self.ordered:
+            rows = await connection.fetch(self._heads_claim_sql, params)
         rows.sort(key=lambda r: r["id"])
+        return rows
+
+    async def drop_exhausted(self, rows: list[dict[str, Any]], worker_id: str) -> list[dict[str, Any]]:
+        """Claimed rows whose attempts are used up (their workers kept dying) become dead letters."""
         exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
         for row in exhausted:
             await self.fail(row["id"], worker_id, "lease expired too many times (worker killed?)", final=True)

@@ -158,8 +158,7 @@ class Worker:
         if free <= 0:
             return 0
         try:
-            rows = await self.runtime.events.claim(self.worker_id, free)
-            states = await self._load_chat_states(rows) if rows else {}
+            rows, states = await self._claim_events(free)
             for row in rows:
                 chat_id = chat_id_of_key(row["chat_key"])
                 self._spawn("event", row, states.get((row["bot_id"], chat_id)) if chat_id else None)
@@ -172,16 +171,18 @@ class Worker:
             return 0
         return len(rows) + len(jobs)
 
-    async def _load_chat_states(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], ChatState]:
-        """The chat states of a claimed batch, in one query. No other event of these chats runs meanwhile
-        (per-chat order), so what is read here is what each handler may change."""
-        direct = self.runtime.db.direct
-        chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
+    async def _claim_events(self, limit: int) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
+        """Claim events and read their chats' states in one transaction. No other event of these chats runs
+        meanwhile (per-chat order), so what is read here is what each handler may change."""
+        events, direct = self.runtime.events, self.runtime.db.direct
 
-        async def load(connection: DirectConnection) -> dict[tuple[str, str], ChatState]:
-            return await ChatState.load_many(connection, direct, chats)
+        async def claim(connection: DirectConnection) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
+            rows = await events.claim_in(connection, self.worker_id, limit)
+            chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
+            return rows, await ChatState.load_many(connection, direct, chats)
 
-        return await direct.run(load)
+        rows, states = await direct.run(claim)
+        return await events.drop_exhausted(rows, self.worker_id), states
 
     def _spawn(self, kind: str, row: dict[str, Any], chat_state: ChatState | None = None) -> None:
         if kind == "event":
