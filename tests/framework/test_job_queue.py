@@ -167,3 +167,43 @@ async def test_an_oa_wide_event_is_a_barrier_for_that_oa(db) -> None:  # type: i
     await finish(db, queue, second)
     [third] = await queue.claim("w1", 10)
     assert third["webhook_event_id"] == after["webhookEventId"]
+
+
+async def test_a_batched_completion_marks_only_rows_still_held(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("kept", user=user_id(1)), message_event("lost", user=user_id(2))])
+    kept, lost = await queue.claim("w1", 10)
+    clock.advance(31)
+    clock_now = clock.now_ms()
+    await queue.extend_leases("w1", [kept["id"]])  # w1 still works on the first; the second's lease ran out
+    [taken] = await queue.claim("w2", 10)
+    assert taken["id"] == lost["id"] and clock_now == clock.now_ms()
+
+    async def complete(connection):  # type: ignore[no-untyped-def]
+        return await queue.complete_many(connection, [kept["id"], lost["id"]], "w1")
+
+    done, lost_leases = await db.direct.run(complete)
+    assert done == {kept["id"]}
+    assert set(lost_leases) == {lost["id"]} and isinstance(lost_leases[lost["id"]], LeaseLost)
+    assert (await queue.counts()) == {"done": 1, "running": 1}  # w2 still holds the second
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5])
+async def test_a_claim_never_returns_more_rows_than_asked(db, limit: int) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event(f"m{i}", user=user_id(i % 30 + 1)) for i in range(90)])
+    rows = await queue.claim("w1", limit)
+    assert len(rows) == limit
+    assert len({r["chat_key"] for r in rows}) == limit
+    assert (await queue.counts()) == {"running": limit, "pending": 90 - limit}
+
+
+async def test_a_claim_takes_at_most_one_event_per_chat(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event(f"m{i}", user=user_id(i % 3 + 1)) for i in range(30)])
+    rows = await queue.claim("w1", 10)
+    assert sorted(r["chat_key"] for r in rows) == sorted({r["chat_key"] for r in rows})
+    assert len(rows) == 3

@@ -121,3 +121,11 @@ async def test_concurrent_webhooks_are_all_stored(db) -> None:  # type: ignore[n
         assert {r.status_code for r in responses} == {200}
         async with db.session() as session:
             assert await session.scalar(select(func.count()).select_from(EventRow)) == 61
+
+
+async def test_an_event_repeated_inside_one_batch_is_stored_once_in_webhook_order(db) -> None:  # type: ignore[no-untyped-def]
+    async with Running(app_for(db), workers=False) as run:
+        first, second = message_event("one"), message_event("two")
+        response = await run.post_webhook([attached_event(), first, second, first])
+        assert response.status_code == 200
+        assert [r.webhook_event_id for r in await stored(db)][1:] == [first["webhookEventId"], second["webhookEventId"]]

@@ -238,3 +238,51 @@ async def test_scheduled_jobs_run_once_per_key_and_can_be_cancelled(db) -> None:
         await asyncio.sleep(0.3)
         assert ran == [{"payload": {"r": 1}, "bot": BOT}]
         assert (await run.runtime.jobs.counts()).get("done") == 1
+
+
+async def test_a_handler_that_never_uses_the_database_opens_no_session_and_its_state_is_saved(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    sessions: list[object] = []
+
+    @app.on_message()
+    async def count(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        ctx.state["n"] = ctx.state.get("n", 0) + 1
+        sessions.append(ctx.session_opened)
+
+    async with Running(app) as run:
+        alice, bob = user_id(1), user_id(2)
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([message_event("a", user=alice), message_event("b", user=bob)])
+        await run.post_webhook([message_event("c", user=alice)])
+        await wait_for(lambda: all_done(run, 4))
+        async with db.session() as session:
+            saved = dict((await session.execute(text("SELECT chat_id, data FROM chat_states"))).all())
+            assert await current_mode(session, BOT, alice) == "active"
+    assert sessions == [None, None, None]  # completions and chat states went through the batched path
+    assert saved == {alice: '{"n": 2}', bob: '{"n": 1}'}
+
+
+async def test_while_the_intake_is_saturated_the_in_process_worker_takes_one_event_at_a_time(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    running = most = 0
+
+    @app.on_message()
+    async def slow(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        run.runtime.intake.in_flight += 10  # as if ten webhooks were being stored right now
+        await run.post_webhook([message_event(f"m{i}", user=user_id(i)) for i in range(1, 7)])
+        await wait_for(lambda: all_done(run, 7))
+        assert most == 1  # six chats waiting, yet one handler at a time while webhooks come first
+        run.runtime.intake.in_flight -= 10
+        most = 0
+        await run.post_webhook([message_event(f"n{i}", user=user_id(i)) for i in range(1, 7)])
+        await wait_for(lambda: all_done(run, 13))
+        assert most > 1  # a quiet intake: chats run in parallel again

@@ -105,14 +105,24 @@ class WorkQueue:
             candidates = f"SELECT MIN(id) FROM {t} WHERE status IN ('pending', 'running') GROUP BY chat_key"
         else:
             candidates = f"SELECT id FROM {t} WHERE {due} ORDER BY id LIMIT {self.WINDOW}"
-        return (
-            f"UPDATE {t} SET status = 'running', locked_by = :me, locked_until_ms = :lease, "
-            "attempts = attempts + 1 "
-            f"WHERE id IN (SELECT c.id FROM {t} c WHERE c.id IN ({candidates}) "
+        picked = (
+            f"SELECT c.id FROM {t} c WHERE c.id IN ({candidates}) "
             f"AND c.status = 'pending' AND c.run_at_ms <= :now {rules} "
-            f"ORDER BY c.id LIMIT :limit {lock}) AND status = 'pending' "
-            "RETURNING *"
+            f"ORDER BY c.id LIMIT :limit {lock}"
         )
+        update = (
+            f"UPDATE {t} SET status = 'running', locked_by = :me, locked_until_ms = :lease, attempts = attempts + 1"
+        )
+        if self.db.is_postgres:
+            # A materialized CTE runs the locking pick exactly once. Inside `WHERE id IN (...)` the planner
+            # may put it on the inner side of a join and run it again per outer row, and with SKIP LOCKED
+            # every run picks new rows: a claim of 1 came back with 6.
+            return (
+                f"WITH picked AS MATERIALIZED ({picked}) {update} FROM picked "
+                f"WHERE {t}.id = picked.id AND {t}.status = 'pending' RETURNING {t}.*"
+            )
+        # SQLite evaluates an uncorrelated IN (subquery) once, into a temporary index.
+        return f"{update} WHERE id IN ({picked}) AND status = 'pending' RETURNING *"
 
     async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
         """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker

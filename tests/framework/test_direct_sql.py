@@ -1,0 +1,107 @@
+"""The framework's statements on the driver: parameters, transactions, SQLite's inline and waiting paths."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from linemod.framework.direct_sql import DirectConnection, numbered
+
+
+def test_named_parameters_become_numbered_ones_and_literals_are_left_alone() -> None:
+    sql, names = numbered("SELECT :a, :b, :a, x || ':-', CAST(:c AS text[]), y::text FROM t WHERE z = :b")
+    assert sql == "SELECT $1, $2, $1, x || ':-', CAST($3 AS text[]), y::text FROM t WHERE z = $2"
+    assert names == ("a", "b", "c")
+
+
+async def create_notes(db) -> None:  # type: ignore[no-untyped-def]
+    async def create(connection: DirectConnection) -> None:
+        await connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(50))")
+
+    await db.direct.run(create)
+
+
+async def notes(db) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    async def read(connection: DirectConnection) -> list[tuple[int, str]]:
+        return [(r["id"], r["body"]) for r in await connection.fetch("SELECT id, body FROM notes ORDER BY id")]
+
+    return await db.direct.run(read)
+
+
+async def test_a_unit_commits_when_it_returns_and_rolls_back_when_it_raises(db) -> None:  # type: ignore[no-untyped-def]
+    await create_notes(db)
+
+    async def insert(connection: DirectConnection) -> str:
+        await connection.executemany("INSERT INTO notes (id, body) VALUES (:id, :body)", [{"id": 1, "body": "kept"}])
+        return "ok"
+
+    async def insert_then_fail(connection: DirectConnection) -> None:
+        await connection.execute("INSERT INTO notes (id, body) VALUES (:id, :body)", {"id": 2, "body": "lost"})
+        raise ValueError("handler broke")
+
+    assert await db.direct.run(insert) == "ok"
+    with pytest.raises(ValueError, match="handler broke"):
+        await db.direct.run(insert_then_fail)
+    assert await notes(db) == [(1, "kept")]
+
+
+async def test_an_id_list_parameter_selects_exactly_those_rows(db) -> None:  # type: ignore[no-untyped-def]
+    await create_notes(db)
+    direct = db.direct
+
+    async def fill_and_update(connection: DirectConnection) -> list[int]:
+        await connection.executemany(
+            "INSERT INTO notes (id, body) VALUES (:id, :body)", [{"id": i, "body": "old"} for i in range(1, 7)]
+        )
+        changed = await connection.fetch(
+            f"UPDATE notes SET body = 'new' WHERE {direct.in_ids('id', 'ids')} RETURNING id",
+            {"ids": direct.ids([2, 5, 99])},
+        )
+        return sorted(r["id"] for r in changed)
+
+    assert await direct.run(fill_and_update) == [2, 5]
+    assert [body for _, body in await notes(db)] == ["old", "new", "old", "old", "new", "old"]
+
+
+async def test_sqlite_unit_waits_in_a_thread_while_another_connection_holds_the_write_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from linemod.framework.db import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/locked.db")
+    try:
+        await create_notes(db)
+        other = sqlite3.connect(db.sqlite_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO notes (id, body) VALUES (1, 'other process')")
+
+        async def insert(connection: DirectConnection) -> None:
+            await connection.execute("INSERT INTO notes (id, body) VALUES (:id, :body)", {"id": 2, "body": "ours"})
+
+        waiting = asyncio.create_task(db.direct.run(insert))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # not failed with "database is locked": it waits for the lock
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(waiting, timeout=10)
+        assert await notes(db) == [(1, "other process"), (2, "ours")]
+    finally:
+        await db.dispose()
+
+
+async def test_a_sqlite_unit_that_awaits_something_else_is_refused_and_rolled_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from linemod.framework.db import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/suspend.db")
+    try:
+        await create_notes(db)
+
+        async def insert_then_sleep(connection: DirectConnection) -> None:
+            await connection.execute("INSERT INTO notes (id, body) VALUES (1, 'x')")
+            await asyncio.sleep(0.01)  # would hold SQLite's write lock across the event loop
+
+        with pytest.raises(RuntimeError, match="suspended"):
+            await db.direct.run(insert_then_sleep)
+        assert await notes(db) == []
+    finally:
+        await db.dispose()
