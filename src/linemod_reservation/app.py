@@ -12,10 +12,9 @@ import logging
 from typing import Any
 
 from linemod import ModuleApp, Settings
-from linemod.framework.clock import Clock, SystemClock
+from linemod.framework.clock import Clock
 from linemod_reservation import console, handlers, migrate
 from linemod_reservation.clock import FollowingClock
-from linemod_reservation.setup import BlobApi
 
 log = logging.getLogger("linemod_reservation")
 
@@ -25,19 +24,10 @@ SCOPES = ("message:send", "message:receive", "account:manage", "profile:read")
 
 
 class Reservation:
-    """What the handlers share: the app, and the clock the framework runs on."""
+    """What the handlers, jobs and console pages share: the app."""
 
-    def __init__(self, app: ModuleApp, clock: Clock | None) -> None:
+    def __init__(self, app: ModuleApp) -> None:
         self.app = app
-        self._clock = clock
-        self.blob = BlobApi()
-
-    def now_ms(self) -> int:
-        # The framework's clock is not on `ctx`; the runtime has it once the app is started.
-        runtime = self.app.runtime
-        if runtime is not None:
-            return runtime.clock.now_ms()
-        return (self._clock or SystemClock()).now_ms()
 
     @property
     def runtime(self) -> Any:
@@ -55,29 +45,30 @@ def create_app(
 ) -> ModuleApp:
     """The reservation module as a `ModuleApp`. `clock` replaces the wall clock; with `follow_emulator` (an
     emulator's URL) a `FollowingClock` keeps the module's time in step with the emulator's, so reminders
-    fire when the emulator's clock passes them. Other keyword arguments go to `ModuleApp`."""
+    fire when the emulator's clock passes them. Other keyword arguments go to `ModuleApp` (for instance
+    `upgrade_on_start=True`; otherwise migrate with `linemod db upgrade linemod_reservation.main:app`)."""
     if follow_emulator is not None and clock is None:
         clock = FollowingClock()
     settings = settings or Settings()
     settings.scopes = sorted({*settings.scopes, *SCOPES})
     app = ModuleApp(settings, clock=clock, **options)
-    module = Reservation(app, clock)
+    app.add_migrations(migrate.SCRIPT_LOCATION, version_table=migrate.VERSION_TABLE)
+    module = Reservation(app)
     app.reservation = module  # type: ignore[attr-defined]  # reachable from routes and tests
 
     handlers.register(module)
     console.register(module)
 
-    @app.on_startup
-    async def upgrade_tables(app: ModuleApp) -> None:
-        await migrate.upgrade(app.runtime.db)  # type: ignore[union-attr]
-        module.blob.start(app.settings.data_api_url)
-        if follow_emulator is not None and isinstance(clock, FollowingClock):
-            clock.follow(follow_emulator)
+    if isinstance(clock, FollowingClock):
+        following = clock
 
-    @app.on_shutdown
-    async def stop_following(app: ModuleApp) -> None:
-        await module.blob.close()
-        if isinstance(clock, FollowingClock):
-            await clock.stop()
+        @app.on_startup
+        async def follow(app: ModuleApp) -> None:
+            if follow_emulator is not None:
+                following.follow(follow_emulator)
+
+        @app.on_shutdown
+        async def stop_following(app: ModuleApp) -> None:
+            await following.stop()
 
     return app

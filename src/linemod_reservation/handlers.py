@@ -23,11 +23,11 @@ def register(module: Any) -> None:
 
     @app.on_lifecycle("attached")
     async def attached(ctx: Any, event: Any) -> None:
-        await setup.on_attached(ctx, module.blob, module.now_ms())
+        await setup.on_attached(ctx)
 
     @app.on_follow(standby=True)
     async def follow(ctx: Any, event: Any) -> None:
-        now = module.now_ms()
+        now = ctx.now_ms()
         customer = await customers.seen(ctx, now, refresh=True)
         if customer is None:
             return
@@ -44,13 +44,13 @@ def register(module: Any) -> None:
 
     @app.on_unfollow(standby=True)
     async def unfollow(ctx: Any, event: Any) -> None:
-        customer = await customers.seen(ctx, module.now_ms())
+        customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
             customer.friend = False
 
     @app.on_postback(standby=True)
     async def postback(ctx: Any, event: Any) -> None:
-        now = module.now_ms()
+        now = ctx.now_ms()
         customer = await customers.seen(ctx, now)
         data = str(event.postback.data)
         if customer is None:
@@ -66,7 +66,7 @@ def register(module: Any) -> None:
 
     @app.on_message(standby=True)
     async def message(ctx: Any, event: Any) -> None:
-        now = module.now_ms()
+        now = ctx.now_ms()
         customer = await customers.seen(ctx, now)
         if customer is None:
             return
@@ -80,15 +80,15 @@ def register(module: Any) -> None:
 
     @app.on_activated()
     async def activated(ctx: Any, event: Any) -> None:
-        customer = await customers.seen(ctx, module.now_ms())
+        customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
-            customers.set_handler(customer, Handler.MODULE, module.now_ms())
+            customers.set_handler(customer, Handler.MODULE, ctx.now_ms())
 
     @app.on_deactivated()
     async def deactivated(ctx: Any, event: Any) -> None:
-        customer = await customers.seen(ctx, module.now_ms())
+        customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
-            customers.set_handler(customer, Handler.PERSON, module.now_ms())
+            customers.set_handler(customer, Handler.PERSON, ctx.now_ms())
 
     app.job(reminders.JOB)(reminders.remind)
     app.job(notices.JOB)(notices.notify)

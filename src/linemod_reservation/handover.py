@@ -48,4 +48,4 @@ async def _record(module: Any, bot_id: str, user_id: str, handler: str, session:
             return await _record(module, bot_id, user_id, handler, own)
     customer = await session.get(Customer, (bot_id, user_id))
     if customer is not None:
-        customers.set_handler(customer, handler, module.now_ms())
+        customers.set_handler(customer, handler, module.app.clock.now_ms())

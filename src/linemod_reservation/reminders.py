@@ -68,5 +68,5 @@ async def remind(jctx: Any, payload: dict[str, Any]) -> None:
         return  # blocked: a push would not arrive (and would still count against the OA's quota)
     lang = language(customer.language if customer else None)
     await jctx.line.push(r.user_id, [summary(lang, "reminder", r)], retry_key=retry_key(r))
-    r.reminded_at_ms = jctx.runtime.clock.now_ms()
+    r.reminded_at_ms = jctx.now_ms()
     log.info("reminder sent for reservation %s of %s", r.number, r.bot_id)

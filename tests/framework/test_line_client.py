@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -42,9 +44,9 @@ class Setup:
         return [m["message"].get("text") for m in messages if m["from"].startswith("channel:")]
 
 
-@pytest.fixture
-async def setup(line_emulator: str) -> AsyncIterator[Setup]:
-    """An OA attached (message:send, message:receive) to a fresh module channel, with one friend."""
+@asynccontextmanager
+async def attached_oa(line_emulator: str, scopes: str = "message:send message:receive") -> AsyncIterator[Setup]:
+    """An OA attached with `scopes` (space-separated) to a fresh module channel, with one friend."""
     async with httpx.AsyncClient(base_url=line_emulator, timeout=20) as emu:
         await emu.post("/_emulator/reset")
         channel = (
@@ -57,7 +59,7 @@ async def setup(line_emulator: str) -> AsyncIterator[Setup]:
         person = (await emu.post("/_emulator/users", json={"display_name": "Taro"})).json()
         url = (
             f"{line_emulator}/module/auth/v1/authorize?response_type=code&client_id={channel['channel_id']}"
-            "&redirect_uri=https%3A%2F%2Fm.example%2Fcb&scope=message%3Asend%20message%3Areceive&state=s1"
+            f"&redirect_uri=https%3A%2F%2Fm.example%2Fcb&scope={quote(scopes)}&state=s1"
         )
         answer = (
             await emu.post(
@@ -80,6 +82,12 @@ async def setup(line_emulator: str) -> AsyncIterator[Setup]:
         yield Setup(
             emu, settings, account["bot_id"], channel["channel_id"], ids[channel["channel_id"]], person["user_id"]
         )
+
+
+@pytest.fixture
+async def setup(line_emulator: str) -> AsyncIterator[Setup]:
+    async with attached_oa(line_emulator) as attached:
+        yield attached
 
 
 def tenant(setup: Setup, scopes: tuple[str, ...] = ("message:send", "message:receive"), state: str = "attached"):  # type: ignore[no-untyped-def]
@@ -201,6 +209,7 @@ async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setu
             event=event,
             settings=setup.settings,  # type: ignore[arg-type]
             jobs=None,
+            clock=SystemClock(),
             chat=ChatControl(line, setup.user_id),
         )  # type: ignore[arg-type]
         await ctx.reply(TextMessage(text="late answer"))

@@ -20,8 +20,9 @@ ENGINES = [
 ]
 
 
-async def open_database(engine: str, tmp_path: Path) -> AsyncIterator[Database]:
-    """The framework's and the module's tables, in a SQLite file or a fresh PostgreSQL schema."""
+async def open_database(engine: str, tmp_path: Path, *, migrated: bool = True) -> AsyncIterator[Database]:
+    """The framework's and the module's tables (none unless `migrated`), in a SQLite file or a fresh
+    PostgreSQL schema."""
     if engine == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path}/reservation-test.db")
         schema = None
@@ -32,8 +33,9 @@ async def open_database(engine: str, tmp_path: Path) -> AsyncIterator[Database]:
             pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
         schema = f"r_{uuid.uuid4().hex[:12]}"
         db = Database(POSTGRES_URL, schema=schema)
-    await db.upgrade()
-    await migrate.upgrade(db)
+    if migrated:
+        await db.upgrade()
+        await migrate.upgrade(db)
     try:
         yield db
     finally:
@@ -48,6 +50,13 @@ async def open_database(engine: str, tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture(params=ENGINES)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     async for database in open_database(request.param, tmp_path):
+        yield database
+
+
+@pytest.fixture(params=ENGINES)
+async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty database on each engine (no table at all), for tests of migrating it."""
+    async for database in open_database(request.param, tmp_path, migrated=False):
         yield database
 
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import re
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from linemod.framework.accounts.cleanup import purge_account_rows
 from linemod.framework.attach_flow import AttachFlow, attach_router
-from linemod.framework.clock import Clock
+from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.console import Console
-from linemod.framework.db import Database
+from linemod.framework.db import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.dispatch import LIFECYCLE_KINDS, Dispatcher, Handler, message_matcher, postback_matcher
-from linemod.framework.jobs import JobContext, JobHandler, Recurring
+from linemod.framework.jobs import JobContext, JobHandler, JobScheduler, Recurring
 from linemod.framework.line_client import LineApis, LineClient
 from linemod.framework.runtime import Runtime
 from linemod.framework.settings import Settings
@@ -47,6 +50,10 @@ class ModuleApp:
 
     `clock`, `database` and `line` replace the real ones (tests). Nothing connects until the ASGI app
     starts, or `start()` / `run_worker()` is awaited.
+
+    The database is migrated by `linemod db upgrade APP` (the framework's tables, then each history added
+    with `add_migrations`), a release step run once. With `upgrade_on_start=True` every start does it too,
+    before the startup hooks and the worker (concurrent starts take turns): handy for one process on SQLite.
     """
 
     def __init__(
@@ -56,9 +63,12 @@ class ModuleApp:
         clock: Clock | None = None,
         database: Database | None = None,
         line: LineApis | None = None,
+        upgrade_on_start: bool = False,
     ) -> None:
         self._settings = settings
         self._clock = clock
+        self.upgrade_on_start = upgrade_on_start
+        self.module_migrations: list[ModuleMigrations] = []
         self._database = database
         self._line = line
         self.dispatcher = Dispatcher()
@@ -82,6 +92,19 @@ class ModuleApp:
         if self._settings is None:
             self._settings = Settings()
         return self._settings
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the framework runs on (the one passed in, else the wall clock). Handlers read it as
+        `ctx.now_ms()`; this is for code outside them, such as console pages."""
+        if self._clock is None:
+            self._clock = SystemClock()
+        return self._clock
+
+    @property
+    def jobs(self) -> JobScheduler:
+        """Schedule and cancel durable jobs outside a handler (consoles, scripts); the app must be started."""
+        return self._require().scheduler
 
     # ---- handlers -------------------------------------------------------------------------------------
 
@@ -166,12 +189,47 @@ class ModuleApp:
         self._routers.append((router, prefix))
 
     def on_startup(self, hook: Hook) -> Hook:
+        """Run `await hook(app)` once the database and LINE clients are open, before any handler can run
+        (the in-process worker starts after the last hook)."""
         self._startup.append(hook)
         return hook
 
     def on_shutdown(self, hook: Hook) -> Hook:
+        """Run `await hook(app)` at stop, after the in-process worker has stopped (no handler is running)."""
         self._shutdown.append(hook)
         return hook
+
+    # ---- database -------------------------------------------------------------------------------------
+
+    def add_migrations(self, script_location: str | os.PathLike[str] | Traversable, *, version_table: str) -> None:
+        """Register the module's own Alembic history: `script_location` is the folder of its `env.py` and
+        `versions/`, e.g. `importlib.resources.files("mymodule") / "migrations"`; `version_table` records its
+        revision, apart from the framework's `alembic_version` and from other modules'. `linemod db upgrade APP`
+        then runs it after the framework's migrations."""
+        location = str(script_location)
+        if not (Path(location) / "env.py").is_file():
+            raise ValueError(f"{location} has no env.py: not an Alembic script folder")
+        taken = {FRAMEWORK_VERSION_TABLE, *(m.version_table for m in self.module_migrations)}
+        if version_table in taken:
+            raise ValueError(f"version table {version_table!r} is taken; each history needs its own")
+        self.module_migrations.append(ModuleMigrations(location, version_table))
+
+    async def upgrade_database(self, revision: str = "head") -> None:
+        """Migrate the framework's tables to `revision`, then every registered module history to its head
+        (what `linemod db upgrade APP` runs). Uses the app's database, started or not."""
+        if self.runtime is not None and self.runtime.started:
+            db, owned = self.runtime.db, False
+        elif self._database is not None:
+            db, owned = self._database, False
+        else:
+            db, owned = Database(self.settings.database_url, schema=self.settings.database_schema), True
+        try:
+            await db.upgrade(revision)
+            for migrations in self.module_migrations:
+                await db.upgrade_module(migrations)
+        finally:
+            if owned:
+                await db.dispose()
 
     def asgi(self) -> FastAPI:
         """The web app: webhook, attach flow, health, the consoles, plus `app.router` and included routers.
@@ -221,10 +279,21 @@ class ModuleApp:
         return jobs
 
     async def start(self, *, workers: bool = True, intake: bool = True, concurrency: int | None = None) -> Runtime:
-        """Open the database and LINE clients; with `workers`, start processing in this process."""
+        """Open the database and LINE clients, migrate (with `upgrade_on_start`), run the startup hooks, and
+        then, with `workers`, start processing in this process. Hooks run once, when the runtime opens."""
         if self.runtime is None or not self.runtime.started:
-            self.runtime = Runtime(self.settings, clock=self._clock, db=self._database, line=self._line)
-            await self.runtime.start(intake=intake)
+            runtime = Runtime(self.settings, clock=self.clock, db=self._database, line=self._line)
+            await runtime.start(intake=intake)
+            self.runtime = runtime
+            try:
+                if self.upgrade_on_start:
+                    await self.upgrade_database()
+                for hook in self._startup:
+                    await hook(self)
+            except BaseException:
+                self.runtime = None
+                await runtime.close()
+                raise
         if workers and self.worker is None:
             self.worker = Worker(
                 self.runtime,
@@ -235,8 +304,6 @@ class ModuleApp:
                 intake_in_flight=(lambda rt=self.runtime: rt.intake.in_flight) if intake else None,
             )
             self.worker.start()
-        for hook in self._startup:
-            await hook(self)
         # Everything loaded so far (the SDK's many model classes, the app, settings) lives as long as the
         # process; frozen, it is left out of the cyclic collector's full passes, which would otherwise
         # rescan it all: a pause of about 150 ms every few thousand events under load.
@@ -244,14 +311,18 @@ class ModuleApp:
         return self.runtime
 
     async def stop(self) -> None:
-        for hook in self._shutdown:
-            await hook(self)
+        """Stop the worker (handlers still running get a grace period), then run the shutdown hooks, then
+        close the database and LINE clients."""
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None
         if self.runtime is not None:
-            await self.runtime.close()
-            self.runtime = None
+            try:
+                for hook in self._shutdown:
+                    await hook(self)
+            finally:
+                await self.runtime.close()
+                self.runtime = None
 
     async def run_worker(self, *, concurrency: int | None = None, stop: asyncio.Event | None = None) -> None:
         """Process events and jobs until `stop` is set or the process gets SIGTERM/SIGINT (what
@@ -296,7 +367,7 @@ async def _reconcile_job(jctx: JobContext, _payload: dict[str, Any]) -> None:
 
 async def _purge_job(jctx: JobContext, _payload: dict[str, Any]) -> None:
     rt: Runtime = jctx.runtime
-    cutoff = rt.clock.now_ms() - rt.settings.done_retention_seconds * 1000
+    cutoff = jctx.now_ms() - rt.settings.done_retention_seconds * 1000
     await rt.events.purge_finished(cutoff)
     await rt.jobs.purge_finished(cutoff)
-    await purge_account_rows(rt.db, rt.clock.now_ms(), rt.settings.signin_window_seconds)
+    await purge_account_rows(rt.db, jctx.now_ms(), rt.settings.signin_window_seconds)

@@ -30,12 +30,6 @@ def load_app(spec: str) -> Any:
     return app
 
 
-def _settings(app_spec: str | None) -> Any:
-    from linemod.framework.settings import Settings
-
-    return load_app(app_spec).settings if app_spec else Settings()
-
-
 def register(app: typer.Typer) -> None:
     """Add the framework's commands to the `linemod` command."""
 
@@ -69,23 +63,19 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command("upgrade")
     def db_upgrade(
-        app_spec: str = typer.Option(None, "--app", help=APP_HELP + " (default: LINEMOD_* settings)"),
-        revision: str = typer.Option("head", help="Target revision."),
+        app_spec: str = typer.Argument(None, metavar="[APP]", help=APP_HELP + " (default: LINEMOD_* settings)"),
+        app_option: str = typer.Option(None, "--app", hidden=True, help="The same as APP (older spelling)."),
+        revision: str = typer.Option("head", help="Target revision of the framework's tables."),
     ) -> None:
-        """Create or migrate the framework's tables."""
-        from linemod.framework.db import Database
-
-        settings = _settings(app_spec)
-
-        async def run() -> None:
-            db = Database(settings.database_url, schema=settings.database_schema)
-            try:
-                await db.upgrade(revision)
-            finally:
-                await db.dispose()
-
-        asyncio.run(run())
-        typer.echo(f"database at {revision}: {_safe_url(settings.database_url)}")
+        """Create or migrate the framework's tables, then those of every module history APP registered
+        (`app.add_migrations(...)`), each to its head."""
+        if app_spec and app_option and app_spec != app_option:
+            raise typer.BadParameter(f"two different apps: {app_spec} and --app {app_option}")
+        module_app = _module_app(app_spec or app_option)
+        asyncio.run(module_app.upgrade_database(revision))
+        typer.echo(f"database at {revision}: {_safe_url(module_app.settings.database_url)}")
+        for migrations in module_app.module_migrations:
+            typer.echo(f"module history at head ({migrations.version_table}): {migrations.script_location}")
 
     tenants_app = typer.Typer(help="The OAs this module is attached to.", no_args_is_help=True)
     app.add_typer(tenants_app, name="tenants")

@@ -10,6 +10,7 @@ from linebot.v3.messaging import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.chat_control import ChatControl
+from linemod.framework.clock import Clock
 from linemod.framework.jobs import JobScheduler
 from linemod.framework.line_client import LineClient, error_message
 from linemod.framework.settings import Settings
@@ -28,6 +29,8 @@ class Context:
     chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
     jobs: durable scheduled jobs; `await ctx.jobs.schedule(...)` joins this event's transaction.
     match: the regex match when the handler was registered with `regex=`.
+    clock: the framework's clock; read the time with `ctx.now_ms()`, never the wall clock, so a test or the
+        demo that moves the clock moves the handler's "now" with the scheduler's and the queue's.
     """
 
     def __init__(
@@ -39,6 +42,7 @@ class Context:
         event: Any,
         settings: Settings,
         jobs: JobScheduler,
+        clock: Clock,
         state: dict[str, Any] | None = None,
         chat: ChatControl | None = None,
         match: re.Match[str] | None = None,
@@ -50,6 +54,7 @@ class Context:
         self.event = event
         self.settings = settings
         self.jobs = jobs
+        self.clock = clock
         self.state: dict[str, Any] = state if state is not None else {}
         self.chat = chat
         self.match = match
@@ -66,6 +71,10 @@ class Context:
     def session_opened(self) -> AsyncSession | None:
         """The session if the handler used `db` (the worker then commits the event's work in it)."""
         return self._db
+
+    def now_ms(self) -> int:
+        """The current UNIX time in milliseconds, by the framework's clock."""
+        return self.clock.now_ms()
 
     @property
     def bot_id(self) -> str:

@@ -1,14 +1,20 @@
-"""The database: one async engine, sessions, and migrations. SQLite by default, PostgreSQL in production."""
+"""The database: one async engine, sessions, and migrations. SQLite by default, PostgreSQL in production.
+
+Migrations are Alembic histories: the framework's (version table `alembic_version`) and one per module that
+registers its own with `ModuleApp.add_migrations()`, each with a version table of its own so the histories
+never mix.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -20,6 +26,18 @@ from sqlalchemy.ext.asyncio import (
 
 from linemod.framework.direct_sql import DirectSql
 from linemod.framework.models import Base
+
+FRAMEWORK_VERSION_TABLE = "alembic_version"
+
+
+@dataclass(frozen=True)
+class ModuleMigrations:
+    """A module's own Alembic history: the folder of its `env.py` and `versions/`, and the table that records
+    its revision (not `alembic_version`, which is the framework's). Its `env.py` can be just
+    `from linemod.framework.db import run_module_migrations; run_module_migrations(MyBase.metadata)`."""
+
+    script_location: str
+    version_table: str
 
 
 class Database:
@@ -102,12 +120,30 @@ class Database:
             yield session
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Run the Alembic migrations up to `revision` (creating the schema first on PostgreSQL)."""
-        if self.is_postgres and self.schema:
-            async with self.engine.begin() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        """Run the framework's migrations up to `revision` (creating the schema first on PostgreSQL)."""
+        await self._upgrade(alembic_config, revision)
+
+    async def upgrade_module(self, migrations: ModuleMigrations, revision: str = "head") -> None:
+        """Run a module's own migrations up to `revision` (after the framework's: its tables may refer to
+        them)."""
+        await self._upgrade(lambda connection: module_alembic_config(migrations, connection), revision)
+
+    async def _upgrade(self, config: Callable[[Any], Any], revision: str) -> None:
+        # One transaction per history, holding a lock other upgraders wait for: processes that all upgrade at
+        # start-up (`ModuleApp(upgrade_on_start=True)`) run one after the other, and the later ones find the
+        # tables at head instead of failing on "already exists" half-way through.
         async with self.engine.begin() as conn:
-            await conn.run_sync(_run_alembic_upgrade, revision)
+            if self.is_postgres:
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"linemod:{self.schema or ''}"}
+                )
+                if self.schema:
+                    await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            elif self.is_sqlite:
+                # The driver would otherwise run the DDL outside any transaction; IMMEDIATE takes the write
+                # lock now, so a second upgrader waits (busy_timeout) and then reads the new version.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            await conn.run_sync(lambda sync_connection: _run_alembic_upgrade(config(sync_connection), revision))
 
     async def create_all(self) -> None:
         """Create the tables straight from the models (no migration history); for throwaway databases."""
@@ -132,10 +168,40 @@ def alembic_config(connection: Any = None) -> Any:
     return config
 
 
-def _run_alembic_upgrade(sync_connection: Any, revision: str) -> None:
+def module_alembic_config(migrations: ModuleMigrations, connection: Any = None) -> Any:
+    """The Alembic configuration of a module's history; `run_module_migrations()` reads it in `env.py`."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", migrations.script_location)
+    config.attributes["version_table"] = migrations.version_table
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def run_module_migrations(target_metadata: Any = None) -> None:
+    """The body of a module's Alembic `env.py`: migrate on the connection `linemod db upgrade` (or
+    `Database.upgrade_module()`) hands over, recording the revision in the module's own version table."""
+    from alembic import context
+
+    config = context.config
+    connection = config.attributes.get("connection")
+    version_table = config.attributes.get("version_table")
+    if context.is_offline_mode() or connection is None or not version_table:
+        raise SystemExit("module migrations run through linemod: `linemod db upgrade APP`")
+    # render_as_batch: SQLite cannot ALTER most things, Alembic's batch mode copies the table instead.
+    context.configure(
+        connection=connection, target_metadata=target_metadata, version_table=version_table, render_as_batch=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_alembic_upgrade(config: Any, revision: str) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(sync_connection), revision)
+    command.upgrade(config, revision)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

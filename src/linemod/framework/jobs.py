@@ -92,8 +92,9 @@ class JobScheduler:
 
 
 class JobContext:
-    """What a job handler gets: the job's database session (commits with the job), its payload, and, when
-    the job belongs to an OA, that OA's tenant and LINE client."""
+    """What a job handler gets: the job's database session (commits with the job), the scheduler, the
+    framework's clock (`jctx.now_ms()`: a test that moves the clock moves the job's "now" too) and, when the
+    job belongs to an OA, that OA's tenant and LINE client."""
 
     def __init__(
         self,
@@ -102,6 +103,7 @@ class JobContext:
         name: str,
         db: AsyncSession,
         jobs: JobScheduler,
+        clock: Clock,
         runtime: Any,
         tenant: Any = None,
         line: Any = None,
@@ -110,6 +112,11 @@ class JobContext:
         self.name = name
         self.db = db
         self.jobs = jobs
+        self.clock = clock
         self.runtime = runtime
         self.tenant = tenant
         self.line = line
+
+    def now_ms(self) -> int:
+        """The current UNIX time in milliseconds, by the framework's clock."""
+        return self.clock.now_ms()

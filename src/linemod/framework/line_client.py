@@ -1,11 +1,11 @@
 """Outbound LINE calls: the SDK's async clients, bound to one OA per call.
 
-`LineApis` is process-wide: it owns the SDK `AsyncApiClient`s (one aiohttp session each) and the module
-channel access token. `LineClient` is what a handler gets: the same clients bound to one tenant, which adds
-the bot-ID header to every call (`_headers=`, never a shared default header), checks the tenant's granted
-scopes before calling, puts `X-Line-Retry-Key` on push/multicast/broadcast/narrowcast (the same key on every
-retry; a 409 means an earlier try was accepted and counts as success) and backs off on 429, 5xx and
-connection failures.
+`LineApis` is process-wide: it owns the SDK `AsyncApiClient`s (one aiohttp session each; api-data.line.me,
+the host of rich menu images and message content, has its own) and the module channel access token.
+`LineClient` is what a handler gets: the same clients bound to one tenant, which adds the bot-ID header to
+every call (`_headers=`, never a shared default header), checks the tenant's granted scopes before calling,
+puts `X-Line-Retry-Key` on push/multicast/broadcast/narrowcast (the same key on every retry; a 409 means an
+earlier try was accepted and counts as success) and backs off on 429, 5xx and connection failures.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ RETRY_KEY_NAMESPACE = uuid.UUID("6f1c8f0e-5d0b-4c1e-9d43-9f6c1b7e2a11")
 SEND = "message:send"
 RECEIVE = "message:receive"
 PROFILE = "profile:read"
+MANAGE = "account:manage"
+# Rich menu images LINE accepts, by their first bytes (checked here, as scopes are, before any request).
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class MissingScopeError(PermissionError):
@@ -86,20 +89,23 @@ class LineApis:
         self.tokens = tokens or TokenProvider(settings, clock)
         self._clients: list[Any] = []
         self.messaging: messaging.AsyncMessagingApi
+        self.blob: messaging.AsyncMessagingApiBlob
         self.module: module.AsyncLineModule
         self.attach: moduleattach.AsyncLineModuleAttach
 
     async def start(self) -> None:
         s = self.settings
         messaging_client = messaging.AsyncApiClient(messaging.Configuration(host=s.api_url, access_token=""))
+        blob_client = messaging.AsyncApiClient(messaging.Configuration(host=s.data_api_url, access_token=""))
         module_client = module.AsyncApiClient(module.Configuration(host=s.api_url, access_token=""))
         attach_config = moduleattach.Configuration(
             host=s.manager_url, username=s.channel_id, password=s.channel_secret, access_token=""
         )
         attach_client = moduleattach.AsyncApiClient(attach_config)
         attach_client.default_headers.pop("Authorization", None)  # Basic auth comes from the configuration
-        self._clients = [messaging_client, module_client, attach_client]
+        self._clients = [messaging_client, blob_client, module_client, attach_client]
         self.messaging = messaging.AsyncMessagingApi(messaging_client)
+        self.blob = messaging.AsyncMessagingApiBlob(blob_client)
         self.module = module.AsyncLineModule(module_client)
         self.attach = moduleattach.AsyncLineModuleAttach(attach_client)
         await self.tokens.start()
@@ -202,6 +208,11 @@ class LineClient:
     def messaging(self) -> messaging.AsyncMessagingApi:
         """The raw SDK client, for calls without a wrapper here; use `call()` to get header and retries."""
         return self.apis.messaging
+
+    @property
+    def blob(self) -> messaging.AsyncMessagingApiBlob:
+        """The raw SDK client of api-data.line.me (images, content); use `call()` to get header and retries."""
+        return self.apis.blob
 
     def new_retry_key(self) -> str:
         """A retry key: derived from the seed (stable across re-runs of one handler) or random."""
@@ -314,6 +325,28 @@ class LineClient:
 
     async def release_chat_control(self, chat_id: str) -> None:
         await self.call(self.apis.module.release_chat_control, chat_id, scope=RECEIVE)
+
+    # ---- api-data.line.me ------------------------------------------------------------------------------
+
+    async def set_rich_menu_image(self, rich_menu_id: str, image: bytes) -> None:
+        """Upload the image of a rich menu this module created (PNG or JPEG; LINE takes it once per menu)."""
+        content_type = next((kind for magic, kind in IMAGE_TYPES.items() if image.startswith(magic)), None)
+        if content_type is None:
+            raise ValueError("a rich menu image must be a PNG or a JPEG")
+        await self.call(
+            self.apis.blob.set_rich_menu_image,
+            rich_menu_id,
+            body=image,
+            _headers={"Content-Type": content_type},
+            scope=MANAGE,
+        )
+
+    async def get_rich_menu_image(self, rich_menu_id: str) -> bytes:
+        return bytes(await self.call(self.apis.blob.get_rich_menu_image, rich_menu_id, scope=MANAGE))
+
+    async def get_message_content(self, message_id: str) -> bytes:
+        """What a user sent as an image, video, audio or file message (`event.message.id`)."""
+        return bytes(await self.call(self.apis.blob.get_message_content, message_id, scope=RECEIVE))
 
 
 def _accepted_push(exc: Exception) -> PushMessageResponse:

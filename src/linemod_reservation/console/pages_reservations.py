@@ -59,7 +59,7 @@ def register(module: Any) -> None:
 
     async def context(cx: ConsoleContext) -> tuple[ShopRules, date]:
         rules = await store.rules_for(cx.db, cx.tenant.bot_id)
-        return rules, rules.today(module.now_ms())
+        return rules, rules.today(module.app.clock.now_ms())
 
     @console.page("/reservations", title=N_("Reservations"))
     async def day_page(cx: ConsoleContext) -> Response:
@@ -141,7 +141,7 @@ def register(module: Any) -> None:
             form.errors["user_id"] = N_("Choose a customer from the list.")
         if form.errors:
             return await form_page(cx, rules, today, form, None, 400)
-        now = module.now_ms()
+        now = module.app.clock.now_ms()
         try:
             r = await store.book(
                 cx.db,
@@ -160,8 +160,8 @@ def register(module: Any) -> None:
         except store.BookingError as refused:
             form.errors["start"] = BOOKING_ERRORS.get(refused.reason, BOOKING_ERRORS["closed"])
             return await form_page(cx, rules, today, form, None, 409)
-        await reminders.schedule(module.runtime.scheduler, cx.db, rules, r, now)
-        await notices.schedule(module.runtime.scheduler, cx.db, r, "created")
+        await reminders.schedule(module.app.jobs, cx.db, rules, r, now)
+        await notices.schedule(module.app.jobs, cx.db, r, "created")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was saved."))
 
     @console.page("/reservations/{rid}", title=N_("Reservation"), nav=False, methods=("GET", "POST"))
@@ -179,7 +179,7 @@ def register(module: Any) -> None:
         form.user_id = r.user_id or ""  # who the reservation is for does not change
         if form.errors or r.status != ReservationStatus.CONFIRMED:
             return await form_page(cx, rules, today, form, r, 400)
-        now, old_key = module.now_ms(), reminders.job_key(r)
+        now, old_key = module.app.clock.now_ms(), reminders.job_key(r)
         try:
             await store.change(
                 cx.db,
@@ -196,9 +196,9 @@ def register(module: Any) -> None:
         except store.BookingError as refused:
             form.errors["start"] = BOOKING_ERRORS.get(refused.reason, BOOKING_ERRORS["closed"])
             return await form_page(cx, rules, today, form, r, 409)
-        await reminders.unschedule(module.runtime.scheduler, cx.db, old_key)
-        await reminders.schedule(module.runtime.scheduler, cx.db, rules, r, now)
-        await notices.schedule(module.runtime.scheduler, cx.db, r, "changed")
+        await reminders.unschedule(module.app.jobs, cx.db, old_key)
+        await reminders.schedule(module.app.jobs, cx.db, rules, r, now)
+        await notices.schedule(module.app.jobs, cx.db, r, "changed")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was changed."))
 
     @console.page("/reservations/{rid}/cancel", title=N_("Cancel"), nav=False, methods=("POST",))
@@ -207,7 +207,7 @@ def register(module: Any) -> None:
         if r is None:
             return cx.redirect(cx.url("/reservations"), notice=N_("There is no such reservation."))
         key = reminders.job_key(r)
-        if await store.cancel(cx.db, r, module.now_ms()):
-            await reminders.unschedule(module.runtime.scheduler, cx.db, key)
-            await notices.schedule(module.runtime.scheduler, cx.db, r, "cancelled")
+        if await store.cancel(cx.db, r, module.app.clock.now_ms()):
+            await reminders.unschedule(module.app.jobs, cx.db, key)
+            await notices.schedule(module.app.jobs, cx.db, r, "cancelled")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was cancelled."))

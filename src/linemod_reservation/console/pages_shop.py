@@ -24,7 +24,7 @@ def register(module: Any) -> None:
     async def shop_page(cx: ConsoleContext, form: ShopForm | None = None, status: int = 200) -> Response:
         bot_id = cx.tenant.bot_id
         rules = await store.rules_for(cx.db, bot_id)
-        today = rules.today(module.now_ms()).isoformat()
+        today = rules.today(module.app.clock.now_ms()).isoformat()
         holidays = list(
             await cx.db.scalars(
                 select(Holiday).where(Holiday.bot_id == bot_id, Holiday.day >= today).order_by(Holiday.day)
@@ -50,7 +50,7 @@ def register(module: Any) -> None:
         form = ShopForm.parse(await cx.form())
         if form.errors:
             return await shop_page(cx, form, 400)
-        bot_id, now = cx.tenant.bot_id, module.now_ms()
+        bot_id, now = cx.tenant.bot_id, module.app.clock.now_ms()
         row = await store.ensure_shop(cx.db, bot_id, cx.tenant.display_name or "", now)
         for name in ("slot_minutes", "capacity", "lead_minutes", "max_party", "days_ahead"):
             setattr(row, name, getattr(form, name))
@@ -88,7 +88,7 @@ def register(module: Any) -> None:
     async def customer_list(cx: ConsoleContext) -> Response:
         bot_id = cx.tenant.bot_id
         rules = await store.rules_for(cx.db, bot_id)
-        today = rules.today(module.now_ms()).isoformat()
+        today = rules.today(module.app.clock.now_ms()).isoformat()
         people = await customers.for_oa(cx.db, bot_id)
         upcoming: dict[str, int] = {}
         for r in await cx.db.scalars(
