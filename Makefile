@@ -30,8 +30,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
+## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers. wrk drives the HTTP load.
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python benchmarks/emulator.py
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/worker.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

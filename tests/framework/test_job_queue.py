@@ -207,3 +207,19 @@ async def test_a_claim_takes_at_most_one_event_per_chat(db) -> None:  # type: ig
     rows = await queue.claim("w1", 10)
     assert sorted(r["chat_key"] for r in rows) == sorted({r["chat_key"] for r in rows})
     assert len(rows) == 3
+
+
+async def test_a_chat_behind_a_long_busy_chat_is_still_taken(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    chatty, quiet = user_id(1), user_id(2)
+    window = queue.WINDOW
+    await put(db, clock, [message_event(f"c{i}", user=chatty) for i in range(window + 6)])
+    await put(db, clock, [message_event("q", user=quiet)])
+    [first] = await queue.claim("w1", 10)
+    assert first["chat_key"].endswith(chatty)
+    # The oldest WINDOW pending rows all wait behind the chatty chat's running event: the quiet chat is
+    # found through every chat's oldest row.
+    [second] = await queue.claim("w1", 10)
+    assert second["chat_key"].endswith(quiet)
+    assert await queue.claim("w1", 10) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from linemod.framework.accounts.cleanup import purge_account_rows
 from linemod.framework.attach_flow import AttachFlow, attach_router
@@ -250,6 +251,17 @@ class ModuleApp:
         @api.get("/healthz", include_in_schema=False)
         async def health() -> dict[str, Any]:
             return {"ok": True, "events": await self._require().events.counts()}
+
+        @api.get("/metrics", include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            """Prometheus metrics; with `metrics_token` set, only for `Authorization: Bearer <token>`."""
+            token = self.settings.metrics_token
+            if token and not hmac.compare_digest(
+                request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()
+            ):
+                return Response("metrics need the bearer token\n", status_code=401, media_type="text/plain")
+            runtime = self._require()
+            return Response(await runtime.metrics.render(runtime), media_type=runtime.metrics.content_type)
 
         self.console.mount(api)
         api.include_router(self.router)

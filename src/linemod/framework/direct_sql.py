@@ -133,9 +133,13 @@ class DirectSql:
 
     # ---- running --------------------------------------------------------------------------------------
 
-    async def run(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
-        """Run `work` in one transaction: committed if it returns, rolled back if it raises."""
+    async def run(self, work: Callable[[DirectConnection], Awaitable[T]], *, read_only: bool = False) -> T:
+        """Run `work` in one transaction: committed if it returns, rolled back if it raises. `read_only`
+        (a slow read): on SQLite it runs in the thread, on a snapshot, taking no write lock and not
+        stalling the event loop."""
         if self.db.is_sqlite:
+            if read_only:
+                return await asyncio.get_running_loop().run_in_executor(self._thread(), self._run_reading, work)
             return await self._run_sqlite(work)
         raw = await self._acquire()
         try:
@@ -190,6 +194,12 @@ class DirectSql:
         if self._waiting is None:
             self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
         self._waiting.execute("BEGIN IMMEDIATE")
+        return _in_transaction(self._waiting, work)
+
+    def _run_reading(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+        if self._waiting is None:
+            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
+        self._waiting.execute("BEGIN")  # deferred: a read snapshot, no write lock
         return _in_transaction(self._waiting, work)
 
     def _checkpoint(self) -> None:

@@ -69,7 +69,10 @@ class WorkQueue:
         self.ordered = ordered
         self._released_at_ms = -(10**15)
         self._claim_sql = self._build_claim_sql()
-        self._heads_claim_sql = self._build_claim_sql(heads=True)
+        self._listed_claim_sql = self._build_claim_sql(listed=True)
+        self._chat_heads_sql = (
+            f"SELECT MIN(id) AS id FROM {table.name} WHERE status IN ('pending', 'running') GROUP BY chat_key"
+        )
         self._release_expired_sql = (
             f"UPDATE {table.name} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
             "WHERE status = 'running' AND locked_until_ms < :now"
@@ -81,14 +84,14 @@ class WorkQueue:
 
     WINDOW = 64  # pending rows looked at, oldest first, before falling back to the chat-heads query
 
-    def _build_claim_sql(self, *, heads: bool = False) -> str:
+    def _build_claim_sql(self, *, listed: bool = False) -> str:
         """The claim statement. For ordered queues a candidate must be the oldest unfinished event of its
         chat, and an OA-wide event (attached, suspended, ...; chat_key "<bot>:-") is a barrier for its OA:
         nothing newer of that OA starts before it, and it starts only after everything older of that OA.
 
         Candidates come from the WINDOW oldest pending rows (an index walk, cheap however long the
-        queue); when those all wait behind busy chats, `heads=True` takes the oldest unfinished row of
-        every chat instead, which costs a pass over the unfinished rows but cannot starve a chat."""
+        queue); when those all wait behind busy chats, `listed=True` takes them from the `:candidates`
+        parameter instead: the oldest unfinished row of every chat, read beforehand (`chat_heads()`)."""
         t = self.table.name
         lock = "FOR UPDATE OF c SKIP LOCKED" if self.db.is_postgres else ""
         due = "status = 'pending' AND run_at_ms <= :now"
@@ -101,12 +104,12 @@ class WorkQueue:
                 f"AND (c.chat_key <> c.bot_id || ':-' "
                 f"OR NOT EXISTS (SELECT 1 FROM {t} p WHERE p.bot_id = c.bot_id AND {unfinished}))"
             )
-        if heads:
-            candidates = f"SELECT MIN(id) FROM {t} WHERE status IN ('pending', 'running') GROUP BY chat_key"
+        if listed:
+            candidates = self.db.direct.in_ids("c.id", "candidates")
         else:
-            candidates = f"SELECT id FROM {t} WHERE {due} ORDER BY id LIMIT {self.WINDOW}"
+            candidates = f"c.id IN (SELECT id FROM {t} WHERE {due} ORDER BY id LIMIT {self.WINDOW})"
         picked = (
-            f"SELECT c.id FROM {t} c WHERE c.id IN ({candidates}) "
+            f"SELECT c.id FROM {t} c WHERE {candidates} "
             f"AND c.status = 'pending' AND c.run_at_ms <= :now {rules} "
             f"ORDER BY c.id LIMIT :limit {lock}"
         )
@@ -127,16 +130,32 @@ class WorkQueue:
     async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
         """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker
         died) are pending again first; rows whose attempts are used up become dead letters instead."""
-        rows = await self.db.direct.run(lambda connection: self.claim_in(connection, worker_id, limit))
+        direct = self.db.direct
+        rows = await direct.run(lambda connection: self.claim_in(connection, worker_id, limit))
+        if not rows and self.ordered and (heads := await self.chat_heads()):
+            rows = await direct.run(lambda connection: self.claim_in(connection, worker_id, limit, among=heads))
         return await self.drop_exhausted(rows, worker_id)
+
+    async def chat_heads(self) -> list[int]:
+        """The oldest unfinished row of every chat: the candidates when the window finds nothing (the oldest
+        pending rows all wait behind busy chats). A pass over every unfinished row, tens of milliseconds
+        with a backlog of tens of thousands, so it reads off the event loop and takes no write lock."""
+
+        async def read(connection: DirectConnection) -> list[int]:
+            return [int(r["id"]) for r in await connection.fetch(self._chat_heads_sql)]
+
+        return await self.db.direct.run(read, read_only=True)
 
     RELEASE_EVERY_MS = 1000  # how often claims also look for rows whose lease ran out
 
-    async def claim_in(self, connection: DirectConnection, worker_id: str, limit: int) -> list[dict[str, Any]]:
-        """`claim()` inside a unit of work the caller runs (to read more in the same transaction); pass
-        the rows to `drop_exhausted()` afterwards."""
+    async def claim_in(
+        self, connection: DirectConnection, worker_id: str, limit: int, *, among: list[int] | None = None
+    ) -> list[dict[str, Any]]:
+        """`claim()` inside a unit of work the caller runs (to read more in the same transaction); pass the
+        rows to `drop_exhausted()` afterwards. Candidates: the window of oldest pending rows, or `among`
+        (from `chat_heads()`)."""
         now = self.clock.now_ms()
-        params = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
+        params: dict[str, Any] = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
         if self.db.is_postgres:
             # The window must walk the (status, id) index in order and stop after WINDOW rows. A queue
             # table grows faster than autovacuum re-analyses it, and with statistics from when it was
@@ -146,9 +165,10 @@ class WorkQueue:
         if now - self._released_at_ms >= self.RELEASE_EVERY_MS or now < self._released_at_ms:
             await connection.execute(self._release_expired_sql, {"now": now})
             self._released_at_ms = now
-        rows = await connection.fetch(self._claim_sql, params)
-        if not rows and self.ordered:
-            rows = await connection.fetch(self._heads_claim_sql, params)
+        if among is None:
+            rows = await connection.fetch(self._claim_sql, params)
+        else:
+            rows = await connection.fetch(self._listed_claim_sql, {**params, "candidates": self.db.direct.ids(among)})
         rows.sort(key=lambda r: r["id"])
         return rows
 

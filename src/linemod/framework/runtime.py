@@ -10,6 +10,7 @@ from linemod.framework.event_writer import EventWriter
 from linemod.framework.job_queue import RetryPolicy, WorkQueue, event_queue, job_queue
 from linemod.framework.jobs import JobScheduler
 from linemod.framework.line_client import LineApis
+from linemod.framework.metrics import Metrics
 from linemod.framework.settings import Settings
 from linemod.framework.tenant_store import TenantStore
 from linemod.framework.webhook_intake import KnownTenants, WebhookIntake
@@ -44,6 +45,7 @@ class Runtime:
         self.tenants = TenantStore(self.db, self.clock)
         self.line = line or LineApis(settings, self.clock)
         self.known_tenants = KnownTenants(self.db)
+        self.metrics = Metrics()
         self.writer = EventWriter(self.db, on_stored=self.notify_workers)
         self.intake = WebhookIntake(
             channel_secret=settings.channel_secret,
@@ -51,6 +53,7 @@ class Runtime:
             tenants=self.known_tenants,
             clock=self.clock,
             max_body_bytes=settings.webhook_max_body_bytes,
+            metrics=self.metrics,
         )
         self._wakers: list[asyncio.Event] = []
         self.started = False

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
         cookie_secure (default False): mark the attach and console cookies `Secure` (turn on behind https).
         attach_state_ttl_seconds (default 600): how long an attach started in a browser may take.
         webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
+        metrics_token (LINEMOD_METRICS_TOKEN, default None): when set, `GET /metrics` (Prometheus) answers
+            only requests with `Authorization: Bearer <token>`; unset, it is open (keep it off the internet).
 
     Database
         database_url (LINEMOD_DATABASE_URL, default "sqlite+aiosqlite:///linemod.db"): SQLAlchemy async URL;
@@ -140,6 +142,8 @@ class Settings(BaseSettings):
     api_max_retries: int = 4
     api_retry_base_seconds: float = 0.5
     api_timeout_seconds: float = 10.0
+
+    metrics_token: str | None = None
 
     @field_validator("scopes", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,6 +114,12 @@ class TenantStore:
 
     def forget(self, bot_id: str) -> None:
         self._cache.pop(bot_id, None)
+
+    async def count_by_state(self) -> dict[str, int]:
+        """How many tenants are attached, suspended and detached (for metrics)."""
+        async with self.db.session() as session:
+            rows = await session.execute(select(Tenant.state, func.count()).group_by(Tenant.state))
+            return {state: int(count) for state, count in rows}
 
     async def list(self, states: Iterable[str] | None = None) -> list[TenantInfo]:
         stmt = select(Tenant).order_by(Tenant.created_at_ms, Tenant.bot_id)

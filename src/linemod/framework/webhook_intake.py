@@ -25,6 +25,7 @@ from sqlalchemy import select
 from linemod.framework.clock import Clock
 from linemod.framework.db import Database
 from linemod.framework.event_writer import EventWriter
+from linemod.framework.metrics import Metrics
 from linemod.framework.models import EventRow, QueueStatus, Tenant
 
 BOT_ID_PATTERN = re.compile(r"^U[0-9a-f]{32}$")
@@ -157,12 +158,14 @@ class WebhookIntake:
         tenants: KnownTenants,
         clock: Clock,
         max_body_bytes: int,
+        metrics: Metrics | None = None,
     ) -> None:
         self.channel_secret = channel_secret
         self.writer = writer
         self.tenants = tenants
         self.clock = clock
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
         self.in_flight = 0
         """Webhooks being verified and stored right now (the in-process worker steps back when many are)."""
 
@@ -170,9 +173,16 @@ class WebhookIntake:
         """Verify and durably store a webhook; returns the number of events in it."""
         self.in_flight += 1
         try:
-            return await self._receive(body, signature)
+            count = await self._receive(body, signature)
+        except WebhookRejected as rejected:
+            if self.metrics is not None:
+                self.metrics.webhook_rejected(rejected.status)
+            raise
         finally:
             self.in_flight -= 1
+        if self.metrics is not None:
+            self.metrics.webhook_stored(count)
+        return count
 
     async def _receive(self, body: bytes, signature: str | None) -> int:
         if len(body) > self.max_body_bytes:
@@ -212,12 +222,12 @@ def webhook_router(path: str, get_intake: Callable[[], WebhookIntake]) -> APIRou
         intake = get_intake()
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > intake.max_body_bytes:
-            return _error(413, "The request body is too large")
+            return _too_large(intake)
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > intake.max_body_bytes:
-                return _error(413, "The request body is too large")
+                return _too_large(intake)
         try:
             await intake.receive(bytes(body), request.headers.get("x-line-signature"))
         except WebhookRejected as rejected:
@@ -226,6 +236,12 @@ def webhook_router(path: str, get_intake: Callable[[], WebhookIntake]) -> APIRou
 
     router.add_route(path, receive_webhook, methods=["POST"], include_in_schema=False)
     return router
+
+
+def _too_large(intake: WebhookIntake) -> Response:
+    if intake.metrics is not None:
+        intake.metrics.webhook_rejected(413)
+    return _error(413, "The request body is too large")
 
 
 def _error(status: int, message: str) -> Response:

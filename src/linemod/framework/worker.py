@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -176,12 +177,16 @@ class Worker:
         meanwhile (per-chat order), so what is read here is what each handler may change."""
         events, direct = self.runtime.events, self.runtime.db.direct
 
-        async def claim(connection: DirectConnection) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
-            rows = await events.claim_in(connection, self.worker_id, limit)
+        async def claim(
+            connection: DirectConnection, among: list[int] | None
+        ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
+            rows = await events.claim_in(connection, self.worker_id, limit, among=among)
             chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
             return rows, await ChatState.load_many(connection, direct, chats)
 
-        rows, states = await direct.run(claim)
+        rows, states = await direct.run(lambda connection: claim(connection, None))
+        if not rows and (heads := await events.chat_heads()):  # the oldest all wait behind busy chats
+            rows, states = await direct.run(lambda connection: claim(connection, heads))
         return await events.drop_exhausted(rows, self.worker_id), states
 
     def _spawn(self, kind: str, row: dict[str, Any], chat_state: ChatState | None = None) -> None:
@@ -212,6 +217,8 @@ class Worker:
 
     async def _process_event(self, row: dict[str, Any], chat_state: ChatState | None) -> None:
         rt = self.runtime
+        started = time.perf_counter()
+        kind = row["event_type"]
         try:
             payload = json.loads(row["payload"])
             try:
@@ -225,12 +232,15 @@ class Worker:
                 await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
             await self._run_handler(row, payload, event, chat_state)
             self.processed += 1
+            outcome = "done"
         except LeaseLost as exc:
             log.warning("%s", exc)
+            outcome = "lease_lost"
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             status = await rt.events.fail(row["id"], self.worker_id, _describe(exc))
+            outcome = "dead" if status == "dead" else "retry" if status else "lease_lost"
             log.warning(
                 "event %s failed (attempt %s, now %s): %r",
                 row["webhook_event_id"],
@@ -238,6 +248,8 @@ class Worker:
                 status,
                 exc,
             )
+        rt.metrics.events_handled.labels(kind, outcome).inc()
+        rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
     async def _apply_lifecycle(self, row: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
         scopes = (payload.get("module") or {}).get("scopes") if kind == "attached" else None
@@ -302,6 +314,7 @@ class Worker:
 
     async def _process_job(self, row: dict[str, Any]) -> None:
         rt = self.runtime
+        outcome = "dead"
         try:
             handler = self.job_handlers.get(row["name"])
             if handler is None:
@@ -324,14 +337,19 @@ class Worker:
                 await handler(jctx, payload)
                 await rt.jobs.complete(session, row["id"], self.worker_id)
             self.processed += 1
+            outcome = "done"
         except LeaseLost as exc:
             log.warning("%s", exc)
+            outcome = "lease_lost"
         except asyncio.CancelledError:
+            outcome = "cancelled"
             raise
         except Exception as exc:
-            await rt.jobs.fail(row["id"], self.worker_id, _describe(exc))
+            status = await rt.jobs.fail(row["id"], self.worker_id, _describe(exc))
+            outcome = "dead" if status == "dead" else "retry" if status else "lease_lost"
             log.warning("job %s (%s) failed: %r", row["id"], row["name"], exc)
         finally:
+            rt.metrics.jobs_run.labels(outcome).inc()
             recurring = self.recurring.get(row["name"])
             if recurring is not None and not self._stopping.is_set():
                 await rt.scheduler.ensure_next(recurring)
