@@ -133,16 +133,21 @@ class DirectSql:
 
     # ---- running --------------------------------------------------------------------------------------
 
-    async def run(self, work: Callable[[DirectConnection], Awaitable[T]], *, read_only: bool = False) -> T:
+    async def run(
+        self, work: Callable[[DirectConnection], Awaitable[T]], *, read_only: bool = False, one_statement: bool = False
+    ) -> T:
         """Run `work` in one transaction: committed if it returns, rolled back if it raises. `read_only`
         (a slow read): on SQLite it runs in the thread, on a snapshot, taking no write lock and not
-        stalling the event loop."""
+        stalling the event loop. `one_statement` (the unit runs exactly one statement): on PostgreSQL no
+        BEGIN and COMMIT round trips, the statement is a transaction of its own."""
         if self.db.is_sqlite:
             if read_only:
                 return await asyncio.get_running_loop().run_in_executor(self._thread(), self._run_reading, work)
             return await self._run_sqlite(work)
         raw = await self._acquire()
         try:
+            if one_statement:
+                return await work(_PostgresConnection(raw))
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
         finally:

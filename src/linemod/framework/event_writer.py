@@ -79,7 +79,7 @@ class EventWriter:
             else:
                 await connection.executemany(INSERT_EVENT, rows)
 
-        await self.db.direct.run(insert)
+        await self.db.direct.run(insert, one_statement=self.db.is_postgres)
         if self.on_stored is not None:
             self.on_stored()
         return [None] * len(webhooks)
