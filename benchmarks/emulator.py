@@ -75,35 +75,55 @@ def process(args: list[str], url: str, cwd: str | None = None) -> Iterator[subpr
 
 def setup(base: str, receiver_url: str) -> dict[str, str]:
     with httpx.Client(base_url=base, timeout=30) as http:
-        channel = http.post("/_emulator/module-channels", json={
-            "name": "bench", "webhook_url": receiver_url, "redirect_uris": ["https://bench.example/cb"]}).json()
+        channel = http.post(
+            "/_emulator/module-channels",
+            json={"name": "bench", "webhook_url": receiver_url, "redirect_uris": ["https://bench.example/cb"]},
+        ).json()
         account = http.post("/_emulator/accounts", json={"display_name": "Bench OA"}).json()
         people = [http.post("/_emulator/users", json={"display_name": f"user{i}"}).json() for i in range(50)]
-        url = (f"{base}/module/auth/v1/authorize?response_type=code&client_id={channel['channel_id']}"
-               "&redirect_uri=https%3A%2F%2Fbench.example%2Fcb&scope=message%3Asend%20message%3Areceive&state=s1")
-        redirect = http.post("/_emulator/authorize", json={
-            "authorize_url": url, "bot_id": account["bot_id"], "decision": "approve"}).json()["redirect_url"]
+        url = (
+            f"{base}/module/auth/v1/authorize?response_type=code&client_id={channel['channel_id']}"
+            "&redirect_uri=https%3A%2F%2Fbench.example%2Fcb&scope=message%3Asend%20message%3Areceive&state=s1"
+        )
+        redirect = http.post(
+            "/_emulator/authorize", json={"authorize_url": url, "bot_id": account["bot_id"], "decision": "approve"}
+        ).json()["redirect_url"]
         code = httpx.URL(redirect).params["code"]
-        http.post("/module/auth/v1/token", data={"grant_type": "authorization_code", "code": code,
-                                                  "redirect_uri": "https://bench.example/cb"},
-                  auth=(channel["channel_id"], channel["channel_secret"])).raise_for_status()
-        token = http.post("/oauth2/v3/token", data={"grant_type": "client_credentials",
-                                                     "client_id": channel["channel_id"],
-                                                     "client_secret": channel["channel_secret"]}).json()
+        http.post(
+            "/module/auth/v1/token",
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": "https://bench.example/cb"},
+            auth=(channel["channel_id"], channel["channel_secret"]),
+        ).raise_for_status()
+        token = http.post(
+            "/oauth2/v3/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": channel["channel_id"],
+                "client_secret": channel["channel_secret"],
+            },
+        ).json()
         seen = []
         for person in people:
-            ids = http.post(f"/_emulator/accounts/{account['bot_id']}/friends",
-                            json={"user_id": person["user_id"]}).json()["ids"]
+            ids = http.post(
+                f"/_emulator/accounts/{account['bot_id']}/friends", json={"user_id": person["user_id"]}
+            ).json()["ids"]
             seen.append(ids[channel["channel_id"]])
         http.post("/_emulator/deliveries/flush", json={"timeout_seconds": 30})
-    return {"bot_id": account["bot_id"], "token": token["access_token"], "users": ",".join(seen),
-            "people": ",".join(p["user_id"] for p in people)}
+    return {
+        "bot_id": account["bot_id"],
+        "token": token["access_token"],
+        "users": ",".join(seen),
+        "people": ",".join(p["user_id"] for p in people),
+    }
 
 
 async def push_load(base: str, ctx: dict[str, str], seconds: float, concurrency: int) -> tuple[int, int, float]:
     users = ctx["users"].split(",")
-    headers = {"Authorization": f"Bearer {ctx['token']}", "X-Line-Bot-Id": ctx["bot_id"],
-               "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {ctx['token']}",
+        "X-Line-Bot-Id": ctx["bot_id"],
+        "Content-Type": "application/json",
+    }
     ok = failed = 0
     deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -113,8 +133,9 @@ async def push_load(base: str, ctx: dict[str, str], seconds: float, concurrency:
             nonlocal ok, failed
             n = 0
             while time.perf_counter() < deadline:
-                body = json.dumps({"to": users[(index + n) % len(users)],
-                                   "messages": [{"type": "text", "text": "bench"}]})
+                body = json.dumps(
+                    {"to": users[(index + n) % len(users)], "messages": [{"type": "text", "text": "bench"}]}
+                )
                 async with session.post("/v2/bot/message/push", data=body, headers=headers) as response:
                     await response.read()
                     if response.status == 200:
@@ -143,8 +164,12 @@ def push_load_wrk(base: str, ctx: dict[str, str], seconds: float, concurrency: i
     script = os.path.join(os.environ.get("TMPDIR", "/tmp"), "linemod_bench_push.lua")
     with open(script, "w") as handle:
         handle.write(WRK_SCRIPT % {"to": ctx["users"].split(",")[0], "token": ctx["token"], "bot": ctx["bot_id"]})
-    out = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", script,
-                          f"{base}/v2/bot/message/push"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", script, f"{base}/v2/bot/message/push"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     failed = int(bad.group(1)) if bad else 0
@@ -160,8 +185,9 @@ def delivery_load(base: str, ctx: dict[str, str], events: int) -> tuple[int, flo
         chunk = 5000
         while made < events:
             count = min(chunk, events - made)
-            http.post("/_emulator/load/messages", json={
-                "bot_id": ctx["bot_id"], "user_ids": people, "count": count}).raise_for_status()
+            http.post(
+                "/_emulator/load/messages", json={"bot_id": ctx["bot_id"], "user_ids": people, "count": count}
+            ).raise_for_status()
             made += count
         flushed = http.post("/_emulator/deliveries/flush", json={"timeout_seconds": 110})
         elapsed = time.perf_counter() - started
@@ -184,11 +210,22 @@ def main() -> None:
     workdir = os.environ.get("TMPDIR", "/tmp")
     with open(os.path.join(workdir, "linemod_bench_receiver.py"), "w") as handle:
         handle.write(RECEIVER)
-    receiver_cmd = [sys.executable, "-m", "uvicorn", "linemod_bench_receiver:app", "--port", str(receiver_port),
-                    "--log-level", "warning", "--no-access-log"]
+    receiver_cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "linemod_bench_receiver:app",
+        "--port",
+        str(receiver_port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     emulator_cmd = [os.path.join(bindir, "linemod"), "emulator", "--port", str(emulator_port), "--no-rate-limits"]
-    with process(receiver_cmd, f"http://127.0.0.1:{receiver_port}/", cwd=workdir), \
-            process(emulator_cmd, f"{base}/_emulator/clock") as emulator:
+    with (
+        process(receiver_cmd, f"http://127.0.0.1:{receiver_port}/", cwd=workdir),
+        process(emulator_cmd, f"{base}/_emulator/clock") as emulator,
+    ):
         ctx = setup(base, receiver_url)
         cpu_before = cpu_seconds(emulator.pid)
         if shutil.which("wrk"):
@@ -197,18 +234,26 @@ def main() -> None:
         else:
             client = "aiohttp (install Debian's wrk for a client that is not the bottleneck)"
             ok, failed, elapsed = asyncio.run(push_load(base, ctx, args.seconds, args.concurrency))
-        print(f"push: {ok / elapsed:,.0f} requests/s answered 200 ({ok} ok, {failed} other, "
-              f"{args.concurrency} concurrent, {elapsed:.1f} s, client {client})  goal >= 3,000/s")
+        print(
+            f"push: {ok / elapsed:,.0f} requests/s answered 200 ({ok} ok, {failed} other, "
+            f"{args.concurrency} concurrent, {elapsed:.1f} s, client {client})  goal >= 3,000/s"
+        )
         cpu = cpu_seconds(emulator.pid) - cpu_before
-        print(f"push: {cpu / max(ok, 1) * 1e6:,.0f} us of emulator CPU per request, i.e. "
-              f"{ok / cpu:,.0f} requests/s per fully available core (the emulator is one process, one core)")
+        print(
+            f"push: {cpu / max(ok, 1) * 1e6:,.0f} us of emulator CPU per request, i.e. "
+            f"{ok / cpu:,.0f} requests/s per fully available core (the emulator is one process, one core)"
+        )
         cpu_before = cpu_seconds(emulator.pid)
         made, elapsed = delivery_load(base, ctx, args.events)
-        print(f"webhooks: {made / elapsed:,.0f} events/s delivered ({made} events, batched, {elapsed:.1f} s "
-              f"from first injection to last delivery)  goal >= 10,000/s")
+        print(
+            f"webhooks: {made / elapsed:,.0f} events/s delivered ({made} events, batched, {elapsed:.1f} s "
+            f"from first injection to last delivery)  goal >= 10,000/s"
+        )
         cpu = cpu_seconds(emulator.pid) - cpu_before
-        print(f"webhooks: {cpu / made * 1e6:,.0f} us of emulator CPU per event, i.e. "
-              f"{made / cpu:,.0f} events/s per fully available core")
+        print(
+            f"webhooks: {cpu / made * 1e6:,.0f} us of emulator CPU per event, i.e. "
+            f"{made / cpu:,.0f} events/s per fully available core"
+        )
 
 
 if __name__ == "__main__":

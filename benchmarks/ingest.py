@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_databases import drop_schema, fresh_database
+
 # At module level so FastAPI can resolve the route annotations (this file uses postponed annotations).
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -47,7 +49,6 @@ SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 CHANNEL_ID = "1234567890"
 BOT = "U" + "b" * 32
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 # ---- the servers (run in a child process with --serve) ------------------------------------------------
@@ -156,15 +157,6 @@ async def prepare_database(url: str, schema: str | None) -> None:
         await TenantStore(db, SystemClock()).record_attach(BOT, ["message:send", "message:receive"])
     finally:
         await db.dispose()
-
-
-async def drop_schema(schema: str) -> None:
-    from linemod.framework.db import Database
-
-    db = Database(PG_URL)
-    async with db.engine.begin() as conn:
-        await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await db.dispose()
 
 
 def start_server(kind: str, extra: list[str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -402,11 +394,7 @@ def main() -> None:
         args.measure_drain = number == args.rounds - 1
         results = [run_one("ceiling", "ceiling (200, no work)", [], args)]
         for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-            schema = None
-            if engine == "postgres":
-                url, schema = PG_URL, f"bench_{secrets.token_hex(4)}"
-            else:
-                url = f"sqlite+aiosqlite:///{workdir}/linemod-{secrets.token_hex(3)}.db"
+            url, schema = fresh_database(engine, workdir, "linemod")
             asyncio.run(prepare_database(url, schema))
             extra = ["--database-url", url] + (["--schema", schema] if schema else [])
             extra += ["--no-workers"] if args.no_workers else []

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
 import pstats
 import secrets
 import tempfile
@@ -23,9 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_databases import drop_schema, fresh_database
+
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 BOT = "U" + "c" * 32
-PG_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 def webhook_body(n: int, chats: int) -> bytes:
@@ -90,15 +90,6 @@ async def run(url: str, schema: str | None, args: argparse.Namespace) -> dict[st
     return {"events_per_s": args.events / wall, "cpu_us_per_event": 1e6 * cpu / args.events}
 
 
-async def drop_schema(schema: str) -> None:
-    from linemod.framework.db import Database
-
-    db = Database(PG_URL)
-    async with db.engine.begin() as conn:
-        await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await db.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engines", default="sqlite,postgres")
@@ -110,11 +101,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="linemod-worker-bench-"))
     print(f"{args.events} message events over {args.chats} chats, one worker, concurrency {args.concurrency}")
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        schema = None
-        if engine == "postgres":
-            url, schema = PG_URL, f"bench_{secrets.token_hex(4)}"
-        else:
-            url = f"sqlite+aiosqlite:///{workdir}/worker-{secrets.token_hex(3)}.db"
+        url, schema = fresh_database(engine, workdir, "worker")
         try:
             result = asyncio.run(run(url, schema, args))
         finally:
