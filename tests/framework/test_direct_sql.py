@@ -105,3 +105,20 @@ async def test_a_sqlite_unit_that_awaits_something_else_is_refused_and_rolled_ba
         assert await notes(db) == []
     finally:
         await db.dispose()
+
+
+async def test_a_unit_cancelled_mid_statement_leaves_no_broken_connection_behind(db) -> None:  # type: ignore[no-untyped-def]
+    if not db.is_postgres:
+        pytest.skip("a SQLite unit never suspends, so it cannot be cancelled half-way")
+    await create_notes(db)
+
+    async def slow_insert(connection: DirectConnection) -> None:
+        await connection.execute("INSERT INTO notes (id, body) VALUES (1, 'never')")
+        await connection.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(db.direct.run(slow_insert))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.wait_for(notes(db), timeout=3) == []  # the next unit gets a working connection

@@ -145,13 +145,17 @@ class DirectSql:
                 return await asyncio.get_running_loop().run_in_executor(self._thread(), self._run_reading, work)
             return await self._run_sqlite(work)
         raw = await self._acquire()
+        reusable = True
         try:
             if one_statement:
                 return await work(_PostgresConnection(raw))
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
+        except asyncio.CancelledError:
+            reusable = False  # a statement may still be running on it: never hand it out again
+            raise
         finally:
-            self._release(raw)
+            self._release(raw, reusable)
 
     async def _acquire(self) -> Any:
         import asyncpg
@@ -171,8 +175,8 @@ class DirectSql:
             self._available.release()
             raise
 
-    def _release(self, raw: Any) -> None:
-        if not raw.is_closed() and not raw.is_in_transaction():
+    def _release(self, raw: Any, reusable: bool) -> None:
+        if reusable and not raw.is_closed() and not raw.is_in_transaction():
             self._idle.append(raw)
         else:
             raw.terminate()
