@@ -15,7 +15,8 @@ from linemod.framework.models import ChatStateRow
 
 
 class ChatState:
-    """The loaded state of one chat; `save()` writes it back only when something changed."""
+    """The loaded state of one chat (`load_many`, with the worker's claim). What changed is written back
+    with the event's "done": batched (`changes()`, `save_many`), or in the handler's session (`save()`)."""
 
     def __init__(self, bot_id: str, chat_id: str, row: Mapping[str, Any] | None) -> None:
         self.bot_id = bot_id
@@ -25,12 +26,6 @@ class ChatState:
         self.mode: str | None = row["mode"] if row is not None else None
         self._mode_ts: int | None = row["mode_ts_ms"] if row is not None else None
         self._mode_changed = False
-
-    @classmethod
-    async def load(cls, session: AsyncSession, bot_id: str, chat_id: str) -> ChatState:
-        # Core, not the ORM: this runs for every event and the identity map buys nothing here.
-        row = (await session.execute(_SELECT, {"bot_id": bot_id, "chat_id": chat_id})).first()
-        return cls(bot_id, chat_id, row._mapping if row is not None else None)
 
     @classmethod
     async def load_many(
@@ -93,7 +88,6 @@ async def save_many(connection: DirectConnection, rows: list[dict[str, Any]]) ->
         await connection.executemany(UPSERT_SQL, rows)
 
 
-_SELECT = text("SELECT mode, mode_ts_ms, data FROM chat_states WHERE bot_id = :bot_id AND chat_id = :chat_id")
 # An upsert, not UPDATE-or-INSERT by what was loaded: the state may have been loaded before the row existed.
 UPSERT_SQL = (
     "INSERT INTO chat_states (bot_id, chat_id, mode, mode_ts_ms, data, updated_at_ms) "
