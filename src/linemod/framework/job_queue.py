@@ -13,9 +13,9 @@ effects commit together with "done" or not at all.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,8 @@ from linemod.framework.clock import Clock
 from linemod.framework.db import Database
 from linemod.framework.direct_sql import DirectConnection
 from linemod.framework.models import EventRow, JobRow, QueueStatus
+
+Extra = TypeVar("Extra")
 
 
 class LeaseLost(Exception):
@@ -130,11 +132,28 @@ class WorkQueue:
     async def claim(self, worker_id: str, limit: int) -> list[dict[str, Any]]:
         """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker
         died) are pending again first; rows whose attempts are used up become dead letters instead."""
+        rows, _ = await self.claim_with(worker_id, limit)
+        return rows
+
+    async def claim_with(
+        self,
+        worker_id: str,
+        limit: int,
+        read_also: Callable[[DirectConnection, list[dict[str, Any]]], Awaitable[Extra]] | None = None,
+    ) -> tuple[list[dict[str, Any]], Extra | None]:
+        """`claim()`, plus `read_also(connection, rows)` run in the claim's own transaction (the worker reads
+        the claimed chats' states there). The window of oldest pending rows first; when it finds nothing and
+        the queue is ordered, every chat's oldest row (`chat_heads()`)."""
+
+        async def unit(connection: DirectConnection, among: list[int] | None) -> tuple[list[dict[str, Any]], Any]:
+            rows = await self._claim_in(connection, worker_id, limit, among=among)
+            return rows, (await read_also(connection, rows) if read_also is not None else None)
+
         direct = self.db.direct
-        rows = await direct.run(lambda connection: self.claim_in(connection, worker_id, limit))
+        rows, extra = await direct.run(lambda connection: unit(connection, None))
         if not rows and self.ordered and (heads := await self.chat_heads()):
-            rows = await direct.run(lambda connection: self.claim_in(connection, worker_id, limit, among=heads))
-        return await self.drop_exhausted(rows, worker_id)
+            rows, extra = await direct.run(lambda connection: unit(connection, heads))
+        return await self._drop_exhausted(rows, worker_id), extra
 
     async def chat_heads(self) -> list[int]:
         """The oldest unfinished row of every chat: the candidates when the window finds nothing (the oldest
@@ -148,12 +167,11 @@ class WorkQueue:
 
     RELEASE_EVERY_MS = 1000  # how often claims also look for rows whose lease ran out
 
-    async def claim_in(
+    async def _claim_in(
         self, connection: DirectConnection, worker_id: str, limit: int, *, among: list[int] | None = None
     ) -> list[dict[str, Any]]:
-        """`claim()` inside a unit of work the caller runs (to read more in the same transaction); pass the
-        rows to `drop_exhausted()` afterwards. Candidates: the window of oldest pending rows, or `among`
-        (from `chat_heads()`)."""
+        """The claim statement inside a unit of work. Candidates: the window of oldest pending rows, or
+        `among` (from `chat_heads()`)."""
         now = self.clock.now_ms()
         params: dict[str, Any] = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
         if self.db.is_postgres:
@@ -172,7 +190,7 @@ class WorkQueue:
         rows.sort(key=lambda r: r["id"])
         return rows
 
-    async def drop_exhausted(self, rows: list[dict[str, Any]], worker_id: str) -> list[dict[str, Any]]:
+    async def _drop_exhausted(self, rows: list[dict[str, Any]], worker_id: str) -> list[dict[str, Any]]:
         """Claimed rows whose attempts are used up (their workers kept dying) become dead letters."""
         exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
         for row in exhausted:

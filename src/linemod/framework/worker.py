@@ -31,7 +31,7 @@ from linemod.framework.dispatch import Dispatcher, event_kind
 from linemod.framework.group_commit import GroupCommit
 from linemod.framework.job_queue import LeaseLost
 from linemod.framework.jobs import JobContext, JobHandler, Recurring
-from linemod.framework.models import TenantState
+from linemod.framework.models import QueueStatus, TenantState
 from linemod.framework.runtime import Runtime
 from linemod.framework.webhook_intake import NO_CHAT, chat_id_of
 
@@ -175,19 +175,16 @@ class Worker:
     async def _claim_events(self, limit: int) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
         """Claim events and read their chats' states in one transaction. No other event of these chats runs
         meanwhile (per-chat order), so what is read here is what each handler may change."""
-        events, direct = self.runtime.events, self.runtime.db.direct
+        direct = self.runtime.db.direct
 
-        async def claim(
-            connection: DirectConnection, among: list[int] | None
-        ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
-            rows = await events.claim_in(connection, self.worker_id, limit, among=among)
+        async def load_states(
+            connection: DirectConnection, rows: list[dict[str, Any]]
+        ) -> dict[tuple[str, str], ChatState]:
             chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
-            return rows, await ChatState.load_many(connection, direct, chats)
+            return await ChatState.load_many(connection, direct, chats)
 
-        rows, states = await direct.run(lambda connection: claim(connection, None))
-        if not rows and (heads := await events.chat_heads()):  # the oldest all wait behind busy chats
-            rows, states = await direct.run(lambda connection: claim(connection, heads))
-        return await events.drop_exhausted(rows, self.worker_id), states
+        rows, states = await self.runtime.events.claim_with(self.worker_id, limit, load_states)
+        return rows, states or {}
 
     def _spawn(self, kind: str, row: dict[str, Any], chat_state: ChatState | None = None) -> None:
         if kind == "event":
@@ -240,7 +237,7 @@ class Worker:
             raise
         except Exception as exc:
             status = await rt.events.fail(row["id"], self.worker_id, _describe(exc))
-            outcome = "dead" if status == "dead" else "retry" if status else "lease_lost"
+            outcome = _failure_outcome(status)
             log.warning(
                 "event %s failed (attempt %s, now %s): %r",
                 row["webhook_event_id"],
@@ -346,13 +343,20 @@ class Worker:
             raise
         except Exception as exc:
             status = await rt.jobs.fail(row["id"], self.worker_id, _describe(exc))
-            outcome = "dead" if status == "dead" else "retry" if status else "lease_lost"
+            outcome = _failure_outcome(status)
             log.warning("job %s (%s) failed: %r", row["id"], row["name"], exc)
         finally:
             rt.metrics.jobs_run.labels(outcome).inc()
             recurring = self.recurring.get(row["name"])
             if recurring is not None and not self._stopping.is_set():
                 await rt.scheduler.ensure_next(recurring)
+
+
+def _failure_outcome(status: str) -> str:
+    """The metrics outcome of a failed try, from the status `WorkQueue.fail` left the row in."""
+    if status == QueueStatus.DEAD:
+        return "dead"
+    return "retry" if status else "lease_lost"  # "" : the row was no longer ours
 
 
 def _describe(exc: BaseException) -> str:
