@@ -10,9 +10,11 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import pytest
 import uvicorn
 
 from linemod.framework.db import Database
@@ -37,6 +39,44 @@ def postgres_available() -> bool:
         except OSError:
             _pg_ok = False
     return _pg_ok
+
+
+def require_postgres() -> None:
+    """Skip a PostgreSQL test when no server answers, except in CI: .ci/run starts one, so unreachable
+    there is a failure, not a skip."""
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL} in CI")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+
+
+async def drop_schema(schema: str) -> None:
+    admin = Database(POSTGRES_URL)
+    async with admin.engine.begin() as conn:
+        await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    await admin.dispose()
+
+
+async def open_test_database(
+    engine: str, tmp_path: object, *, name: str, prepare: Callable[[Database], Awaitable[None]] | None = None
+) -> AsyncIterator[Database]:
+    """A database for one test: a SQLite file `name`.db, or a new schema on the PostgreSQL test server
+    (dropped after); `prepare` (e.g. migrations) runs before it is handed out."""
+    schema = None
+    if engine == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/{name}.db")
+    else:
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        db = Database(POSTGRES_URL, schema=schema)
+    try:
+        if prepare is not None:
+            await prepare(db)
+        yield db
+    finally:
+        await db.dispose()
+        if schema is not None:
+            await drop_schema(schema)
 
 
 def event_id() -> str:

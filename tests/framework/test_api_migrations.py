@@ -5,7 +5,6 @@ framework's migrations and then the module's, each history in its own version ta
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 from linemod.cli import app as cli
 from linemod.framework.app import ModuleApp
 from linemod.framework.db import Database
-from tests.framework.helpers import POSTGRES_URL, make_settings, postgres_available
+from tests.framework.helpers import POSTGRES_URL, drop_schema, make_settings, require_postgres
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -70,20 +69,10 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FreshDatab
     if request.param == "sqlite":
         yield FreshDatabase(f"sqlite+aiosqlite:///{tmp_path}/fresh.db", None)
         return
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL} in CI")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    require_postgres()
     schema = f"m_{uuid.uuid4().hex[:12]}"
     yield FreshDatabase(POSTGRES_URL, schema)
-
-    async def drop() -> None:
-        admin = Database(POSTGRES_URL)
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await admin.dispose()
-
-    asyncio.run(drop())
+    asyncio.run(drop_schema(schema))
 
 
 def notes_migrations(root: Path) -> Path:

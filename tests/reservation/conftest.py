@@ -3,8 +3,6 @@ emulator, the reservation module under uvicorn, an OA attached through the conse
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,7 +10,8 @@ import pytest
 
 from linemod.framework.db import Database
 from linemod_reservation import migrate
-from tests.reservation.world import POSTGRES_URL, World, postgres_available
+from tests.framework.helpers import open_test_database
+from tests.reservation.world import World
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -23,28 +22,14 @@ ENGINES = [
 async def open_database(engine: str, tmp_path: Path, *, migrated: bool = True) -> AsyncIterator[Database]:
     """The framework's and the module's tables (none unless `migrated`), in a SQLite file or a fresh
     PostgreSQL schema."""
-    if engine == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path}/reservation-test.db")
-        schema = None
-    else:
-        if not postgres_available():
-            if os.environ.get("CI"):  # .ci/run starts it: unreachable there is a failure, not a skip
-                pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL} in CI")
-            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-        schema = f"r_{uuid.uuid4().hex[:12]}"
-        db = Database(POSTGRES_URL, schema=schema)
-    if migrated:
-        await db.upgrade()
-        await migrate.upgrade(db)
-    try:
+    prepare = _migrate if migrated else None
+    async for db in open_test_database(engine, tmp_path, name="reservation-test", prepare=prepare):
         yield db
-    finally:
-        await db.dispose()
-        if schema is not None:
-            admin = Database(POSTGRES_URL)
-            async with admin.engine.begin() as conn:
-                await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            await admin.dispose()
+
+
+async def _migrate(db: Database) -> None:
+    await db.upgrade()
+    await migrate.upgrade(db)
 
 
 @pytest.fixture(params=ENGINES)
