@@ -19,7 +19,7 @@ def fresh_database(engine: str, workdir: Path, name: str) -> tuple[str, str | No
 
 
 async def drop_schema(schema: str) -> None:
-    from linemod.framework.db import Database
+    from linemod.framework.storage.database import Database
 
     db = Database(PG_URL)
     async with db.engine.begin() as conn:

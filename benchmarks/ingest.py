@@ -148,8 +148,8 @@ def free_port() -> int:
 
 async def prepare_database(url: str, schema: str | None) -> None:
     from linemod.framework.clock import SystemClock
-    from linemod.framework.db import Database
-    from linemod.framework.tenant_store import TenantStore
+    from linemod.framework.storage.database import Database
+    from linemod.framework.tenants.store import TenantStore
 
     db = Database(url, schema=schema)
     try:

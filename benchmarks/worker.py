@@ -44,8 +44,8 @@ def webhook_body(n: int, chats: int) -> bytes:
 
 async def run(url: str, schema: str | None, args: argparse.Namespace) -> dict[str, float]:
     from linemod.framework.app import ModuleApp
+    from linemod.framework.queue.intake import compute_signature
     from linemod.framework.settings import Settings
-    from linemod.framework.webhook_intake import compute_signature
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

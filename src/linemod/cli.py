@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.metadata
 
 import typer
 
@@ -39,22 +40,6 @@ def emulator(
                 proxy_headers=False, server_header=False)
 
 
-@app.command()
-def demo(
-    host: str = typer.Option("127.0.0.1", help="Interface both servers listen on."),
-    emulator_port: int = typer.Option(9000, help="Port of the LINE Platform emulator."),
-    port: int = typer.Option(8000, help="Port of the reservation module."),
-    data_dir: str = typer.Option("var", help="Where the module's SQLite file goes (recreated each run)."),
-    log_level: str = typer.Option("warning", help="uvicorn log level."),
-) -> None:
-    """Run the emulator and the reservation module with a demo OA attached; prints the URLs to open."""
-    from pathlib import Path
-
-    from linemod.demo import DemoConfig, main
-
-    main(DemoConfig(host=host, emulator_port=emulator_port, port=port, data_dir=Path(data_dir), log_level=log_level))
-
-
 def _register_framework_commands() -> None:
     try:
         framework_cli = importlib.import_module("linemod.framework.cli")
@@ -65,7 +50,15 @@ def _register_framework_commands() -> None:
     framework_cli.register(app)
 
 
+def _register_installed_commands() -> None:
+    """Commands other distributions add under the `linemod.commands` entry point group (the reservation
+    module adds `linemod demo`): the CLI names no example package itself."""
+    for entry_point in importlib.metadata.entry_points(group="linemod.commands"):
+        entry_point.load()(app)
+
+
 _register_framework_commands()
+_register_installed_commands()
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.line_client import MissingScopeError
+from linemod.framework.line.client import MissingScopeError
 from linemod_reservation.i18n import language
 from linemod_reservation.models import Customer, Handler, StandbyEvent
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from linemod.framework.db import Database, ModuleMigrations
+from linemod.framework.storage.database import Database, ModuleMigrations
 
 VERSION_TABLE = "rsv_alembic_version"
 SCRIPT_LOCATION = str(resources.files("linemod_reservation") / "migrations")

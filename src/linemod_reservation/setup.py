@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from linemod.framework.line_client import LineClient, MissingScopeError
+from linemod.framework.line.client import LineClient, MissingScopeError
 from linemod_reservation import richmenu, store
 
 log = logging.getLogger("linemod_reservation.setup")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from tests.framework.helpers import POSTGRES_URL, ThreadedServer, open_test_database
 
 ENGINES = [

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from linemod.framework.db import Database
+from linemod.framework.queue.intake import compute_signature
 from linemod.framework.settings import Settings
-from linemod.framework.webhook_intake import compute_signature
+from linemod.framework.storage.database import Database
 
 POSTGRES_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from linemod.cli import app as cli
 from linemod.framework.app import ModuleApp
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from tests.framework.helpers import POSTGRES_URL, drop_schema, make_settings, require_postgres
 
 ENGINES = [
@@ -24,7 +24,7 @@ ENGINES = [
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
 VERSION_TABLE = "notes_alembic_version"
-ENV_PY = "from linemod.framework.db import run_module_migrations\n\nrun_module_migrations()\n"
+ENV_PY = "from linemod.framework.storage.database import run_module_migrations\n\nrun_module_migrations()\n"
 NOTES_MIGRATION = """
 import sqlalchemy as sa
 from alembic import op

@@ -6,12 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from linemod.framework.attach_flow import AttachError, AttachFlow, pkce_challenge
 from linemod.framework.clock import ManualClock
-from linemod.framework.line_client import LineApis
-from linemod.framework.models import AttachStateRow
-from linemod.framework.tenant_store import TenantInfo, TenantStore
-from linemod.framework.webhook_intake import KnownTenants
+from linemod.framework.line.client import LineApis
+from linemod.framework.storage.models import AttachStateRow
+from linemod.framework.tenants.attach_flow import AttachError, AttachFlow, pkce_challenge
+from linemod.framework.tenants.known import KnownTenants
+from linemod.framework.tenants.store import TenantInfo, TenantStore
 from tests.framework.helpers import BOT, CHANNEL_ID, make_settings
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from linemod.framework.clock import SystemClock
-from linemod.framework.event_writer import EventWriter
-from linemod.framework.tenant_store import TenantStore
-from linemod.framework.webhook_intake import ParsedWebhook, event_rows
+from linemod.framework.queue.event_writer import EventWriter
+from linemod.framework.queue.intake import ParsedWebhook, event_rows
+from linemod.framework.tenants.store import TenantStore
 from tests.framework.helpers import BOT, message_event, user_id, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from linemod.framework.direct_sql import DirectConnection, numbered
+from linemod.framework.storage.direct_sql import DirectConnection, numbered
 
 
 def test_named_parameters_become_numbered_ones_and_literals_are_left_alone() -> None:
@@ -66,7 +66,7 @@ async def test_an_id_list_parameter_selects_exactly_those_rows(db) -> None:  # t
 
 
 async def test_sqlite_unit_waits_in_a_thread_while_another_connection_holds_the_write_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from linemod.framework.db import Database
+    from linemod.framework.storage.database import Database
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/locked.db")
     try:
@@ -90,7 +90,7 @@ async def test_sqlite_unit_waits_in_a_thread_while_another_connection_holds_the_
 
 
 async def test_a_sqlite_unit_that_awaits_something_else_is_refused_and_rolled_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from linemod.framework.db import Database
+    from linemod.framework.storage.database import Database
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/suspend.db")
     try:

@@ -20,10 +20,10 @@ from sqlalchemy import text
 
 from linemod.framework.app import ModuleApp
 from linemod.framework.clock import SystemClock
-from linemod.framework.line_client import LineApis
+from linemod.framework.line.client import LineApis
+from linemod.framework.queue.intake import compute_signature
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantInfo, TenantStore
-from linemod.framework.webhook_intake import compute_signature
+from linemod.framework.tenants.store import TenantInfo, TenantStore
 from tests.framework.helpers import ThreadedServer, free_port, loopback_settings, wait_for
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from linemod.framework.group_commit import GroupCommit
+from linemod.framework.queue.group_commit import GroupCommit
 
 
 class Recorder:

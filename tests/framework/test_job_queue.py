@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from linemod.framework.clock import ManualClock
-from linemod.framework.event_writer import EventWriter
-from linemod.framework.job_queue import LeaseLost, RetryPolicy, event_queue
-from linemod.framework.webhook_intake import ParsedWebhook, event_rows
+from linemod.framework.queue.event_writer import EventWriter
+from linemod.framework.queue.intake import ParsedWebhook, event_rows
+from linemod.framework.queue.work_queue import LeaseLost, RetryPolicy, event_queue
 from tests.framework.helpers import BOT, message_event, user_id
 
 

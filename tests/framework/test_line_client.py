@@ -14,9 +14,9 @@ from linebot.v3.messaging import TextMessage
 
 from linemod.framework.clock import ManualClock, SystemClock
 from linemod.framework.context import Context
-from linemod.framework.line_client import LineApis, LineClient, MissingScopeError, TenantNotAttachedError
+from linemod.framework.line.client import LineApis, LineClient, MissingScopeError, TenantNotAttachedError
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.tenants.store import TenantInfo
 from tests.framework.helpers import make_settings
 
 
@@ -200,7 +200,7 @@ async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setu
     apis = await started(setup.settings)
     try:
         line = apis.for_tenant(tenant(setup), retry_seed="01FALLBACK")
-        from linemod.framework.chat_control import ChatControl
+        from linemod.framework.line.chat_control import ChatControl
 
         ctx = Context(
             tenant=tenant(setup),

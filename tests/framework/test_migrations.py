@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from linemod.framework.models import Base
+from linemod.framework.storage.models import Base
 
 
 async def test_migrations_match_the_models(db) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linemod.framework.clock import ManualClock
-from linemod.framework.tenant_store import BotProfile, TenantStore
+from linemod.framework.tenants.store import BotProfile, TenantStore
 from tests.framework.helpers import BOT, OTHER_BOT
 
 

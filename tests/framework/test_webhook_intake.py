@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.models import EventRow
-from linemod.framework.webhook_intake import compute_signature, signature_is_valid
+from linemod.framework.queue.intake import compute_signature, signature_is_valid
+from linemod.framework.storage.models import EventRow
 from tests.framework.helpers import (
     BOT,
     OTHER_BOT,

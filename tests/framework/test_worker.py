@@ -8,7 +8,7 @@ import random
 from sqlalchemy import text
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.chat_state import current_mode
+from linemod.framework.queue.chat_state import current_mode
 from tests.framework.helpers import (
     BOT,
     Running,

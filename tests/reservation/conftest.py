@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from linemod_reservation import migrate
 from tests.framework.helpers import open_test_database
 from tests.reservation.world import World

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from linemod_reservation import store
 from linemod_reservation.models import Reservation, Shop, Slot
 from linemod_reservation.slots import ShopRules, default_hours

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from typer.testing import CliRunner
 
 from linemod.cli import app as cli
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from linemod_reservation import create_app, migrate
 from linemod_reservation.models import Customer
 from tests.framework.helpers import make_settings

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import uvicorn
 
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from linemod_reservation import create_app
 from linemod_reservation.clock import FollowingClock
 from linemod_reservation.slots import ShopRules, default_hours

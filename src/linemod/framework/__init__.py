@@ -1,9 +1,17 @@
 """The linemod framework: what a module provider writes a multi-OA LINE module with.
 
-Main pieces, one file each: `settings` (options), `db`/`models`/`migrations` (storage), `webhook_intake`
-(durable webhook receipt), `job_queue` and `worker` (processing), `dispatch` (decorated handlers), `context`
-(what a handler gets), `line_client` (tenant-bound LINE calls), `chat_control`, `tenant_store`,
-`attach_flow` (OAuth attach), `app` (`ModuleApp`, which ties them together) and `cli`. The people side:
-`accounts` (sign-up, sign-in, teams), `auth_sessions`, `csrf`, `mailer`, `i18n` (gettext catalogs) and
-`console` (the operator and provider consoles, and the extension API `app.console`).
+Module authors import from `linemod` (the public API); this package is the implementation. At the top:
+`app` (`ModuleApp`, which ties everything together), `context` (what handlers and jobs get), `dispatch`
+(which handler takes an event), `settings`, `clock`, `runtime` (the services of one process), `metrics`
+and `cli`. One sub-package per subsystem:
+
+- `storage/`: the database, the framework's tables and migrations, units of work straight on the driver;
+- `queue/`: webhook intake, the work queue, the job scheduler, chat state and the worker;
+- `line/`: the tenant-bound LINE client, the module channel access token, chat control;
+- `tenants/`: the tenant store and lifecycle rules, known tenants, the OAuth attach flow;
+- `accounts/`: console accounts, sessions, teams, sign-in limits, mail;
+- `console/`: the operator and provider consoles and their extension API;
+- `i18n/`: the gettext catalogs shared by the consoles, the attach pages and handlers.
+
+`docs/architecture.md` follows a webhook through these files.
 """

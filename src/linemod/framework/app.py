@@ -18,18 +18,18 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from linemod.framework.accounts.cleanup import purge_account_rows
-from linemod.framework.attach_flow import AttachFlow, attach_router
 from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.console import Console
-from linemod.framework.db import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.dispatch import LIFECYCLE_KINDS, Dispatcher, Handler, message_matcher, postback_matcher
-from linemod.framework.jobs import JobContext, JobHandler, JobScheduler, Recurring
-from linemod.framework.line_client import LineApis, LineClient
+from linemod.framework.line.client import LineApis, LineClient
+from linemod.framework.queue.intake import webhook_router
+from linemod.framework.queue.scheduler import JobContext, JobHandler, JobScheduler, Recurring
+from linemod.framework.queue.worker import Worker
 from linemod.framework.runtime import Runtime
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import ReconcileReport
-from linemod.framework.webhook_intake import webhook_router
-from linemod.framework.worker import Worker
+from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
+from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
+from linemod.framework.tenants.store import ReconcileReport
 
 RECONCILE_JOB = "linemod.reconcile"
 PURGE_JOB = "linemod.purge"

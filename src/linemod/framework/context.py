@@ -9,12 +9,12 @@ from typing import Any
 from linebot.v3.messaging import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.chat_control import ChatControl
 from linemod.framework.clock import Clock
-from linemod.framework.jobs import JobScheduler
-from linemod.framework.line_client import LineClient, error_message
+from linemod.framework.line.chat_control import ChatControl
+from linemod.framework.line.client import LineClient, error_message
+from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.tenants.store import TenantInfo
 
 
 class Context:

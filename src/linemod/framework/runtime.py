@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from linemod.framework.clock import Clock, SystemClock
-from linemod.framework.db import Database
-from linemod.framework.event_writer import EventWriter
-from linemod.framework.job_queue import RetryPolicy, WorkQueue, event_queue, job_queue
-from linemod.framework.jobs import JobScheduler
-from linemod.framework.line_client import LineApis
+from linemod.framework.line.client import LineApis
 from linemod.framework.metrics import Metrics
+from linemod.framework.queue.event_writer import EventWriter
+from linemod.framework.queue.intake import WebhookIntake
+from linemod.framework.queue.scheduler import JobScheduler
+from linemod.framework.queue.work_queue import RetryPolicy, WorkQueue, event_queue, job_queue
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantStore
-from linemod.framework.webhook_intake import KnownTenants, WebhookIntake
+from linemod.framework.storage.database import Database
+from linemod.framework.tenants.known import KnownTenants
+from linemod.framework.tenants.store import TenantStore
 
 
 class Runtime:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.db import Database
-from linemod.framework.models import OutboxMailRow
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import OutboxMailRow
 from tests.framework.helpers import BOT, Running, make_settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -109,7 +109,7 @@ class Console:
     async def give_oa(self, email: str, bot_id: str = BOT, *, name: str = "Cafe Sakura", role: str = "owner") -> None:
         """An attached OA (as if attached through LINE) owned by the account of `email`."""
         services = self.app.console.services()
-        from linemod.framework.tenant_store import BotProfile
+        from linemod.framework.tenants.store import BotProfile
 
         await services.tenants.record_attach(
             bot_id, ["message:receive", "message:send"], BotProfile(bot_id, basic_id="@123abcd", display_name=name)

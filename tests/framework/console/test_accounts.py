@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.models import Account, AuthSessionRow
+from linemod.framework.storage.models import Account, AuthSessionRow
 from tests.framework.console.conftest import PASSWORD, Browser, Console
 from tests.framework.helpers import Running, make_settings
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.db import Database
-from linemod.framework.models import OutboxMailRow
 from linemod.framework.settings import Settings
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import OutboxMailRow
 from tests.framework.helpers import ThreadedServer, free_port, wait_for
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -6,8 +6,8 @@ import asyncio
 from email import message_from_bytes
 from email.policy import default
 
+from linemod.framework.accounts.mailer import Mail, OutboxMailer, SmtpMailer, mailer_for
 from linemod.framework.clock import ManualClock
-from linemod.framework.mailer import Mail, OutboxMailer, SmtpMailer, mailer_for
 from tests.framework.helpers import make_settings
 
 

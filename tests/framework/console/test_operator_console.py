@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from linemod.framework.app import ModuleApp
 from linemod.framework.console import ConsoleContext, Field
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from tests.framework.console.conftest import PASSWORD, Browser, Console
 from tests.framework.helpers import BOT, OTHER_BOT, Running, make_settings
 
@@ -251,7 +251,7 @@ async def test_browser_without_a_session_is_sent_to_sign_in_and_back(console: Co
 
 
 async def test_create_operator_makes_a_verified_member_for_demos(console: Console) -> None:
-    from linemod.framework.tenant_store import BotProfile
+    from linemod.framework.tenants.store import BotProfile
 
     await console.app.runtime.tenants.record_attach(BOT, ["message:receive"], BotProfile(BOT, display_name="Cafe"))
     await console.app.console.create_operator("demo@example.com", PASSWORD, BOT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from linemod.framework.models import EventRow, QueueStatus
+from linemod.framework.storage.models import EventRow, QueueStatus
 from tests.framework.console.conftest import Console
 from tests.framework.helpers import BOT, OTHER_BOT, message_event, user_id
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from linemod.framework.db import Database
+from linemod.framework.storage.database import Database
 from linemod_reservation import migrate
 from tests.reservation.world import World
 from tests.support.browser import chromium_session

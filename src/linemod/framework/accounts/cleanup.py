@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_
 
-from linemod.framework.db import Database
-from linemod.framework.models import AccountTokenRow, AuthSessionRow, SigninAttemptRow
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import AccountTokenRow, AuthSessionRow, SigninAttemptRow
 
 KEEP_REVOKED_MS = 30 * 24 * 3600 * 1000  # revoked sessions stay a while: "why was I signed out?" has an answer
 

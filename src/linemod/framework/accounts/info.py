@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from linemod.framework.models import Account
+from linemod.framework.storage.models import Account
 
 OWNER = "owner"
 STAFF = "staff"

@@ -7,8 +7,8 @@ import hashlib
 from sqlalchemy import delete, func, select
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import SigninAttemptRow
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import SigninAttemptRow
 
 
 class SigninLimiter:

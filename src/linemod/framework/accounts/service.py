@@ -21,10 +21,10 @@ from linemod.framework.accounts.info import (
 )
 from linemod.framework.accounts.passwords import Passwords
 from linemod.framework.accounts.rate_limit import SigninLimiter
-from linemod.framework.auth_sessions import SessionStore
+from linemod.framework.accounts.sessions import SessionStore
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import Account, AccountTokenRow
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import Account, AccountTokenRow
 
 VERIFY = "verify"
 RESET = "reset"

@@ -22,9 +22,9 @@ from linemod.framework.accounts.info import (
     token_hash,
 )
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import Account, InvitationRow, MembershipRow, Tenant
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import Account, InvitationRow, MembershipRow, Tenant
+from linemod.framework.tenants.store import TenantInfo
 
 INVITATION_TTL_SECONDS = 7 * 24 * 3600
 

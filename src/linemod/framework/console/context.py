@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.accounts.info import AccountInfo
 from linemod.framework.console.web import OaAccess, html, redirect
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.tenants.store import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.console.extension import Console

@@ -62,20 +62,20 @@ from fastapi import APIRouter, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod.framework.accounts.mailer import Mail, Mailer, mailer_for
 from linemod.framework.accounts.passwords import Passwords
 from linemod.framework.accounts.rate_limit import SigninLimiter
 from linemod.framework.accounts.service import AccountService
+from linemod.framework.accounts.sessions import SessionStore
 from linemod.framework.accounts.teams import TeamService
-from linemod.framework.auth_sessions import SessionStore
 from linemod.framework.clock import Clock
 from linemod.framework.console.settings_forms import Field, SettingsForm, read_settings
 from linemod.framework.console.templating import Templates
 from linemod.framework.console.web import OaAccess
-from linemod.framework.db import Database
 from linemod.framework.i18n import N_, Catalogs
-from linemod.framework.mailer import Mail, Mailer, mailer_for
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantInfo, TenantStore
+from linemod.framework.storage.database import Database
+from linemod.framework.tenants.store import TenantInfo, TenantStore
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from linemod.framework.console.csrf import CsrfRejected
 from linemod.framework.console.routes_auth import auth_router
 from linemod.framework.console.routes_operator import operator_router
 from linemod.framework.console.routes_provider import provider_router
@@ -23,7 +24,6 @@ from linemod.framework.console.web import (
     redirect,
     signin_url,
 )
-from linemod.framework.csrf import CsrfRejected
 
 if TYPE_CHECKING:
     from linemod.framework.console.extension import Console

@@ -10,12 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from linemod.framework.accounts.info import AccountError
-from linemod.framework.auth_sessions import COOKIE as SESSION_COOKIE
+from linemod.framework.accounts.mailer import OutboxMailer
+from linemod.framework.accounts.sessions import COOKIE as SESSION_COOKIE
 from linemod.framework.console import messages
 from linemod.framework.console.extension import Console
 from linemod.framework.console.web import CONSOLE, PROVIDER, Deps, PageNotFound, Viewer, client_ip, html, safe_next
 from linemod.framework.i18n import LANG_COOKIE, LANGUAGES, N_
-from linemod.framework.mailer import OutboxMailer
 
 URL = re.compile(r"https?://[^\s<>\"']+")
 

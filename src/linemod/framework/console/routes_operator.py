@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from linemod.framework.attach_flow import set_attach_cookie
 from linemod.framework.console import messages
 from linemod.framework.console.extension import Console, Page
 from linemod.framework.console.settings_forms import read_settings, write_settings
 from linemod.framework.console.web import CONSOLE, PROVIDER, Deps, OaAccess, PageNotFound, Viewer, html
+from linemod.framework.tenants.attach_flow import set_attach_cookie
 
 
 def operator_router(console: Console, deps: Deps) -> APIRouter:

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from linemod.framework.console import messages
-from linemod.framework.console import provider_queries as queries
 from linemod.framework.console.extension import Console
 from linemod.framework.console.web import PROVIDER, Deps, PageNotFound, Viewer, html
-from linemod.framework.models import QueueStatus
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.queue import admin_queries as queries
+from linemod.framework.storage.models import QueueStatus
+from linemod.framework.tenants.store import TenantInfo
 
 STATUSES = (QueueStatus.PENDING, QueueStatus.RUNNING, QueueStatus.DONE, QueueStatus.DEAD)
 

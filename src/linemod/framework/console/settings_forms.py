@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.i18n import N_
-from linemod.framework.models import TenantSettingRow
+from linemod.framework.storage.models import TenantSettingRow
 
 FieldKind = Literal["text", "textarea", "integer", "boolean", "choice"]
 

@@ -14,12 +14,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from linemod.framework import csrf
 from linemod.framework.accounts.info import OWNER, AccountInfo
-from linemod.framework.auth_sessions import COOKIE as SESSION_COOKIE
-from linemod.framework.auth_sessions import SignedIn
+from linemod.framework.accounts.sessions import COOKIE as SESSION_COOKIE
+from linemod.framework.accounts.sessions import SignedIn
+from linemod.framework.console import csrf
 from linemod.framework.i18n import LANG_COOKIE, pick_language
-from linemod.framework.tenant_store import TenantInfo
+from linemod.framework.tenants.store import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.console.extension import Console

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser
 
 from linemod.framework.app import ModuleApp
-from linemod.framework.db import Database
 from linemod.framework.settings import Settings
+from linemod.framework.storage.database import Database
 from tests.framework.helpers import ThreadedServer, free_port
 from tests.support.browser import chromium_session
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from linemod.framework.db import Database
-from linemod.framework.models import EventRow, QueueStatus
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import EventRow, QueueStatus
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.direct_sql import DirectConnection, DirectSql
-from linemod.framework.models import ChatStateRow
+from linemod.framework.storage.direct_sql import DirectConnection, DirectSql
+from linemod.framework.storage.models import ChatStateRow
 
 
 class ChatState:

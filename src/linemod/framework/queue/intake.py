@@ -20,13 +20,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.event_writer import EventWriter
 from linemod.framework.metrics import Metrics
-from linemod.framework.models import EventRow, QueueStatus, Tenant
+from linemod.framework.queue.event_writer import EventWriter
+from linemod.framework.storage.models import QueueStatus
+from linemod.framework.tenants.known import KnownTenants
 
 BOT_ID_PATTERN = re.compile(r"^U[0-9a-f]{32}$")
 NO_CHAT = "-"
@@ -120,31 +119,6 @@ def event_rows(webhook: ParsedWebhook, now_ms: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-class KnownTenants:
-    """Answers "is this destination one of our OAs?" from memory, asking the database on a miss."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._known: set[str] = set()
-
-    def remember(self, bot_id: str) -> None:
-        self._known.add(bot_id)
-
-    async def is_known(self, bot_id: str) -> bool:
-        """A tenant row exists, or an attached event for it is stored (perhaps not processed yet)."""
-        if bot_id in self._known:
-            return True
-        async with self.db.session() as session:
-            found = await session.scalar(select(Tenant.bot_id).where(Tenant.bot_id == bot_id))
-            if not found:
-                found = await session.scalar(
-                    select(EventRow.id).where(EventRow.bot_id == bot_id, EventRow.event_type == "module").limit(1)
-                )
-        if found:
-            self._known.add(bot_id)
-        return bool(found)
 
 
 class WebhookIntake:

@@ -1,4 +1,5 @@
 """`linemod demo`: the emulator and the reservation module on SQLite, with a demo OA attached, in one process.
+(This package adds the command to `linemod` through the `linemod.commands` entry point group.)
 
 Both servers run in this process's event loop. The demo plays LY Corporation and the OA admin through the
 emulator's control API (a module channel, an OA, a few people) and attaches the module through the real
@@ -13,12 +14,13 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import typer
 import uvicorn
 
 SHOP_NAME = "カフェ さくら"
@@ -125,7 +127,7 @@ def _fresh_database(data_dir: Path) -> str:
 
 
 async def _migrate(database_url: str) -> None:
-    from linemod.framework.db import Database
+    from linemod.framework.storage.database import Database
     from linemod_reservation import migrate
 
     db = Database(database_url)
@@ -240,3 +242,19 @@ async def _demo_operator(app: Any, world: DemoWorld) -> dict[str, str]:
 def main(config: DemoConfig) -> None:
     """Run the demo until interrupted; exits 0 on SIGINT/SIGTERM."""
     asyncio.run(run(config))
+
+
+def register(cli: typer.Typer) -> None:
+    """Add `linemod demo` to the `linemod` command (the `linemod.commands` entry point)."""
+
+    @cli.command()
+    def demo(
+        host: str = typer.Option("127.0.0.1", help="Interface both servers listen on."),
+        emulator_port: int = typer.Option(9000, help="Port of the LINE Platform emulator."),
+        port: int = typer.Option(8000, help="Port of the reservation module."),
+        data_dir: str = typer.Option("var", help="Where the module's SQLite file goes (recreated each run)."),
+        log_level: str = typer.Option("warning", help="uvicorn log level."),
+    ) -> None:
+        """Run the emulator and the reservation module with a demo OA attached; prints the URLs to open."""
+        config = DemoConfig(host=host, emulator_port=emulator_port, port=port, data_dir=Path(data_dir))
+        main(replace(config, log_level=log_level))

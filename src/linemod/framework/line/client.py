@@ -33,9 +33,9 @@ from linebot.v3.messaging import (
 from linebot.v3.module import AcquireChatControlRequest, DetachModuleRequest
 
 from linemod.framework.clock import Clock
+from linemod.framework.line.channel_token import TokenProvider
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import BotProfile, TenantInfo
-from linemod.framework.tokens import TokenProvider
+from linemod.framework.tenants.store import BotProfile, TenantInfo
 
 T = TypeVar("T")
 API_ERRORS: tuple[type[Exception], ...] = (

@@ -11,9 +11,9 @@ from typing import Protocol
 from sqlalchemy import select
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import OutboxMailRow
 from linemod.framework.settings import Settings
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import OutboxMailRow
 
 log = logging.getLogger("linemod.mail")
 

@@ -6,8 +6,8 @@ LINE can move control without telling the module (a TTL running out sends no eve
 
 from __future__ import annotations
 
-from linemod.framework.chat_state import ChatState
-from linemod.framework.line_client import LineClient
+from linemod.framework.line.client import LineClient
+from linemod.framework.queue.chat_state import ChatState
 
 
 class ChatControl:

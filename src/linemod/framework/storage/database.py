@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from linemod.framework.direct_sql import DirectSql
-from linemod.framework.models import Base
+from linemod.framework.storage.direct_sql import DirectSql
+from linemod.framework.storage.models import Base
 
 FRAMEWORK_VERSION_TABLE = "alembic_version"
 
@@ -34,7 +34,7 @@ FRAMEWORK_VERSION_TABLE = "alembic_version"
 class ModuleMigrations:
     """A module's own Alembic history: the folder of its `env.py` and `versions/`, and the table that records
     its revision (not `alembic_version`, which is the framework's). Its `env.py` can be just
-    `from linemod.framework.db import run_module_migrations; run_module_migrations(MyBase.metadata)`."""
+    `from linemod.framework.storage.database import run_module_migrations; run_module_migrations(MyBase.metadata)`."""
 
     script_location: str
     version_table: str
@@ -162,7 +162,7 @@ def alembic_config(connection: Any = None) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(resources.files("linemod.framework") / "migrations"))
+    config.set_main_option("script_location", str(resources.files("linemod.framework.storage") / "migrations"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config

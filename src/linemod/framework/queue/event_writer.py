@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from linemod.framework.db import Database
-from linemod.framework.direct_sql import DirectConnection
-from linemod.framework.group_commit import GroupCommit
+from linemod.framework.queue.group_commit import GroupCommit
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.direct_sql import DirectConnection
 
 EVENT_COLUMNS = (
     "webhook_event_id",

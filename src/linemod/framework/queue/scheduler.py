@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import JobRow, QueueStatus
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import JobRow, QueueStatus
 
 JobHandler = Callable[[Any, dict[str, Any]], Awaitable[None]]
 

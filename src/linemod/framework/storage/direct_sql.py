@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from linemod.framework.db import Database
+    from linemod.framework.storage.database import Database
 
 T = TypeVar("T")
 Params = Mapping[str, Any]

@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import Tenant, TenantState
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import Tenant, TenantState
 
 LifecycleKind = Literal["attached", "detached", "suspended", "resumed"]
 

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 
 from linemod.framework.accounts.info import AccountInfo, new_secret, token_hash
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.models import Account, AuthSessionRow
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import Account, AuthSessionRow
 
 COOKIE = "linemod_console_session"
 TOUCH_EVERY_MS = 5 * 60 * 1000  # last_seen is refreshed at most this often: no write on every page view

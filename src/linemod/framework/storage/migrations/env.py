@@ -7,7 +7,7 @@ import asyncio
 
 from alembic import context
 
-from linemod.framework.models import Base
+from linemod.framework.storage.models import Base
 
 target_metadata = Base.metadata
 
@@ -19,8 +19,8 @@ def _run(connection: object) -> None:
 
 
 def _run_standalone() -> None:
-    from linemod.framework.db import Database
     from linemod.framework.settings import Settings
+    from linemod.framework.storage.database import Database
 
     settings = Settings()
     asyncio.run(Database(settings.database_url, schema=settings.database_schema).upgrade())

@@ -23,17 +23,17 @@ from typing import Any
 
 from linebot.v3.webhooks import Event
 
-from linemod.framework.chat_control import ChatControl
-from linemod.framework.chat_state import ChatState, save_many
 from linemod.framework.context import Context
-from linemod.framework.direct_sql import DirectConnection
 from linemod.framework.dispatch import Dispatcher, event_kind
-from linemod.framework.group_commit import GroupCommit
-from linemod.framework.job_queue import LeaseLost
-from linemod.framework.jobs import JobContext, JobHandler, Recurring
-from linemod.framework.models import QueueStatus, TenantState
+from linemod.framework.line.chat_control import ChatControl
+from linemod.framework.queue.chat_state import ChatState, save_many
+from linemod.framework.queue.group_commit import GroupCommit
+from linemod.framework.queue.intake import NO_CHAT, chat_id_of
+from linemod.framework.queue.scheduler import JobContext, JobHandler, Recurring
+from linemod.framework.queue.work_queue import LeaseLost
 from linemod.framework.runtime import Runtime
-from linemod.framework.webhook_intake import NO_CHAT, chat_id_of
+from linemod.framework.storage.direct_sql import DirectConnection
+from linemod.framework.storage.models import QueueStatus, TenantState
 
 log = logging.getLogger("linemod.worker")
 

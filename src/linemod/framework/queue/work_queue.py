@@ -21,9 +21,9 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.direct_sql import DirectConnection
-from linemod.framework.models import EventRow, JobRow, QueueStatus
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.direct_sql import DirectConnection
+from linemod.framework.storage.models import EventRow, JobRow, QueueStatus
 
 Extra = TypeVar("Extra")
 

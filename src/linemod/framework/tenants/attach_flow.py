@@ -27,14 +27,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from linebot.v3 import moduleattach
 from sqlalchemy import update
 
-from linemod.framework.attach_pages import pick_language, render
 from linemod.framework.clock import Clock
-from linemod.framework.db import Database
-from linemod.framework.line_client import LineApis, error_message
-from linemod.framework.models import AttachStateRow, TenantState
+from linemod.framework.line.client import LineApis, error_message
 from linemod.framework.settings import Settings
-from linemod.framework.tenant_store import TenantInfo, TenantStore
-from linemod.framework.webhook_intake import KnownTenants
+from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import AttachStateRow, TenantState
+from linemod.framework.tenants.attach_pages import pick_language, render
+from linemod.framework.tenants.known import KnownTenants
+from linemod.framework.tenants.store import TenantInfo, TenantStore
 
 log = logging.getLogger("linemod.attach")
 COOKIE_NAME = "linemod_attach"
