@@ -151,7 +151,7 @@ class Turn:
                     party=int(draft["party"]),
                     now_ms=self.now_ms,
                 )
-                await reminders.unschedule(ctx.jobs, ctx.db, old_key)
+                await reminders.unschedule(ctx, old_key)
                 key = "changed"
             else:
                 reservation = await store.book(
@@ -169,7 +169,7 @@ class Turn:
                 key = "booked"
         except store.BookingError as failure:
             return await self.booking_failed(draft, failure.reason)
-        await reminders.schedule(ctx.jobs, ctx.db, rules, reservation, self.now_ms)
+        await reminders.schedule(ctx, rules, reservation, self.now_ms)
         self.set_draft(None)
         await self.reply(m.summary(self.lang, key, reservation))
 
@@ -222,7 +222,7 @@ class Turn:
             return await self.expired()
         key = reminders.job_key(found)
         if await store.cancel(self.ctx.db, found, self.now_ms):
-            await reminders.unschedule(self.ctx.jobs, self.ctx.db, key)
+            await reminders.unschedule(self.ctx, key)
         draft = self.draft
         if draft is not None and str(draft.get("change")) == reservation_id:
             self.set_draft(None)

@@ -44,8 +44,8 @@ async def take_back(module: Any, bot_id: str, user_id: str, session: AsyncSessio
 async def _record(module: Any, bot_id: str, user_id: str, handler: str, session: AsyncSession | None) -> None:
     """Show the move in the console at once (the confirming event arrives a moment later)."""
     if session is None:
-        async with module.runtime.db.transaction() as own:
-            return await _record(module, bot_id, user_id, handler, own)
+        async with module.app.transaction() as tx:
+            return await _record(module, bot_id, user_id, handler, tx.db)
     customer = await session.get(Customer, (bot_id, user_id))
     if customer is not None:
         customers.set_handler(customer, handler, module.app.clock.now_ms())

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod import JobContext, Work
 from linemod_reservation.i18n import language
 from linemod_reservation.messages import summary
 from linemod_reservation.models import Customer, Reservation, Shop
@@ -21,16 +22,16 @@ KINDS = {"created": "shop.created", "changed": "shop.changed", "cancelled": "sho
 RETRY_NAMESPACE = uuid.UUID("c4a7d8e2-31f6-4b0a-9e57-0d2b8f6a91c3")
 
 
-async def schedule(jobs: Any, session: AsyncSession, r: Reservation, kind: str) -> bool:
+async def schedule(work: Work, r: Reservation, kind: str) -> bool:
     """Queue the notice of `kind` for `r`'s customer (nothing for a reservation without a LINE user)."""
     if r.user_id is None:
         return False
     key = f"rsv-notify:{r.id}:{kind}:{r.updated_at_ms}"
     payload = {"reservation_id": r.id, "kind": kind, "version": r.updated_at_ms}
-    return bool(await jobs.schedule(JOB, payload, key=key, bot_id=r.bot_id, session=session))
+    return await work.schedule(JOB, payload, key=key, bot_id=r.bot_id)
 
 
-async def notify(jctx: Any, payload: dict[str, Any]) -> None:
+async def notify(jctx: JobContext, payload: dict[str, Any]) -> None:
     """The job: push the notice in the customer's language."""
     session: AsyncSession = jctx.db
     r = await session.get(Reservation, int(payload["reservation_id"]))

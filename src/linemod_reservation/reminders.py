@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod import JobContext, Work
 from linemod_reservation.i18n import language
 from linemod_reservation.messages import summary
 from linemod_reservation.models import Customer, Reservation, ReservationStatus
@@ -34,23 +35,24 @@ def retry_key(r: Reservation) -> str:
     return str(uuid.uuid5(RETRY_NAMESPACE, f"{r.bot_id}:{r.id}:{r.day}T{r.start}"))
 
 
-async def schedule(jobs: Any, session: AsyncSession, rules: ShopRules, r: Reservation, now_ms: int) -> bool:
-    """Schedule the reminder (in `session`'s transaction). None when the reminder time has already passed
-    (a booking made for tomorrow evening after the reminder hour: the confirmation is reminder enough)."""
+async def schedule(work: Work, rules: ShopRules, r: Reservation, now_ms: int) -> bool:
+    """Schedule the reminder in `work`'s transaction (a handler's `ctx` or a console page's `cx`). False
+    when the reminder time has already passed (a booking made for tomorrow evening after the reminder hour:
+    the confirmation is reminder enough)."""
     if r.user_id is None:
         return False
     run_at = rules.reminder_ms(r.day)
     if run_at <= now_ms:
         return False
     payload = {"reservation_id": r.id, "day": r.day, "start": r.start}
-    return bool(await jobs.schedule(JOB, payload, run_at_ms=run_at, key=job_key(r), bot_id=r.bot_id, session=session))
+    return await work.schedule(JOB, payload, run_at_ms=run_at, key=job_key(r), bot_id=r.bot_id)
 
 
-async def unschedule(jobs: Any, session: AsyncSession, key: str) -> None:
-    await jobs.cancel(key, session=session)
+async def unschedule(work: Work, key: str) -> None:
+    await work.cancel(key)
 
 
-async def remind(jctx: Any, payload: dict[str, Any]) -> None:
+async def remind(jctx: JobContext, payload: dict[str, Any]) -> None:
     """The job: push the reminder unless the reservation was cancelled, moved or already reminded."""
     session: AsyncSession = jctx.db
     r = await session.get(Reservation, int(payload["reservation_id"]))

@@ -59,7 +59,8 @@ async def test_outside_handlers_app_clock_and_app_jobs_share_the_runtimes_clock(
     assert app.clock is clock  # readable before the app starts (a console page rendered early, a script)
     async with Running(app, workers=False) as run:
         assert run.runtime.clock is app.clock
-        assert await app.jobs.schedule("later", {"n": 1}, delay_seconds=60, key="later:1", bot_id=BOT)
+        async with app.transaction() as tx:
+            assert await tx.schedule("later", {"n": 1}, delay_seconds=60, key="later:1", bot_id=BOT)
         [job] = await run.runtime.jobs.list("pending", 10)
     assert job["run_at_ms"] == LONG_AGO_MS + 60_000
 

@@ -200,6 +200,7 @@ async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setu
     apis = await started(setup.settings)
     try:
         line = apis.for_tenant(tenant(setup), retry_seed="01FALLBACK")
+        from linemod.framework.i18n import Catalogs
         from linemod.framework.line.chat_control import ChatControl
 
         ctx = Context(
@@ -208,10 +209,11 @@ async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setu
             db=None,
             event=event,
             settings=setup.settings,  # type: ignore[arg-type]
-            jobs=None,
             clock=SystemClock(),
+            catalogs=Catalogs(),
+            scheduler=None,  # type: ignore[arg-type]
             chat=ChatControl(line, setup.user_id),
-        )  # type: ignore[arg-type]
+        )
         await ctx.reply(TextMessage(text="late answer"))
     finally:
         await apis.close()

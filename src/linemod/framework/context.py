@@ -1,4 +1,9 @@
-"""What a handler gets besides the event: `ctx`."""
+"""What module code gets to work with: `ctx` in a handler, `jctx` in a job, `tx` from `app.transaction()`.
+
+All three are a unit of work in one database transaction (`Work`): `db` is its session, and jobs scheduled
+or cancelled through `schedule()` / `cancel()` commit or roll back together with everything else written in
+it. That is the one way to schedule a job; there is no second scheduler with other rules.
+"""
 
 from __future__ import annotations
 
@@ -7,60 +12,44 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from linebot.v3.messaging import Message
+from linebot.v3.webhooks import Event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
+from linemod.framework.i18n import DEFAULT_LANGUAGE, Catalogs
 from linemod.framework.line.chat_control import ChatControl
 from linemod.framework.line.client import LineClient, error_message
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
 from linemod.framework.tenants.store import TenantInfo
 
+JsonObject = dict[str, Any]
 
-class Context:
-    """The tenant-bound world of one event.
 
-    tenant: the OA the event is for (`TenantInfo`).
-    line: a `LineClient` bound to that OA (bot-ID header, scope check, retries).
-    db: the database session of this event. Everything written with it commits together with marking the
-        event processed, so a handler that crashes half-way leaves no partial effects and runs again.
-        It is opened on first use: a handler that never touches it costs no session at all.
-    state: the module's JSON state for this chat (user, group or room); changes are saved on success.
-    chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
-    jobs: durable scheduled jobs; `await ctx.jobs.schedule(...)` joins this event's transaction.
-    match: the regex match when the handler was registered with `regex=`.
-    clock: the framework's clock; read the time with `ctx.now_ms()`, never the wall clock, so a test or the
-        demo that moves the clock moves the handler's "now" with the scheduler's and the queue's.
-    """
+class Work:
+    """A unit of work in one database transaction: its session, the clock, jobs, and the language."""
 
     def __init__(
         self,
         *,
-        tenant: TenantInfo,
-        line: LineClient,
         db: AsyncSession | Callable[[], AsyncSession] | None,
-        event: Any,
-        settings: Settings,
-        jobs: JobScheduler,
         clock: Clock,
-        state: dict[str, Any] | None = None,
-        chat: ChatControl | None = None,
-        match: re.Match[str] | None = None,
+        catalogs: Catalogs,
+        scheduler: JobScheduler,
+        bot_id: str | None = None,
     ) -> None:
-        self.tenant = tenant
-        self.line = line
         self._db = db if isinstance(db, AsyncSession) else None
         self._open_session = None if isinstance(db, AsyncSession) else db
-        self.event = event
-        self.settings = settings
-        self.jobs = jobs
         self.clock = clock
-        self.state: dict[str, Any] = state if state is not None else {}
-        self.chat = chat
-        self.match = match
+        self._catalogs = catalogs
+        self._scheduler = scheduler
+        self._bot_id = bot_id
+        self.lang = DEFAULT_LANGUAGE
+        """The language `gettext` translates into ("ja" unless set, e.g. from the customer's profile)."""
 
     @property
     def db(self) -> AsyncSession:
+        """The session of this unit of work (opened on first use where it is lazy: in handlers)."""
         if self._db is None:
             if self._open_session is None:
                 raise RuntimeError("this context has no database session")
@@ -69,12 +58,90 @@ class Context:
 
     @property
     def session_opened(self) -> AsyncSession | None:
-        """The session if the handler used `db` (the worker then commits the event's work in it)."""
+        """The session if it was used (the worker then commits the event's work in it)."""
         return self._db
 
     def now_ms(self) -> int:
-        """The current UNIX time in milliseconds, by the framework's clock."""
+        """The current UNIX time in milliseconds, by the framework's clock (never read the wall clock: a test
+        or the demo that moves this clock moves the scheduler's and the queue's "now" with it)."""
         return self.clock.now_ms()
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """`message` (an English message ID) in `self.lang`, its `%(name)s` placeholders filled from `values`.
+        The catalogs are the framework's plus those added with `app.add_translations()`."""
+        return self._catalogs.gettext(self.lang, message, **values)
+
+    async def schedule(
+        self,
+        name: str,
+        payload: JsonObject | None = None,
+        *,
+        key: str | None = None,
+        delay_seconds: float | None = None,
+        run_at_ms: int | None = None,
+        bot_id: str | None = None,
+    ) -> bool:
+        """Schedule durable job `name` at `run_at_ms` (UNIX ms) or after `delay_seconds` (default: now), in
+        this unit of work's transaction: it exists only if the rest commits. `key` makes it idempotent
+        (returns False when a job with that key already exists) and lets `cancel(key)` remove it. The job
+        belongs to this OA unless `bot_id` names another (or there is no OA here)."""
+        return await self._scheduler.schedule(
+            name,
+            payload,
+            run_at_ms=run_at_ms,
+            delay_seconds=delay_seconds,
+            key=key,
+            bot_id=bot_id or self._bot_id,
+            session=self.db,
+        )
+
+    async def cancel(self, key: str) -> bool:
+        """Remove the job scheduled with `key` if it has not started, in this transaction. False if none."""
+        return await self._scheduler.cancel(key, session=self.db)
+
+
+class Transaction(Work):
+    """What `async with app.transaction() as tx:` gives code outside handlers (scripts, startup hooks)."""
+
+
+class Context(Work):
+    """The tenant-bound world of one event, given to every handler as `ctx`.
+
+    tenant: the OA the event is for (`TenantInfo`).
+    line: a `LineClient` bound to that OA (bot-ID header, scope check, retries).
+    db: the database session of this event. Everything written with it (jobs scheduled with
+        `ctx.schedule()` included) commits together with marking the event processed, so a handler that
+        crashes half-way leaves no partial effects and runs again. It is opened on first use: a handler that
+        never touches it costs no session at all.
+    state: the module's JSON state for this chat (user, group or room); changes are saved on success.
+    chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
+    match: the regex match when the handler was registered with `regex=`.
+    lang / gettext: the language texts are translated into, and the translation.
+    """
+
+    def __init__(
+        self,
+        *,
+        tenant: TenantInfo,
+        line: LineClient,
+        db: AsyncSession | Callable[[], AsyncSession] | None,
+        event: Event,
+        settings: Settings,
+        clock: Clock,
+        catalogs: Catalogs,
+        scheduler: JobScheduler,
+        state: JsonObject | None = None,
+        chat: ChatControl | None = None,
+        match: re.Match[str] | None = None,
+    ) -> None:
+        super().__init__(db=db, clock=clock, catalogs=catalogs, scheduler=scheduler, bot_id=tenant.bot_id)
+        self.tenant = tenant
+        self.line = line
+        self.event = event
+        self.settings = settings
+        self.state: JsonObject = state if state is not None else {}
+        self.chat = chat
+        self.match = match
 
     @property
     def bot_id(self) -> str:
@@ -82,15 +149,18 @@ class Context:
 
     @property
     def chat_id(self) -> str | None:
+        """The user, group or room of this event; None for OA-wide events (attached, suspended, ...)."""
         return self.chat.chat_id if self.chat is not None else None
 
     @property
     def user_id(self) -> str | None:
         source = getattr(self.event, "source", None)
-        return getattr(source, "user_id", None) if source is not None else None
+        user_id = getattr(source, "user_id", None) if source is not None else None
+        return str(user_id) if user_id is not None else None
 
     @property
     def mode(self) -> str:
+        """ "active", or "standby" when another channel answers this chat (the module must stay quiet)."""
         mode = getattr(self.event, "mode", "active")
         return str(getattr(mode, "value", mode))
 
@@ -121,6 +191,26 @@ class Context:
             raise RuntimeError("push needs `to=` for an event that has no chat")
         return await self.line.push(target, items)
 
-    async def schedule(self, name: str, payload: dict[str, Any] | None = None, **options: Any) -> bool:
-        """Schedule a durable job for this OA inside this event's transaction (see `JobScheduler`)."""
-        return await self.jobs.schedule(name, payload, bot_id=self.bot_id, session=self.db, **options)
+
+class JobContext(Work):
+    """What a job handler gets as `jctx`: the job's session (commits with the job), the clock, jobs, the
+    language and, when the job belongs to an OA, that OA's tenant and LINE client."""
+
+    def __init__(
+        self,
+        *,
+        job_id: int,
+        name: str,
+        db: AsyncSession,
+        clock: Clock,
+        catalogs: Catalogs,
+        scheduler: JobScheduler,
+        tenant: TenantInfo | None = None,
+        line: LineClient | None = None,
+    ) -> None:
+        bot_id = tenant.bot_id if tenant is not None else None
+        super().__init__(db=db, clock=clock, catalogs=catalogs, scheduler=scheduler, bot_id=bot_id)
+        self.job_id = job_id
+        self.name = name
+        self.tenant = tenant
+        self.line = line

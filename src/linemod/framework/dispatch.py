@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from linebot.v3.webhooks import (
     ActivatedEvent,
@@ -32,7 +32,26 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-Handler = Callable[[Any, Any], Awaitable[None]]
+if TYPE_CHECKING:
+    from linemod.framework.context import Context, JobContext
+
+Handler = Callable[["Context", Any], Awaitable[None]]
+"""Any event handler, as the dispatcher stores it: `async def handler(ctx, event) -> None`."""
+MessageHandlerT = TypeVar("MessageHandlerT", bound=Callable[["Context", MessageEvent], Awaitable[None]])
+PostbackHandlerT = TypeVar("PostbackHandlerT", bound=Callable[["Context", PostbackEvent], Awaitable[None]])
+FollowHandlerT = TypeVar("FollowHandlerT", bound=Callable[["Context", FollowEvent], Awaitable[None]])
+UnfollowHandlerT = TypeVar("UnfollowHandlerT", bound=Callable[["Context", UnfollowEvent], Awaitable[None]])
+JoinHandlerT = TypeVar("JoinHandlerT", bound=Callable[["Context", JoinEvent], Awaitable[None]])
+LeaveHandlerT = TypeVar("LeaveHandlerT", bound=Callable[["Context", LeaveEvent], Awaitable[None]])
+ModuleHandlerT = TypeVar("ModuleHandlerT", bound=Callable[["Context", ModuleEvent], Awaitable[None]])
+SuspendedHandlerT = TypeVar("SuspendedHandlerT", bound=Callable[["Context", BotSuspendedEvent], Awaitable[None]])
+ResumedHandlerT = TypeVar("ResumedHandlerT", bound=Callable[["Context", BotResumedEvent], Awaitable[None]])
+ActivatedHandlerT = TypeVar("ActivatedHandlerT", bound=Callable[["Context", ActivatedEvent], Awaitable[None]])
+DeactivatedHandlerT = TypeVar("DeactivatedHandlerT", bound=Callable[["Context", DeactivatedEvent], Awaitable[None]])
+AnyEventHandlerT = TypeVar("AnyEventHandlerT", bound=Callable[["Context", Any], Awaitable[None]])
+JobHandler = Callable[["JobContext", dict[str, Any]], Awaitable[None]]
+"""A job: `async def job(jctx: JobContext, payload: dict[str, Any]) -> None`."""
+JobHandlerT = TypeVar("JobHandlerT", bound=JobHandler)
 Matcher = Callable[[Event], "re.Match[str] | bool | None"]
 Lifecycle = Literal["attached", "detached", "suspended", "resumed"]
 LIFECYCLE_KINDS: tuple[str, ...] = ("attached", "detached", "suspended", "resumed")

@@ -27,7 +27,7 @@ def register(module: Any) -> None:
 
     console = module.app.console
     console.add_templates(HERE / "templates")
-    console.add_translations(HERE / "locales")
+    module.app.add_translations(HERE / "locales")
     pages_reservations.register(module)
     pages_shop.register(module)
 

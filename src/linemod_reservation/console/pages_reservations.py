@@ -160,8 +160,8 @@ def register(module: Any) -> None:
         except store.BookingError as refused:
             form.errors["start"] = BOOKING_ERRORS.get(refused.reason, BOOKING_ERRORS["closed"])
             return await form_page(cx, rules, today, form, None, 409)
-        await reminders.schedule(module.app.jobs, cx.db, rules, r, now)
-        await notices.schedule(module.app.jobs, cx.db, r, "created")
+        await reminders.schedule(cx, rules, r, now)
+        await notices.schedule(cx, r, "created")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was saved."))
 
     @console.page("/reservations/{rid}", title=N_("Reservation"), nav=False, methods=("GET", "POST"))
@@ -196,9 +196,9 @@ def register(module: Any) -> None:
         except store.BookingError as refused:
             form.errors["start"] = BOOKING_ERRORS.get(refused.reason, BOOKING_ERRORS["closed"])
             return await form_page(cx, rules, today, form, r, 409)
-        await reminders.unschedule(module.app.jobs, cx.db, old_key)
-        await reminders.schedule(module.app.jobs, cx.db, rules, r, now)
-        await notices.schedule(module.app.jobs, cx.db, r, "changed")
+        await reminders.unschedule(cx, old_key)
+        await reminders.schedule(cx, rules, r, now)
+        await notices.schedule(cx, r, "changed")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was changed."))
 
     @console.page("/reservations/{rid}/cancel", title=N_("Cancel"), nav=False, methods=("POST",))
@@ -208,6 +208,6 @@ def register(module: Any) -> None:
             return cx.redirect(cx.url("/reservations"), notice=N_("There is no such reservation."))
         key = reminders.job_key(r)
         if await store.cancel(cx.db, r, module.app.clock.now_ms()):
-            await reminders.unschedule(module.app.jobs, cx.db, key)
-            await notices.schedule(module.app.jobs, cx.db, r, "cancelled")
+            await reminders.unschedule(cx, key)
+            await notices.schedule(cx, r, "cancelled")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was cancelled."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -11,26 +10,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.accounts.info import AccountInfo
 from linemod.framework.console.web import OaAccess, html, redirect
+from linemod.framework.context import Work
+from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.tenants.store import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.console.extension import Console
 
 
-@dataclass
-class ConsoleContext:
+class ConsoleContext(Work):
     """One request to an extension page of one OA.
 
     `tenant` is an OA the signed-in `account` is a member of (checked before the handler runs), in any
     state: show `tenant.state` ("suspended": the OA is unavailable, keep its data but do not act on it).
     `db` is a session inside a transaction committed when the handler returns (rolled back if it raises);
-    scope every query by `tenant.bot_id`.
+    scope every query by `tenant.bot_id`. `cx.schedule()` / `cx.cancel()` join that transaction, and
+    `cx.lang` is the viewer's language.
     """
 
-    console: Console
-    request: Request
-    access: OaAccess
-    db: AsyncSession
+    def __init__(
+        self, console: Console, request: Request, access: OaAccess, db: AsyncSession, scheduler: JobScheduler
+    ) -> None:
+        super().__init__(
+            db=db,
+            clock=console.app.clock,
+            catalogs=console.catalogs,
+            scheduler=scheduler,
+            bot_id=access.tenant.bot_id,
+        )
+        self.console = console
+        self.request = request
+        self.access = access
+        self.lang = access.viewer.lang
 
     @property
     def account(self) -> AccountInfo:
@@ -51,16 +62,8 @@ class ConsoleContext:
         return self.access.is_owner
 
     @property
-    def lang(self) -> str:
-        return self.access.viewer.lang
-
-    @property
     def csrf_token(self) -> str:
         return self.access.viewer.csrf_token
-
-    def gettext(self, message: str, **values: Any) -> str:
-        """`message` (an English message ID) in the viewer's language, `%(name)s` placeholders filled."""
-        return self.console.templates.gettext(self.lang, message, **values)
 
     def url(self, path: str = "") -> str:
         """The console URL of `path` under this OA, e.g. `cx.url("/reservations")`."""

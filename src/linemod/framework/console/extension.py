@@ -12,7 +12,7 @@ from linemod.framework.i18n import N_
 
 here = Path(__file__).parent
 app.console.add_templates(here / "templates")     # the extension's Jinja templates
-app.console.add_translations(here / "locales")    # its locales/ja/LC_MESSAGES/messages.po
+app.add_translations(here / "locales")            # its locales/ja/LC_MESSAGES/messages.po
 
 @app.console.page("/reservations", title=N_("Reservations"))
 async def reservations(cx: ConsoleContext):
@@ -72,7 +72,7 @@ from linemod.framework.clock import Clock
 from linemod.framework.console.settings_forms import Field, SettingsForm, read_settings
 from linemod.framework.console.templating import Templates
 from linemod.framework.console.web import OaAccess
-from linemod.framework.i18n import N_, Catalogs
+from linemod.framework.i18n import N_
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.tenants.store import TenantInfo, TenantStore
@@ -125,7 +125,7 @@ class Console:
         self.app = app
         self.pages: list[Page] = []
         self.forms: dict[str, SettingsForm] = {}
-        self.catalogs = Catalogs()
+        self.catalogs = app.catalogs
         self.templates = Templates(self.catalogs)
         self.mailer: Mailer | None = None
         """Replaces the mailer chosen from settings (SMTP or the outbox), e.g. in tests."""
@@ -181,11 +181,6 @@ class Console:
     def add_templates(self, directory: str | Path) -> None:
         """Make the templates in `directory` available to `render` (searched before the framework's)."""
         self.templates.add_directory(directory)
-
-    def add_translations(self, localedir: str | Path, domain: str = "messages") -> None:
-        """Merge `{localedir}/{lang}/LC_MESSAGES/{domain}.po` into the consoles' translations."""
-        self.catalogs.add(localedir, domain)
-        self.templates._envs.clear()
 
     async def create_operator(self, email: str, password: str, bot_id: str | None = None, role: str = "owner") -> int:
         """A verified operator account (or the existing one of `email`), a member of `bot_id` with `role` when
@@ -303,7 +298,7 @@ class Console:
     def context_for(self, request: Request, access: OaAccess, session: AsyncSession) -> ConsoleContext:
         from linemod.framework.console.context import ConsoleContext
 
-        return ConsoleContext(self, request, access, session)
+        return ConsoleContext(self, request, access, session, self.services().runtime.scheduler)
 
 
 def _base(settings: Settings) -> str:

@@ -30,6 +30,7 @@ class Templates:
         self.catalogs = catalogs
         self._loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR))]
         self._envs: dict[str, Environment] = {}
+        self._generation = catalogs.generation
 
     def add_directory(self, directory: str | Path) -> None:
         """Search `directory` first (an extension's templates; it may also override framework templates)."""
@@ -37,6 +38,9 @@ class Templates:
         self._envs.clear()
 
     def env(self, lang: str) -> Environment:
+        if self._generation != self.catalogs.generation:  # translations were added: rebuild with them
+            self._envs.clear()
+            self._generation = self.catalogs.generation
         env = self._envs.get(lang)
         if env is None:
             env = Environment(
@@ -55,5 +59,4 @@ class Templates:
         return self.env(lang).get_template(template).render(values)
 
     def gettext(self, lang: str, message: str, **values: Any) -> str:
-        text = self.catalogs.get(lang).gettext(message)
-        return text % values if values else text
+        return self.catalogs.gettext(lang, message, **values)

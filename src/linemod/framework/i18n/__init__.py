@@ -8,14 +8,15 @@ in git. To update the catalog after changing templates (from `src/linemod/framew
     pybabel extract -F babel.cfg -k N_ -o messages.pot ..
     pybabel update -i messages.pot -d locales -l ja
 
-Extensions add their own catalogs with `Catalogs.add()` (through `app.console.add_translations()`); their
-messages are merged over the framework's.
+Modules add their own catalogs with `app.add_translations(localedir)`; their messages are merged over the
+framework's, and serve the consoles, the attach pages and handlers (`ctx.gettext`) alike.
 """
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -48,11 +49,14 @@ class Catalogs:
     def __init__(self) -> None:
         self._sources: list[tuple[Path, str]] = [(LOCALE_DIR, "messages")]
         self._cache: dict[str, Translations] = {}
+        self.generation = 0
+        """Grows with every `add()`: whoever caches something built from the catalogs rebuilds it."""
 
     def add(self, localedir: str | Path, domain: str = "messages") -> None:
         """Merge `{localedir}/{lang}/LC_MESSAGES/{domain}.po` of every language over what is there."""
         self._sources.append((Path(localedir), domain))
         self._cache.clear()
+        self.generation += 1
 
     def get(self, lang: str) -> Translations:
         if lang not in self._cache:
@@ -63,6 +67,11 @@ class Catalogs:
                     merged.merge(compile_po(po))
             self._cache[lang] = merged
         return self._cache[lang]
+
+    def gettext(self, lang: str, message: str, **values: Any) -> str:
+        """`message` in `lang` (the message ID itself where no catalog has it), `%(name)s` filled from `values`."""
+        text: str = self.get(lang).gettext(message)
+        return text % values if values else text
 
 
 def pick_language(cookie_value: str | None) -> str:

@@ -8,7 +8,6 @@ many times the code asks) and lets a job be cancelled before it runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import JobRow, QueueStatus
-
-JobHandler = Callable[[Any, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,8 @@ class JobScheduler:
         session: AsyncSession | None = None,
     ) -> bool:
         """Schedule job `name` at `run_at_ms` (UNIX ms) or after `delay_seconds` (default: now). Returns False
-        when a job with the same `key` already exists. With `session`, joins that transaction."""
+        when a job with the same `key` already exists. With `session`, joins that transaction (what module
+        code does, through `ctx.schedule()`); without, in a transaction of its own (recurring jobs)."""
         now = self.clock.now_ms()
         if run_at_ms is None:
             run_at_ms = now + int((delay_seconds or 0) * 1000)
@@ -89,34 +87,3 @@ class JobScheduler:
         interval_ms = recurring.interval_seconds * 1000
         slot = (self.clock.now_ms() // interval_ms + 1) * interval_ms
         await self.schedule(recurring.name, run_at_ms=slot, key=f"{recurring.name}@{slot}")
-
-
-class JobContext:
-    """What a job handler gets: the job's database session (commits with the job), the scheduler, the
-    framework's clock (`jctx.now_ms()`: a test that moves the clock moves the job's "now" too) and, when the
-    job belongs to an OA, that OA's tenant and LINE client."""
-
-    def __init__(
-        self,
-        *,
-        job_id: int,
-        name: str,
-        db: AsyncSession,
-        jobs: JobScheduler,
-        clock: Clock,
-        runtime: Any,
-        tenant: Any = None,
-        line: Any = None,
-    ) -> None:
-        self.job_id = job_id
-        self.name = name
-        self.db = db
-        self.jobs = jobs
-        self.clock = clock
-        self.runtime = runtime
-        self.tenant = tenant
-        self.line = line
-
-    def now_ms(self) -> int:
-        """The current UNIX time in milliseconds, by the framework's clock."""
-        return self.clock.now_ms()

@@ -289,6 +289,13 @@ class WorkQueue:
             result = await session.execute(stmt)
             return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def has_work(self, *, due_only: bool) -> bool:
+        """Whether a row is running or pending (with `due_only`, pending and due now)."""
+        due = " AND run_at_ms <= :now" if due_only else ""
+        sql = f"SELECT 1 FROM {self.table.name} WHERE status = 'running' OR (status = 'pending'{due}) LIMIT 1"
+        async with self.db.session() as session:
+            return (await session.execute(text(sql), {"now": self.clock.now_ms()})).first() is not None
+
     async def counts(self) -> dict[str, int]:
         """Rows per status."""
         async with self.db.session() as session:

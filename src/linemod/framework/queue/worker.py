@@ -23,13 +23,14 @@ from typing import Any
 
 from linebot.v3.webhooks import Event
 
-from linemod.framework.context import Context
-from linemod.framework.dispatch import Dispatcher, event_kind
+from linemod.framework.context import Context, JobContext
+from linemod.framework.dispatch import Dispatcher, JobHandler, event_kind
+from linemod.framework.i18n import Catalogs
 from linemod.framework.line.chat_control import ChatControl
 from linemod.framework.queue.chat_state import ChatState, save_many
 from linemod.framework.queue.group_commit import GroupCommit
 from linemod.framework.queue.intake import NO_CHAT, chat_id_of
-from linemod.framework.queue.scheduler import JobContext, JobHandler, Recurring
+from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.queue.work_queue import LeaseLost
 from linemod.framework.runtime import Runtime
 from linemod.framework.storage.direct_sql import DirectConnection
@@ -69,8 +70,10 @@ class Worker:
         concurrency: int | None = None,
         worker_id: str | None = None,
         intake_in_flight: Callable[[], int] | None = None,
+        catalogs: Catalogs | None = None,
     ) -> None:
         self.runtime = runtime
+        self.catalogs = catalogs or Catalogs()
         self.dispatcher = dispatcher
         self.job_handlers = job_handlers
         self.recurring = {r.name: r for r in recurring or []}
@@ -275,8 +278,9 @@ class Worker:
                     db=rt.db.session,
                     event=event,
                     settings=rt.settings,
-                    jobs=rt.scheduler,
                     clock=rt.clock,
+                    catalogs=self.catalogs,
+                    scheduler=rt.scheduler,
                     state=chat_state.data if chat_state is not None else None,
                     chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
                     match=match,
@@ -325,9 +329,9 @@ class Worker:
                     job_id=row["id"],
                     name=row["name"],
                     db=session,
-                    jobs=rt.scheduler,
                     clock=rt.clock,
-                    runtime=rt,
+                    catalogs=self.catalogs,
+                    scheduler=rt.scheduler,
                     tenant=tenant,
                     line=line,
                 )
