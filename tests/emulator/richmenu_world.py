@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from linemod.emulator.errors import LineApiError
+from linemod.emulator.platform.commands import NewAccount, NewModuleChannel, NewPerson, NewPrimaryChannel
 from linemod.emulator.platform.entities import Attachment, Friendship, ModuleChannel, OfficialAccount
 from linemod.emulator.platform.world import Caller, Platform
 
@@ -56,15 +57,15 @@ def menu(width: int = 2500, height: int = 843, **over: Any) -> dict[str, Any]:
 
 
 def befriend(platform: Platform, account: OfficialAccount, name: str = "Hanako") -> str:
-    person = platform.create_person({"display_name": name}).user_id
+    person = platform.setup.create_person(NewPerson(display_name=name)).user_id
     account.friends[person] = Friendship(friend=True, since_ms=platform.clock.now_ms())
     return person
 
 
 def make_world() -> World:
     platform = Platform()
-    module = platform.create_module_channel({"name": "Booking module"})
-    account = platform.create_account({"display_name": "Cafe", "primary_channel": {}})
+    module = platform.setup.create_module_channel(NewModuleChannel(name="Booking module"))
+    account = platform.setup.create_account(NewAccount(display_name="Cafe", primary_channel=NewPrimaryChannel()))
     platform.attachments[(module.channel_id, account.bot_id)] = Attachment(
         module.channel_id, account.bot_id, list(SCOPES), platform.clock.now_ms()
     )

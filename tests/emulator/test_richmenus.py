@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from linemod.emulator.platform.commands import NewAccount
 from linemod.emulator.platform.entities import Attachment
 from linemod.emulator.platform.world import Caller
 from tests.emulator.richmenu_world import (
@@ -124,7 +125,7 @@ def test_primary_channel_and_module_each_see_only_their_own_menus(w: World) -> N
 
 
 def test_a_module_owns_separate_menus_for_each_oa_it_acts_for(w: World) -> None:
-    other = w.platform.create_account({"display_name": "Bakery"})
+    other = w.platform.setup.create_account(NewAccount(display_name="Bakery"))
     w.platform.attachments[(w.module.channel_id, other.bot_id)] = Attachment(
         w.module.channel_id, other.bot_id, list(SCOPES), 0)
     rich_menu_id = w.platform.richmenus.create(w.caller, menu())

@@ -80,15 +80,6 @@ class WebhookReceiver:
     def events(self, path: str | None = None) -> list[dict[str, Any]]:
         return [e for r in self.received if path is None or r.path == path for e in r.events]
 
-    def wait_for(self, count: int, timeout: float = 5.0, path: str | None = None) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            events = self.events(path)
-            if len(events) >= count:
-                return events
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} events, got {len(self.events(path))}: {self.events(path)}")
-
     def clear(self) -> None:
         self.received.clear()
 
@@ -142,6 +133,7 @@ class Emulator:
         return self.call("POST", "/_emulator/users", json={"display_name": name}, expect=201)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
+        """Waits until every queued webhook has been delivered or has failed for good; assert after this."""
         self.call("POST", "/_emulator/deliveries/flush", json={"timeout_seconds": 10}, expect=200)
 
     def advance(self, seconds: float) -> int:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
+
+# The clock stops short of the year 9000, so that every time the platform computes from it (a
+# purge a century later at most) is still a date Python, and so the pages, can print.
+LATEST_MS = 221_845_392_000_000  # 9000-01-01T00:00:00Z
 
 
 class Clock:
@@ -22,9 +27,12 @@ class Clock:
         return self.now_ms() / 1000
 
     def advance(self, seconds: float) -> int:
-        if seconds <= 0:
-            raise ValueError("seconds must be greater than 0")
-        self._offset_ms += int(seconds * 1000)
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError("seconds must be a number greater than 0")
+        step = int(seconds * 1000)
+        if self.now_ms() + step > LATEST_MS:
+            raise ValueError("the clock cannot be moved past 9000-01-01")
+        self._offset_ms += step
         return self.now_ms()
 
     def reset(self) -> None:

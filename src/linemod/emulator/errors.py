@@ -6,6 +6,7 @@ error lives here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,3 +98,37 @@ class ConsentError(Exception):
     """An authorize request the consent screen refuses with an error page (no redirect)."""
 
     message: str
+
+
+# Where pydantic says where an error is; the control API's messages name fields, not these.
+_LOCATION_ROOTS = ("body", "query", "path")
+
+
+def describe_validation(errors: Sequence[Mapping[str, Any]]) -> str:
+    """One `{"message"}` line for pydantic's errors about a control-API body or query.
+
+    The body as a whole gets plain words (missing, not JSON, not an object); each field error
+    reads `field.path: what is wrong`, in the order pydantic found them.
+    """
+    parts: list[str] = []
+    for error in errors:
+        kind = str(error.get("type", ""))
+        loc = [str(p) for p in error.get("loc", ())]
+        at_root = len(loc) <= 1 and (not loc or loc[0] in _LOCATION_ROOTS)
+        path = ".".join(loc[1:] if loc and loc[0] in _LOCATION_ROOTS else loc)
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if kind == "json_invalid":
+            parts.append("the body is not valid JSON")
+        elif kind == "missing" and at_root:
+            parts.append("a JSON body is required")
+        elif kind in ("model_type", "model_attributes_type", "dict_type", "dataclass_type") and at_root:
+            parts.append("the body must be a JSON object")
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            ctx = error.get("ctx") or {}
+            tag = str(ctx.get("discriminator", "type")).strip("'")
+            where = f"{path}.{tag}" if path else tag
+            expected = ctx.get("expected_tags")
+            parts.append(f"{where} must be one of {expected}" if expected else f"{where} is required")
+        else:
+            parts.append(f"{path}: {message}" if path else message)
+    return "; ".join(parts) or "the body is invalid"

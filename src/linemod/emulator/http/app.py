@@ -16,15 +16,17 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from linemod.emulator.delivery import WebhookDispatcher
-from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError
+from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError, describe_validation
 from linemod.emulator.http import (
     routes_attach,
     routes_control,
+    routes_control_chats,
     routes_messaging,
     routes_module,
     routes_richmenu,
     routes_tokens,
 )
+from linemod.emulator.http.control_api import document_errors_as_answered
 from linemod.emulator.http.middleware import CONTROL_PREFIX, Faults, LineApiMiddleware, RequestLog
 from linemod.emulator.http.templating import templates
 from linemod.emulator.pages import install as install_pages
@@ -76,7 +78,8 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     for exc_class, handler in handlers.items():
         console.add_exception_handler(exc_class, handler)
     console.add_exception_handler(RequestValidationError, _validation_error)
-    console.router.routes.extend(routes_control.router.routes)
+    document_errors_as_answered(console)
+    console.router.routes.extend([*routes_control.router.routes, *routes_control_chats.router.routes])
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
     # Routes are matched in order: the hot paths of load tests first.
@@ -134,13 +137,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """A body or query that does not fit its model: the control API's 400 `{"message"}` (its contract
+    has no 422), in LINE's shape elsewhere."""
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(CONTROL_PREFIX):
+        return JSONResponse({"message": describe_validation(exc.errors())}, status_code=400)
     details: list[dict[str, Any]] = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         details.append({"message": err.get("msg", "invalid"), "property": ".".join(loc)})
-    if request.url.path.startswith(CONTROL_PREFIX):
-        return JSONResponse({"message": "; ".join(f"{d['property']}: {d['message']}" for d in details)},
-                            status_code=400)
     return JSONResponse({"message": f"The request body has {len(details)} error(s)", "details": details},
                         status_code=400)

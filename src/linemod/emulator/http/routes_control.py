@@ -1,57 +1,43 @@
-"""The control API under /_emulator/ (contract: shared/spec/emulator-control-api.md).
+"""The control API under /_emulator/: setup, the OA admin and LY Corporation, time, deliveries,
+faults and state (what end users and operators do is in `routes_control_chats`).
 
-Tests, scripts and the simulator pages play every party that is not the module through these:
-LY Corporation's staff, the OA admin, the operator and the end users.
+Bodies are pydantic models, so `/_emulator/docs` shows each one's schema; a body that does not
+fit its model is a 400 `{"message"}` (see `app.py`), never a 500.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated
 from urllib.parse import parse_qsl, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.errors import ConsentError, ControlError
-from linemod.emulator.http.requests import platform_of, raw_body
+from linemod.emulator.http.control_api import ADMIN, ERROR_RESPONSES, SETUP, TOOLS, JsonBodyRoute
+from linemod.emulator.http.control_bodies import Authorize, DeliveriesFlush, FaultSpec, WebhookTest
+from linemod.emulator.http.requests import platform_of
 from linemod.emulator.platform.attach import RedirectError
-from linemod.emulator.platform.snapshot import export_state, import_state
+from linemod.emulator.platform.commands import (
+    AccountDeletion,
+    AccountPatch,
+    ClockAdvance,
+    ModuleChannelPatch,
+    NewAccount,
+    NewModuleChannel,
+    NewPerson,
+    PublicKey,
+)
+from linemod.emulator.platform.snapshot import Snapshot, export_state, import_state
 
-router = APIRouter(prefix="/_emulator", tags=["control"])
+router = APIRouter(prefix="/_emulator", route_class=JsonBodyRoute, responses=ERROR_RESPONSES)
 
-
-async def _body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    raw = await raw_body(request)
-    if not raw.strip():
-        if required:
-            raise ControlError(400, "a JSON body is required")
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ControlError(400, "the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ControlError(400, "the body must be a JSON object")
-    return data
-
-
-def _int_query(request: Request, name: str, default: int) -> int:
-    value = request.query_params.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ControlError(400, f"{name} must be an integer") from None
-    if number < 1:
-        raise ControlError(400, f"{name} must be at least 1")
-    return number
-
+Limit = Annotated[int, Query(ge=1, description="most entries answered")]
 
 # ---- setup -------------------------------------------------------------------------------------
 
-@router.post("/reset")
+
+@router.post("/reset", tags=[SETUP])
 async def reset(request: Request) -> JSONResponse:
     platform_of(request).reset()
     request.app.state.dispatcher.clear()
@@ -60,31 +46,31 @@ async def reset(request: Request) -> JSONResponse:
     return JSONResponse({})
 
 
-@router.post("/module-channels", status_code=201)
-async def create_module_channel(request: Request) -> JSONResponse:
-    channel = platform_of(request).create_module_channel(await _body(request))
+@router.post("/module-channels", status_code=201, tags=[SETUP])
+async def create_module_channel(request: Request, spec: NewModuleChannel) -> JSONResponse:
+    channel = platform_of(request).setup.create_module_channel(spec)
     return JSONResponse(channel.public(), status_code=201)
 
 
-@router.get("/module-channels")
+@router.get("/module-channels", tags=[SETUP])
 async def list_module_channels(request: Request) -> JSONResponse:
     return JSONResponse({"module_channels": [c.public() for c in platform_of(request).module_channels.values()]})
 
 
-@router.patch("/module-channels/{channel_id}")
-async def update_module_channel(request: Request, channel_id: str) -> JSONResponse:
-    channel = platform_of(request).update_module_channel(channel_id, await _body(request))
+@router.patch("/module-channels/{channel_id}", tags=[SETUP])
+async def update_module_channel(request: Request, channel_id: str, patch: ModuleChannelPatch) -> JSONResponse:
+    channel = platform_of(request).setup.update_module_channel(channel_id, patch)
     return JSONResponse(channel.public())
 
 
-@router.post("/module-channels/{channel_id}/public-keys", status_code=201)
-async def register_public_key(request: Request, channel_id: str) -> JSONResponse:
-    kid = platform_of(request).register_public_key(channel_id, await _body(request))
+@router.post("/module-channels/{channel_id}/public-keys", status_code=201, tags=[SETUP])
+async def register_public_key(request: Request, channel_id: str, key: PublicKey) -> JSONResponse:
+    kid = platform_of(request).setup.register_public_key(channel_id, key)
     return JSONResponse({"kid": kid}, status_code=201)
 
 
-@router.post("/module-channels/{channel_id}/webhook-test")
-async def module_webhook_test(request: Request, channel_id: str) -> JSONResponse:
+@router.post("/module-channels/{channel_id}/webhook-test", tags=[SETUP])
+async def module_webhook_test(request: Request, channel_id: str, body: WebhookTest | None = None) -> JSONResponse:
     """Rule 59: the connectivity check with an empty `events` list."""
     platform = platform_of(request)
     channel = platform.module_channels.get(channel_id)
@@ -92,28 +78,27 @@ async def module_webhook_test(request: Request, channel_id: str) -> JSONResponse
         raise ControlError(404, f"module channel {channel_id} not found")
     if not channel.webhook_url:
         raise ControlError(409, "the channel has no webhook URL")
-    body = await _body(request, required=False)
-    bot_id = body.get("bot_id") or next(
+    bot_id = (body.bot_id if body else None) or next(
         (a.bot_id for a in platform.attachments.values() if a.channel_id == channel_id), None)
     if bot_id is None:
         raise ControlError(409, "the channel is attached to no account; pass bot_id")
     return JSONResponse(await request.app.state.dispatcher.connectivity_check(channel, bot_id))
 
 
-@router.post("/accounts", status_code=201)
-async def create_account(request: Request) -> JSONResponse:
+@router.post("/accounts", status_code=201, tags=[SETUP])
+async def create_account(request: Request, spec: NewAccount) -> JSONResponse:
     platform = platform_of(request)
-    account = platform.create_account(await _body(request))
+    account = platform.setup.create_account(spec)
     return JSONResponse(account.public(platform.primary_of(account)), status_code=201)
 
 
-@router.get("/accounts")
+@router.get("/accounts", tags=[SETUP])
 async def list_accounts(request: Request) -> JSONResponse:
     platform = platform_of(request)
     return JSONResponse({"accounts": [a.public(platform.primary_of(a)) for a in platform.accounts.values()]})
 
 
-@router.get("/accounts/{bot_id}")
+@router.get("/accounts/{bot_id}", tags=[SETUP])
 async def get_account(request: Request, bot_id: str) -> JSONResponse:
     platform = platform_of(request)
     account = platform.account(bot_id)
@@ -125,175 +110,31 @@ async def get_account(request: Request, bot_id: str) -> JSONResponse:
     return JSONResponse(out)
 
 
-@router.patch("/accounts/{bot_id}")
-async def update_account(request: Request, bot_id: str) -> JSONResponse:
+@router.patch("/accounts/{bot_id}", tags=[ADMIN])
+async def update_account(request: Request, bot_id: str, patch: AccountPatch) -> JSONResponse:
     platform = platform_of(request)
-    account = platform.update_account(bot_id, await _body(request))
+    account = platform.setup.update_account(bot_id, patch)
     return JSONResponse(account.public(platform.primary_of(account)))
 
 
-@router.post("/users", status_code=201)
-async def create_user(request: Request) -> JSONResponse:
-    person = platform_of(request).create_person(await _body(request))
+@router.post("/users", status_code=201, tags=[SETUP])
+async def create_user(request: Request, spec: NewPerson) -> JSONResponse:
+    person = platform_of(request).setup.create_person(spec)
     return JSONResponse(person.public(), status_code=201)
 
 
-@router.get("/users")
+@router.get("/users", tags=[SETUP])
 async def list_users(request: Request) -> JSONResponse:
     return JSONResponse({"users": [p.public() for p in platform_of(request).people.values()]})
 
 
-# ---- end users and the operator ----------------------------------------------------------------
-
-@router.post("/accounts/{bot_id}/friends")
-async def add_friend(request: Request, bot_id: str) -> JSONResponse:
-    body = await _body(request)
-    user_id = body.get("user_id")
-    if not isinstance(user_id, str):
-        raise ControlError(400, "user_id is required")
-    return JSONResponse(platform_of(request).users.follow(bot_id, user_id))
-
-
-@router.delete("/accounts/{bot_id}/friends/{user_id}")
-async def block(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    platform_of(request).users.block(bot_id, user_id)
-    return JSONResponse({})
-
-
-@router.get("/accounts/{bot_id}/users/{user_id}")
-async def relationship(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    return JSONResponse(platform_of(request).users.relationship(bot_id, user_id))
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/messages", status_code=202)
-async def user_message(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    result = platform_of(request).users.send(bot_id, user_id, await _body(request))
-    return JSONResponse(result, status_code=202)
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/postback", status_code=202)
-async def user_postback(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    body = await _body(request)
-    result = platform_of(request).users.postback(bot_id, user_id, body.get("data"), body.get("params"),
-                                                 body.get("display_text"))
-    return JSONResponse(result, status_code=202)
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/richmenu-tap", status_code=202)
-async def richmenu_tap(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    platform = platform_of(request)
-    body = await _body(request)
-    area = body.get("area")
-    if not isinstance(area, int) or isinstance(area, bool) or area < 0:
-        raise ControlError(400, "area must be a non-negative integer")
-    account = platform.account(bot_id)
-    platform.person(user_id)
-    action = platform.richmenus.area_action(account, user_id, area)
-    if action is None:
-        raise ControlError(404, "the user has no rich menu, or it has no such area")
-    return JSONResponse(platform.users.perform(bot_id, user_id, action, body.get("params")), status_code=202)
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/actions", status_code=202)
-async def perform_action(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    """Taps an action object (template button, quick reply, Flex button) as the LINE app would."""
-    body = await _body(request)
-    action = body.get("action")
-    if not isinstance(action, dict):
-        raise ControlError(400, "action must be an action object")
-    return JSONResponse(platform_of(request).users.perform(bot_id, user_id, action, body.get("params")),
-                        status_code=202)
-
-
-@router.get("/accounts/{bot_id}/chats/{user_id}/messages")
-async def chat_messages(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    platform = platform_of(request)
-    platform.account(bot_id)
-    platform.person(user_id)
-    since = request.query_params.get("since")
-    try:
-        since_ms = int(since) if since is not None else None
-    except ValueError:
-        raise ControlError(400, "since must be milliseconds") from None
-    entries = platform.chats.get((bot_id, user_id), [])
-    return JSONResponse({"messages": [e.public() for e in entries if since_ms is None or e.timestamp >= since_ms]})
-
-
-@router.get("/accounts/{bot_id}/chats/{user_id}/richmenu")
-async def chat_richmenu(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    platform = platform_of(request)
-    account = platform.account(bot_id)
-    platform.person(user_id)
-    menu = platform.richmenus.current_for(account, user_id)
-    if menu is None:
-        raise ControlError(404, "the user sees no rich menu")
-    return JSONResponse(menu)
-
-
-@router.get("/accounts/{bot_id}/chats/{user_id}/control")
-async def chat_control_state(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    platform = platform_of(request)
-    account = platform.account(bot_id)
-    platform.person(user_id)
-    return JSONResponse(platform.chat_control.describe(account, user_id))
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/takeover")
-async def operator_take_over(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    """An operator takes the chat over in the OA Manager: the Active module gets `deactivated`."""
-    platform = platform_of(request)
-    account = platform.account(bot_id)
-    platform.person(user_id)
-    platform.chat_control.operator_take_over(account, user_id)
-    return JSONResponse(platform.chat_control.describe(account, user_id))
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/handback")
-async def operator_hand_back(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    """The operator hands the chat back: it returns to the OA's default (the Default-Active module)."""
-    platform = platform_of(request)
-    account = platform.account(bot_id)
-    platform.person(user_id)
-    platform.chat_control.operator_hand_back(account, user_id)
-    return JSONResponse(platform.chat_control.describe(account, user_id))
-
-
-@router.post("/accounts/{bot_id}/chats/{user_id}/operator-messages", status_code=202)
-async def operator_message(request: Request, bot_id: str, user_id: str) -> JSONResponse:
-    body = await _body(request)
-    return JSONResponse(platform_of(request).users.operator_message(bot_id, user_id, body.get("text")),
-                        status_code=202)
-
-
-@router.post("/load/messages", status_code=202)
-async def load_messages(request: Request) -> JSONResponse:
-    """Many user messages in one call, for load tests: `count` texts spread over `user_ids`."""
-    platform = platform_of(request)
-    body = await _body(request)
-    bot_id, user_ids, count = body.get("bot_id"), body.get("user_ids"), body.get("count", 1)
-    if not isinstance(bot_id, str) or not isinstance(user_ids, list) or not user_ids:
-        raise ControlError(400, "bot_id and a non-empty user_ids list are required")
-    if not isinstance(count, int) or not 1 <= count <= 100_000:
-        raise ControlError(400, "count must be between 1 and 100000")
-    text = str(body.get("text") or "load")
-    events = 0
-    for index in range(count):
-        result = platform.users.send(bot_id, user_ids[index % len(user_ids)], {"type": "text", "text": text})
-        events += len(result["webhook_event_ids"])
-    return JSONResponse({"messages": count, "webhook_events": events}, status_code=202)
-
-
 # ---- the OA admin and LY Corporation -----------------------------------------------------------
 
-@router.post("/authorize")
-async def authorize(request: Request) -> JSONResponse:
+
+@router.post("/authorize", tags=[ADMIN])
+async def authorize(request: Request, body: Authorize) -> JSONResponse:
     platform = platform_of(request)
-    body = await _body(request)
-    url = body.get("authorize_url")
-    decision = body.get("decision")
-    if not isinstance(url, str) or decision not in ("approve", "deny"):
-        raise ControlError(400, "authorize_url and decision (approve or deny) are required")
-    parts = urlsplit(url)
+    parts = urlsplit(body.authorize_url)
     if parts.path != "/module/auth/v1/authorize":
         raise ControlError(400, "authorize_url must be a /module/auth/v1/authorize URL")
     try:
@@ -302,110 +143,88 @@ async def authorize(request: Request) -> JSONResponse:
         return JSONResponse({"redirect_url": exc.url})
     except ConsentError as exc:
         raise ControlError(400, exc.message) from None
-    bot_id = body.get("bot_id")
-    if decision == "approve" and bot_id not in platform.accounts:
+    approve = body.decision == "approve"
+    if approve and body.bot_id not in platform.accounts:
         platform.attach.requests.pop(auth.id, None)
         raise ControlError(400, "bot_id must name an existing account")
-    return JSONResponse({"redirect_url": platform.attach.decide(auth, bot_id, approve=decision == "approve")})
+    return JSONResponse({"redirect_url": platform.attach.decide(auth, body.bot_id, approve=approve)})
 
 
-@router.post("/accounts/{bot_id}/suspend")
+@router.post("/accounts/{bot_id}/suspend", tags=[ADMIN])
 async def suspend(request: Request, bot_id: str) -> JSONResponse:
     platform_of(request).suspend(bot_id)
     return JSONResponse({})
 
 
-@router.post("/accounts/{bot_id}/resume")
+@router.post("/accounts/{bot_id}/resume", tags=[ADMIN])
 async def resume(request: Request, bot_id: str) -> JSONResponse:
     platform_of(request).resume(bot_id)
     return JSONResponse({})
 
 
-@router.post("/accounts/{bot_id}/delete")
-async def delete(request: Request, bot_id: str) -> JSONResponse:
-    body = await _body(request, required=False)
-    seconds = body.get("purge_after_seconds")
-    if seconds is not None and (not isinstance(seconds, int | float) or isinstance(seconds, bool)):
-        raise ControlError(400, "purge_after_seconds must be a number")
-    platform_of(request).delete(bot_id, seconds)
+@router.post("/accounts/{bot_id}/delete", tags=[ADMIN])
+async def delete(request: Request, bot_id: str, body: AccountDeletion | None = None) -> JSONResponse:
+    platform_of(request).delete(bot_id, body.purge_after_seconds if body else None)
     return JSONResponse({})
 
 
 # ---- time, deliveries, faults, state -----------------------------------------------------------
 
-@router.get("/clock")
+
+@router.get("/clock", tags=[TOOLS])
 async def clock(request: Request) -> JSONResponse:
     return JSONResponse({"now_ms": platform_of(request).clock.now_ms()})
 
 
-@router.post("/clock/advance")
-async def advance(request: Request) -> JSONResponse:
-    platform = platform_of(request)
-    seconds = (await _body(request)).get("seconds")
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0:
-        raise ControlError(400, "seconds must be a number greater than 0")
-    now = platform.clock.advance(seconds)
-    platform.tick()
+@router.post("/clock/advance", tags=[TOOLS])
+async def advance(request: Request, body: ClockAdvance) -> JSONResponse:
+    now = platform_of(request).advance_clock(body.seconds)
     request.app.state.dispatcher.fire_due()
     return JSONResponse({"now_ms": now})
 
 
-@router.post("/deliveries/flush")
-async def flush(request: Request) -> JSONResponse:
-    body = await _body(request, required=False)
-    timeout = body.get("timeout_seconds", 10)
-    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-        raise ControlError(400, "timeout_seconds must be a positive number")
-    pending = await request.app.state.dispatcher.flush(float(timeout))
+@router.post("/deliveries/flush", tags=[TOOLS])
+async def flush(request: Request, body: DeliveriesFlush | None = None) -> JSONResponse:
+    timeout = (body or DeliveriesFlush()).timeout_seconds
+    pending = await request.app.state.dispatcher.flush(timeout)
     return JSONResponse({"pending": pending}, status_code=504 if pending else 200)
 
 
-@router.get("/deliveries")
-async def deliveries(request: Request) -> JSONResponse:
-    params = request.query_params
-    items = request.app.state.dispatcher.list(params.get("channel_id"), params.get("bot_id"),
-                                              _int_query(request, "limit", 100))
+@router.get("/deliveries", tags=[TOOLS])
+async def deliveries(request: Request, channel_id: str | None = None, bot_id: str | None = None,
+                     limit: Limit = 100) -> JSONResponse:
+    items = request.app.state.dispatcher.list(channel_id, bot_id, limit)
     return JSONResponse({"deliveries": items})
 
 
-@router.get("/requests")
-async def requests_log(request: Request) -> JSONResponse:
-    entries = request.app.state.request_log.newest(_int_query(request, "limit", 100))
-    return JSONResponse({"requests": entries})
+@router.get("/requests", tags=[TOOLS])
+async def requests_log(request: Request, limit: Limit = 100) -> JSONResponse:
+    return JSONResponse({"requests": request.app.state.request_log.newest(limit)})
 
 
-@router.post("/faults", status_code=201)
-async def add_fault(request: Request) -> JSONResponse:
-    body = await _body(request)
-    method, path, status = body.get("method"), body.get("path"), body.get("status")
-    count = body.get("count", 1)
-    if not isinstance(method, str) or not isinstance(path, str) or not path.startswith("/"):
-        raise ControlError(400, "method and path (a LINE API path template) are required")
-    if not isinstance(status, int) or not 400 <= status <= 599:
-        raise ControlError(400, "status must be an HTTP error status (400-599)")
-    if not isinstance(count, int) or count < 1:
-        raise ControlError(400, "count must be a positive integer")
-    fault = request.app.state.faults.add(method, path, status, count, body.get("body"))
+@router.post("/faults", status_code=201, tags=[TOOLS])
+async def add_fault(request: Request, spec: FaultSpec) -> JSONResponse:
+    fault = request.app.state.faults.add(spec.method, spec.path, spec.status, spec.count, spec.body)
     return JSONResponse({"id": fault.id}, status_code=201)
 
 
-@router.get("/faults")
+@router.get("/faults", tags=[TOOLS])
 async def list_faults(request: Request) -> JSONResponse:
     return JSONResponse({"faults": [f.public() for f in request.app.state.faults.items]})
 
 
-@router.delete("/faults")
+@router.delete("/faults", tags=[TOOLS])
 async def clear_faults(request: Request) -> JSONResponse:
     request.app.state.faults.clear()
     return JSONResponse({})
 
 
-@router.get("/state")
+@router.get("/state", tags=[TOOLS])
 async def get_state(request: Request) -> JSONResponse:
     return JSONResponse(export_state(platform_of(request)))
 
 
-@router.put("/state")
-async def put_state(request: Request) -> JSONResponse:
-    import_state(platform_of(request), await _body(request))
+@router.put("/state", tags=[TOOLS])
+async def put_state(request: Request, snapshot: Snapshot) -> JSONResponse:
+    import_state(platform_of(request), snapshot)
     return JSONResponse({})

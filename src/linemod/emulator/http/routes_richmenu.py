@@ -17,10 +17,18 @@ from fastapi.responses import JSONResponse
 
 from linemod.emulator.http.requests import json_body, line_caller, platform_of, raw_body
 from linemod.emulator.http.routing import LineRouter
+from linemod.emulator.platform.richmenus import RichMenuArea
+from linemod.emulator.platform.world import Caller
 
 SCOPE = "account:manage"
 
 router = LineRouter()
+
+
+def _menus(request: Request) -> tuple[Caller, RichMenuArea]:
+    """What every route here starts with: the caller, authenticated and allowed `account:manage`
+    on the OA it acts for (401/403/429 otherwise, before the body is read), and the rich menus."""
+    return line_caller(request, scope=SCOPE), platform_of(request).richmenus
 
 
 # ---- fixed paths ---------------------------------------------------------------------------------
@@ -28,93 +36,93 @@ router = LineRouter()
 
 @router.post("/v2/bot/richmenu")
 async def create_rich_menu(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    return {"richMenuId": platform_of(request).richmenus.create(caller, body)}
+    return {"richMenuId": menus.create(caller, body)}
 
 
 @router.post("/v2/bot/richmenu/validate")
 async def validate_rich_menu(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    platform_of(request).richmenus.validate(caller, body)
+    menus.validate(caller, body)
     return {}
 
 
 @router.get("/v2/bot/richmenu/list")
 async def list_rich_menus(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return {"richmenus": platform_of(request).richmenus.list_menus(caller)}
+    caller, menus = _menus(request)
+    return {"richmenus": menus.list_menus(caller)}
 
 
 @router.post("/v2/bot/richmenu/bulk/link")
 async def bulk_link(request: Request) -> JSONResponse:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    platform_of(request).richmenus.bulk_link(caller, body)
+    menus.bulk_link(caller, body)
     return JSONResponse({}, status_code=202)
 
 
 @router.post("/v2/bot/richmenu/bulk/unlink")
 async def bulk_unlink(request: Request) -> JSONResponse:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    platform_of(request).richmenus.bulk_unlink(caller, body)
+    menus.bulk_unlink(caller, body)
     return JSONResponse({}, status_code=202)
 
 
 @router.get("/v2/bot/richmenu/alias/list")
 async def list_aliases(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return {"aliases": platform_of(request).richmenus.list_aliases(caller)}
+    caller, menus = _menus(request)
+    return {"aliases": menus.list_aliases(caller)}
 
 
 @router.post("/v2/bot/richmenu/alias")
 async def create_alias(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    platform_of(request).richmenus.create_alias(caller, body)
+    menus.create_alias(caller, body)
     return {}
 
 
 @router.get("/v2/bot/richmenu/alias/{richMenuAliasId}")
 async def get_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return platform_of(request).richmenus.get_alias(caller, richMenuAliasId)
+    caller, menus = _menus(request)
+    return menus.get_alias(caller, richMenuAliasId)
 
 
 @router.post("/v2/bot/richmenu/alias/{richMenuAliasId}")
 async def update_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     body = await json_body(request)
-    platform_of(request).richmenus.update_alias(caller, richMenuAliasId, body)
+    menus.update_alias(caller, richMenuAliasId, body)
     return {}
 
 
 @router.delete("/v2/bot/richmenu/alias/{richMenuAliasId}")
 async def delete_alias(request: Request, richMenuAliasId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.delete_alias(caller, richMenuAliasId)
+    caller, menus = _menus(request)
+    menus.delete_alias(caller, richMenuAliasId)
     return {}
 
 
 @router.get("/v2/bot/user/all/richmenu")
 async def get_default(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return {"richMenuId": platform_of(request).richmenus.default_id(caller)}
+    caller, menus = _menus(request)
+    return {"richMenuId": menus.default_id(caller)}
 
 
 @router.delete("/v2/bot/user/all/richmenu")
 async def cancel_default(request: Request) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.cancel_default(caller)
+    caller, menus = _menus(request)
+    menus.cancel_default(caller)
     return {}
 
 
 @router.post("/v2/bot/user/all/richmenu/{richMenuId}")
 async def set_default(request: Request, richMenuId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.set_default(caller, richMenuId)
+    caller, menus = _menus(request)
+    menus.set_default(caller, richMenuId)
     return {}
 
 
@@ -123,47 +131,47 @@ async def set_default(request: Request, richMenuId: str) -> dict[str, Any]:
 
 @router.get("/v2/bot/richmenu/{richMenuId}/content")
 async def download_image(request: Request, richMenuId: str) -> Response:
-    caller = line_caller(request, scope=SCOPE)
-    data, media_type = platform_of(request).richmenus.download_image(caller, richMenuId)
+    caller, menus = _menus(request)
+    data, media_type = menus.download_image(caller, richMenuId)
     return Response(content=data, media_type=media_type)
 
 
 @router.post("/v2/bot/richmenu/{richMenuId}/content")
 async def upload_image(request: Request, richMenuId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
+    caller, menus = _menus(request)
     data = await raw_body(request)
-    platform_of(request).richmenus.upload_image(caller, richMenuId, request.headers.get("content-type"), data)
+    menus.upload_image(caller, richMenuId, request.headers.get("content-type"), data)
     return {}
 
 
 @router.get("/v2/bot/richmenu/{richMenuId}")
 async def get_rich_menu(request: Request, richMenuId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return platform_of(request).richmenus.get(caller, richMenuId)
+    caller, menus = _menus(request)
+    return menus.get(caller, richMenuId)
 
 
 @router.delete("/v2/bot/richmenu/{richMenuId}")
 async def delete_rich_menu(request: Request, richMenuId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.delete(caller, richMenuId)
+    caller, menus = _menus(request)
+    menus.delete(caller, richMenuId)
     return {}
 
 
 @router.get("/v2/bot/user/{userId}/richmenu")
 async def get_user_rich_menu(request: Request, userId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    return {"richMenuId": platform_of(request).richmenus.user_menu_id(caller, userId)}
+    caller, menus = _menus(request)
+    return {"richMenuId": menus.user_menu_id(caller, userId)}
 
 
 @router.delete("/v2/bot/user/{userId}/richmenu")
 async def unlink_user(request: Request, userId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.unlink(caller, userId)
+    caller, menus = _menus(request)
+    menus.unlink(caller, userId)
     return {}
 
 
 @router.post("/v2/bot/user/{userId}/richmenu/{richMenuId}")
 async def link_user(request: Request, userId: str, richMenuId: str) -> dict[str, Any]:
-    caller = line_caller(request, scope=SCOPE)
-    platform_of(request).richmenus.link(caller, userId, richMenuId)
+    caller, menus = _menus(request)
+    menus.link(caller, userId, richMenuId)
     return {}

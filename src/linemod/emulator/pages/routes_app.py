@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
+from linemod.emulator.platform.commands import user_message
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
 
@@ -132,9 +133,10 @@ async def send(request: Request, bot_id: str, user_id: str) -> Response:
     form = await request.form()
     text, package, sticker = form.get("text"), form.get("package_id"), form.get("sticker_id")
     if isinstance(package, str) and isinstance(sticker, str) and package and sticker:
-        platform.users.send(bot_id, user_id, {"type": "sticker", "packageId": package, "stickerId": sticker})
+        sticker_message = user_message({"type": "sticker", "packageId": package, "stickerId": sticker})
+        platform.users.send(bot_id, user_id, sticker_message)
     elif isinstance(text, str) and text.strip():
-        platform.users.send(bot_id, user_id, {"type": "text", "text": text})
+        platform.users.send(bot_id, user_id, user_message({"type": "text", "text": text}))
     else:
         raise PageError(400, "error.empty_message")
     return Response(status_code=204, headers=CHANGED)
@@ -154,7 +156,7 @@ async def act(request: Request, bot_id: str, user_id: str) -> Response:
         raise PageError(404, "error.action_gone")
     kind = action.get("type")
     if kind == "location":
-        platform.users.send(bot_id, user_id, dict(samples.SAMPLE_LOCATION))
+        platform.users.send(bot_id, user_id, samples.SAMPLE_LOCATION)
     elif kind in ("camera", "cameraRoll"):
         platform.users.send(bot_id, user_id, samples.sample_photo_message())
     else:

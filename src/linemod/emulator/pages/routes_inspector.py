@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from linemod.emulator.errors import ControlError
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, render
+from linemod.emulator.platform.commands import ClockAdvance, build
 from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=f"{PREFIX}/inspector", route_class=PageRoute, include_in_schema=False)
@@ -122,14 +124,11 @@ async def advance_clock(request: Request) -> Response:
     form = await request.form()
     raw = form.get("seconds")
     try:
-        seconds = float(raw) if isinstance(raw, str) else 0.0
-    except ValueError:
-        seconds = 0.0
-    if seconds <= 0:
-        raise PageError(400, "error.seconds")
-    platform.clock.advance(seconds)
+        seconds = build(ClockAdvance, seconds=float(raw) if isinstance(raw, str) else 0.0).seconds
+    except (ValueError, ControlError):  # not a number, not positive, not finite, or over a century
+        raise PageError(400, "error.seconds") from None
     # The same as the control API's advance: timers that fell due fire now.
-    platform.tick()
+    platform.advance_clock(seconds)
     request.app.state.dispatcher.fire_due()
     back = str(form.get("next") or f"{PREFIX}/inspector")
     parts = urlsplit(back)

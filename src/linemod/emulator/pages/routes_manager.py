@@ -19,6 +19,7 @@ from linemod.emulator.http.routes_attach import SCOPE_LABELS
 from linemod.emulator.pages import chat_view
 from linemod.emulator.pages.i18n import Translator, language_of
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
+from linemod.emulator.platform.commands import AccountDeletion, AccountPatch, build
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
 
@@ -197,11 +198,12 @@ async def save_settings(request: Request, bot_id: str) -> Response:
     platform = platform_of(request)
     form = await request.form()
     name = form.get("display_name")
-    platform.update_account(bot_id, {
-        "display_name": name if isinstance(name, str) and name.strip() else platform.account(bot_id).display_name,
-        "chat_mode": form.get("chat_mode"),
-        "webhook_enabled": form.get("webhook_enabled") == "on",
-    })
+    platform.setup.update_account(bot_id, build(
+        AccountPatch,
+        display_name=name if isinstance(name, str) and name.strip() else platform.account(bot_id).display_name,
+        chat_mode=form.get("chat_mode"),
+        webhook_enabled=form.get("webhook_enabled") == "on",
+    ))
     return _back(bot_id, "settings")
 
 
@@ -227,5 +229,6 @@ async def delete(request: Request, bot_id: str) -> Response:
         seconds = float(raw) if isinstance(raw, str) and raw.strip() else None
     except ValueError:
         raise ControlError(400, "purge_after_seconds must be a number") from None
-    platform_of(request).delete(bot_id, seconds)
+    deletion = build(AccountDeletion, purge_after_seconds=seconds)  # not NaN, not negative, not eons
+    platform_of(request).delete(bot_id, deletion.purge_after_seconds)
     return _back(bot_id, "deleted")

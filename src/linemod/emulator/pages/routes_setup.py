@@ -17,7 +17,15 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, render
 from linemod.emulator.platform.attach import KNOWN_SCOPES
-from linemod.emulator.platform.world import BRAND_TYPES, CHAT_MODES, REGIONS
+from linemod.emulator.platform.commands import (
+    BRAND_TYPES,
+    CHAT_MODES,
+    REGIONS,
+    NewAccount,
+    NewModuleChannel,
+    NewPerson,
+    build,
+)
 
 router = APIRouter(prefix=f"{PREFIX}/setup", route_class=PageRoute, include_in_schema=False)
 
@@ -61,15 +69,15 @@ async def create_account(request: Request) -> Response:
         data["basic_id"] = _text(form, "basic_id")
     if form.get("primary") == "on":
         data["primary_channel"] = {"webhook_url": _text(form, "primary_webhook_url") or None}
-    account = platform_of(request).create_account(data)
+    account = platform_of(request).setup.create_account(build(NewAccount, **data))
     return _created("account", account.bot_id)
 
 
 @router.post("/people")
 async def create_person(request: Request) -> Response:
     form = await request.form()
-    person = platform_of(request).create_person({
-        "display_name": _text(form, "display_name"), "language": _text(form, "language") or "ja"})
+    person = platform_of(request).setup.create_person(build(
+        NewPerson, display_name=_text(form, "display_name"), language=_text(form, "language") or "ja"))
     return _created("person", person.user_id)
 
 
@@ -77,15 +85,16 @@ async def create_person(request: Request) -> Response:
 async def create_module_channel(request: Request) -> Response:
     form = await request.form()
     uris = [line.strip() for line in _text(form, "redirect_uris").splitlines() if line.strip()]
-    channel = platform_of(request).create_module_channel({
-        "name": _text(form, "name"),
-        "description": _text(form, "description"),
-        "webhook_url": _text(form, "webhook_url") or None,
-        "redirect_uris": uris,
-        "default_active": form.get("default_active") == "on",
-        "webhook_enabled": form.get("webhook_enabled") == "on",
-        "redelivery": form.get("redelivery") == "on",
-    })
+    channel = platform_of(request).setup.create_module_channel(build(
+        NewModuleChannel,
+        name=_text(form, "name"),
+        description=_text(form, "description"),
+        webhook_url=_text(form, "webhook_url") or None,
+        redirect_uris=uris,
+        default_active=form.get("default_active") == "on",
+        webhook_enabled=form.get("webhook_enabled") == "on",
+        redelivery=form.get("redelivery") == "on",
+    ))
     return _created("module", channel.channel_id)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from linemod.emulator.platform.commands import ImageFromUser, LocationFromUser
+
 # LINE's free "basic" stickers (package 446, 789, 11537): the IDs a bot sees are the real ones,
 # the picture is a stand-in glyph because the emulator has no sticker images.
 STICKERS: tuple[tuple[str, str, str], ...] = (
@@ -18,13 +20,9 @@ STICKERS: tuple[tuple[str, str, str], ...] = (
 )
 STAND_IN = "🧸"
 
-SAMPLE_LOCATION: dict[str, Any] = {
-    "type": "location",
-    "title": "東京駅",
-    "address": "東京都千代田区丸の内1丁目",
-    "latitude": 35.681236,
-    "longitude": 139.767125,
-}
+SAMPLE_LOCATION = LocationFromUser(
+    type="location", title="東京駅", address="東京都千代田区丸の内1丁目", latitude=35.681236, longitude=139.767125,
+)
 
 
 def sticker_glyph(package_id: Any, sticker_id: Any) -> str:
@@ -48,6 +46,6 @@ def sample_photo_png() -> bytes:
     return out.getvalue()
 
 
-def sample_photo_message() -> dict[str, Any]:
-    return {"type": "image", "content_base64": base64.b64encode(sample_photo_png()).decode(),
-            "content_type": "image/png"}
+def sample_photo_message() -> ImageFromUser:
+    return ImageFromUser(type="image", content_base64=base64.b64encode(sample_photo_png()).decode(),
+                         content_type="image/png")

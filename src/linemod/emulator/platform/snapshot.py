@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+
+from linemod.emulator.clock import LATEST_MS
 from linemod.emulator.errors import ControlError
 from linemod.emulator.platform.entities import (
     Attachment,
     ChatControl,
     ChatEntry,
-    Friendship,
     ModuleChannel,
     OfficialAccount,
     Person,
@@ -45,45 +48,79 @@ def export_state(platform: Platform) -> dict[str, Any]:
     }
 
 
-def import_state(platform: Platform, data: Any) -> None:
-    """Replaces all state with `data`; on a malformed snapshot nothing changes."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ControlError(400, f"not a snapshot (expected format {FORMAT})")
+class SnapshotClock(BaseModel):
+    now_ms: StrictInt | None = None  # informative: the offset is what a restore keeps
+    offset_ms: Annotated[StrictInt, Field(ge=0)] = 0
+
+
+class ChatLog(BaseModel):
+    bot_id: StrictStr
+    user_id: StrictStr
+    entries: list[ChatEntry]
+
+
+class ChatControlRow(BaseModel):
+    bot_id: StrictStr
+    user_id: StrictStr
+    holder: StrictStr
+    expire_at_ms: StrictInt | None = None
+    acquired_at_ms: StrictInt = 0
+
+
+class Snapshot(BaseModel):
+    """`PUT /_emulator/state`: what `GET /_emulator/state` answered.
+
+    The stored things are checked field by field; each area's own part (tokens, attach requests,
+    messaging, rich menus, user uploads) is checked by the area as it loads it.
+    """
+
+    format: Literal["linemod-emulator-state/1"]  # FORMAT
+    clock: SnapshotClock = SnapshotClock()
+    identity_salt: StrictStr | None = None
+    module_channels: list[ModuleChannel] = []
+    primary_channels: list[PrimaryChannel] = []
+    accounts: list[OfficialAccount] = []
+    people: list[Person] = []
+    attachments: list[Attachment] = []
+    chats: list[ChatLog] = []
+    chat_control: list[ChatControlRow] = []
+    tokens: dict[str, Any] = {}
+    attach: dict[str, Any] = {}
+    messaging: dict[str, Any] = {}
+    richmenus: dict[str, Any] = {}
+    users: dict[str, Any] = {}
+
+
+def import_state(platform: Platform, snapshot: Snapshot) -> None:
+    """Replaces all state with `snapshot`; on a malformed snapshot nothing changes."""
+    if int(time.time() * 1000) + snapshot.clock.offset_ms > LATEST_MS:
+        raise ControlError(400, "the snapshot's clock is past 9000-01-01")
     fresh = type(platform)(platform.settings, platform.clock)
+    fresh._init_state(snapshot.identity_salt)
+    fresh.module_channels = {c.channel_id: c for c in snapshot.module_channels}
+    fresh.primary_channels = {c.channel_id: c for c in snapshot.primary_channels}
+    fresh.accounts = {a.bot_id: a for a in snapshot.accounts}
+    fresh.people = {p.user_id: p for p in snapshot.people}
+    fresh.attachments = {(a.channel_id, a.bot_id): a for a in snapshot.attachments}
+    fresh.chats = {(c.bot_id, c.user_id): c.entries for c in snapshot.chats}
+    fresh.chat_control.overrides = {
+        (c.bot_id, c.user_id): ChatControl(c.holder, c.expire_at_ms, c.acquired_at_ms) for c in snapshot.chat_control
+    }
     try:
-        fresh._init_state(data.get("identity_salt"))
-        for c in data.get("module_channels", []):
-            fresh.module_channels[c["channel_id"]] = ModuleChannel(**c)
-        for c in data.get("primary_channels", []):
-            fresh.primary_channels[c["channel_id"]] = PrimaryChannel(**c)
-        for a in data.get("accounts", []):
-            a = dict(a)
-            a["friends"] = {k: Friendship(**v) for k, v in a.get("friends", {}).items()}
-            fresh.accounts[a["bot_id"]] = OfficialAccount(**a)
-        for p in data.get("people", []):
-            fresh.people[p["user_id"]] = Person(**p)
-        for a in data.get("attachments", []):
-            fresh.attachments[(a["channel_id"], a["bot_id"])] = Attachment(**a)
-        for chat in data.get("chats", []):
-            fresh.chats[(chat["bot_id"], chat["user_id"])] = [ChatEntry(**e) for e in chat["entries"]]
-        for c in data.get("chat_control", []):
-            c = dict(c)
-            key = (c.pop("bot_id"), c.pop("user_id"))
-            fresh.chat_control.overrides[key] = ChatControl(**c)
-        fresh.tokens.load(data.get("tokens", {}))
-        fresh.attach.load(data.get("attach", {}))
-        fresh.messaging.load(data.get("messaging", {}))
-        fresh.richmenus.load(data.get("richmenus", {}))
-        fresh.users.load(data.get("users", {}))
-        offset = int(data.get("clock", {}).get("offset_ms", 0))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ControlError(400, f"malformed snapshot: {exc}") from None
-    # Swap area by area so the HTTP layer's reference to `platform` stays valid.
+        fresh.tokens.load(snapshot.tokens)
+        fresh.attach.load(snapshot.attach)
+        fresh.messaging.load(snapshot.messaging)
+        fresh.richmenus.load(snapshot.richmenus)
+        fresh.users.load(snapshot.users)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ControlError(400, f"malformed snapshot: {exc!r}") from None
+    # Swap area by area so the HTTP layer's reference to `platform` stays valid; every area that
+    # pointed at `fresh` points at `platform` again.
     sink = platform.sink
     platform.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in ("sink", "clock", "settings")})
-    for area in (platform.tokens, platform.attach, platform.chat_control, platform.webhooks, platform.messaging,
-                 platform.richmenus, platform.module_api, platform.extras, platform.users):
-        area.platform = platform
+    for value in vars(platform).values():
+        if getattr(value, "platform", None) is fresh:
+            value.platform = platform
     platform.sink = sink
     platform.rate_limiter.clock = platform.clock
-    platform.clock.set_offset_ms(offset)
+    platform.clock.set_offset_ms(snapshot.clock.offset_ms)

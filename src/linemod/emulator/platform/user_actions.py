@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import TYPE_CHECKING, Any
 
 from linemod.emulator import ids
 from linemod.emulator.errors import ControlError
+from linemod.emulator.platform.commands import (
+    ImageFromUser,
+    LocationFromUser,
+    Postback,
+    StickerFromUser,
+    TextFromUser,
+    UserMessage,
+    build,
+    user_message,
+)
 from linemod.emulator.platform.entities import Channel, Friendship, OfficialAccount
 
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
-
-USER_MESSAGE_TYPES = ("text", "sticker", "location", "image")
 
 
 class UserActions:
@@ -74,13 +81,12 @@ class UserActions:
         friendship.last_message_ms = self.platform.clock.now_ms()
         return account
 
-    def send(self, bot_id: str, user_id: str, message: Any) -> dict[str, Any]:
-        content = _user_message(message)
+    def send(self, bot_id: str, user_id: str, message: UserMessage) -> dict[str, Any]:
         account = self._chatting(bot_id, user_id)
-        blob = content.pop("_content", None)
-        entry = self.platform.record(bot_id, user_id, "user", _as_shown(content))
-        if blob is not None:
-            self.contents[entry.id] = (blob[0], blob[1], bot_id)
+        content = _as_sent(message)
+        entry = self.platform.record(bot_id, user_id, "user", content)
+        if isinstance(message, ImageFromUser):
+            self.contents[entry.id] = (message.content, message.content_type or "image/jpeg", bot_id)
 
         def build(channel: Channel, seen: str) -> dict[str, Any]:
             body = {"id": entry.id, **content}
@@ -96,50 +102,49 @@ class UserActions:
         event_ids = self.platform.webhooks.chat_event(account, user_id, "message", build)
         return {"message_id": entry.id, "webhook_event_ids": event_ids}
 
-    def postback(self, bot_id: str, user_id: str, data: Any, params: Any = None,
-                 display_text: Any = None) -> dict[str, Any]:
-        if not isinstance(data, str) or not data:
-            raise ControlError(400, "data is required")
-        if params is not None and not isinstance(params, dict):
-            raise ControlError(400, "params must be an object")
-        if display_text is not None and not isinstance(display_text, str):
-            raise ControlError(400, "display_text must be a string")
+    def postback(self, bot_id: str, user_id: str, postback: Postback) -> dict[str, Any]:
         account = self._chatting(bot_id, user_id)
-        if display_text:
+        if postback.display_text:
             # The app shows displayText as the user's bubble, but only a postback event is sent.
-            self.platform.record(bot_id, user_id, "user", {"type": "text", "text": display_text})
-        postback: dict[str, Any] = {"data": data}
-        if params:
-            postback["params"] = dict(params)
+            self.platform.record(bot_id, user_id, "user", {"type": "text", "text": postback.display_text})
+        sent: dict[str, Any] = {"data": postback.data}
+        if postback.params:
+            sent["params"] = dict(postback.params)
         event_ids = self.platform.webhooks.chat_event(account, user_id, "postback",
-                                                      lambda ch, seen: {"postback": dict(postback)})
+                                                      lambda ch, seen: {"postback": dict(sent)})
         return {"webhook_event_ids": event_ids}
 
-    def perform(self, bot_id: str, user_id: str, action: dict[str, Any], params: Any = None) -> dict[str, Any]:
-        """Does what the LINE app does when the user taps an action (rich menu, template, quick reply)."""
+    def perform(self, bot_id: str, user_id: str, action: dict[str, Any],
+                params: dict[str, str] | None = None) -> dict[str, Any]:
+        """Does what the LINE app does when the user taps an action (rich menu, template, quick reply).
+
+        The action is whatever a message or rich menu carried, so what it makes the user send is
+        checked here like any other input (an empty text, a postback without data: 400).
+        """
         kind = action.get("type")
         if kind == "message":
-            return {"action": kind, **self.send(bot_id, user_id, {"type": "text", "text": action.get("text", "")})}
+            message = user_message({"type": "text", "text": action.get("text", "")})
+            return {"action": kind, **self.send(bot_id, user_id, message)}
         if kind == "postback":
             shown = action.get("displayText") or action.get("text")
-            return {"action": kind, **self.postback(bot_id, user_id, action.get("data", ""), None, shown)}
+            tapped = build(Postback, data=action.get("data", ""), display_text=shown)
+            return {"action": kind, **self.postback(bot_id, user_id, tapped)}
         if kind == "datetimepicker":
-            chosen = _picker_params(action, params)
-            return {"action": kind, **self.postback(bot_id, user_id, action.get("data", ""), chosen)}
+            picked = build(Postback, data=action.get("data", ""), params=_picker_params(action, params))
+            return {"action": kind, **self.postback(bot_id, user_id, picked)}
         if kind == "richmenuswitch":
             alias = action.get("richMenuAliasId")
             account = self._chatting(bot_id, user_id)
             switched = self.platform.richmenus.switch_to_alias(account, user_id, alias)
             status = "SUCCESS" if switched else "RICHMENU_ALIAS_ID_NOTFOUND"
-            return {"action": kind, **self.postback(
-                bot_id, user_id, action.get("data", ""), {"newRichMenuAliasId": alias, "status": status})}
+            switch = build(Postback, data=action.get("data", ""),
+                           params={"newRichMenuAliasId": alias, "status": status})
+            return {"action": kind, **self.postback(bot_id, user_id, switch)}
         if kind == "uri":
             return {"action": kind, "uri": action.get("uri"), "webhook_event_ids": []}
         return {"action": kind, "webhook_event_ids": []}
 
-    def operator_message(self, bot_id: str, user_id: str, text: Any) -> dict[str, Any]:
-        if not isinstance(text, str) or not text.strip():
-            raise ControlError(400, "text is required")
+    def operator_message(self, bot_id: str, user_id: str, text: str) -> dict[str, Any]:
         account = self.platform.account(bot_id)
         self.platform.person(user_id)
         friendship = account.friends.get(user_id)
@@ -158,53 +163,30 @@ class UserActions:
         self.mark_as_read_tokens = {k: (v[0], v[1], v[2]) for k, v in data.get("mark_as_read_tokens", {}).items()}
 
 
-def _user_message(message: Any) -> dict[str, Any]:
-    """Validates what a person types or picks; the LINE app cannot send anything malformed."""
-    if not isinstance(message, dict) or message.get("type") not in USER_MESSAGE_TYPES:
-        raise ControlError(400, f"message type must be one of {', '.join(USER_MESSAGE_TYPES)}")
-    kind = message["type"]
-    if kind == "text":
-        text = message.get("text")
-        if not isinstance(text, str) or not text or len(text) > 5000:
-            raise ControlError(400, "text must be 1 to 5000 characters")
-        out: dict[str, Any] = {"type": "text", "text": text}
-        if isinstance(message.get("emojis"), list):
-            out["emojis"] = message["emojis"]
+def _as_sent(message: UserMessage) -> dict[str, Any]:
+    """The message as the chat shows it and the webhook carries it (an image's bytes go separately)."""
+    if isinstance(message, TextFromUser):
+        out: dict[str, Any] = {"type": "text", "text": message.text}
+        if message.emojis is not None:
+            out["emojis"] = message.emojis
         return out
-    if kind == "sticker":
-        package, sticker = message.get("packageId"), message.get("stickerId")
-        if not package or not sticker:
-            raise ControlError(400, "packageId and stickerId are required")
-        return {"type": "sticker", "packageId": str(package), "stickerId": str(sticker),
+    if isinstance(message, StickerFromUser):
+        return {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
                 "stickerResourceType": "STATIC"}
-    if kind == "location":
-        lat, lon = message.get("latitude"), message.get("longitude")
-        if not isinstance(lat, int | float) or not isinstance(lon, int | float):
-            raise ControlError(400, "latitude and longitude must be numbers")
-        out = {"type": "location", "latitude": lat, "longitude": lon}
+    if isinstance(message, LocationFromUser):
+        out = {"type": "location", "latitude": message.latitude, "longitude": message.longitude}
         for key in ("title", "address"):
-            if message.get(key):
-                out[key] = str(message[key])
+            if getattr(message, key):
+                out[key] = getattr(message, key)
         return out
-    raw = message.get("content_base64")
-    try:
-        blob = base64.b64decode(raw or "", validate=True)
-    except (binascii.Error, ValueError):
-        raise ControlError(400, "content_base64 must be base64") from None
-    if not blob:
-        raise ControlError(400, "content_base64 is required for an image")
-    return {"type": "image", "_content": (blob, str(message.get("content_type") or "image/jpeg"))}
+    return {"type": "image"}
 
 
-def _as_shown(content: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in content.items() if not k.startswith("_")}
-
-
-def _picker_params(action: dict[str, Any], params: Any) -> dict[str, str]:
+def _picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:
     mode = action.get("mode", "datetime")
-    if isinstance(params, dict) and isinstance(params.get(mode), str):
+    if params and isinstance(params.get(mode), str):
         return {mode: params[mode]}
-    if isinstance(params, dict) and params:
+    if params:
         raise ControlError(400, f"params must carry '{mode}' for this datetime picker")
     initial = action.get("initial")
     if isinstance(initial, str):

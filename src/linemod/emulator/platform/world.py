@@ -26,10 +26,6 @@ from linemod.emulator.platform.entities import (
 from linemod.emulator.platform.identity import IdentityMap
 from linemod.emulator.settings import EmulatorSettings
 
-BRAND_TYPES = ("premium", "verified", "unverified")
-REGIONS = ("JP", "TW")
-CHAT_MODES = ("chat", "bot")
-
 
 class WebhookSink(Protocol):
     def enqueue(self, channel: Channel, bot_id: str, events: list[dict[str, Any]], *, alone: bool) -> None:
@@ -85,6 +81,7 @@ class Platform:
         from linemod.emulator.platform.module_api import ModuleApi
         from linemod.emulator.platform.rate_limits import RateLimiter
         from linemod.emulator.platform.richmenus import RichMenuArea
+        from linemod.emulator.platform.setup import SetupArea
         from linemod.emulator.platform.tokens import TokenArea
         from linemod.emulator.platform.user_actions import UserActions
         from linemod.emulator.platform.webhooks import WebhookArea
@@ -96,6 +93,7 @@ class Platform:
         self.attachments: dict[tuple[str, str], Attachment] = {}  # (channel_id, bot_id)
         self.chats: dict[tuple[str, str], list[ChatEntry]] = {}  # (bot_id, person)
         self.identity = IdentityMap(salt)
+        self.setup = SetupArea(self)
         self.tokens = TokenArea(self)
         self.attach = AttachArea(self)
         self.chat_control = ChatControlArea(self)
@@ -110,173 +108,6 @@ class Platform:
     def reset(self) -> None:
         self.clock.reset()
         self._init_state()
-
-    # ---- setup (control API) ----------------------------------------------------------------
-
-    def create_module_channel(self, data: dict[str, Any]) -> ModuleChannel:
-        name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ControlError(400, "name is required")
-        channel_id = str(data.get("channel_id") or ids.channel_id())
-        if channel_id in self.module_channels or channel_id in self.primary_channels:
-            raise ControlError(409, f"channel {channel_id} already exists")
-        channel = ModuleChannel(
-            channel_id=channel_id,
-            channel_secret=str(data.get("channel_secret") or ids.channel_secret()),
-            name=name,
-        )
-        self._apply_module_settings(channel, {k: v for k, v in data.items() if k not in ("name",)})
-        self.module_channels[channel_id] = channel
-        return channel
-
-    def update_module_channel(self, channel_id: str, data: dict[str, Any]) -> ModuleChannel:
-        channel = self.module_channels.get(channel_id)
-        if channel is None:
-            raise ControlError(404, f"module channel {channel_id} not found")
-        if "name" in data:
-            if not isinstance(data["name"], str) or not data["name"].strip():
-                raise ControlError(400, "name must be a non-empty string")
-            channel.name = data["name"]
-        self._apply_module_settings(channel, data)
-        return channel
-
-    def _apply_module_settings(self, channel: ModuleChannel, data: dict[str, Any]) -> None:
-        if "webhook_url" in data:
-            url = data["webhook_url"]
-            if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
-                raise ControlError(400, "webhook_url must be an http(s) URL or null")
-            channel.webhook_url = url
-        if "redirect_uris" in data:
-            uris = data["redirect_uris"]
-            if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
-                raise ControlError(400, "redirect_uris must be a list of URLs")
-            for uri in uris:
-                if not uri.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-                    # LINE requires https; loopback http is allowed so a laptop can run the module.
-                    raise ControlError(400, f"redirect URI must be https (or loopback http): {uri}")
-            channel.redirect_uris = list(uris)
-        for flag in ("default_active", "webhook_enabled", "redelivery"):
-            if flag in data:
-                if not isinstance(data[flag], bool):
-                    raise ControlError(400, f"{flag} must be a boolean")
-                setattr(channel, flag, data[flag])
-        if "description" in data:
-            channel.description = str(data["description"] or "")
-        if data.get("channel_secret"):
-            channel.channel_secret = str(data["channel_secret"])
-        if "public_keys" in data:
-            keys = data["public_keys"]
-            if not isinstance(keys, dict):
-                raise ControlError(400, "public_keys must map kid to a public JWK")
-            channel.public_keys = {str(k): dict(v) for k, v in keys.items()}
-
-    def register_public_key(self, channel_id: str, jwk: dict[str, Any]) -> str:
-        """Registers an assertion-signing public key as the Developers Console does; returns its kid."""
-        channel = self.module_channels.get(channel_id) or self.primary_channels.get(channel_id)
-        if channel is None:
-            raise ControlError(404, f"channel {channel_id} not found")
-        if not isinstance(channel, ModuleChannel):
-            raise ControlError(400, "keys can be registered for module channels only")
-        if "kid" in jwk:
-            raise ControlError(400, "the public key must not contain kid")
-        if jwk.get("kty") != "RSA" or jwk.get("alg", "RS256") != "RS256" or "n" not in jwk or "e" not in jwk:
-            raise ControlError(400, "the public key must be an RSA RS256 JWK with n and e")
-        kid = ids.opaque_token(22)
-        channel.public_keys[kid] = dict(jwk)
-        return kid
-
-    def create_account(self, data: dict[str, Any]) -> OfficialAccount:
-        name = data.get("display_name")
-        if not isinstance(name, str) or not name.strip():
-            raise ControlError(400, "display_name is required")
-        brand = data.get("brand_type", "verified")
-        region = data.get("region", "JP")
-        mode = data.get("chat_mode", "chat")
-        if brand not in BRAND_TYPES:
-            raise ControlError(400, f"brand_type must be one of {', '.join(BRAND_TYPES)}")
-        if region not in REGIONS:
-            raise ControlError(400, f"region must be one of {', '.join(REGIONS)}")
-        if mode not in CHAT_MODES:
-            raise ControlError(400, f"chat_mode must be one of {', '.join(CHAT_MODES)}")
-        basic_id = data.get("basic_id") or ids.basic_id()
-        if not basic_id.startswith("@"):
-            basic_id = "@" + basic_id
-        if any(a.basic_id == basic_id for a in self.accounts.values()):
-            raise ControlError(409, f"basic_id {basic_id} is taken")
-        account = OfficialAccount(
-            bot_id=ids.bot_user_id(),
-            basic_id=basic_id,
-            display_name=name,
-            premium_id=data.get("premium_id"),
-            picture_url=data.get("picture_url"),
-            brand_type=brand,
-            region=region,
-            chat_mode=mode,
-            webhook_enabled=bool(data.get("webhook_enabled", True)),
-            created_at_ms=self.clock.now_ms(),
-        )
-        primary = data.get("primary_channel")
-        if primary is not None:
-            if not isinstance(primary, dict):
-                raise ControlError(400, "primary_channel must be null or an object")
-            channel = PrimaryChannel(
-                channel_id=str(primary.get("channel_id") or ids.channel_id()),
-                channel_secret=str(primary.get("channel_secret") or ids.channel_secret()),
-                bot_id=account.bot_id,
-                webhook_url=primary.get("webhook_url"),
-                webhook_enabled=bool(primary.get("webhook_enabled", True)),
-                redelivery=bool(primary.get("redelivery", False)),
-            )
-            self.primary_channels[channel.channel_id] = channel
-            account.primary_channel_id = channel.channel_id
-        self.accounts[account.bot_id] = account
-        return account
-
-    def update_account(self, bot_id: str, data: dict[str, Any]) -> OfficialAccount:
-        account = self.account(bot_id)
-        if "display_name" in data:
-            if not isinstance(data["display_name"], str) or not data["display_name"].strip():
-                raise ControlError(400, "display_name must be a non-empty string")
-            account.display_name = data["display_name"]
-        if "chat_mode" in data:
-            if data["chat_mode"] not in CHAT_MODES:
-                raise ControlError(400, f"chat_mode must be one of {', '.join(CHAT_MODES)}")
-            account.chat_mode = data["chat_mode"]
-        if "brand_type" in data:
-            if data["brand_type"] not in BRAND_TYPES:
-                raise ControlError(400, f"brand_type must be one of {', '.join(BRAND_TYPES)}")
-            account.brand_type = data["brand_type"]
-        if "region" in data:
-            if data["region"] not in REGIONS:
-                raise ControlError(400, f"region must be one of {', '.join(REGIONS)}")
-            account.region = data["region"]
-        if "webhook_enabled" in data:
-            if not isinstance(data["webhook_enabled"], bool):
-                raise ControlError(400, "webhook_enabled must be a boolean")
-            account.webhook_enabled = data["webhook_enabled"]
-        for key in ("premium_id", "picture_url"):
-            if key in data:
-                setattr(account, key, data[key])
-        primary = self.primary_of(account)
-        if "primary_channel" in data and isinstance(data["primary_channel"], dict) and primary:
-            for key in ("webhook_url", "webhook_enabled", "redelivery"):
-                if key in data["primary_channel"]:
-                    setattr(primary, key, data["primary_channel"][key])
-        return account
-
-    def create_person(self, data: dict[str, Any]) -> Person:
-        name = data.get("display_name")
-        if not isinstance(name, str) or not name.strip():
-            raise ControlError(400, "display_name is required")
-        person = Person(
-            user_id=ids.person_id(),
-            display_name=name,
-            language=str(data.get("language") or "ja"),
-            picture_url=data.get("picture_url"),
-            status_message=data.get("status_message"),
-        )
-        self.people[person.user_id] = person
-        return person
 
     # ---- lookups ----------------------------------------------------------------------------
 
@@ -385,6 +216,15 @@ class Platform:
 
     # ---- time -------------------------------------------------------------------------------
 
+    def advance_clock(self, seconds: float) -> int:
+        """Moves the emulator's clock forward and fires what fell due; returns the new time."""
+        try:
+            now = self.clock.advance(seconds)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
+        self.tick()
+        return now
+
     def tick(self) -> None:
         """Fires whatever the clock made due: OA purges (chat-control TTLs and token expiries are
         read lazily against the clock, so they need no firing)."""
@@ -415,8 +255,6 @@ class Platform:
         if account.status == "deleted":
             raise ControlError(409, "account already deleted")
         seconds = self.settings.default_purge_after_seconds if purge_after_seconds is None else purge_after_seconds
-        if seconds < 0:
-            raise ControlError(400, "purge_after_seconds must be >= 0")
         was_active = account.status == "active"
         account.status = "deleted"
         account.purge_at_ms = self.clock.now_ms() + int(seconds * 1000)
