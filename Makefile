@@ -25,10 +25,12 @@ emulator: $(STAMP)
 ## Runs every test (PostgreSQL on 127.0.0.1:5432 and Debian's Chromium are set up by .ci/run).
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 
 ## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers. wrk drives the HTTP load.
 bench: $(STAMP)

@@ -437,7 +437,7 @@ class ModuleApp:
                 self.job_handlers,
                 self._recurring(),
                 concurrency=concurrency,
-                intake_in_flight=(lambda rt=self.runtime: rt.intake.in_flight) if intake else None,
+                intake_in_flight=self._intake_in_flight(self.runtime) if intake else None,
                 catalogs=self.catalogs,
             )
             self.worker.start()
@@ -446,6 +446,10 @@ class ModuleApp:
         # rescan it all: a pause of about 150 ms every few thousand events under load.
         gc.freeze()
         return self.runtime
+
+    @staticmethod
+    def _intake_in_flight(runtime: Runtime) -> Callable[[], int]:
+        return lambda: runtime.intake.in_flight
 
     async def stop(self) -> None:
         """Stop the worker (handlers still running get a grace period), then run the shutdown hooks, then

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import jwt
-from linebot.v3 import oauth
+import linebot.v3.oauth as oauth
 
 from linemod.framework.clock import Clock
 from linemod.framework.settings import Settings

@@ -18,8 +18,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
-from linebot.v3 import messaging, module, moduleattach, oauth
+import linebot.v3.messaging as messaging
+import linebot.v3.module as module
+import linebot.v3.moduleattach as moduleattach
+import linebot.v3.oauth as oauth
 from linebot.v3.messaging import (
+    AsyncMessagingApiBlob,
     BroadcastRequest,
     Message,
     MulticastRequest,
@@ -29,6 +33,7 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
     ReplyMessageResponse,
     ShowLoadingAnimationRequest,
+    UserProfileResponse,
 )
 from linebot.v3.module import AcquireChatControlRequest, DetachModuleRequest
 
@@ -89,7 +94,7 @@ class LineApis:
         self.tokens = tokens or TokenProvider(settings, clock)
         self._clients: list[Any] = []
         self.messaging: messaging.AsyncMessagingApi
-        self.blob: messaging.AsyncMessagingApiBlob
+        self.blob: AsyncMessagingApiBlob
         self.module: module.AsyncLineModule
         self.attach: moduleattach.AsyncLineModuleAttach
 
@@ -105,7 +110,7 @@ class LineApis:
         attach_client.default_headers.pop("Authorization", None)  # Basic auth comes from the configuration
         self._clients = [messaging_client, blob_client, module_client, attach_client]
         self.messaging = messaging.AsyncMessagingApi(messaging_client)
-        self.blob = messaging.AsyncMessagingApiBlob(blob_client)
+        self.blob = AsyncMessagingApiBlob(blob_client)
         self.module = module.AsyncLineModule(module_client)
         self.attach = moduleattach.AsyncLineModuleAttach(attach_client)
         await self.tokens.start()
@@ -210,7 +215,7 @@ class LineClient:
         return self.apis.messaging
 
     @property
-    def blob(self) -> messaging.AsyncMessagingApiBlob:
+    def blob(self) -> AsyncMessagingApiBlob:
         """The raw SDK client of api-data.line.me (images, content); use `call()` to get header and retries."""
         return self.apis.blob
 
@@ -306,7 +311,7 @@ class LineClient:
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
         return await self.call(self.apis.messaging.show_loading_animation, request, scope=SEND)
 
-    async def get_profile(self, user_id: str) -> messaging.UserProfileResponse:
+    async def get_profile(self, user_id: str) -> UserProfileResponse:
         return await self.call(self.apis.messaging.get_profile, user_id, scope=PROFILE)
 
     async def get_bot_info(self) -> BotProfile:

@@ -35,7 +35,7 @@ class JobScheduler:
         self.db = db
         self.clock = clock
         insert = postgresql.insert if db.is_postgres else sqlite.insert
-        self._insert = insert(JobRow.__table__)
+        self._insert = insert(JobRow)
 
     async def schedule(
         self,

@@ -269,7 +269,8 @@ class Worker:
         lifecycle = row["event_type"] in ("module", "botSuspended", "botResumed")
         ctx: Context | None = None
         try:
-            if found is not None and tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED):
+            usable = tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED)
+            if found is not None and event is not None and tenant is not None and usable:
                 listener, match = found
                 line = rt.line.for_tenant(tenant, retry_seed=row["webhook_event_id"])
                 ctx = Context(

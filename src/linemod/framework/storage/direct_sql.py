@@ -256,7 +256,7 @@ class DirectSql:
 
 def _in_transaction(connection: sqlite3.Connection, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
     try:
-        result = _run_to_end(work(_SqliteConnection(connection)))  # type: ignore[arg-type]
+        result: T = _run_to_end(work(_SqliteConnection(connection)))  # type: ignore[arg-type]
     except BaseException:
         connection.execute("ROLLBACK")
         raise

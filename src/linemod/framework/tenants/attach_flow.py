@@ -21,10 +21,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import linebot.v3.moduleattach as moduleattach
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from linebot.v3 import moduleattach
 from sqlalchemy import update
 
 from linemod.framework.clock import Clock
@@ -141,7 +141,8 @@ class AttachFlow:
             "code_challenge_method": "S256",
             **{k: v for k, v in params.items() if k != "scope"},
         }
-        url = f"{self.settings.manager_url}/module/auth/v1/authorize?{urlencode(query, quote_via=_quote)}"
+        encoded = urlencode(query, quote_via=_quote)  # type: ignore[arg-type]  # typeshed wants an overload
+        url = f"{self.settings.manager_url}/module/auth/v1/authorize?{encoded}"
         return AttachStart(url, state, self._cookies.dumps(state))
 
     async def finish(self, query: Mapping[str, str], cookie: str | None) -> TenantInfo:
