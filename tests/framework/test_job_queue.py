@@ -59,12 +59,12 @@ async def test_a_failed_event_is_retried_after_backoff_then_dead(db) -> None:  #
     for attempt in (1, 2):
         [row] = await queue.claim("w1", 10)
         assert row["attempts"] == attempt
-        assert await queue.fail(row["id"], "w1", "error") == "pending"
+        assert await queue.fail(row, "w1", "error") == "pending"
         assert await queue.claim("w1", 10) == []  # neither the failed one (backoff) nor the next (order)
         clock.advance(10 * 2 ** (attempt - 1) * 1.2)
     [row] = await queue.claim("w1", 10)
     assert row["attempts"] == 3
-    assert await queue.fail(row["id"], "w1", "still failing") == "dead"
+    assert await queue.fail(row, "w1", "still failing") == "dead"
     [following] = await queue.claim("w1", 10)  # a dead letter no longer holds its chat back
     assert following["id"] != row["id"]
     dead = await queue.list("dead")
@@ -77,7 +77,7 @@ async def test_dead_letters_can_be_replayed(db) -> None:  # type: ignore[no-unty
     queue = make_queue(db, clock, max_attempts=1)
     await put(db, clock, [message_event("boom")])
     [row] = await queue.claim("w1", 10)
-    assert await queue.fail(row["id"], "w1", "error") == "dead"
+    assert await queue.fail(row, "w1", "error") == "dead"
     assert await queue.claim("w1", 10) == []
     assert await queue.replay() == 1
     [again] = await queue.claim("w1", 10)
@@ -223,3 +223,29 @@ async def test_a_chat_behind_a_long_busy_chat_is_still_taken(db) -> None:  # typ
     [second] = await queue.claim("w1", 10)
     assert second["chat_key"].endswith(quiet)
     assert await queue.claim("w1", 10) == []
+
+
+async def test_a_worker_whose_lease_ran_out_cannot_fail_a_row_another_worker_holds(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("slow")])
+    [stale] = await queue.claim("w1", 10)
+    clock.advance(31)  # w1's lease runs out; w2 takes the row
+    [taken] = await queue.claim("w2", 10)
+    assert await queue.fail(stale, "w1", "late failure") == ""
+    [row] = await queue.list()
+    assert (row["status"], row["locked_by"], row["attempts"], row["last_error"]) == ("running", "w2", 2, None)
+    await finish(db, queue, taken, "w2")
+    assert (await queue.list())[0]["status"] == "done"
+
+
+async def test_a_stale_try_cannot_fail_the_same_workers_newer_claim_of_the_row(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("slow")])
+    [first_try] = await queue.claim("w1", 10)
+    clock.advance(31)
+    [second_try] = await queue.claim("w1", 10)  # the same process claimed it again after the lease ran out
+    assert await queue.fail(first_try, "w1", "from the first try") == ""
+    assert (await queue.list())[0]["status"] == "running"
+    assert await queue.fail(second_try, "w1", "from the second try") == "pending"

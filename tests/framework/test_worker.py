@@ -286,3 +286,36 @@ async def test_while_the_intake_is_saturated_the_in_process_worker_takes_one_eve
         await run.post_webhook([message_event(f"n{i}", user=user_id(i)) for i in range(1, 7)])
         await wait_for(lambda: all_done(run, 13))
         assert most > 1  # a quiet intake: chats run in parallel again
+
+
+async def test_thirty_events_of_one_chat_in_one_webhook_are_handled_without_waiting_for_polls(db) -> None:  # type: ignore[no-untyped-def]
+    # The default poll interval (0.5 s): a lost wake-up would make each event of the chat wait for it.
+    app = ModuleApp(make_settings(worker_poll_seconds=0.5), database=db)
+    handled: list[float] = []
+
+    @app.on_message
+    async def noop(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        handled.append(asyncio.get_running_loop().time())
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        alice = user_id(1)
+        started = asyncio.get_running_loop().time()
+        assert (await run.post_webhook([message_event(f"m{i}", user=alice) for i in range(30)])).status_code == 200
+        await wait_for(lambda: len(handled) == 30, timeout=20)
+        # 30 x the poll interval (15 s) if wake-ups were lost; well under one interval in all when they are not.
+        assert handled[-1] - started < 1.5, [round(t - started, 3) for t in handled]
+
+
+async def test_a_backlog_of_oa_wide_events_drains_without_waiting_for_polls(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_poll_seconds=0.5), database=db)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        started = asyncio.get_running_loop().time()
+        await run.post_webhook([base_event("botResumed") for _ in range(60)])  # no source: OA-wide
+        await wait_for(lambda: all_done(run, 61), timeout=30)
+        # One at a time (an OA-wide event is a barrier for its OA): at the poll interval that was 30 s.
+        assert asyncio.get_running_loop().time() - started < 5

@@ -13,7 +13,7 @@ effects commit together with "done" or not at all.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -78,6 +78,11 @@ class WorkQueue:
         self._release_expired_sql = (
             f"UPDATE {table.name} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
             "WHERE status = 'running' AND locked_until_ms < :now"
+        )
+        self._fail_sql = (
+            f"UPDATE {table.name} SET status = :status, run_at_ms = :run_at, locked_by = NULL, "
+            "locked_until_ms = NULL, last_error = :error, finished_at_ms = :finished "
+            "WHERE id = :id AND locked_by = :me AND status = 'running' AND attempts = :attempts RETURNING id"
         )
         self._complete_sql = (
             f"UPDATE {table.name} SET status = 'done', finished_at_ms = :now, locked_by = NULL, "
@@ -194,7 +199,7 @@ class WorkQueue:
         """Claimed rows whose attempts are used up (their workers kept dying) become dead letters."""
         exhausted = [r for r in rows if r["attempts"] > self.retry.max_attempts]
         for row in exhausted:
-            await self.fail(row["id"], worker_id, "lease expired too many times (worker killed?)", final=True)
+            await self.fail(row, worker_id, "lease expired too many times (worker killed?)", final=True)
         return [r for r in rows if r["attempts"] <= self.retry.max_attempts]
 
     async def complete(self, session: AsyncSession, row_id: int, worker_id: str) -> None:
@@ -225,34 +230,31 @@ class WorkQueue:
         }
         return done, lost
 
-    async def fail(self, row_id: int, worker_id: str, error: str, *, final: bool = False) -> str:
-        """Record a failed try: back to pending after a backoff, or dead once attempts are used up.
-        Returns the new status ("" if the row was not ours any more)."""
+    async def fail(self, row: Mapping[str, Any], worker_id: str, error: str, *, final: bool = False) -> str:
+        """Record a failed try of the claimed `row`: back to pending after a backoff, or dead once attempts
+        are used up (or with `final`). Returns the new status ("" if the row was not ours any more).
+
+        One guarded statement: it changes the row only while this claim still holds it (same worker, still
+        running, same attempt). A worker whose lease ran out must not overwrite a row that another worker,
+        or this process's own next claim, has taken since."""
+        attempts = int(row["attempts"])
+        dead = final or attempts >= self.retry.max_attempts
         now = self.clock.now_ms()
-        t = self.table.name
+        status = QueueStatus.DEAD if dead else QueueStatus.PENDING
+        params = {
+            "status": status,
+            "run_at": now if dead else now + self.retry.delay_ms(attempts),
+            "error": error[-4000:],
+            "finished": now if dead else None,
+            "id": row["id"],
+            "me": worker_id,
+            "attempts": attempts,
+        }
 
-        async def fail(connection: DirectConnection) -> str:
-            found = await connection.fetch(
-                f"SELECT attempts, locked_by, status FROM {t} WHERE id = :id", {"id": row_id}
-            )
-            if not found or found[0]["locked_by"] != worker_id or found[0]["status"] != QueueStatus.RUNNING:
-                return ""
-            attempts = int(found[0]["attempts"])
-            dead = final or attempts >= self.retry.max_attempts
-            await connection.execute(
-                f"UPDATE {t} SET status = :status, run_at_ms = :run_at, locked_by = NULL, "
-                "locked_until_ms = NULL, last_error = :error, finished_at_ms = :finished WHERE id = :id",
-                {
-                    "status": QueueStatus.DEAD if dead else QueueStatus.PENDING,
-                    "run_at": now if dead else now + self.retry.delay_ms(attempts),
-                    "error": error[-4000:],
-                    "finished": now if dead else None,
-                    "id": row_id,
-                },
-            )
-            return QueueStatus.DEAD if dead else QueueStatus.PENDING
+        async def fail(connection: DirectConnection) -> bool:
+            return bool(await connection.fetch(self._fail_sql, params))
 
-        return await self.db.direct.run(fail)
+        return status if await self.db.direct.run(fail) else ""
 
     async def extend_leases(self, worker_id: str, row_ids: Iterable[int]) -> None:
         """Keep rows that are still being worked on from being taken by someone else."""

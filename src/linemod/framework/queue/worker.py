@@ -31,7 +31,7 @@ from linemod.framework.queue.chat_state import ChatState, save_many
 from linemod.framework.queue.group_commit import GroupCommit
 from linemod.framework.queue.intake import NO_CHAT, chat_id_of
 from linemod.framework.queue.scheduler import Recurring
-from linemod.framework.queue.work_queue import LeaseLost
+from linemod.framework.queue.work_queue import LeaseLost, WorkQueue
 from linemod.framework.runtime import Runtime
 from linemod.framework.storage.direct_sql import DirectConnection
 from linemod.framework.storage.models import QueueStatus, TenantState
@@ -121,9 +121,13 @@ class Worker:
                 await self._gather_free_slots()
                 if self._intake_saturated():
                     await self._pause_for_intake()
+                # Cleared before the claim, not after an empty one: a handler finishing (or a webhook stored)
+                # while the claim runs sets it again, and that wake-up must not be lost. Clearing after an
+                # empty claim threw it away: 30 events of one chat took 6.3 s, every other one waiting for
+                # the poll interval.
+                self._wake.clear()
                 claimed = await self._claim_and_start()
                 if claimed == 0:
-                    self._wake.clear()
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=settings.worker_poll_seconds)
         finally:
@@ -239,15 +243,7 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            status = await rt.events.fail(row["id"], self.worker_id, _describe(exc))
-            outcome = _failure_outcome(status)
-            log.warning(
-                "event %s failed (attempt %s, now %s): %r",
-                row["webhook_event_id"],
-                row["attempts"],
-                status,
-                exc,
-            )
+            outcome = await self._record_failure(rt.events, row, exc, f"event {row['webhook_event_id']}")
         rt.metrics.events_handled.labels(kind, outcome).inc()
         rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
@@ -302,6 +298,13 @@ class Worker:
             if ctx is not None and ctx.session_opened is not None:
                 await ctx.session_opened.close()  # rolls back whatever was not committed
 
+    async def _record_failure(self, queue: WorkQueue, row: dict[str, Any], exc: Exception, what: str) -> str:
+        """The one failure path of events and jobs: record the try (retry later or dead letter) and return
+        the metrics outcome."""
+        status = await queue.fail(row, self.worker_id, _describe(exc))
+        log.warning("%s failed (attempt %s, now %s): %r", what, row["attempts"], status or "not ours", exc)
+        return _failure_outcome(status)
+
     async def _write_completions(self, items: list[Completion]) -> list[BaseException | None]:
         """Mark a batch of events done and save their chat states, in one transaction."""
         events = self.runtime.events
@@ -320,7 +323,7 @@ class Worker:
         try:
             handler = self.job_handlers.get(row["name"])
             if handler is None:
-                await rt.jobs.fail(row["id"], self.worker_id, f"no handler for job {row['name']!r}", final=True)
+                await rt.jobs.fail(row, self.worker_id, f"no handler for job {row['name']!r}", final=True)
                 return
             payload = json.loads(row["payload"] or "{}")
             async with rt.db.session() as session, session.begin():
@@ -347,9 +350,7 @@ class Worker:
             outcome = "cancelled"
             raise
         except Exception as exc:
-            status = await rt.jobs.fail(row["id"], self.worker_id, _describe(exc))
-            outcome = _failure_outcome(status)
-            log.warning("job %s (%s) failed: %r", row["id"], row["name"], exc)
+            outcome = await self._record_failure(rt.jobs, row, exc, f"job {row['id']} ({row['name']})")
         finally:
             rt.metrics.jobs_run.labels(outcome).inc()
             recurring = self.recurring.get(row["name"])
