@@ -52,3 +52,23 @@ def test_defaults() -> None:
 def test_invalid_token_type_is_refused() -> None:
     with pytest.raises(ValueError):
         Settings(_env_file=None, token_type="long-lived")  # type: ignore[call-arg, arg-type]
+
+
+async def test_a_start_without_any_secret_fails_and_says_what_to_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from linemod.framework.app import ModuleApp
+    from linemod.framework.settings import MissingSecretError, Settings
+
+    settings = Settings(_env_file=None, channel_secret="", database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db")  # type: ignore[call-arg]
+    with pytest.raises(MissingSecretError) as raised:
+        await ModuleApp(settings).start(workers=False)
+    assert all(name in str(raised.value) for name in ("LINEMOD_CHANNEL_SECRET", "LINEMOD_COOKIE_SECRET", "DEVELOPMENT=1"))
+
+
+def test_only_development_mode_signs_with_the_fixed_development_secret() -> None:
+    from linemod.framework.settings import DEVELOPMENT_SIGNING_SECRET, Settings
+
+    assert Settings(_env_file=None, development=True).signing_secret == DEVELOPMENT_SIGNING_SECRET  # type: ignore[call-arg]
+    assert Settings(_env_file=None, channel_secret="c").signing_secret == "c"  # type: ignore[call-arg]
+    assert Settings(_env_file=None, channel_secret="c", cookie_secret="k").signing_secret == "k"  # type: ignore[call-arg]

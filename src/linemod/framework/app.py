@@ -418,6 +418,7 @@ class ModuleApp:
         """Open the database and LINE clients, migrate (with `upgrade_on_start`), run the startup hooks, and
         then, with `workers`, start processing in this process. Hooks run once, when the runtime opens."""
         if self.runtime is None or not self.runtime.started:
+            _ = self.settings.signing_secret  # fail now, with what to set, not on the first console request
             runtime = Runtime(self.settings, clock=self.clock, db=self._database, line=self._line)
             await runtime.start(intake=intake)
             self.runtime = runtime

@@ -11,6 +11,14 @@ DEFAULT_SCOPES = ("message:send", "message:receive")
 RECEIVE_SCOPE = "message:receive"
 
 
+DEVELOPMENT_SIGNING_SECRET = "linemod-insecure-development-secret"
+"""Known to everyone: only ever used with `development` on."""
+
+
+class MissingSecretError(RuntimeError):
+    """Neither a cookie secret nor a channel secret is set, outside development mode."""
+
+
 class Settings(BaseSettings):
     """Every option of a linemod module, read from `LINEMOD_*` environment variables and `.env`.
 
@@ -46,7 +54,8 @@ class Settings(BaseSettings):
             `public_base_url` + `attach_path` + "/callback".
         webhook_path (default "/webhook"), attach_path (default "/attach"): where those routes are mounted.
         cookie_secret (LINEMOD_COOKIE_SECRET, default None): signs the attach cookie, the console session
-            cookies and CSRF tokens; the channel secret when unset.
+            cookies and CSRF tokens; the channel secret when unset. With neither, a start fails, except in
+            development mode (LINEMOD_DEVELOPMENT=1), which signs with a fixed, public development secret.
         cookie_secure (default False): mark the attach and console cookies `Secure` (turn on behind https).
         attach_state_ttl_seconds (default 600): how long an attach started in a browser may take.
         webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
@@ -177,4 +186,12 @@ class Settings(BaseSettings):
 
     @property
     def signing_secret(self) -> str:
-        return self.cookie_secret or self.channel_secret or "linemod-insecure-dev-secret"
+        secret = self.cookie_secret or self.channel_secret
+        if secret:
+            return secret
+        if self.development:
+            return DEVELOPMENT_SIGNING_SECRET
+        raise MissingSecretError(
+            "linemod has no secret to sign cookies and CSRF tokens with: set LINEMOD_CHANNEL_SECRET (the module "
+            "channel's secret) or LINEMOD_COOKIE_SECRET, or LINEMOD_DEVELOPMENT=1 on a development machine"
+        )
