@@ -122,3 +122,25 @@ async def test_a_unit_cancelled_mid_statement_leaves_no_broken_connection_behind
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await asyncio.wait_for(notes(db), timeout=3) == []  # the next unit gets a working connection
+
+
+def test_a_new_file_is_switched_to_wal_once_another_connections_transaction_ends(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from linemod.framework.storage.direct_sql import enable_wal
+
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process, migrating the new file
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    waiter = sqlite3.connect(path, timeout=30, isolation_level=None)  # a busy timeout does not help here
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            holder.execute("COMMIT")
+
+    enable_wal(waiter.execute, sleep)
+    assert len(waits) == 3
+    assert waiter.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
-from linemod.framework.storage.direct_sql import DirectSql
+from linemod.framework.storage.direct_sql import DirectSql, enable_wal
 from linemod.framework.storage.models import Base
 
 FRAMEWORK_VERSION_TABLE = "alembic_version"
@@ -208,7 +209,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the webhook intake write while workers read; NORMAL sync is durable across process crashes
     # (only an OS crash can lose the last transactions), which is what a webhook acknowledgement needs.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # Connections open inside SQLAlchemy's greenlet: waiting yields to the event loop, where the lock's
+    # holder may be another task of this process.
+    enable_wal(cursor.execute, lambda seconds: await_only(asyncio.sleep(seconds)))
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -24,6 +24,7 @@ import functools
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -264,9 +265,31 @@ def _in_transaction(connection: sqlite3.Connection, work: Callable[[DirectConnec
     return result
 
 
+def enable_wal(
+    execute: Callable[[str], object], sleep: Callable[[float], object] = time.sleep, *, patience_seconds: float = 30.0
+) -> None:
+    """Put the database file in WAL mode (it stays so: later connections find it set).
+
+    Switching a new file to WAL needs its exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, while another connection is inside a transaction: processes starting together
+    on a new file (each migrating at start) met that now and then. So wait for the lock here, with `sleep`
+    (on an event loop, one that lets the lock's holder go on)."""
+    deadline = time.monotonic() + patience_seconds
+    delay = 0.005
+    while True:
+        try:
+            execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # sqlite3's, or the async driver's wrapper of it
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() + delay > deadline:
+                raise
+        sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 def _connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
+    enable_wal(connection.execute)
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     return connection
