@@ -1,15 +1,16 @@
 """What module authors test their own modules with: a manual clock, signed webhooks, a running app.
 
 ```python
-from linemod.testing import ManualClock, RunningApp, message_event
+from linemod.testing import ManualClock, RunningApp, attached_event, message_event
 
-async def test_echo(tmp_path):
-    app = create_app(Settings(channel_secret="s", database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db"),
-                     clock=ManualClock())
+async def test_hello(tmp_path):
+    settings = Settings(channel_secret="s", database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    app = create_app(settings, clock=ManualClock())   # your module's factory
     async with RunningApp(app, upgrade=True) as run:
-        answer = await run.post_webhook([message_event("hello", bot_id=run.bot_id)])
+        await run.post_webhook([attached_event()])     # the OA (BOT_ID) attaches
+        answer = await run.post_webhook([message_event("hello")])
         assert answer.status_code == 200
-        await run.drain()                      # every stored event handled: now assert on the database
+        await run.drain()                               # every stored event handled: now assert
 ```
 
 The builders make the JSON LINE sends (the same shapes as the official webhook schema); `signature()` signs

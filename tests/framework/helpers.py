@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import secrets
 import socket
@@ -17,9 +16,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from linemod.framework.queue.intake import compute_signature
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
+from linemod.testing import attached_event, base_event, detached_event, message_event, postback_event, webhook_body
+from linemod.testing import signed_headers as _signed_headers
 
 POSTGRES_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
@@ -88,26 +88,8 @@ def user_id(n: int = 1, bot: str = BOT) -> str:
     return f"LU{n:032x}-{bot}"
 
 
-def base_event(event_type: str, *, ts: int | None = None, mode: str = "active", **extra: Any) -> dict[str, Any]:
-    event = {
-        "type": event_type,
-        "mode": mode,
-        "timestamp": ts if ts is not None else int(time.time() * 1000),
-        "webhookEventId": event_id(),
-        "deliveryContext": {"isRedelivery": False},
-    }
-    event.update(extra)
-    return event
 
 
-def message_event(text: str, *, user: str | None = None, mode: str = "active", ts: int | None = None) -> dict:
-    extra: dict[str, Any] = {
-        "source": {"type": "user", "userId": user or user_id()},
-        "message": {"id": str(next(_counter)), "type": "text", "text": text, "quoteToken": "q"},
-    }
-    if mode == "active":
-        extra["replyToken"] = secrets.token_hex(16)
-    return base_event("message", mode=mode, ts=ts, **extra)
 
 
 def sticker_event(*, user: str | None = None) -> dict:
@@ -126,30 +108,21 @@ def sticker_event(*, user: str | None = None) -> dict:
     )
 
 
-def postback_event(data: str, *, user: str | None = None) -> dict:
-    return base_event(
-        "postback",
-        replyToken=secrets.token_hex(16),
-        source={"type": "user", "userId": user or user_id()},
-        postback={"data": data},
-    )
 
 
-def attached_event(bot: str = BOT, scopes: list[str] | None = None, ts: int | None = None) -> dict:
-    scopes = scopes if scopes is not None else ["message:send", "message:receive"]
-    return base_event("module", ts=ts, module={"type": "attached", "botId": bot, "scopes": scopes})
 
 
-def detached_event(bot: str = BOT, ts: int | None = None) -> dict:
-    return base_event("module", ts=ts, module={"type": "detached", "botId": bot, "reason": "bot_deleted"})
 
 
-def webhook_body(events: list[dict], destination: str = BOT) -> bytes:
-    return json.dumps({"destination": destination, "events": events}).encode()
+
+
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    return {"x-line-signature": compute_signature(secret, body), "content-type": "application/json"}
+    return _signed_headers(secret, body)
+
+
+__all__ = ["attached_event", "base_event", "detached_event", "message_event", "postback_event", "webhook_body"]
 
 
 def free_port() -> int:

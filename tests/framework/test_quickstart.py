@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import types
+from pathlib import Path
 
 from linemod.framework.app import ModuleApp
 from linemod.framework.settings import Settings
 from tests.framework.helpers import wait_for
 from tests.framework.test_e2e_emulator import World
 
-QUICKSTART = """
-from linebot.v3.messaging import TextMessage
-from linemod import ModuleApp
-
-app = ModuleApp()  # LINEMOD_CHANNEL_ID, LINEMOD_CHANNEL_SECRET, LINEMOD_LINE_BASE_URL, ...
-
-@app.on_lifecycle("attached")
-async def attached(ctx, event):
-    print("attached to", ctx.tenant.display_name)
-
-@app.on_message(type="text")
-async def echo(ctx, event):
-    await ctx.reply(TextMessage(text=event.message.text))
-
-asgi = app.asgi()  # or: linemod db upgrade && linemod serve echo:app
-"""
+README = Path(__file__).resolve().parents[2] / "README.md"
+# The module exactly as README shows it: the first Python block that starts with "# echo.py".
+QUICKSTART = README.read_text().split("```python\n# echo.py\n", 1)[1].split("```", 1)[0]
 
 
 def test_the_quick_start_is_short() -> None:

@@ -54,7 +54,7 @@ def test_invalid_token_type_is_refused() -> None:
         Settings(_env_file=None, token_type="long-lived")  # type: ignore[call-arg, arg-type]
 
 
-async def test_a_start_without_any_secret_fails_and_says_what_to_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_serving_without_any_secret_fails_and_says_what_to_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
     from linemod.framework.app import ModuleApp
@@ -62,7 +62,7 @@ async def test_a_start_without_any_secret_fails_and_says_what_to_set(tmp_path) -
 
     settings = Settings(_env_file=None, channel_secret="", database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db")  # type: ignore[call-arg]
     with pytest.raises(MissingSecretError) as raised:
-        await ModuleApp(settings).start(workers=False)
+        ModuleApp(settings).asgi()
     for what_to_set in ("LINEMOD_CHANNEL_SECRET", "LINEMOD_COOKIE_SECRET", "LINEMOD_DEVELOPMENT=1"):
         assert what_to_set in str(raised.value)
 

@@ -358,7 +358,9 @@ class ModuleApp:
 
     def asgi(self) -> FastAPI:
         """The web app: webhook, attach flow, health, the consoles, plus `app.router` and included routers.
-        Starting it starts the runtime and, unless `run_workers_in_process` is off, a worker."""
+        Starting it starts the runtime and, unless `run_workers_in_process` is off, a worker. Raises
+        `MissingSecretError` (what to set) when there is nothing to sign cookies and CSRF tokens with."""
+        _ = self.settings.signing_secret  # fail now, before serving, not on the first console request
 
         @asynccontextmanager
         async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
@@ -418,7 +420,6 @@ class ModuleApp:
         """Open the database and LINE clients, migrate (with `upgrade_on_start`), run the startup hooks, and
         then, with `workers`, start processing in this process. Hooks run once, when the runtime opens."""
         if self.runtime is None or not self.runtime.started:
-            _ = self.settings.signing_secret  # fail now, with what to set, not on the first console request
             runtime = Runtime(self.settings, clock=self.clock, db=self._database, line=self._line)
             await runtime.start(intake=intake)
             self.runtime = runtime

@@ -9,6 +9,7 @@ account (the browser that changed it gets a new one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -33,11 +34,20 @@ class SignedIn:
 
 
 class SessionStore:
-    def __init__(self, db: Database, clock: Clock, *, secret: str, max_age_seconds: int) -> None:
+    def __init__(self, db: Database, clock: Clock, *, secret: Callable[[], str], max_age_seconds: int) -> None:
         self.db = db
         self.clock = clock
         self.max_age_ms = max_age_seconds * 1000
-        self._signer = URLSafeSerializer(secret, salt="linemod-console-session")
+        self._secret = secret
+        self._signer_made: URLSafeSerializer | None = None
+
+    @property
+    def _signer(self) -> URLSafeSerializer:
+        # Asked for the secret on first use: account work with no sessions (`linemod accounts create-staff`)
+        # runs where no signing secret is set.
+        if self._signer_made is None:
+            self._signer_made = URLSafeSerializer(self._secret(), salt="linemod-console-session")
+        return self._signer_made
 
     async def create(self, account_id: int, *, ip: str | None = None, user_agent: str | None = None) -> str:
         """Start a session; returns the cookie value."""

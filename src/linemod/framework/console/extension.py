@@ -7,8 +7,7 @@ navigation, render inside its layout, and only reach members of that OA:
 ```python
 from pathlib import Path
 from sqlalchemy import select
-from linemod.framework.console import ConsoleContext, Field
-from linemod.framework.i18n import N_
+from linemod import ConsoleContext, Field, N_
 
 here = Path(__file__).parent
 app.console.add_templates(here / "templates")     # the extension's Jinja templates
@@ -209,7 +208,7 @@ class Console:
             sessions = SessionStore(
                 runtime.db,
                 runtime.clock,
-                secret=settings.signing_secret,
+                secret=lambda: settings.signing_secret,
                 max_age_seconds=settings.session_max_age_seconds,
             )
             limiter = SigninLimiter(
