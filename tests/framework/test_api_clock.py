@@ -62,7 +62,7 @@ async def test_outside_handlers_app_clock_and_app_jobs_share_the_runtimes_clock(
         async with app.transaction() as tx:
             assert await tx.schedule("later", {"n": 1}, delay_seconds=60, key="later:1", bot_id=BOT)
         [job] = await run.runtime.jobs.list("pending", 10)
-    assert job["run_at_ms"] == LONG_AGO_MS + 60_000
+    assert job.run_at_ms == LONG_AGO_MS + 60_000
 
 
 def test_without_a_clock_the_app_runs_on_the_wall_clock() -> None:

@@ -48,16 +48,18 @@ async def test_a_unit_commits_when_it_returns_and_rolls_back_when_it_raises(db) 
 
 
 async def test_an_id_list_parameter_selects_exactly_those_rows(db) -> None:  # type: ignore[no-untyped-def]
+    from linemod.framework.queue.engine import engine_for
+
     await create_notes(db)
-    direct = db.direct
+    direct, engine = db.direct, engine_for(db)
 
     async def fill_and_update(connection: DirectConnection) -> list[int]:
         await connection.executemany(
             "INSERT INTO notes (id, body) VALUES (:id, :body)", [{"id": i, "body": "old"} for i in range(1, 7)]
         )
         changed = await connection.fetch(
-            f"UPDATE notes SET body = 'new' WHERE {direct.in_ids('id', 'ids')} RETURNING id",
-            {"ids": direct.ids([2, 5, 99])},
+            f"UPDATE notes SET body = 'new' WHERE {engine.in_ids('id', 'ids')} RETURNING id",
+            {"ids": engine.ids([2, 5, 99])},
         )
         return sorted(r["id"] for r in changed)
 

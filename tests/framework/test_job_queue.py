@@ -24,7 +24,7 @@ async def put(db, clock, events):  # type: ignore[no-untyped-def]
 
 async def finish(db, queue, row, worker="w1"):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        await queue.complete(session, row["id"], worker)
+        await queue.complete(session, row.id, worker)
 
 
 async def test_one_chat_is_taken_in_order_one_event_at_a_time(db) -> None:  # type: ignore[no-untyped-def]
@@ -34,11 +34,11 @@ async def test_one_chat_is_taken_in_order_one_event_at_a_time(db) -> None:  # ty
     events = [message_event(f"m{i}", user=alice) for i in range(3)]
     await put(db, clock, events)
     first = await queue.claim("w1", 10)
-    assert [r["webhook_event_id"] for r in first] == [events[0]["webhookEventId"]]
+    assert [r.webhook_event_id for r in first] == [events[0]["webhookEventId"]]
     assert await queue.claim("w2", 10) == []  # m1 waits for m0
     await finish(db, queue, first[0])
     second = await queue.claim("w2", 10)
-    assert [r["webhook_event_id"] for r in second] == [events[1]["webhookEventId"]]
+    assert [r.webhook_event_id for r in second] == [events[1]["webhookEventId"]]
 
 
 async def test_different_chats_are_taken_in_parallel(db) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +48,7 @@ async def test_different_chats_are_taken_in_parallel(db) -> None:  # type: ignor
     await put(db, clock, events)
     rows = await queue.claim("w1", 10)
     assert len(rows) == 4
-    assert all(r["status"] == "running" and r["locked_by"] == "w1" for r in rows)
+    assert all(r.status == "running" and r.locked_by == "w1" for r in rows)
 
 
 async def test_a_failed_event_is_retried_after_backoff_then_dead(db) -> None:  # type: ignore[no-untyped-def]
@@ -58,18 +58,18 @@ async def test_a_failed_event_is_retried_after_backoff_then_dead(db) -> None:  #
     await put(db, clock, [message_event("boom", user=alice), message_event("next", user=alice)])
     for attempt in (1, 2):
         [row] = await queue.claim("w1", 10)
-        assert row["attempts"] == attempt
+        assert row.attempts == attempt
         assert await queue.fail(row, "w1", "error") == "pending"
         assert await queue.claim("w1", 10) == []  # neither the failed one (backoff) nor the next (order)
         clock.advance(10 * 2 ** (attempt - 1) * 1.2)
     [row] = await queue.claim("w1", 10)
-    assert row["attempts"] == 3
+    assert row.attempts == 3
     assert await queue.fail(row, "w1", "still failing") == "dead"
     [following] = await queue.claim("w1", 10)  # a dead letter no longer holds its chat back
-    assert following["id"] != row["id"]
+    assert following.id != row.id
     dead = await queue.list("dead")
-    assert [d["id"] for d in dead] == [row["id"]]
-    assert "still failing" in dead[0]["last_error"]
+    assert [d.id for d in dead] == [row.id]
+    assert "still failing" in dead[0].last_error
 
 
 async def test_dead_letters_can_be_replayed(db) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ async def test_dead_letters_can_be_replayed(db) -> None:  # type: ignore[no-unty
     assert await queue.claim("w1", 10) == []
     assert await queue.replay() == 1
     [again] = await queue.claim("w1", 10)
-    assert again["id"] == row["id"] and again["attempts"] == 1
+    assert again.id == row.id and again.attempts == 1
 
 
 async def test_an_expired_lease_is_taken_again_and_the_old_holder_cannot_finish(db) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ async def test_an_expired_lease_is_taken_again_and_the_old_holder_cannot_finish(
     assert await queue.claim("w2", 10) == []
     clock.advance(31)
     [again] = await queue.claim("w2", 10)
-    assert again["id"] == row["id"] and again["attempts"] == 2
+    assert again.id == row.id and again.attempts == 2
     with pytest.raises(LeaseLost):
         await finish(db, queue, row, worker="dead-worker")
     await finish(db, queue, again, worker="w2")
@@ -105,7 +105,7 @@ async def test_extending_a_lease_keeps_the_row(db) -> None:  # type: ignore[no-u
     await put(db, clock, [message_event("hi")])
     [row] = await queue.claim("w1", 10)
     clock.advance(20)
-    await queue.extend_leases("w1", [row["id"]])
+    await queue.extend_leases("w1", [row.id])
     clock.advance(20)
     assert await queue.claim("w2", 10) == []
 
@@ -137,11 +137,11 @@ async def test_concurrent_claimers_never_share_a_row_or_a_chat(db) -> None:  # t
                     return
                 await asyncio.sleep(0.01)
                 continue
-            chats = [r["chat_key"] for r in rows]
+            chats = [r.chat_key for r in rows]
             assert len(chats) == len(set(chats))
             for row in rows:
-                seen.append(row["id"])
-                order.setdefault(row["chat_key"], []).append(row["id"])
+                seen.append(row.id)
+                order.setdefault(row.chat_key, []).append(row.id)
                 await finish(db, queue, row, worker=name)
 
     await asyncio.gather(*(claimer(f"w{i}") for i in range(4)))
@@ -159,14 +159,14 @@ async def test_an_oa_wide_event_is_a_barrier_for_that_oa(db) -> None:  # type: i
     after = message_event("after", user=user_id(2))
     await put(db, clock, [before, attach, after])
     [first] = await queue.claim("w1", 10)
-    assert first["webhook_event_id"] == before["webhookEventId"]  # the OA event waits for older events
+    assert first.webhook_event_id == before["webhookEventId"]  # the OA event waits for older events
     await finish(db, queue, first)
     [second] = await queue.claim("w1", 10)
-    assert second["webhook_event_id"] == attach["webhookEventId"]  # newer events wait for the OA event
+    assert second.webhook_event_id == attach["webhookEventId"]  # newer events wait for the OA event
     assert await queue.claim("w1", 10) == []
     await finish(db, queue, second)
     [third] = await queue.claim("w1", 10)
-    assert third["webhook_event_id"] == after["webhookEventId"]
+    assert third.webhook_event_id == after["webhookEventId"]
 
 
 async def test_a_batched_completion_marks_only_rows_still_held(db) -> None:  # type: ignore[no-untyped-def]
@@ -176,16 +176,16 @@ async def test_a_batched_completion_marks_only_rows_still_held(db) -> None:  # t
     kept, lost = await queue.claim("w1", 10)
     clock.advance(31)
     clock_now = clock.now_ms()
-    await queue.extend_leases("w1", [kept["id"]])  # w1 still works on the first; the second's lease ran out
+    await queue.extend_leases("w1", [kept.id])  # w1 still works on the first; the second's lease ran out
     [taken] = await queue.claim("w2", 10)
-    assert taken["id"] == lost["id"] and clock_now == clock.now_ms()
+    assert taken.id == lost.id and clock_now == clock.now_ms()
 
     async def complete(connection):  # type: ignore[no-untyped-def]
-        return await queue.complete_many(connection, [kept["id"], lost["id"]], "w1")
+        return await queue.complete_many(connection, [kept.id, lost.id], "w1")
 
     done, lost_leases = await db.direct.run(complete)
-    assert done == {kept["id"]}
-    assert set(lost_leases) == {lost["id"]} and isinstance(lost_leases[lost["id"]], LeaseLost)
+    assert done == {kept.id}
+    assert set(lost_leases) == {lost.id} and isinstance(lost_leases[lost.id], LeaseLost)
     assert (await queue.counts()) == {"done": 1, "running": 1}  # w2 still holds the second
 
 
@@ -196,7 +196,7 @@ async def test_a_claim_never_returns_more_rows_than_asked(db, limit: int) -> Non
     await put(db, clock, [message_event(f"m{i}", user=user_id(i % 30 + 1)) for i in range(90)])
     rows = await queue.claim("w1", limit)
     assert len(rows) == limit
-    assert len({r["chat_key"] for r in rows}) == limit
+    assert len({r.chat_key for r in rows}) == limit
     assert (await queue.counts()) == {"running": limit, "pending": 90 - limit}
 
 
@@ -205,7 +205,7 @@ async def test_a_claim_takes_at_most_one_event_per_chat(db) -> None:  # type: ig
     queue = make_queue(db, clock)
     await put(db, clock, [message_event(f"m{i}", user=user_id(i % 3 + 1)) for i in range(30)])
     rows = await queue.claim("w1", 10)
-    assert sorted(r["chat_key"] for r in rows) == sorted({r["chat_key"] for r in rows})
+    assert sorted(r.chat_key for r in rows) == sorted({r.chat_key for r in rows})
     assert len(rows) == 3
 
 
@@ -217,11 +217,11 @@ async def test_a_chat_behind_a_long_busy_chat_is_still_taken(db) -> None:  # typ
     await put(db, clock, [message_event(f"c{i}", user=chatty) for i in range(window + 6)])
     await put(db, clock, [message_event("q", user=quiet)])
     [first] = await queue.claim("w1", 10)
-    assert first["chat_key"].endswith(chatty)
+    assert first.chat_key.endswith(chatty)
     # The oldest WINDOW pending rows all wait behind the chatty chat's running event: the quiet chat is
     # found through every chat's oldest row.
     [second] = await queue.claim("w1", 10)
-    assert second["chat_key"].endswith(quiet)
+    assert second.chat_key.endswith(quiet)
     assert await queue.claim("w1", 10) == []
 
 
@@ -234,9 +234,9 @@ async def test_a_worker_whose_lease_ran_out_cannot_fail_a_row_another_worker_hol
     [taken] = await queue.claim("w2", 10)
     assert await queue.fail(stale, "w1", "late failure") == ""
     [row] = await queue.list()
-    assert (row["status"], row["locked_by"], row["attempts"], row["last_error"]) == ("running", "w2", 2, None)
+    assert (row.status, row.locked_by, row.attempts, row.last_error) == ("running", "w2", 2, None)
     await finish(db, queue, taken, "w2")
-    assert (await queue.list())[0]["status"] == "done"
+    assert (await queue.list())[0].status == "done"
 
 
 async def test_a_stale_try_cannot_fail_the_same_workers_newer_claim_of_the_row(db) -> None:  # type: ignore[no-untyped-def]
@@ -247,5 +247,5 @@ async def test_a_stale_try_cannot_fail_the_same_workers_newer_claim_of_the_row(d
     clock.advance(31)
     [second_try] = await queue.claim("w1", 10)  # the same process claimed it again after the lease ran out
     assert await queue.fail(first_try, "w1", "from the first try") == ""
-    assert (await queue.list())[0]["status"] == "running"
+    assert (await queue.list())[0].status == "running"
     assert await queue.fail(second_try, "w1", "from the second try") == "pending"

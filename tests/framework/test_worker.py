@@ -175,7 +175,7 @@ async def test_exhausted_events_become_dead_letters_that_can_be_replayed(db) -> 
         await run.post_webhook([message_event("first", user=alice)])
         await wait_for(lambda: run.runtime.events.list("dead"))
         [dead] = await run.runtime.events.list("dead")
-        assert "bug in the handler" in dead["last_error"] and dead["attempts"] == 2
+        assert "bug in the handler" in (dead.last_error or "") and dead.attempts == 2
         broken["on"] = False
         await run.post_webhook([message_event("second", user=alice)])
         await wait_for(lambda: all_done(run, 2))

@@ -8,9 +8,12 @@ import contextlib
 import importlib
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from linemod.framework.queue.rows import EventRecord
 
 APP_HELP = "The module app as module.path:attribute, e.g. mymodule.main:app"
 
@@ -150,7 +153,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Events of one status (dead letters by default), newest first."""
 
-        async def run() -> tuple[dict[str, int], list[dict[str, Any]]]:
+        async def run() -> tuple[dict[str, int], list[EventRecord]]:
             module_app = _module_app(app_spec)
             await module_app.start(workers=False, intake=False)
             try:
@@ -162,8 +165,8 @@ def register(app: typer.Typer) -> None:
         counts, rows = asyncio.run(run())
         typer.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no events")
         for row in rows:
-            error = (row["last_error"] or "").strip().splitlines()[-1:] or [""]
-            typer.echo(f"{row['id']}\t{row['webhook_event_id']}\t{row['event_type']}\t{row['attempts']}\t{error[0]}")
+            error = (row.last_error or "").strip().splitlines()[-1:] or [""]
+            typer.echo(f"{row.id}\t{row.webhook_event_id}\t{row.event_type}\t{row.attempts}\t{error[0]}")
 
     @events_app.command("replay")
     def events_replay(

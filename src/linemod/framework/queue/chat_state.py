@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.storage.direct_sql import DirectConnection, DirectSql
+from linemod.framework.queue.engine import QueueEngine
+from linemod.framework.queue.statements import UPSERT_CHAT_STATE
+from linemod.framework.storage.direct_sql import DirectConnection
 from linemod.framework.storage.models import ChatStateRow
 
 
@@ -29,24 +31,13 @@ class ChatState:
 
     @classmethod
     async def load_many(
-        cls, connection: DirectConnection, direct: DirectSql, chats: Iterable[tuple[str, str]]
+        cls, connection: DirectConnection, engine: QueueEngine, chats: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], ChatState]:
         """The states of several chats in one query (the worker loads a claimed batch at once)."""
         keys = sorted(set(chats))
         if not keys:
             return {}
-        if direct.db.is_postgres:
-            sql = (
-                "SELECT bot_id, chat_id, mode, mode_ts_ms, data FROM chat_states "
-                "WHERE (bot_id, chat_id) IN (SELECT * FROM unnest(CAST(:bots AS text[]), CAST(:chats AS text[])))"
-            )
-            params: dict[str, Any] = {"bots": [b for b, _ in keys], "chats": [c for _, c in keys]}
-        else:
-            sql = (
-                "SELECT bot_id, chat_id, mode, mode_ts_ms, data FROM chat_states WHERE (bot_id, chat_id) IN "
-                "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:keys))"
-            )
-            params = {"keys": json.dumps(keys)}
+        sql, params = engine.chat_states(keys)
         found = {(r["bot_id"], r["chat_id"]): r for r in await connection.fetch(sql, params)}
         return {key: cls(key[0], key[1], found.get(key)) for key in keys}
 
@@ -78,24 +69,14 @@ class ChatState:
         """Write the changes in `session` (a handler that used `ctx.db`)."""
         values = self.changes(now_ms)
         if values is not None:
-            await session.execute(_UPSERT, values)
+            await session.execute(text(UPSERT_CHAT_STATE), values)
             self.mark_saved(values)
 
 
 async def save_many(connection: DirectConnection, rows: list[dict[str, Any]]) -> None:
     """Write `changes()` rows of several chats in a direct unit of work (the worker's batched completions)."""
     if rows:
-        await connection.executemany(UPSERT_SQL, rows)
-
-
-# An upsert, not UPDATE-or-INSERT by what was loaded: the state may have been loaded before the row existed.
-UPSERT_SQL = (
-    "INSERT INTO chat_states (bot_id, chat_id, mode, mode_ts_ms, data, updated_at_ms) "
-    "VALUES (:bot_id, :chat_id, :mode, :mode_ts_ms, :data, :updated_at_ms) "
-    "ON CONFLICT (bot_id, chat_id) DO UPDATE SET mode = excluded.mode, mode_ts_ms = excluded.mode_ts_ms, "
-    "data = excluded.data, updated_at_ms = excluded.updated_at_ms"
-)
-_UPSERT = text(UPSERT_SQL)
+        await connection.executemany(UPSERT_CHAT_STATE, rows)
 
 
 async def current_mode(session: AsyncSession, bot_id: str, chat_id: str) -> str | None:

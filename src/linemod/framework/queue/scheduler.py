@@ -11,13 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
+from linemod.framework.queue.statements import CANCEL_JOB, INSERT_JOB
 from linemod.framework.storage.database import Database
-from linemod.framework.storage.models import JobRow, QueueStatus
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,6 @@ class JobScheduler:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        insert = postgresql.insert if db.is_postgres else sqlite.insert
-        self._insert = insert(JobRow)
 
     async def schedule(
         self,
@@ -59,27 +56,22 @@ class JobScheduler:
             "key": key,
             "bot_id": bot_id,
             "payload": json.dumps(payload or {}, ensure_ascii=False),
-            "status": QueueStatus.PENDING,
-            "attempts": 0,
             "run_at_ms": run_at_ms,
             "created_at_ms": now,
         }
-        stmt = self._insert.values(**values).on_conflict_do_nothing(index_elements=["key"])
-        if session is not None:
-            result = await session.execute(stmt)
-        else:
-            async with self.db.transaction() as own:
-                result = await own.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await self._execute(INSERT_JOB, values, session)
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
         """Remove a job that has not started yet. Returns False if there was none pending."""
-        stmt = delete(JobRow).where(JobRow.key == key, JobRow.status == QueueStatus.PENDING)
+        return await self._execute(CANCEL_JOB, {"key": key}, session)
+
+    async def _execute(self, sql: str, params: dict[str, Any], session: AsyncSession | None) -> bool:
+        """Run one statement in `session`, else in a transaction of its own; whether it changed a row."""
         if session is not None:
-            result = await session.execute(stmt)
+            result = await session.execute(text(sql), params)
         else:
             async with self.db.transaction() as own:
-                result = await own.execute(stmt)
+                result = await own.execute(text(sql), params)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def ensure_next(self, recurring: Recurring) -> None:

@@ -30,6 +30,7 @@ from linemod.framework.line.chat_control import ChatControl
 from linemod.framework.queue.chat_state import ChatState, save_many
 from linemod.framework.queue.group_commit import GroupCommit
 from linemod.framework.queue.intake import NO_CHAT, chat_id_of
+from linemod.framework.queue.rows import EventRecord, JobRecord, QueueRecord
 from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.queue.work_queue import LeaseLost, WorkQueue
 from linemod.framework.runtime import Runtime
@@ -168,37 +169,36 @@ class Worker:
         try:
             rows, states = await self._claim_events(free)
             for row in rows:
-                chat_id = chat_id_of_key(row["chat_key"])
-                self._spawn("event", row, states.get((row["bot_id"], chat_id)) if chat_id else None)
+                chat_id = chat_id_of_key(row.chat_key)
+                self._spawn(row, states.get((row.bot_id, chat_id)) if chat_id else None)
             free -= len(rows)
             jobs = await self.runtime.jobs.claim(self.worker_id, free) if free > 0 else []
             for row in jobs:
-                self._spawn("job", row)
+                self._spawn(row)
         except Exception:
             log.exception("claiming work failed; retrying after the poll interval")
             return 0
         return len(rows) + len(jobs)
 
-    async def _claim_events(self, limit: int) -> tuple[list[dict[str, Any]], dict[tuple[str, str], ChatState]]:
+    async def _claim_events(self, limit: int) -> tuple[list[EventRecord], dict[tuple[str, str], ChatState]]:
         """Claim events and read their chats' states in one transaction. No other event of these chats runs
         meanwhile (per-chat order), so what is read here is what each handler may change."""
-        direct = self.runtime.db.direct
 
         async def load_states(
-            connection: DirectConnection, rows: list[dict[str, Any]]
+            connection: DirectConnection, rows: list[EventRecord]
         ) -> dict[tuple[str, str], ChatState]:
-            chats = [(row["bot_id"], chat_id) for row in rows if (chat_id := chat_id_of_key(row["chat_key"]))]
-            return await ChatState.load_many(connection, direct, chats)
+            chats = [(row.bot_id, chat_id) for row in rows if (chat_id := chat_id_of_key(row.chat_key))]
+            return await ChatState.load_many(connection, self.runtime.events.engine, chats)
 
         rows, states = await self.runtime.events.claim_with(self.worker_id, limit, load_states)
         return rows, states or {}
 
-    def _spawn(self, kind: str, row: dict[str, Any], chat_state: ChatState | None = None) -> None:
-        if kind == "event":
-            task = asyncio.create_task(self._process_event(row, chat_state))
+    def _spawn(self, row: EventRecord | JobRecord, chat_state: ChatState | None = None) -> None:
+        if isinstance(row, EventRecord):
+            kind, task = "event", asyncio.create_task(self._process_event(row, chat_state))
         else:
-            task = asyncio.create_task(self._process_job(row))
-        key = (kind, row["id"])
+            kind, task = "job", asyncio.create_task(self._process_job(row))
+        key = (kind, row.id)
         self._running[key] = task
 
         def done(_task: asyncio.Task[None]) -> None:
@@ -219,17 +219,17 @@ class Worker:
             except Exception:
                 log.exception("extending leases failed")
 
-    async def _process_event(self, row: dict[str, Any], chat_state: ChatState | None) -> None:
+    async def _process_event(self, row: EventRecord, chat_state: ChatState | None) -> None:
         rt = self.runtime
         started = time.perf_counter()
-        kind = row["event_type"]
+        kind = row.event_type
         try:
-            payload = json.loads(row["payload"])
+            payload = json.loads(row.payload)
             try:
                 event: Event | None = Event.from_dict(payload)
             except ValueError as exc:
                 # a type the SDK does not know yet, or a shape it refuses: acknowledged, kept, not dispatched
-                log.warning("event %s (%s) not dispatched: %s", row["webhook_event_id"], row["event_type"], exc)
+                log.warning("event %s (%s) not dispatched: %s", row.webhook_event_id, row.event_type, exc)
                 event = None
             kind = event_kind(event) if event is not None else f"unknown:{payload.get('type')}"
             if kind.startswith("lifecycle:"):
@@ -243,32 +243,32 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            outcome = await self._record_failure(rt.events, row, exc, f"event {row['webhook_event_id']}")
+            outcome = await self._record_failure(rt.events, row, exc, f"event {row.webhook_event_id}")
         rt.metrics.events_handled.labels(kind, outcome).inc()
         rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
-    async def _apply_lifecycle(self, row: dict[str, Any], payload: dict[str, Any], kind: str) -> None:
+    async def _apply_lifecycle(self, row: EventRecord, payload: dict[str, Any], kind: str) -> None:
         scopes = (payload.get("module") or {}).get("scopes") if kind == "attached" else None
         async with self.runtime.db.write_transaction() as session:
-            await self.runtime.tenants.apply_lifecycle(session, row["bot_id"], kind, row["event_ts_ms"], scopes)  # type: ignore[arg-type]
-        self.runtime.known_tenants.remember(row["bot_id"])
+            await self.runtime.tenants.apply_lifecycle(session, row.bot_id, kind, row.event_ts_ms, scopes)  # type: ignore[arg-type]
+        self.runtime.known_tenants.remember(row.bot_id)
 
     async def _run_handler(
-        self, row: dict[str, Any], payload: dict[str, Any], event: Event | None, chat_state: ChatState | None
+        self, row: EventRecord, payload: dict[str, Any], event: Event | None, chat_state: ChatState | None
     ) -> None:
         rt = self.runtime
-        tenant = await rt.tenants.get_cached(row["bot_id"])
+        tenant = await rt.tenants.get_cached(row.bot_id)
         chat_id = chat_id_of(payload)
         if chat_state is not None:
-            chat_state.observe_mode(payload.get("mode"), row["event_ts_ms"])
+            chat_state.observe_mode(payload.get("mode"), row.event_ts_ms)
         found = self.dispatcher.find(event) if event is not None and tenant is not None else None
-        lifecycle = row["event_type"] in ("module", "botSuspended", "botResumed")
+        lifecycle = row.event_type in ("module", "botSuspended", "botResumed")
         ctx: Context | None = None
         try:
             usable = tenant is not None and (lifecycle or tenant.state != TenantState.DETACHED)
             if found is not None and event is not None and tenant is not None and usable:
                 listener, match = found
-                line = rt.line.for_tenant(tenant, retry_seed=row["webhook_event_id"])
+                line = rt.line.for_tenant(tenant, retry_seed=row.webhook_event_id)
                 ctx = Context(
                     tenant=tenant,
                     line=line,
@@ -289,20 +289,20 @@ class Worker:
                 # No `write_lock()` here: the handler may already hold SQLite's write lock.
                 if chat_state is not None:
                     await chat_state.save(session, rt.clock.now_ms())
-                await rt.events.complete(session, row["id"], self.worker_id)
+                await rt.events.complete(session, row.id, self.worker_id)
                 await session.commit()
             else:
                 changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None
-                await self._completions.submit(Completion(row["id"], changes))
+                await self._completions.submit(Completion(row.id, changes))
         finally:
             if ctx is not None and ctx.session_opened is not None:
                 await ctx.session_opened.close()  # rolls back whatever was not committed
 
-    async def _record_failure(self, queue: WorkQueue, row: dict[str, Any], exc: Exception, what: str) -> str:
+    async def _record_failure(self, queue: WorkQueue[Any], row: QueueRecord, exc: Exception, what: str) -> str:
         """The one failure path of events and jobs: record the try (retry later or dead letter) and return
         the metrics outcome."""
         status = await queue.fail(row, self.worker_id, _describe(exc))
-        log.warning("%s failed (attempt %s, now %s): %r", what, row["attempts"], status or "not ours", exc)
+        log.warning("%s failed (attempt %s, now %s): %r", what, row.attempts, status or "not ours", exc)
         return _failure_outcome(status)
 
     async def _write_completions(self, items: list[Completion]) -> list[BaseException | None]:
@@ -317,21 +317,21 @@ class Worker:
         lost = await self.runtime.db.direct.run(complete)
         return [lost.get(c.row_id) for c in items]
 
-    async def _process_job(self, row: dict[str, Any]) -> None:
+    async def _process_job(self, row: JobRecord) -> None:
         rt = self.runtime
         outcome = "dead"
         try:
-            handler = self.job_handlers.get(row["name"])
+            handler = self.job_handlers.get(row.name)
             if handler is None:
-                await rt.jobs.fail(row, self.worker_id, f"no handler for job {row['name']!r}", final=True)
+                await rt.jobs.fail(row, self.worker_id, f"no handler for job {row.name!r}", final=True)
                 return
-            payload = json.loads(row["payload"] or "{}")
+            payload = json.loads(row.payload or "{}")
             async with rt.db.session() as session, session.begin():
-                tenant = await rt.tenants.get(row["bot_id"], session) if row["bot_id"] else None
-                line = rt.line.for_tenant(tenant, retry_seed=f"job:{row['id']}") if tenant else None
+                tenant = await rt.tenants.get(row.bot_id, session) if row.bot_id else None
+                line = rt.line.for_tenant(tenant, retry_seed=f"job:{row.id}") if tenant else None
                 jctx = JobContext(
-                    job_id=row["id"],
-                    name=row["name"],
+                    job_id=row.id,
+                    name=row.name,
                     db=session,
                     clock=rt.clock,
                     catalogs=self.catalogs,
@@ -340,7 +340,7 @@ class Worker:
                     line=line,
                 )
                 await handler(jctx, payload)
-                await rt.jobs.complete(session, row["id"], self.worker_id)
+                await rt.jobs.complete(session, row.id, self.worker_id)
             self.processed += 1
             outcome = "done"
         except LeaseLost as exc:
@@ -350,10 +350,10 @@ class Worker:
             outcome = "cancelled"
             raise
         except Exception as exc:
-            outcome = await self._record_failure(rt.jobs, row, exc, f"job {row['id']} ({row['name']})")
+            outcome = await self._record_failure(rt.jobs, row, exc, f"job {row.id} ({row.name})")
         finally:
             rt.metrics.jobs_run.labels(outcome).inc()
-            recurring = self.recurring.get(row["name"])
+            recurring = self.recurring.get(row.name)
             if recurring is not None and not self._stopping.is_set():
                 await rt.scheduler.ensure_next(recurring)
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import re
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -120,17 +119,6 @@ class DirectSql:
         self._idle: list[Any] = []  # asyncpg connections
         self._max_connections = max_connections
         self._available: asyncio.Semaphore | None = None  # created on first use, inside the event loop
-
-    # ---- id lists: one parameter holding many ids, in each dialect's way ----------------------------------
-
-    def in_ids(self, column: str, param: str) -> str:
-        """A condition `column` is one of the ids in parameter `param` (give the value with `ids()`)."""
-        if self.db.is_postgres:
-            return f"{column} = ANY(:{param})"
-        return f"{column} IN (SELECT value FROM json_each(:{param}))"
-
-    def ids(self, values: Iterable[int]) -> Any:
-        return list(values) if self.db.is_postgres else json.dumps(list(values))
 
     # ---- running --------------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ that queue queries compare plain numbers on every engine."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -14,7 +16,7 @@ class Base(DeclarativeBase):
     """Declarative base of every framework table; `Base.metadata` is what the migrations describe."""
 
 
-class TenantState:
+class TenantState(StrEnum):
     ATTACHED = "attached"
     SUSPENDED = "suspended"
     DETACHED = "detached"
@@ -41,7 +43,7 @@ class Tenant(Base):
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
 
 
-class QueueStatus:
+class QueueStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"

@@ -1,0 +1,148 @@
+"""Every statement on the queue tables (`events`, `jobs`, `chat_states`), in one place.
+
+Written once with `:name` parameters; what differs between databases comes from the queue engine
+(`engine_sqlite.py`, `engine_postgres.py`). Statuses are `QueueStatus` values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linemod.framework.queue.engine import QueueEngine
+
+WINDOW = 64
+"""Pending rows a claim looks at, oldest first, before falling back to every chat's oldest row."""
+
+EVENT_COLUMNS = (
+    "webhook_event_id",
+    "bot_id",
+    "chat_key",
+    "event_type",
+    "mode",
+    "event_ts_ms",
+    "is_redelivery",
+    "payload",
+    "status",
+    "attempts",
+    "run_at_ms",
+    "received_at_ms",
+)
+
+# An upsert, not UPDATE-or-INSERT by what was loaded: the state may have been loaded before the row existed.
+UPSERT_CHAT_STATE = (
+    "INSERT INTO chat_states (bot_id, chat_id, mode, mode_ts_ms, data, updated_at_ms) "
+    "VALUES (:bot_id, :chat_id, :mode, :mode_ts_ms, :data, :updated_at_ms) "
+    "ON CONFLICT (bot_id, chat_id) DO UPDATE SET mode = excluded.mode, mode_ts_ms = excluded.mode_ts_ms, "
+    "data = excluded.data, updated_at_ms = excluded.updated_at_ms"
+)
+
+INSERT_JOB = (
+    "INSERT INTO jobs (name, key, bot_id, payload, status, attempts, run_at_ms, created_at_ms) "
+    "VALUES (:name, :key, :bot_id, :payload, 'pending', 0, :run_at_ms, :created_at_ms) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+CANCEL_JOB = "DELETE FROM jobs WHERE key = :key AND status = 'pending'"
+
+
+@dataclass(frozen=True)
+class QueueStatements:
+    """The statements on one queue table."""
+
+    claim: str
+    claim_among: str
+    chat_heads: str
+    release_expired: str
+    complete: str
+    complete_many: str
+    fail: str
+    extend_leases: str
+    replay_all: str
+    replay_some: str
+    has_work: str
+    has_due_work: str
+    counts: str
+    newest: str
+    newest_of_status: str
+    purge_done: str
+
+
+def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> QueueStatements:
+    """The statements of queue table `table`; `ordered` adds the per-chat ordering rules to claims."""
+    return QueueStatements(
+        claim=_claim(table, engine, ordered=ordered, listed=False),
+        claim_among=_claim(table, engine, ordered=ordered, listed=True),
+        chat_heads=f"SELECT MIN(id) AS id FROM {table} WHERE status IN ('pending', 'running') GROUP BY chat_key",
+        release_expired=(
+            f"UPDATE {table} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
+            "WHERE status = 'running' AND locked_until_ms < :now"
+        ),
+        complete=(
+            f"UPDATE {table} SET status = 'done', finished_at_ms = :now, locked_by = NULL, locked_until_ms = NULL, "
+            "last_error = NULL WHERE id = :id AND locked_by = :me AND status = 'running'"
+        ),
+        complete_many=(
+            f"UPDATE {table} SET status = 'done', finished_at_ms = :now, locked_by = NULL, locked_until_ms = NULL, "
+            f"last_error = NULL WHERE {engine.in_ids('id', 'ids')} AND locked_by = :me AND status = 'running' "
+            "RETURNING id"
+        ),
+        # Guarded by the claim itself (worker, status and attempt): a try whose lease ran out changes nothing.
+        fail=(
+            f"UPDATE {table} SET status = :status, run_at_ms = :run_at, locked_by = NULL, locked_until_ms = NULL, "
+            "last_error = :error, finished_at_ms = :finished "
+            "WHERE id = :id AND locked_by = :me AND status = 'running' AND attempts = :attempts RETURNING id"
+        ),
+        extend_leases=(
+            f"UPDATE {table} SET locked_until_ms = :until WHERE {engine.in_ids('id', 'ids')} AND locked_by = :me"
+        ),
+        replay_all=_replay(table, ""),
+        replay_some=_replay(table, f" AND {engine.in_ids('id', 'ids')}"),
+        has_work=f"SELECT 1 FROM {table} WHERE status IN ('pending', 'running') LIMIT 1",
+        has_due_work=(
+            f"SELECT 1 FROM {table} WHERE status = 'running' OR (status = 'pending' AND run_at_ms <= :now) LIMIT 1"
+        ),
+        counts=f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status",
+        newest=f"SELECT * FROM {table} ORDER BY id DESC LIMIT :limit",
+        newest_of_status=f"SELECT * FROM {table} WHERE status = :status ORDER BY id DESC LIMIT :limit",
+        purge_done=f"DELETE FROM {table} WHERE status = 'done' AND finished_at_ms < :before",
+    )
+
+
+def _replay(table: str, which: str) -> str:
+    return (
+        f"UPDATE {table} SET status = 'pending', attempts = 0, run_at_ms = :now, finished_at_ms = NULL, "
+        f"last_error = NULL WHERE status = 'dead'{which}"
+    )
+
+
+def _claim(table: str, engine: QueueEngine, *, ordered: bool, listed: bool) -> str:
+    """The claim. For ordered queues a candidate must be the oldest unfinished event of its chat, and an
+    OA-wide event (attached, suspended, ...; chat_key "<bot>:-") is a barrier for its OA: nothing newer of
+    that OA starts before it, and it starts only after everything older of that OA.
+
+    Candidates come from the WINDOW oldest pending rows (an index walk, cheap however long the queue); when
+    those all wait behind busy chats, `listed` takes them from the `:candidates` parameter instead: the
+    oldest unfinished row of every chat, read beforehand (`chat_heads`)."""
+    rules = ""
+    if ordered:
+        unfinished = "p.status IN ('pending', 'running') AND p.id < c.id"
+        rules = (
+            f"AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.chat_key = c.chat_key AND {unfinished}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.chat_key = c.bot_id || ':-' AND {unfinished}) "
+            f"AND (c.chat_key <> c.bot_id || ':-' "
+            f"OR NOT EXISTS (SELECT 1 FROM {table} p WHERE p.bot_id = c.bot_id AND {unfinished}))"
+        )
+    if listed:
+        candidates = engine.in_ids("c.id", "candidates")
+    else:
+        candidates = (
+            f"c.id IN (SELECT id FROM {table} WHERE status = 'pending' AND run_at_ms <= :now "
+            f"ORDER BY id LIMIT {WINDOW})"
+        )
+    picked = engine.locking(
+        f"SELECT c.id FROM {table} c WHERE {candidates} AND c.status = 'pending' AND c.run_at_ms <= :now {rules} "
+        "ORDER BY c.id LIMIT :limit"
+    )
+    update = (
+        f"UPDATE {table} SET status = 'running', locked_by = :me, locked_until_ms = :lease, attempts = attempts + 1"
+    )
+    return engine.claim(table, picked, update)
