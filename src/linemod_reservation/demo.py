@@ -232,10 +232,11 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     world = DemoWorld(f"http://{config.host}:{config.emulator_port}", f"http://{config.host}:{config.port}")
-    emulator = await _start_emulator(config, world.emulator_url)
+    emulator: asyncio.subprocess.Process | None = None
     module: _Server | None = None
     task: asyncio.Task[None] | None = None
     try:
+        emulator = await _start_emulator(config, world.emulator_url)
         async with httpx.AsyncClient(base_url=world.emulator_url, timeout=30) as client:
             control = _Control(client)
             channel = await control.call(
@@ -271,7 +272,8 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
         if module is not None and task is not None:
             module.should_exit = True
             await asyncio.gather(task, return_exceptions=True)
-        await _stop_emulator(emulator)
+        if emulator is not None:
+            await _stop_emulator(emulator)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)

@@ -37,7 +37,8 @@ def register(module: Reservation) -> None:
 
 async def create_demo_operator(app: ModuleApp, bot_id: str, email: str = "owner@cafe-sakura.example") -> dict[str, str]:
     """A verified console account owning the demo OA, with a fresh password: what signing up and then
-    attaching while signed in would have made. The demo's database is new on every run."""
+    attaching while signed in would have made. For a database without an account of `email` (the demo's is
+    new on every run): an existing account keeps its own password."""
     password = secrets.token_urlsafe(9)
     await app.console.create_operator(email, password, bot_id)
     return {"email": email, "password": password}
