@@ -9,31 +9,36 @@ app = create_app()          # LINEMOD_* settings; `linemod serve linemod_reserva
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
 
-from linemod import ModuleApp, Settings
-from linemod.framework.clock import Clock
-from linemod_reservation import console, handlers, migrate
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod import Clock, ModuleApp, Settings, SettingsForm
+from linemod_reservation import booking, console, handlers, migrate, store
 from linemod_reservation.clock import FollowingClock
+from linemod_reservation.slots import ShopRules
 
 log = logging.getLogger("linemod_reservation")
 
 # message:send/receive for the conversation, account:manage for the rich menu, profile:read for the
 # customer's name and language (the module works without the last two, with less to show).
 SCOPES = ("message:send", "message:receive", "account:manage", "profile:read")
+LOCALES = Path(__file__).parent / "console" / "locales"
+"""The module's one catalog (conversation and console): `ja/LC_MESSAGES/messages.po`. Under `console/`
+only because that is where the package data of the distribution looks for it."""
 
 
 class Reservation:
-    """What the handlers, jobs and console pages share: the app."""
+    """What the handlers, jobs and console pages share: the app and the booking rules form."""
 
     def __init__(self, app: ModuleApp) -> None:
         self.app = app
+        self.booking: SettingsForm = booking.register(app)
 
-    @property
-    def runtime(self) -> Any:
-        if self.app.runtime is None:
-            raise RuntimeError("the reservation module is not started")
-        return self.app.runtime
+    async def rules(self, session: AsyncSession, bot_id: str) -> ShopRules:
+        """The OA's shop rules: the booking rules form's values, the hours and the holidays."""
+        values = await self.app.console.read_settings(session, bot_id, booking.FORM)
+        return await store.rules_for(session, bot_id, values)
 
 
 def create_app(
@@ -41,20 +46,20 @@ def create_app(
     *,
     clock: Clock | None = None,
     follow_emulator: str | None = None,
-    **options: Any,
+    upgrade_on_start: bool = False,
 ) -> ModuleApp:
     """The reservation module as a `ModuleApp`. `clock` replaces the wall clock; with `follow_emulator` (an
     emulator's URL) a `FollowingClock` keeps the module's time in step with the emulator's, so reminders
-    fire when the emulator's clock passes them. Other keyword arguments go to `ModuleApp` (for instance
-    `upgrade_on_start=True`; otherwise migrate with `linemod db upgrade linemod_reservation.main:app`)."""
+    fire when the emulator's clock passes them. `upgrade_on_start=True` migrates at every start; otherwise
+    migrate with `linemod db upgrade linemod_reservation.main:app` (or `await app.upgrade_database()`)."""
     if follow_emulator is not None and clock is None:
         clock = FollowingClock()
     settings = settings or Settings()
     settings.scopes = sorted({*settings.scopes, *SCOPES})
-    app = ModuleApp(settings, clock=clock, **options)
+    app = ModuleApp(settings, clock=clock, upgrade_on_start=upgrade_on_start)
     app.add_migrations(migrate.SCRIPT_LOCATION, version_table=migrate.VERSION_TABLE)
+    app.add_translations(LOCALES)
     module = Reservation(app)
-    app.reservation = module  # type: ignore[attr-defined]  # reachable from routes and tests
 
     handlers.register(module)
     console.register(module)

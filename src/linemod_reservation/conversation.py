@@ -3,36 +3,52 @@ a Flex card to confirm, then the booking; and listing, changing and cancelling o
 
 The draft lives in `ctx.state["rsv"]`, the framework's per-chat state, saved with the event: a restart in
 the middle of a conversation loses nothing. Every write goes through `ctx.db`, so the booking, the saved
-state and the reminder job commit together with the webhook event, or not at all.
+state and the reminder job commit together with the webhook event, or not at all. Texts are translated with
+`ctx.gettext` into `ctx.lang`, the customer's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
 from linebot.v3.messaging import Message
 
+from linemod import N_, Context
 from linemod_reservation import messages as m
 from linemod_reservation import reminders, store
-from linemod_reservation.i18n import day_label, t
+from linemod_reservation.languages import day_label
 from linemod_reservation.models import Customer, Reservation
 from linemod_reservation.slots import ShopRules
 
 STATE_KEY = "rsv"
 START_WORDS = {"予約", "予約する", "よやく", "reserve", "reservation", "book"}
 LIST_WORDS = {"予約確認", "確認", "my bookings", "bookings"}
+BOOKED = N_(
+    "Your table is booked.\n"
+    "Reservation number: %(number)s\n"
+    "%(day)s %(start)s, %(party)s people\n"
+    "We look forward to seeing you."
+)
+CHANGED = N_("Your reservation was changed.\nReservation number: %(number)s\n%(day)s %(start)s, %(party)s people")
+CANCELLED = N_("Reservation %(number)s (%(day)s %(start)s) was cancelled.")
+FULL = N_("Sorry, that time has just been fully booked. Please choose another time.")
+TOO_LATE = N_("Sorry, bookings for that time are closed. Please choose another time.")
+EXPIRED = N_("That option is no longer available. Please start again from “Reserve”.")
+REFUSED = {"full": FULL, "too_late": TOO_LATE}
+"""What a customer is told when the booking itself is refused (`store.BookingError.reason`)."""
 
 
 class Turn:
-    """One event of the conversation: the context, the customer, the shop's rules and the time."""
+    """One event of the conversation: the context (its `lang` the customer's), the customer, the shop's
+    rules and the time."""
 
-    def __init__(self, ctx: Any, customer: Customer, rules: ShopRules, now_ms: int) -> None:
+    def __init__(self, ctx: Context, customer: Customer, rules: ShopRules, now_ms: int) -> None:
         self.ctx = ctx
         self.customer = customer
         self.rules = rules
         self.now_ms = now_ms
-        self.lang = customer.language
 
     @property
     def draft(self) -> dict[str, Any] | None:
@@ -59,7 +75,7 @@ class Turn:
         if change is not None:
             draft.update(change=change.id, name=change.customer_name, note=change.note)
         self.set_draft(draft)
-        await self.reply(m.ask_date(self.lang, self.today, self.rules.last_day(self.now_ms), prefix))
+        await self.reply(m.ask_date(self.ctx, self.today, self.rules.last_day(self.now_ms), prefix))
 
     async def pick_date(self, value: str | None) -> None:
         draft = self.draft
@@ -68,25 +84,31 @@ class Turn:
         day = date.fromisoformat(value[:10])
         last = self.rules.last_day(self.now_ms)
         if day < self.today or day > last:
-            prefix = t(self.lang, "out_of_range", days=self.rules.days_ahead)
-            return await self.reply(m.ask_date(self.lang, self.today, last, prefix))
+            prefix = self.ctx.gettext(
+                "That date cannot be booked (from today up to %(days)s days ahead).", days=self.rules.days_ahead
+            )
+            return await self.reply(m.ask_date(self.ctx, self.today, last, prefix))
         if not self.rules.is_open(day):
-            prefix = t(self.lang, "closed_day", day=day_label(self.lang, day))
-            return await self.reply(m.ask_date(self.lang, self.today, last, prefix))
+            prefix = self.ctx.gettext(
+                "We are closed on %(day)s. Please choose another date.", day=day_label(self.ctx.lang, day)
+            )
+            return await self.reply(m.ask_date(self.ctx, self.today, last, prefix))
         free = await store.free_seats(self.ctx.db, self.rules, self.ctx.bot_id, day, self.now_ms)
         if not any(seats > 0 for seats in free.values()):
-            prefix = t(self.lang, "no_slots", day=day_label(self.lang, day))
-            return await self.reply(m.ask_date(self.lang, self.today, last, prefix))
+            prefix = self.ctx.gettext(
+                "Sorry, %(day)s is fully booked. Please choose another date.", day=day_label(self.ctx.lang, day)
+            )
+            return await self.reply(m.ask_date(self.ctx, self.today, last, prefix))
         draft.update(step="time", day=day.isoformat())
         self.set_draft(draft)
-        await self.reply(m.ask_time(self.lang, day.isoformat(), free))
+        await self.reply(m.ask_time(self.ctx, day.isoformat(), free))
 
     async def more_times(self, day: str, offset: int) -> None:
         draft = self.draft
         if draft is None or draft.get("day") != day:
             return await self.expired()
         free = await store.free_seats(self.ctx.db, self.rules, self.ctx.bot_id, date.fromisoformat(day), self.now_ms)
-        await self.reply(m.ask_time(self.lang, day, free, offset=offset))
+        await self.reply(m.ask_time(self.ctx, day, free, offset=offset))
 
     async def pick_time(self, day: str, start: str, prefix: str | None = None) -> None:
         draft = self.draft
@@ -94,11 +116,11 @@ class Turn:
             return await self.expired()
         free = await store.free_seats(self.ctx.db, self.rules, self.ctx.bot_id, date.fromisoformat(day), self.now_ms)
         if free.get(start, 0) < 1:
-            return await self.reply(m.ask_time(self.lang, day, free, t(self.lang, "full")))
+            return await self.reply(m.ask_time(self.ctx, day, free, self.ctx.gettext(FULL)))
         draft.update(step="party", start=start)
         self.set_draft(draft)
         most = min(self.rules.max_party, free[start])
-        await self.reply(m.ask_party(self.lang, day, start, most))
+        await self.reply(m.ask_party(self.ctx, day, start, most))
 
     async def pick_party(self, party: int) -> None:
         draft = self.draft
@@ -109,7 +131,7 @@ class Turn:
             return await self.confirm_step(draft)
         draft["step"] = "name"
         self.set_draft(draft)
-        await self.reply(m.ask_name(self.lang, self.customer.display_name or None))
+        await self.reply(m.ask_name(self.ctx, self.customer.display_name or None))
 
     async def give_name(self, name: str) -> None:
         draft = self.draft
@@ -117,7 +139,7 @@ class Turn:
             return await self.expired()
         draft.update(step="note", name=name.strip()[:100])
         self.set_draft(draft)
-        await self.reply(m.ask_note(self.lang))
+        await self.reply(m.ask_note(self.ctx))
 
     async def give_note(self, note: str) -> None:
         draft = self.draft
@@ -129,7 +151,7 @@ class Turn:
     async def confirm_step(self, draft: dict[str, Any]) -> None:
         draft["step"] = "confirm"
         self.set_draft(draft)
-        await self.reply(m.confirm_card(self.lang, draft))
+        await self.reply(m.confirm_card(self.ctx, draft))
 
     async def confirm(self) -> None:
         draft = self.draft
@@ -139,7 +161,7 @@ class Turn:
         try:
             if draft.get("change") is not None:
                 reservation = await store.get_reservation(ctx.db, ctx.bot_id, int(draft["change"]))
-                if reservation is None or reservation.user_id != ctx.user_id:
+                if reservation is None or reservation.user_id != self.customer.user_id:
                     return await self.expired()
                 old_key = reminders.job_key(reservation)
                 await store.change(
@@ -152,13 +174,13 @@ class Turn:
                     now_ms=self.now_ms,
                 )
                 await reminders.unschedule(ctx, old_key)
-                key = "changed"
+                done = CHANGED
             else:
                 reservation = await store.book(
                     ctx.db,
                     rules,
                     bot_id=ctx.bot_id,
-                    user_id=ctx.user_id,
+                    user_id=self.customer.user_id,
                     name=draft.get("name", ""),
                     party=int(draft["party"]),
                     day=draft["day"],
@@ -166,17 +188,17 @@ class Turn:
                     note=draft.get("note", ""),
                     now_ms=self.now_ms,
                 )
-                key = "booked"
+                done = BOOKED
         except store.BookingError as failure:
             return await self.booking_failed(draft, failure.reason)
         await reminders.schedule(ctx, rules, reservation, self.now_ms)
         self.set_draft(None)
-        await self.reply(m.summary(self.lang, key, reservation))
+        await self.reply(m.summary(self.ctx, done, reservation))
 
     async def booking_failed(self, draft: dict[str, Any], reason: str) -> None:
         """Someone else took the last seats (or the slot closed) while this customer was typing."""
         if reason not in ("full", "too_late"):
-            return await self.start(prefix=t(self.lang, "expired"))
+            return await self.start(prefix=self.ctx.gettext(EXPIRED))
         day = date.fromisoformat(draft["day"])
         free = await store.free_seats(self.ctx.db, self.rules, self.ctx.bot_id, day, self.now_ms)
         draft["step"] = "time"
@@ -184,27 +206,29 @@ class Turn:
         self.set_draft(draft)
         if not any(seats > 0 for seats in free.values()):
             last = self.rules.last_day(self.now_ms)
-            return await self.reply(m.ask_date(self.lang, self.today, last, t(self.lang, reason)))
-        await self.reply(m.ask_time(self.lang, draft["day"], free, t(self.lang, reason)))
+            return await self.reply(m.ask_date(self.ctx, self.today, last, self.ctx.gettext(REFUSED[reason])))
+        await self.reply(m.ask_time(self.ctx, draft["day"], free, self.ctx.gettext(REFUSED[reason])))
 
     async def abort(self) -> None:
         self.set_draft(None)
-        await self.reply(m.text(t(self.lang, "aborted"), m.menu_actions(self.lang)))
+        await self.reply(m.text(self.ctx.gettext("The reservation was not made."), m.menu_actions(self.ctx)))
 
     async def expired(self) -> None:
-        await self.reply(m.text(t(self.lang, "expired"), m.menu_actions(self.lang)))
+        await self.reply(m.text(self.ctx.gettext(EXPIRED), m.menu_actions(self.ctx)))
 
     # ---- the customer's reservations ------------------------------------------------------------------
 
     async def list(self) -> None:
-        rows = await store.upcoming_for_user(self.ctx.db, self.ctx.bot_id, self.ctx.user_id, self.today.isoformat())
-        await self.reply(m.reservation_list(self.lang, rows))
+        rows = await store.upcoming_for_user(
+            self.ctx.db, self.ctx.bot_id, self.customer.user_id, self.today.isoformat()
+        )
+        await self.reply(m.reservation_list(self.ctx, rows))
 
     async def _own(self, reservation_id: str) -> Reservation | None:
         if not reservation_id.isdigit():
             return None
         found = await store.get_reservation(self.ctx.db, self.ctx.bot_id, int(reservation_id))
-        if found is None or found.user_id != self.ctx.user_id or found.status != "confirmed":
+        if found is None or found.user_id != self.customer.user_id or found.status != "confirmed":
             return None
         return found
 
@@ -214,7 +238,7 @@ class Turn:
 
     async def ask_cancel(self, reservation_id: str) -> None:
         found = await self._own(reservation_id)
-        await (self.reply(m.ask_cancel(self.lang, found)) if found else self.expired())
+        await (self.reply(m.ask_cancel(self.ctx, found)) if found else self.expired())
 
     async def cancel(self, reservation_id: str) -> None:
         found = await self._own(reservation_id)
@@ -226,14 +250,14 @@ class Turn:
         draft = self.draft
         if draft is not None and str(draft.get("change")) == reservation_id:
             self.set_draft(None)
-        await self.reply(m.summary(self.lang, "cancelled", found))
+        await self.reply(m.summary(self.ctx, CANCELLED, found))
 
     # ---- routing --------------------------------------------------------------------------------------
 
-    async def postback(self, data: str, params: dict[str, Any] | None) -> bool:
+    async def postback(self, data: str, params: Mapping[str, str] | None) -> bool:
         """Handle `rsv:` postback data; False if it is not the conversation's (the caller handles it)."""
         _, what, arg = [*data.split(":", 2), "", ""][:3]
-        routes = {
+        routes: dict[str, Callable[[], Awaitable[None]]] = {
             "start": lambda: self.start(),
             "date": lambda: self.pick_date((params or {}).get("date") or arg or None),
             "time": lambda: self.pick_time(*arg.split(":", 1)) if arg.count(":") >= 1 else self.expired(),
@@ -247,7 +271,7 @@ class Turn:
             "change": lambda: self.change(arg),
             "cancel": lambda: self.ask_cancel(arg),
             "cancel-yes": lambda: self.cancel(arg),
-            "cancel-no": lambda: self.reply(m.text(t(self.lang, "cancel.kept"))),
+            "cancel-no": lambda: self.reply(m.text(self.ctx.gettext("Your reservation is unchanged."))),
         }
         route = routes.get(what)
         if route is None:
@@ -255,7 +279,7 @@ class Turn:
         await route()
         return True
 
-    def _more(self, arg: str) -> Any:
+    def _more(self, arg: str) -> Awaitable[None]:
         day, _, offset = arg.partition(":")
         return self.more_times(day, int(offset)) if offset.isdigit() else self.expired()
 
@@ -272,4 +296,4 @@ class Turn:
             return await self.start()
         if word in LIST_WORDS:
             return await self.list()
-        await self.reply(m.text(t(self.lang, "help"), m.menu_actions(self.lang)))
+        await self.reply(m.text(self.ctx.gettext("How can we help you?"), m.menu_actions(self.ctx)))

@@ -4,21 +4,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.line.client import MissingScopeError
-from linemod_reservation.i18n import language
+from linemod import Context, MissingScopeError
+from linemod_reservation.languages import language
 from linemod_reservation.models import Customer, Handler, StandbyEvent
 
 log = logging.getLogger("linemod_reservation.customers")
 
 
-async def seen(ctx: Any, now_ms: int, *, refresh: bool = False) -> Customer | None:
+async def seen(ctx: Context, now_ms: int, *, refresh: bool = False) -> Customer | None:
     """The customer of this event's chat, created (with their LINE profile) the first time. Also records
-    who handles the chat as this event shows it: `active` means the module, `standby` a person."""
+    who handles the chat as this event shows it: `active` means the module, `standby` a person. What the
+    module says next is in the customer's language: `ctx.lang` is set to it."""
     user_id = ctx.user_id
     if not user_id:
         return None
@@ -37,6 +37,7 @@ async def seen(ctx: Any, now_ms: int, *, refresh: bool = False) -> Customer | No
     if event_type not in ("activated", "deactivated"):  # those say it themselves (see `set_handler`)
         set_handler(customer, handler, now_ms)
     customer.last_seen_ms = now_ms
+    ctx.lang = language(customer.language)
     return customer
 
 
@@ -46,7 +47,7 @@ def set_handler(customer: Customer, handler: str, now_ms: int) -> None:
         customer.handled_since_ms = now_ms
 
 
-async def _fill_profile(ctx: Any, customer: Customer) -> None:
+async def _fill_profile(ctx: Context, customer: Customer) -> None:
     try:
         profile = await ctx.line.get_profile(customer.user_id)
     except MissingScopeError:
@@ -58,7 +59,7 @@ async def _fill_profile(ctx: Any, customer: Customer) -> None:
     customer.language = language(profile.language)
 
 
-async def record_standby(ctx: Any, summary: str, now_ms: int) -> None:
+async def record_standby(ctx: Context, summary: str, now_ms: int) -> None:
     """Keep what the customer did while a person handled the chat (shown in the console, never answered)."""
     ctx.db.add(
         StandbyEvent(

@@ -1,27 +1,38 @@
-"""`linemod demo`: the emulator and the reservation module on SQLite, with a demo OA attached, in one process.
+"""`linemod demo`: the emulator and the reservation module on SQLite, with a demo OA attached.
 (This package adds the command to `linemod` through the `linemod.commands` entry point group.)
 
-Both servers run in this process's event loop. The demo plays LY Corporation and the OA admin through the
-emulator's control API (a module channel, an OA, a few people) and attaches the module through the real
-consent flow: the module's `/attach/start` builds the authorize URL, the admin approves it on the emulator
-(`POST /_emulator/authorize`), and the browser's redirect lands on the module's callback. SIGINT or SIGTERM
-stops both servers (the module first, so its workers finish while the emulator still answers).
+The emulator runs as `linemod emulator` in a child process (the module knows LINE only over HTTP, as it
+would know the real one); the module is served in this process's event loop. The demo plays LY Corporation
+and the OA admin through the emulator's control API (a module channel, an OA, a few people) and attaches the
+module through the real consent flow: the module's `/attach/start` builds the authorize URL, the admin
+approves it on the emulator (`POST /_emulator/authorize`), and the browser's redirect lands on the module's
+callback. SIGINT or SIGTERM stops both (the module first, so its workers finish while the emulator still
+answers; the child has a session of its own, so a Ctrl-C in the terminal reaches the demo only).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 import typer
 import uvicorn
+
+if TYPE_CHECKING:  # not at run time: `linemod` loads this module for every command it runs
+    from fastapi import FastAPI
+
+    from linemod import ModuleApp
 
 SHOP_NAME = "カフェ さくら"
 PEOPLE = (("山田 花子", "ja"), ("佐藤 太郎", "ja"), ("Emily Clark", "en"))
@@ -71,7 +82,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _server(app: Any, host: str, port: int, log_level: str) -> _Server:
+def _server(app: FastAPI, host: str, port: int, log_level: str) -> _Server:
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")
     return _Server(config)
 
@@ -126,16 +137,51 @@ def _fresh_database(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / DB_FILE).resolve()}"
 
 
-async def _migrate(database_url: str) -> None:
-    from linemod.framework.storage.database import Database
-    from linemod_reservation import migrate
+def _linemod_command() -> list[str]:
+    """The `linemod` command of this installation (next to this Python, else on the PATH)."""
+    beside = Path(sys.executable).parent / "linemod"
+    found = str(beside) if beside.exists() else shutil.which("linemod")
+    if found is None:
+        raise RuntimeError("the `linemod` command is not installed: cannot start the emulator")
+    return [found]
 
-    db = Database(database_url)
-    try:
-        await db.upgrade()
-        await migrate.upgrade(db)
-    finally:
-        await db.dispose()
+
+async def _start_emulator(config: DemoConfig, url: str, timeout: float = 60) -> asyncio.subprocess.Process:
+    """`linemod emulator` in a child process of its own session, once it answers."""
+    process = await asyncio.create_subprocess_exec(
+        *_linemod_command(),
+        "emulator",
+        "--host",
+        config.host,
+        "--port",
+        str(config.emulator_port),
+        "--log-level",
+        config.log_level,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=url, timeout=2) as client:
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"the emulator stopped while starting (exit code {process.returncode})")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/_emulator/clock")).status_code == 200:
+                    return process
+            if time.monotonic() > deadline:
+                await _stop_emulator(process)
+                raise RuntimeError(f"the emulator did not answer at {url} within {timeout:.0f}s")
+            await asyncio.sleep(0.1)
+
+
+async def _stop_emulator(process: asyncio.subprocess.Process, timeout: float = 10) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 async def _populate(world: DemoWorld, control: _Control, channel_id: str) -> None:
@@ -177,8 +223,7 @@ def print_urls(world: DemoWorld) -> None:
 
 async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorld:
     """Start everything, print the URLs, and serve until `stop` is set (or SIGINT/SIGTERM)."""
-    from linemod.emulator import create_app as create_emulator
-    from linemod.framework.settings import Settings
+    from linemod import Settings
     from linemod_reservation import create_app
 
     stop = stop or asyncio.Event()
@@ -187,10 +232,11 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     world = DemoWorld(f"http://{config.host}:{config.emulator_port}", f"http://{config.host}:{config.port}")
-    emulator = _server(create_emulator(), config.host, config.emulator_port, config.log_level)
+    emulator: asyncio.subprocess.Process | None = None
     module: _Server | None = None
-    tasks = [await _start(emulator, "emulator")]
+    task: asyncio.Task[None] | None = None
     try:
+        emulator = await _start_emulator(config, world.emulator_url)
         async with httpx.AsyncClient(base_url=world.emulator_url, timeout=30) as client:
             control = _Control(client)
             channel = await control.call(
@@ -204,7 +250,6 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
                 },
             )
             database_url = _fresh_database(config.data_dir)
-            await _migrate(database_url)
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 channel_id=channel["channel_id"],
@@ -215,24 +260,27 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
                 reconcile_interval_seconds=0,
             )
             app = create_app(settings, follow_emulator=world.emulator_url)
+            await app.upgrade_database()
             module = _server(app.asgi(), config.host, config.port, config.log_level)
-            tasks.append(await _start(module, "module"))
+            task = await _start(module, "module")
             await _populate(world, control, channel["channel_id"])
             world.operator = await _demo_operator(app, world)
         print_urls(world)
         await stop.wait()
     finally:
         # The module first: its workers may still be calling the emulator.
-        for server, task in reversed(list(zip((emulator, module), tasks, strict=False))):
-            server.should_exit = True  # type: ignore[union-attr]
+        if module is not None and task is not None:
+            module.should_exit = True
             await asyncio.gather(task, return_exceptions=True)
+        if emulator is not None:
+            await _stop_emulator(emulator)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     return world
 
 
-async def _demo_operator(app: Any, world: DemoWorld) -> dict[str, str]:
+async def _demo_operator(app: ModuleApp, world: DemoWorld) -> dict[str, str]:
     """The demo operator's console account (owner of the demo OA)."""
     from linemod_reservation.console import create_demo_operator
 

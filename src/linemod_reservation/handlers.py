@@ -3,30 +3,45 @@
 Chat listeners are registered with `standby=True`, so they see every event of a chat: when the event is
 `active` the module answers; when it is `standby` (a person handles the chat in the OA Manager) the event is
 recorded for the console and nothing is sent. Who handles each chat is kept per customer.
+
+What the module says is in the customer's language: `customers.seen()` sets `ctx.lang` from it, and the
+texts are translated with `ctx.gettext`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from linebot.v3.webhooks import TextMessageContent
+from linebot.v3.webhooks import (
+    ActivatedEvent,
+    DeactivatedEvent,
+    FollowEvent,
+    MessageEvent,
+    ModuleEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
 
+from linemod import Context
 from linemod_reservation import customers, handover, notices, reminders, setup, store
 from linemod_reservation import messages as m
 from linemod_reservation.conversation import Turn
-from linemod_reservation.i18n import t
 from linemod_reservation.models import Handler
 
+if TYPE_CHECKING:
+    from linemod_reservation.app import Reservation
 
-def register(module: Any) -> None:
+
+def register(module: Reservation) -> None:
     app = module.app
 
     @app.on_lifecycle("attached")
-    async def attached(ctx: Any, event: Any) -> None:
+    async def attached(ctx: Context, event: ModuleEvent) -> None:
         await setup.on_attached(ctx)
 
     @app.on_follow(standby=True)
-    async def follow(ctx: Any, event: Any) -> None:
+    async def follow(ctx: Context, event: FollowEvent) -> None:
         now = ctx.now_ms()
         customer = await customers.seen(ctx, now, refresh=True)
         if customer is None:
@@ -37,19 +52,28 @@ def register(module: Any) -> None:
         shop = await store.get_shop(ctx.db, ctx.bot_id)
         shop_name = (shop.name if shop else "") or ctx.tenant.display_name or ""
         if customer.display_name:
-            welcome = t(customer.language, "welcome", name=customer.display_name, shop=shop_name)
+            welcome = ctx.gettext(
+                "Thank you for adding us, %(name)s!\n"
+                "This is %(shop)s.\n"
+                "Tap “Reserve” in the menu below to book a table.",
+                name=customer.display_name,
+                shop=shop_name,
+            )
         else:  # the OA did not grant profile:read
-            welcome = t(customer.language, "welcome.anonymous", shop=shop_name)
-        await ctx.reply(m.text(welcome, m.menu_actions(customer.language)))
+            welcome = ctx.gettext(
+                "Thank you for adding us!\nThis is %(shop)s.\nTap “Reserve” in the menu below to book a table.",
+                shop=shop_name,
+            )
+        await ctx.reply(m.text(welcome, m.menu_actions(ctx)))
 
     @app.on_unfollow(standby=True)
-    async def unfollow(ctx: Any, event: Any) -> None:
+    async def unfollow(ctx: Context, event: UnfollowEvent) -> None:
         customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
             customer.friend = False
 
     @app.on_postback(standby=True)
-    async def postback(ctx: Any, event: Any) -> None:
+    async def postback(ctx: Context, event: PostbackEvent) -> None:
         now = ctx.now_ms()
         customer = await customers.seen(ctx, now)
         data = str(event.postback.data)
@@ -59,13 +83,13 @@ def register(module: Any) -> None:
             return await customers.record_standby(ctx, f"postback {data}", now)
         if data == "rsv:contact":
             return await handover.contact(ctx, customer, now)
-        turn = Turn(ctx, customer, await store.rules_for(ctx.db, ctx.bot_id), now)
-        params = event.postback.params if isinstance(event.postback.params, dict) else None
+        turn = Turn(ctx, customer, await module.rules(ctx.db, ctx.bot_id), now)
+        params = dict(event.postback.params) if event.postback.params is not None else None
         if not await turn.postback(data, params):
             await turn.expired()
 
     @app.on_message(standby=True)
-    async def message(ctx: Any, event: Any) -> None:
+    async def message(ctx: Context, event: MessageEvent) -> None:
         now = ctx.now_ms()
         customer = await customers.seen(ctx, now)
         if customer is None:
@@ -73,19 +97,19 @@ def register(module: Any) -> None:
         body = event.message.text if isinstance(event.message, TextMessageContent) else f"({event.message.type})"
         if not ctx.is_active:
             return await customers.record_standby(ctx, body, now)
-        turn = Turn(ctx, customer, await store.rules_for(ctx.db, ctx.bot_id), now)
+        turn = Turn(ctx, customer, await module.rules(ctx.db, ctx.bot_id), now)
         if isinstance(event.message, TextMessageContent):
             return await turn.text(event.message.text)
-        await ctx.reply(m.text(t(customer.language, "help"), m.menu_actions(customer.language)))
+        await ctx.reply(m.text(ctx.gettext("How can we help you?"), m.menu_actions(ctx)))
 
     @app.on_activated()
-    async def activated(ctx: Any, event: Any) -> None:
+    async def activated(ctx: Context, event: ActivatedEvent) -> None:
         customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
             customers.set_handler(customer, Handler.MODULE, ctx.now_ms())
 
     @app.on_deactivated()
-    async def deactivated(ctx: Any, event: Any) -> None:
+    async def deactivated(ctx: Context, event: DeactivatedEvent) -> None:
         customer = await customers.seen(ctx, ctx.now_ms())
         if customer is not None:
             customers.set_handler(customer, Handler.PERSON, ctx.now_ms())

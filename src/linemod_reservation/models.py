@@ -30,18 +30,14 @@ class ReservationBase(DeclarativeBase):
 
 
 class Shop(ReservationBase):
-    """One OA's shop settings (created with defaults when the module is attached)."""
+    """One OA's shop (created when the module is attached). Its booking rules (slot length, seats per slot,
+    ...) are the console's settings form "booking" (see `booking`), its hours and holidays the tables below."""
 
     __tablename__ = "rsv_shops"
 
     bot_id: Mapped[str] = mapped_column(String(33), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
-    slot_minutes: Mapped[int] = mapped_column(Integer, default=60)
-    capacity: Mapped[int] = mapped_column(Integer, default=8)  # seats per slot
-    lead_minutes: Mapped[int] = mapped_column(Integer, default=60)  # booking closes this long before a slot
-    max_party: Mapped[int] = mapped_column(Integer, default=6)
-    days_ahead: Mapped[int] = mapped_column(Integer, default=60)
     rich_menu_id: Mapped[str | None] = mapped_column(String(100))
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)

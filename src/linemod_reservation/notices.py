@@ -12,13 +12,26 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod import JobContext, Work
-from linemod_reservation.i18n import language
+from linemod import N_, JobContext, Work
+from linemod_reservation.languages import language
 from linemod_reservation.messages import summary
 from linemod_reservation.models import Customer, Reservation, Shop
 
 JOB = "reservation.notify"
-KINDS = {"created": "shop.created", "changed": "shop.changed", "cancelled": "shop.cancelled"}
+KINDS = {
+    "created": N_(
+        "%(shop)s booked a table for you (by phone).\n"
+        "Reservation number: %(number)s\n"
+        "%(day)s %(start)s, %(party)s people"
+    ),
+    "changed": N_(
+        "From %(shop)s: your reservation was changed.\n"
+        "Reservation number: %(number)s\n"
+        "%(day)s %(start)s, %(party)s people"
+    ),
+    "cancelled": N_("From %(shop)s: reservation %(number)s (%(day)s %(start)s) was cancelled."),
+}
+"""The message ID of each kind of notice."""
 RETRY_NAMESPACE = uuid.UUID("c4a7d8e2-31f6-4b0a-9e57-0d2b8f6a91c3")
 
 
@@ -42,7 +55,7 @@ async def notify(jctx: JobContext, payload: dict[str, Any]) -> None:
     if customer is not None and not customer.friend:
         return
     shop = await session.get(Shop, r.bot_id)
-    lang = language(customer.language if customer else None)
+    jctx.lang = language(customer.language if customer else None)
     retry_key = str(uuid.uuid5(RETRY_NAMESPACE, f"{r.bot_id}:{r.id}:{kind}:{payload.get('version')}"))
-    message = summary(lang, KINDS[kind], r, shop=shop.name if shop else "")
+    message = summary(jctx, KINDS[kind], r, shop=shop.name if shop else "")
     await jctx.line.push(r.user_id, [message], retry_key=retry_key)

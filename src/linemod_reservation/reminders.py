@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod import JobContext, Work
-from linemod_reservation.i18n import language
+from linemod import N_, JobContext, Work
+from linemod_reservation.languages import language
 from linemod_reservation.messages import summary
 from linemod_reservation.models import Customer, Reservation, ReservationStatus
 from linemod_reservation.slots import ShopRules
@@ -24,6 +24,10 @@ from linemod_reservation.slots import ShopRules
 log = logging.getLogger("linemod_reservation.reminders")
 JOB = "reservation.remind"
 RETRY_NAMESPACE = uuid.UUID("2b8f0a7e-9c1d-4e55-8a31-6d0c1f4b7e90")
+REMINDER = N_(
+    "Reminder: %(name)s, we look forward to seeing you tomorrow, %(day)s at %(start)s (%(party)s people).\n"
+    "Reservation number: %(number)s"
+)
 
 
 def job_key(r: Reservation) -> str:
@@ -68,7 +72,7 @@ async def remind(jctx: JobContext, payload: dict[str, Any]) -> None:
     customer = await session.get(Customer, (r.bot_id, r.user_id))
     if customer is not None and not customer.friend:
         return  # blocked: a push would not arrive (and would still count against the OA's quota)
-    lang = language(customer.language if customer else None)
-    await jctx.line.push(r.user_id, [summary(lang, "reminder", r)], retry_key=retry_key(r))
+    jctx.lang = language(customer.language if customer else None)
+    await jctx.line.push(r.user_id, [summary(jctx, REMINDER, r)], retry_key=retry_key(r))
     r.reminded_at_ms = jctx.now_ms()
     log.info("reminder sent for reservation %s of %s", r.number, r.bot_id)

@@ -1,14 +1,15 @@
 """The OA's rich menu: three buttons (予約する, 予約確認, お問い合わせ), its image drawn with Pillow.
 
 The labels need a Japanese font. Debian's `fonts-noto-cjk` is looked for first; without any CJK font the
-image is drawn with Pillow's default font and English labels, so it never shows empty boxes ("tofu").
+image is drawn with Pillow's default font and English labels (the message IDs themselves), so it never shows
+empty boxes ("tofu"). Labels are translated by the gettext the caller passes (`ctx.gettext`).
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,7 +22,7 @@ from linebot.v3.messaging import (
 )
 from PIL import Image, ImageDraw, ImageFont
 
-from linemod_reservation.i18n import t
+from linemod import N_
 
 NAME = "linemod-reservation"
 WIDTH, HEIGHT = 2500, 843
@@ -36,13 +37,21 @@ FONT_CANDIDATES = (
 COLORS = ("#06C755", "#0A8F45", "#2D3A45")  # LINE green, a darker green, slate
 
 
+Gettext = Callable[[str], str]
+"""A translation function such as `ctx.gettext`: a message ID in, its text out."""
+
+
 @dataclass(frozen=True)
 class Button:
-    key: str  # i18n key of the label
+    label: str  # message ID of the label
     data: str  # postback data
 
 
-BUTTONS = (Button("menu.reserve", "rsv:start"), Button("menu.list", "rsv:list"), Button("menu.contact", "rsv:contact"))
+BUTTONS = (
+    Button(N_("Reserve"), "rsv:start"),
+    Button(N_("My bookings"), "rsv:list"),
+    Button(N_("Contact us"), "rsv:contact"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -100,11 +109,12 @@ def _icon(draw: ImageDraw.ImageDraw, kind: int, cx: int, cy: int) -> None:
             draw.ellipse((cx + dx - 14, cy - 32, cx + dx + 14, cy - 4), fill=white)
 
 
-def render_image(labels: Sequence[str] | None = None) -> bytes:
-    """The 2500×843 PNG of the menu. Japanese labels when a CJK font exists, else English ones."""
+def render_image(gettext: Gettext, labels: Sequence[str] | None = None) -> bytes:
+    """The 2500×843 PNG of the menu, its labels translated by `gettext` when a CJK font exists, else the
+    English message IDs (or `labels`, when given)."""
     font, japanese = _font(96)
     if labels is None:
-        labels = [t("ja" if japanese else "en", b.key) for b in BUTTONS]
+        labels = [gettext(b.label) if japanese else b.label for b in BUTTONS]
     image = Image.new("RGB", (WIDTH, HEIGHT), "#FFFFFF")
     draw = ImageDraw.Draw(image)
     for index, ((x, y, w, h), label) in enumerate(zip(area_bounds(), labels, strict=True)):
@@ -120,11 +130,12 @@ def render_image(labels: Sequence[str] | None = None) -> bytes:
     return out.getvalue()
 
 
-def menu_request(lang: str = "ja") -> RichMenuRequest:
+def menu_request(gettext: Gettext) -> RichMenuRequest:
+    """The rich menu's definition, its labels translated by `gettext`."""
     areas = [
         RichMenuArea(
             bounds=RichMenuBounds(x=x, y=y, width=w, height=h),
-            action=PostbackAction(label=t(lang, b.key), data=b.data, displayText=t(lang, b.key)),
+            action=PostbackAction(label=gettext(b.label), data=b.data, displayText=gettext(b.label)),
         )
         for (x, y, w, h), b in zip(area_bounds(), BUTTONS, strict=True)
     ]
@@ -132,6 +143,6 @@ def menu_request(lang: str = "ja") -> RichMenuRequest:
         size=RichMenuSize(width=WIDTH, height=HEIGHT),
         selected=True,
         name=NAME,
-        chatBarText=t(lang, "menu.bar"),
+        chatBarText=gettext("Menu"),
         areas=areas,
     )

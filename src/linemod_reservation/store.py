@@ -8,9 +8,11 @@ webhook event (`ctx.db`), a console action's with its own transaction. Capacity 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,22 +39,11 @@ async def get_shop(session: AsyncSession, bot_id: str) -> Shop | None:
 
 
 async def ensure_shop(session: AsyncSession, bot_id: str, name: str, now_ms: int) -> Shop:
-    """The OA's shop, created with default settings and hours the first time."""
+    """The OA's shop, created with the default hours the first time."""
     shop = await session.get(Shop, bot_id)
     if shop is not None:
         return shop
-    shop = Shop(
-        bot_id=bot_id,
-        name=name,
-        timezone="Asia/Tokyo",
-        slot_minutes=60,
-        capacity=8,
-        lead_minutes=60,
-        max_party=6,
-        days_ahead=60,
-        created_at_ms=now_ms,
-        updated_at_ms=now_ms,
-    )
+    shop = Shop(bot_id=bot_id, name=name, timezone="Asia/Tokyo", created_at_ms=now_ms, updated_at_ms=now_ms)
     session.add(shop)
     for weekday, hours in default_hours().items():
         opens, closes = hours or ("11:00", "21:00")
@@ -61,25 +52,35 @@ async def ensure_shop(session: AsyncSession, bot_id: str, name: str, now_ms: int
     return shop
 
 
-async def rules_for(session: AsyncSession, bot_id: str) -> ShopRules:
-    """The shop's rules (defaults when the shop has no row yet)."""
+async def rules_for(session: AsyncSession, bot_id: str, booking: Mapping[str, Any]) -> ShopRules:
+    """The shop's rules: `booking` (the values of the booking rules form) with the shop's time zone, hours
+    and holidays (the defaults where the shop has no rows yet)."""
     shop = await session.get(Shop, bot_id)
     hour_rows = (await session.scalars(select(BusinessHours).where(BusinessHours.bot_id == bot_id))).all()
     hours: dict[int, tuple[str, str] | None] = default_hours() if not hour_rows else {wd: None for wd in range(7)}
     for row in hour_rows:
         hours[row.weekday] = None if row.closed else (row.opens, row.closes)
     holidays = frozenset((await session.scalars(select(Holiday.day).where(Holiday.bot_id == bot_id))).all())
-    if shop is None:
-        return ShopRules(hours=hours, holidays=holidays)
     return ShopRules(
-        timezone=shop.timezone,
-        slot_minutes=shop.slot_minutes,
-        capacity=shop.capacity,
-        lead_minutes=shop.lead_minutes,
-        max_party=shop.max_party,
-        days_ahead=shop.days_ahead,
+        timezone=shop.timezone if shop is not None else ShopRules.timezone,
+        slot_minutes=int(booking["slot_minutes"]),
+        capacity=int(booking["capacity"]),
+        lead_minutes=int(booking["lead_minutes"]),
+        max_party=int(booking["max_party"]),
+        days_ahead=int(booking["days_ahead"]),
         hours=hours,
         holidays=holidays,
+    )
+
+
+async def set_capacity_from(session: AsyncSession, bot_id: str, first_day: str, capacity: int) -> None:
+    """Slots from `first_day` on take `capacity` seats, but never fewer than are already booked in them
+    (the CHECK would refuse it: a smaller capacity leaves existing bookings alone, new ones find it full)."""
+    await session.execute(
+        update(Slot)
+        .where(Slot.bot_id == bot_id, Slot.day >= first_day)
+        .values(capacity=case((Slot.booked > capacity, Slot.booked), else_=capacity))
+        .execution_options(synchronize_session=False)
     )
 
 

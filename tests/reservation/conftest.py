@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from linemod.framework.storage.database import Database
-from linemod_reservation import migrate
 from tests.framework.helpers import open_test_database
-from tests.reservation.world import World
+from tests.reservation.world import World, upgrade
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -28,8 +27,7 @@ async def open_database(engine: str, tmp_path: Path, *, migrated: bool = True) -
 
 
 async def _migrate(db: Database) -> None:
-    await db.upgrade()
-    await migrate.upgrade(db)
+    await upgrade(db.url, db.schema)
 
 
 @pytest.fixture(params=ENGINES)

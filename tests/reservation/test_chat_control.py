@@ -62,10 +62,10 @@ async def test_contact_hands_the_chat_to_a_person_and_the_module_stays_quiet(wor
 async def test_the_module_takes_the_chat_back_and_answers_again(world: World) -> None:
     hanako = world.person()
     hanako.follow()
-    world.in_server(handover.hand_to_person, world.app.reservation, world.bot_id, hanako.line_id)
+    world.in_server(handover.hand_to_person, world.app, world.bot_id, hanako.line_id)
     world.flush()
     await wait_handled_by(world, hanako, "person")
-    world.in_server(handover.take_back, world.app.reservation, world.bot_id, hanako.line_id)
+    world.in_server(handover.take_back, world.app, world.bot_id, hanako.line_id)
     world.flush()
     await wait_handled_by(world, hanako, "module")
     assert control_of(world, hanako)["active_channel_id"] == world.channel["channel_id"]

@@ -108,11 +108,16 @@ async def test_shop_settings_change_what_customers_can_book(world: World) -> Non
     await world.shop_ready()
     operator = Operator(world).sign_in()
     day = open_day()
-    fields = {"slot_minutes": "90", "capacity": "4", "lead_minutes": "30", "max_party": "4", "days_ahead": "30"}
+    rules = operator.save_booking_rules(slot_minutes=90, capacity=4, lead_minutes=30, max_party=4, days_ahead=30)
+    assert rules.status_code == 200 and "設定を保存しました。" in rules.text  # the framework's settings form
+    shop = operator.get(operator.oa("/shop"))
+    assert 'data-testid="rule-capacity">4<' in shop.text and 'data-testid="rule-slot_minutes">90<' in shop.text
+    assert f'href="/console/oas/{world.bot_id}/settings/booking"' in shop.text
+    hours: dict[str, str] = {}
     for weekday in range(7):
-        fields |= {f"opens_{weekday}": "17:00", f"closes_{weekday}": "22:00"}
-    fields[f"closed_{(day.weekday() + 1) % 7}"] = "on"
-    saved = operator.post(operator.oa("/shop"), fields)
+        hours |= {f"opens_{weekday}": "17:00", f"closes_{weekday}": "22:00"}
+    hours[f"closed_{(day.weekday() + 1) % 7}"] = "on"
+    saved = operator.post(operator.oa("/shop"), hours)
     assert "店舗設定を保存しました" in saved.text
     holiday = operator.post(operator.oa("/shop/holidays"), {"day": day.isoformat(), "note": "貸切"})
     assert "休業日を追加しました" in holiday.text and "貸切" in holiday.text
@@ -127,8 +132,36 @@ async def test_shop_settings_change_what_customers_can_book(world: World) -> Non
         "20:00（残り4席）",
         "日付を選ぶ",
     ]  # 90-minute slots until 22:00
-    bad = operator.post(operator.oa("/shop"), {**fields, "capacity": "0"})
-    assert bad.status_code == 400 and "1枠の席数は1〜500です。" in bad.text
+    bad = operator.save_booking_rules(capacity=0)
+    assert bad.status_code == 400 and "範囲外の数値です。" in bad.text and "1枠の席数は1〜500です。" in bad.text
+    assert 'data-testid="rule-capacity">4<' in operator.get(operator.oa("/shop")).text  # nothing was saved
+    bad_hours = operator.post(operator.oa("/shop"), {**hours, "closes_0": "16:00"})
+    assert bad_hours.status_code == 400 and 'data-testid="error-hours_0"' in bad_hours.text
+
+
+async def test_a_new_capacity_applies_to_future_slots_but_never_below_what_is_booked(world: World) -> None:
+    hanako = world.person()
+    hanako.follow()
+    day = open_day().isoformat()
+    reserve(hanako, day, start="18:00", party="2名")
+    await world.settled()
+    operator = Operator(world).sign_in()
+    assert operator.save_booking_rules(capacity=1).status_code == 200  # the hook runs with the save
+    assert await _slots(world) == [(day, "18:00", 2, 2)]  # full, and the booking stays
+    week = operator.get(operator.oa(f"/reservations/week?start={day}"))
+    assert ">2/2<" in week.text
+    assert operator.save_booking_rules(capacity=12).status_code == 200
+    assert await _slots(world) == [(day, "18:00", 12, 2)]
+
+
+async def _slots(world: World) -> list[tuple[str, str, int, int]]:
+    from sqlalchemy import select
+
+    from linemod_reservation.models import Slot
+
+    async with world.db.session() as session:
+        rows = await session.scalars(select(Slot).order_by(Slot.day, Slot.start))
+        return [(s.day, s.start, s.capacity, s.booked) for s in rows]
 
 
 async def test_the_customers_page_shows_and_moves_who_handles_each_chat(world: World) -> None:
@@ -150,6 +183,6 @@ async def test_the_customers_page_shows_and_moves_who_handles_each_chat(world: W
 
 
 def _label(day: str) -> str:
-    from linemod_reservation.i18n import day_label
+    from linemod_reservation.languages import day_label
 
     return day_label("ja", day)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from linemod_reservation.models import Reservation, Shop, Slot
+from linemod_reservation.models import Reservation, Slot
 from tests.reservation.world import Person, Server, World, flex_button, open_day, quick
 
 NUMBER = re.compile(r"予約番号: ([A-Z0-9]{6})")
@@ -144,8 +144,7 @@ async def test_the_draft_survives_a_restart_of_the_module(world: World) -> None:
 
 async def test_more_slots_than_quick_replies_page_on(world: World) -> None:
     await world.shop_ready()
-    async with world.db.transaction() as session:
-        await session.execute(update(Shop).values(slot_minutes=30))  # 20 slots from 11:00 to 21:00
+    world.booking_rules(slot_minutes=30)  # 20 slots from 11:00 to 21:00
     hanako = world.person()
     hanako.follow()
     [ask_date] = hanako.tap_menu(0)

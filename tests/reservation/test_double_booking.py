@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from linemod.framework.storage.database import Database
 from linemod_reservation import store
-from linemod_reservation.models import Reservation, Shop, Slot
+from linemod_reservation.models import Reservation, Slot
 from linemod_reservation.slots import ShopRules, default_hours
 from tests.reservation.world import World, flex_button, open_day, quick
 
@@ -133,8 +133,7 @@ async def test_cancelling_twice_frees_the_seats_once(db: Database) -> None:
 
 async def test_two_customers_confirming_the_last_seats_at_the_same_moment(world: World) -> None:
     await world.shop_ready()
-    async with world.db.transaction() as session:
-        await session.execute(update(Shop).values(capacity=2))
+    world.booking_rules(capacity=2)
     day = open_day().isoformat()
     cards = {}
     people = [world.person("山田 花子"), world.person("佐藤 太郎")]

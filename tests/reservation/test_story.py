@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from linemod_reservation.i18n import day_label
+from linemod_reservation.languages import day_label
 from linemod_reservation.slots import ShopRules
 from tests.reservation.test_conversation import reserve
 from tests.reservation.test_reminders import REMINDER

@@ -4,6 +4,7 @@ through its control API; the reservation module runs under uvicorn on loopback w
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import threading
 import time
@@ -19,10 +20,16 @@ from linemod.framework.storage.database import Database
 from linemod_reservation import create_app
 from linemod_reservation.clock import FollowingClock
 from linemod_reservation.slots import ShopRules, default_hours
-from tests.framework.helpers import POSTGRES_URL, loopback_settings, postgres_available
+from tests.framework.helpers import POSTGRES_URL, loopback_settings, make_settings, postgres_available
 from tests.support.servers import free_port
 
-__all__ = ["POSTGRES_URL", "Operator", "Person", "Server", "World", "free_port", "postgres_available"]
+__all__ = ["POSTGRES_URL", "Operator", "Person", "Server", "World", "free_port", "postgres_available", "upgrade"]
+
+
+async def upgrade(url: str, schema: str | None = None) -> None:
+    """Migrate the database at `url` as a deployment does: the reservation app's `upgrade_database()` (what
+    `linemod db upgrade linemod_reservation.main:app` runs), the framework's tables, then the module's."""
+    await create_app(make_settings(database_url=url, database_schema=schema)).upgrade_database()
 
 
 class Server:
@@ -164,6 +171,7 @@ class Operator:
     """An operator's browser on the module's console: cookies kept, the CSRF token of the last page sent."""
 
     CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+    numbers = itertools.count(1)
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -188,7 +196,8 @@ class Operator:
     def sign_in(self) -> Operator:
         from linemod_reservation.console import create_demo_operator
 
-        account = self.world.in_server(create_demo_operator, self.world.app, self.world.bot_id)
+        email = f"owner{next(self.numbers)}@cafe-sakura.example"  # a new account each time: its password is known
+        account = self.world.in_server(create_demo_operator, self.world.app, self.world.bot_id, email)
         self.email = account["email"]
         self.get("/console/signin")
         page = self.post("/console/signin", {"email": account["email"], "password": account["password"]})
@@ -197,6 +206,12 @@ class Operator:
 
     def oa(self, path: str = "") -> str:
         return f"/console/oas/{self.world.bot_id}{path}"
+
+    def save_booking_rules(self, **values: int) -> httpx.Response:
+        """Save the booking rules form ("settings/booking"): `values` over the defaults."""
+        fields = {"slot_minutes": 60, "capacity": 8, "lead_minutes": 60, "max_party": 6, "days_ahead": 60, **values}
+        self.get(self.oa("/settings/booking"))
+        return self.post(self.oa("/settings/booking"), {name: str(value) for name, value in fields.items()})
 
 
 class World:
@@ -277,6 +292,13 @@ class World:
                 return
             assert time.monotonic() < deadline, "the shop was not set up"
             await asyncio.sleep(0.05)
+
+    def booking_rules(self, **values: int) -> None:
+        """The owner changes the booking rules in the console (the form's save hook runs as in production)."""
+        operator = Operator(self).sign_in()
+        saved = operator.save_booking_rules(**values)
+        assert saved.status_code == 200 and "設定を保存しました。" in saved.text, saved.text[:500]
+        operator.http.close()
 
     def person(self, name: str = "山田 花子", language: str = "ja") -> Person:
         user = self.control("POST", "/_emulator/users", 201, json={"display_name": name, "language": language})

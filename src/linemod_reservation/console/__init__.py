@@ -1,18 +1,23 @@
 """The reservation module's pages in the operator console (the framework's `app.console` extension API):
 reservations by day and by week, a reservation taken by phone, edit, cancel and CSV export; the shop's
-hours, holidays and booking rules; customers, with who is handling each chat.
+hours and holidays (its booking rules are a settings form, see `linemod_reservation.booking`); customers,
+with who is handling each chat.
 
 Pages are served at /console/oas/{bot_id}/... to signed-in members of that OA only (the framework checks).
-Their texts are English message IDs; the Japanese is in `locales/ja/LC_MESSAGES/messages.po`. After changing
-a page (from this directory): `pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o messages.pot .`
-then `pybabel update -i messages.pot -d locales -l ja --no-location`, and translate the new entries.
+Their texts are English message IDs, translated from the module's one catalog (`locales/ja/LC_MESSAGES/
+messages.po`, conversation texts included; see `linemod_reservation/babel.cfg` for regenerating it).
 """
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from linemod import ModuleApp
+
+if TYPE_CHECKING:
+    from linemod_reservation.app import Reservation
 
 HERE = Path(__file__).parent
 
@@ -22,23 +27,18 @@ def console_path(bot_id: str) -> str:
     return f"/console/oas/{bot_id}/reservations"
 
 
-def register(module: Any) -> None:
+def register(module: Reservation) -> None:
     from linemod_reservation.console import pages_reservations, pages_shop
 
-    console = module.app.console
-    console.add_templates(HERE / "templates")
-    module.app.add_translations(HERE / "locales")
+    module.app.console.add_templates(HERE / "templates")
     pages_reservations.register(module)
     pages_shop.register(module)
 
 
-async def create_demo_operator(app: Any, bot_id: str, email: str = "owner@cafe-sakura.example") -> dict[str, str]:
+async def create_demo_operator(app: ModuleApp, bot_id: str, email: str = "owner@cafe-sakura.example") -> dict[str, str]:
     """A verified console account owning the demo OA, with a fresh password: what signing up and then
-    attaching while signed in would have made. The demo's database is new on every run."""
-    services = app.console.services()
+    attaching while signed in would have made. For a database without an account of `email` (the demo's is
+    new on every run): an existing account keeps its own password."""
     password = secrets.token_urlsafe(9)
-    done = await services.accounts.sign_up(email, password, verified=True)
-    if done.account is None:
-        raise RuntimeError(f"a console account {email} exists already")
-    await services.teams.make_owner(done.account.id, bot_id)
+    await app.console.create_operator(email, password, bot_id)
     return {"email": email, "password": password}

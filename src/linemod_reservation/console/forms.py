@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from linemod.framework.i18n import N_
+from linemod import N_
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WEEKDAY_NAMES = (
@@ -60,35 +60,16 @@ class ReservationForm:
 
 
 @dataclass
-class ShopForm:
-    """The shop's rules, hours per weekday and nothing else (holidays have their own small forms)."""
+class HoursForm:
+    """The shop's opening hours per weekday (holidays have their own small forms, the booking rules are the
+    settings form "booking")."""
 
-    slot_minutes: int = 60
-    capacity: int = 8
-    lead_minutes: int = 60
-    max_party: int = 6
-    days_ahead: int = 60
     hours: dict[int, tuple[str, str] | None] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, form: Mapping[str, str]) -> ShopForm:
+    def parse(cls, form: Mapping[str, str]) -> HoursForm:
         out = cls()
-        limits = {
-            "slot_minutes": (10, 240, N_("A slot lasts 10 to 240 minutes.")),
-            "capacity": (1, 500, N_("Seats per slot: 1 to 500.")),
-            "lead_minutes": (0, 10_080, N_("Lead time: 0 to 10080 minutes.")),
-            "max_party": (1, 50, N_("Largest party: 1 to 50.")),
-            "days_ahead": (1, 365, N_("Bookable days ahead: 1 to 365.")),
-        }
-        for name, (low, high, message) in limits.items():
-            try:
-                value = int(form.get(name, ""))
-                if not low <= value <= high:
-                    raise ValueError
-                setattr(out, name, value)
-            except ValueError:
-                out.errors[name] = message
         for weekday in range(7):
             if form.get(f"closed_{weekday}") == "on":
                 out.hours[weekday] = None

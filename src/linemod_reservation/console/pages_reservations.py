@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import Response
 
-from linemod.framework.console import ConsoleContext
-from linemod.framework.i18n import N_
+from linemod import N_, ConsoleContext
 from linemod_reservation import customers, notices, reminders, store
 from linemod_reservation.console.forms import WEEKDAY_NAMES, ReservationForm
 from linemod_reservation.console.views import day_view, to_csv, week_start, week_view
-from linemod_reservation.i18n import day_label
+from linemod_reservation.languages import day_label
 from linemod_reservation.models import Customer, Reservation, ReservationStatus
 from linemod_reservation.slots import ShopRules
+
+if TYPE_CHECKING:
+    from linemod_reservation.app import Reservation as ReservationModule
 
 BOOKING_ERRORS = {
     "full": N_("That time has no room for this party any more."),
@@ -54,12 +56,12 @@ def _all_starts(rules: ShopRules) -> list[str]:
     return sorted({s for i in range(7) for s in every_day.starts(monday + timedelta(days=i))})
 
 
-def register(module: Any) -> None:
+def register(module: ReservationModule) -> None:
     console = module.app.console
 
     async def context(cx: ConsoleContext) -> tuple[ShopRules, date]:
-        rules = await store.rules_for(cx.db, cx.tenant.bot_id)
-        return rules, rules.today(module.app.clock.now_ms())
+        rules = await module.rules(cx.db, cx.tenant.bot_id)
+        return rules, rules.today(cx.now_ms())
 
     @console.page("/reservations", title=N_("Reservations"))
     async def day_page(cx: ConsoleContext) -> Response:
@@ -141,7 +143,7 @@ def register(module: Any) -> None:
             form.errors["user_id"] = N_("Choose a customer from the list.")
         if form.errors:
             return await form_page(cx, rules, today, form, None, 400)
-        now = module.app.clock.now_ms()
+        now = cx.now_ms()
         try:
             r = await store.book(
                 cx.db,
@@ -179,7 +181,7 @@ def register(module: Any) -> None:
         form.user_id = r.user_id or ""  # who the reservation is for does not change
         if form.errors or r.status != ReservationStatus.CONFIRMED:
             return await form_page(cx, rules, today, form, r, 400)
-        now, old_key = module.app.clock.now_ms(), reminders.job_key(r)
+        now, old_key = cx.now_ms(), reminders.job_key(r)
         try:
             await store.change(
                 cx.db,
@@ -207,7 +209,7 @@ def register(module: Any) -> None:
         if r is None:
             return cx.redirect(cx.url("/reservations"), notice=N_("There is no such reservation."))
         key = reminders.job_key(r)
-        if await store.cancel(cx.db, r, module.app.clock.now_ms()):
+        if await store.cancel(cx.db, r, cx.now_ms()):
             await reminders.unschedule(cx, key)
             await notices.schedule(cx, r, "cancelled")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was cancelled."))

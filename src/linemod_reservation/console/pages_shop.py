@@ -1,30 +1,33 @@
-"""Console pages of the shop (hours per weekday, holidays, booking rules) and of its customers (who is
-handling each chat: the module or a person, with the buttons that move it)."""
+"""Console pages of the shop (hours per weekday, holidays; the booking rules are shown, and changed in their
+settings form) and of its customers (who is handling each chat: the module or a person, with the buttons
+that move it)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi.responses import Response
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select
 
-from linemod.framework.console import ConsoleContext
-from linemod.framework.i18n import N_
-from linemod_reservation import customers, handover, store
-from linemod_reservation.console.forms import WEEKDAY_NAMES, ShopForm
-from linemod_reservation.i18n import day_label
-from linemod_reservation.models import BusinessHours, Customer, Holiday, Reservation, ReservationStatus, Slot
-from linemod_reservation.slots import ShopRules
+from linemod import N_, ConsoleContext, ModuleApp
+from linemod_reservation import booking, customers, handover, store
+from linemod_reservation.console.forms import WEEKDAY_NAMES, HoursForm
+from linemod_reservation.languages import day_label
+from linemod_reservation.models import BusinessHours, Customer, Holiday, Reservation, ReservationStatus
+
+if TYPE_CHECKING:
+    from linemod_reservation.app import Reservation as ReservationModule
 
 
-def register(module: Any) -> None:
-    console = module.app.console
+def register(module: ReservationModule) -> None:
+    app = module.app
+    console = app.console
 
-    async def shop_page(cx: ConsoleContext, form: ShopForm | None = None, status: int = 200) -> Response:
+    async def shop_page(cx: ConsoleContext, form: HoursForm | None = None, status: int = 200) -> Response:
         bot_id = cx.tenant.bot_id
-        rules = await store.rules_for(cx.db, bot_id)
-        today = rules.today(module.app.clock.now_ms()).isoformat()
+        rules = await module.rules(cx.db, bot_id)
+        today = rules.today(cx.now_ms()).isoformat()
         holidays = list(
             await cx.db.scalars(
                 select(Holiday).where(Holiday.bot_id == bot_id, Holiday.day >= today).order_by(Holiday.day)
@@ -34,6 +37,7 @@ def register(module: Any) -> None:
             "reservation/shop.html",
             {
                 "rules": rules,
+                "booking_url": cx.url(f"/settings/{booking.FORM}"),
                 "form": form,
                 "errors": form.errors if form else {},
                 "holidays": holidays,
@@ -47,26 +51,16 @@ def register(module: Any) -> None:
     async def shop(cx: ConsoleContext) -> Response:
         if cx.request.method == "GET":
             return await shop_page(cx)
-        form = ShopForm.parse(await cx.form())
+        form = HoursForm.parse(await cx.form())
         if form.errors:
             return await shop_page(cx, form, 400)
-        bot_id, now = cx.tenant.bot_id, module.app.clock.now_ms()
+        bot_id, now = cx.tenant.bot_id, cx.now_ms()
         row = await store.ensure_shop(cx.db, bot_id, cx.tenant.display_name or "", now)
-        for name in ("slot_minutes", "capacity", "lead_minutes", "max_party", "days_ahead"):
-            setattr(row, name, getattr(form, name))
         row.updated_at_ms = now
         await cx.db.execute(delete(BusinessHours).where(BusinessHours.bot_id == bot_id))
         for weekday, hours in form.hours.items():
             opens, closes = hours or ("11:00", "21:00")
             cx.db.add(BusinessHours(bot_id=bot_id, weekday=weekday, opens=opens, closes=closes, closed=hours is None))
-        # Future slots take the new capacity, never below what is already booked in them (the CHECK).
-        today = ShopRules(timezone=row.timezone).today(now).isoformat()
-        await cx.db.execute(
-            update(Slot)
-            .where(Slot.bot_id == bot_id, Slot.day >= today)
-            .values(capacity=_at_least_booked(form.capacity))
-            .execution_options(synchronize_session=False)
-        )
         return cx.redirect(cx.url("/shop"), notice=N_("The shop settings were saved."))
 
     @console.page("/shop/holidays", title=N_("Holidays"), nav=False, methods=("POST",))
@@ -87,8 +81,8 @@ def register(module: Any) -> None:
     @console.page("/customers", title=N_("Customers"))
     async def customer_list(cx: ConsoleContext) -> Response:
         bot_id = cx.tenant.bot_id
-        rules = await store.rules_for(cx.db, bot_id)
-        today = rules.today(module.app.clock.now_ms()).isoformat()
+        rules = await module.rules(cx.db, bot_id)
+        today = rules.today(cx.now_ms()).isoformat()
         people = await customers.for_oa(cx.db, bot_id)
         upcoming: dict[str, int] = {}
         for r in await cx.db.scalars(
@@ -106,7 +100,7 @@ def register(module: Any) -> None:
         }
         return cx.render(
             "reservation/customers.html",
-            {"people": people, "upcoming": upcoming, "waiting": waiting, "manager_url": _manager_url(module, bot_id)},
+            {"people": people, "upcoming": upcoming, "waiting": waiting, "manager_url": _manager_url(app, bot_id)},
         )
 
     async def move(cx: ConsoleContext, uid: str, to_person: bool) -> Response:
@@ -115,9 +109,9 @@ def register(module: Any) -> None:
             return cx.redirect(cx.url("/customers"), notice=N_("There is no such customer."))
         try:
             if to_person:
-                await handover.hand_to_person(module, bot_id, uid, cx.db)
+                await handover.hand_to_person(app, bot_id, uid, cx.db)
             else:
-                await handover.take_back(module, bot_id, uid, cx.db)
+                await handover.take_back(app, bot_id, uid, cx.db)
         except Exception:  # LINE refused (the OA is suspended, the scope is missing, ...): say so, keep going
             return cx.redirect(cx.url("/customers"), notice=N_("LINE did not accept the change. Try again later."))
         notice = N_("A person now handles this chat.") if to_person else N_("The module handles this chat again.")
@@ -132,11 +126,7 @@ def register(module: Any) -> None:
         return await move(cx, uid, False)
 
 
-def _at_least_booked(capacity: int) -> Any:
-    return case((Slot.booked > capacity, Slot.booked), else_=capacity)
-
-
-def _manager_url(module: Any, bot_id: str) -> str | None:
+def _manager_url(app: ModuleApp, bot_id: str) -> str | None:
     """The OA Manager's chat list, when LINE is the emulator (its pages are at the same origin)."""
-    base = module.app.settings.line_base_url
+    base = app.settings.line_base_url
     return f"{base.rstrip('/')}/_pages/manager/{bot_id}" if base else None

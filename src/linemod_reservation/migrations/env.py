@@ -3,7 +3,7 @@ the framework hands over (`linemod db upgrade`), so its history never mixes with
 
 from __future__ import annotations
 
-from linemod.framework.storage.database import run_module_migrations
+from linemod import run_module_migrations
 from linemod_reservation.models import ReservationBase
 
 run_module_migrations(ReservationBase.metadata)

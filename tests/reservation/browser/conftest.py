@@ -17,8 +17,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from linemod.framework.storage.database import Database
-from linemod_reservation import migrate
-from tests.reservation.world import World
+from tests.reservation.world import World, upgrade
 from tests.support.browser import chromium_session
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -31,17 +30,9 @@ def chromium() -> Iterator[Browser]:
 
 
 def _migrated(url: str) -> Database:
-    async def run() -> None:
-        db = Database(url)
-        try:
-            await db.upgrade()
-            await migrate.upgrade(db)
-        finally:
-            await db.dispose()
-
     # On a thread of its own: this thread's event loop belongs to Playwright.
     failures: list[BaseException] = []
-    thread = threading.Thread(target=lambda: _capture(failures, lambda: asyncio.run(run())))
+    thread = threading.Thread(target=lambda: _capture(failures, lambda: asyncio.run(upgrade(url))))
     thread.start()
     thread.join(60)
     if failures:

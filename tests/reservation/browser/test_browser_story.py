@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from linemod_reservation.i18n import day_label
+from linemod_reservation.languages import day_label
 from linemod_reservation.slots import ShopRules
 from tests.reservation.browser.conftest import shot
 from tests.reservation.world import World, open_day

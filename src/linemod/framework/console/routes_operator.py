@@ -81,6 +81,7 @@ def operator_router(console: Console, deps: Deps) -> APIRouter:
                         now_ms=services.clock.now_ms(),
                         by=access.viewer.account.id,
                     )
+                    await form.saved(console.context_for(request, access, session), values)
                     url = console.with_notice(
                         f"{CONSOLE}/oas/{access.tenant.bot_id}/settings/{name}", messages.SETTINGS_SAVED
                     )

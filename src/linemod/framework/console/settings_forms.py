@@ -3,21 +3,42 @@
 The framework renders the form inside the console, checks every value and stores the result as one JSON
 object per (OA, form name) in `tenant_settings`. Reading returns the defaults for fields never saved, so an
 extension can add a field later without a migration.
+
+A form can act when it is saved, e.g. to bring the extension's own rows in line with the new values:
+
+```python
+booking = app.console.settings_form("booking", title=N_("Booking rules"), fields=[...])
+
+@booking.on_saved
+async def apply(cx: ConsoleContext, values: dict[str, Any]) -> None:
+    await cx.db.execute(...)           # the same transaction as the saved values
+```
+
+The hooks run after the values are written, in registration order, inside the request's transaction:
+what they write (and jobs they schedule with `cx.schedule()`) commits together with the values, and a hook
+that raises rolls the save back.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.i18n import N_
 from linemod.framework.storage.models import TenantSettingRow
 
+if TYPE_CHECKING:
+    from linemod.framework.console.context import ConsoleContext
+
 FieldKind = Literal["text", "textarea", "integer", "boolean", "choice"]
+SavedHook = Callable[["ConsoleContext", dict[str, Any]], Awaitable[None]]
+"""`async def hook(cx: ConsoleContext, values: dict[str, Any]) -> None`, run when a form was saved."""
+SavedHookT = TypeVar("SavedHookT", bound=SavedHook)
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,22 @@ class SettingsForm:
     fields: tuple[Field, ...]
     description: str | None = None
     owner_only: bool = True
+    saved_hooks: list[SavedHook] = field(default_factory=list, compare=False, hash=False, repr=False)
+    """What `on_saved` registered, in order."""
+
+    def on_saved(self, hook: SavedHookT) -> SavedHookT:
+        """Register `async def hook(cx, values)`, run each time the form is saved from the console: after the
+        valid `values` (typed, every field) are written, in the same transaction (see the module docstring).
+        `cx` is the `ConsoleContext` of the OA and the operator who saved. Usable as a decorator."""
+        if not (inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(type(hook).__call__)):
+            raise TypeError(f"on_saved takes an async function (async def), not {hook!r}")
+        self.saved_hooks.append(hook)
+        return hook
+
+    async def saved(self, cx: ConsoleContext, values: dict[str, Any]) -> None:
+        """Run the `on_saved` hooks (the console calls this after writing `values`)."""
+        for hook in self.saved_hooks:
+            await hook(cx, values)
 
     def defaults(self) -> dict[str, Any]:
         return {f.name: f.default for f in self.fields}
