@@ -9,6 +9,7 @@ import pytest
 from linemod.framework.clock import ManualClock
 from linemod.framework.queue.event_writer import EventWriter
 from linemod.framework.queue.intake import ParsedWebhook, event_rows
+from linemod.framework.queue.statements import WINDOW
 from linemod.framework.queue.work_queue import LeaseLost, RetryPolicy, event_queue
 from tests.framework.helpers import BOT, message_event, user_id
 
@@ -213,7 +214,7 @@ async def test_a_chat_behind_a_long_busy_chat_is_still_taken(db) -> None:  # typ
     clock = ManualClock()
     queue = make_queue(db, clock)
     chatty, quiet = user_id(1), user_id(2)
-    window = queue.WINDOW
+    window = WINDOW
     await put(db, clock, [message_event(f"c{i}", user=chatty) for i in range(window + 6)])
     await put(db, clock, [message_event("q", user=quiet)])
     [first] = await queue.claim("w1", 10)

@@ -7,9 +7,9 @@ itself (on SQLite each statement is also a hop to aiosqlite's thread and back). 
   `BEGIN IMMEDIATE` and a zero busy timeout, so it either gets the write lock at once and runs in well
   under a millisecond, or (another connection holds the lock) moves to a thread that waits for it. The
   intake and the in-process worker share that connection, so they never contend with each other.
-- PostgreSQL: asyncpg connections of its own (a few, kept open), one transaction per unit. Going through
-  the engine's pool would add a reset round trip on every return; these connections are only ever used
-  for whole transactions, so there is nothing to reset.
+- PostgreSQL: an asyncpg pool of its own (a few connections), one transaction per unit. Going through the
+  engine's pool, or asyncpg's default reset, would add a round trip on every return; these connections
+  are only ever used for whole transactions, so the pool is told there is nothing to reset.
 
 A unit of work is an async function of a `DirectConnection`. On SQLite it never really suspends, which is
 what lets the same function run inline or, driven by hand, in the waiting thread. SQL is written once with
@@ -19,7 +19,6 @@ what lets the same function run inline or, driven by hand, in the waiting thread
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import re
 import sqlite3
@@ -116,9 +115,9 @@ class DirectSql:
         self._waiting: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._units = 0
-        self._idle: list[Any] = []  # asyncpg connections
         self._max_connections = max_connections
-        self._available: asyncio.Semaphore | None = None  # created on first use, inside the event loop
+        self._pool: Any = None  # an asyncpg pool, made on first use inside the event loop
+        self._pool_made: asyncio.Lock | None = None
 
     # ---- running --------------------------------------------------------------------------------------
 
@@ -133,44 +132,36 @@ class DirectSql:
             if read_only:
                 return await asyncio.get_running_loop().run_in_executor(self._thread(), self._run_reading, work)
             return await self._run_sqlite(work)
-        raw = await self._acquire()
-        reusable = True
+        pool = await self._postgres_pool()
+        raw = await pool.acquire()
         try:
             if one_statement:
                 return await work(_PostgresConnection(raw))
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
         except asyncio.CancelledError:
-            reusable = False  # a statement may still be running on it: never hand it out again
+            raw.terminate()  # a statement may still be running on it: never hand it out again
             raise
         finally:
-            self._release(raw, reusable)
+            await pool.release(raw)
 
-    async def _acquire(self) -> Any:
+    async def _postgres_pool(self) -> Any:
         import asyncpg
 
-        if self._available is None:
-            self._available = asyncio.Semaphore(self._max_connections)
-        await self._available.acquire()
-        while self._idle:
-            raw = self._idle.pop()
-            if not raw.is_closed():
-                return raw
-        try:
-            url = make_url(self.db.url).set(drivername="postgresql")
-            settings = {"search_path": self.db.schema} if self.db.schema else None
-            return await asyncpg.connect(url.render_as_string(hide_password=False), server_settings=settings)
-        except BaseException:
-            self._available.release()
-            raise
-
-    def _release(self, raw: Any, reusable: bool) -> None:
-        if reusable and not raw.is_closed() and not raw.is_in_transaction():
-            self._idle.append(raw)
-        else:
-            raw.terminate()
-        if self._available is not None:
-            self._available.release()
+        if self._pool is None:
+            if self._pool_made is None:
+                self._pool_made = asyncio.Lock()
+            async with self._pool_made:
+                if self._pool is None:
+                    url = make_url(self.db.url).set(drivername="postgresql")
+                    self._pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=0,
+                        max_size=self._max_connections,
+                        server_settings={"search_path": self.db.schema} if self.db.schema else None,
+                        reset=_nothing_to_reset,
+                    )
+        return self._pool
 
     async def _run_sqlite(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
         loop = asyncio.get_running_loop()
@@ -218,16 +209,18 @@ class DirectSql:
 
     async def aclose(self) -> None:
         """Close the PostgreSQL connections (then everything `close()` closes)."""
-        idle, self._idle = self._idle, []
-        for raw in idle:
-            with contextlib.suppress(Exception):
-                await raw.close(timeout=5)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), timeout=5)
+            except (TimeoutError, Exception):
+                pool.terminate()
         self.close()
 
     def close(self) -> None:
-        for raw in self._idle:
-            raw.terminate()
-        self._idle = []
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
         if self._inline is not None:
             self._inline.close()
             self._inline = None
@@ -241,6 +234,10 @@ class DirectSql:
             self._executor.submit(close_waiting)
             self._executor.shutdown(wait=True)
             self._executor = None
+
+
+async def _nothing_to_reset(connection: Any) -> None:
+    """The pool's reset: a unit's transaction is over when it is released (or the connection is gone)."""
 
 
 def _in_transaction(connection: sqlite3.Connection, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
