@@ -160,6 +160,8 @@ class DirectSql:
                         max_size=self._max_connections,
                         server_settings={"search_path": self.db.schema} if self.db.schema else None,
                         reset=_nothing_to_reset,
+                        # No idle timer armed and disarmed around every unit: these few connections stay.
+                        max_inactive_connection_lifetime=0,
                     )
         return self._pool
 
