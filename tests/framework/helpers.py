@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +18,15 @@ import uvicorn
 
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
-from linemod.testing import attached_event, base_event, detached_event, message_event, postback_event, webhook_body
+from linemod.testing import (
+    RunningApp,
+    attached_event,
+    base_event,
+    detached_event,
+    message_event,
+    postback_event,
+    webhook_body,
+)
 from linemod.testing import signed_headers as _signed_headers
 
 POSTGRES_URL = os.environ.get("LINEMOD_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -190,27 +198,16 @@ def make_settings(**overrides: Any) -> Any:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class Running:
-    """A started ModuleApp plus an httpx client speaking to its ASGI app in-process."""
-
-    def __init__(self, app: Any, *, workers: bool = True) -> None:
-        self.app = app
-        self.workers = workers
+class Running(RunningApp):
+    """`linemod.testing.RunningApp` (in-process client, `drain()`), with the runtime at hand and a webhook
+    signed with any secret."""
 
     async def __aenter__(self) -> Running:
-        import httpx
-
-        self.asgi = self.app.asgi()
-        await self.app.start(workers=self.workers)
+        await super().__aenter__()
         self.runtime = self.app.runtime
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.asgi), base_url="http://module.test")
         return self
 
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.http.aclose()
-        await self.app.stop()
-
-    async def post_webhook(self, events: list[dict], destination: str = BOT, secret: str = SECRET) -> Any:
+    async def post_webhook(self, events: Sequence[dict], destination: str = BOT, secret: str = SECRET) -> Any:  # type: ignore[override]
         body = webhook_body(events, destination)
         return await self.http.post("/webhook", content=body, headers=signed(body, secret))
 

@@ -133,7 +133,7 @@ async def test_a_redelivered_duplicate_does_not_run_the_handler_twice(db) -> Non
         await run.post_webhook([event])
         await wait_for(lambda: all_done(run, 2))
         await run.post_webhook([dict(event, deliveryContext={"isRedelivery": True})])
-        await asyncio.sleep(0.3)
+        await run.drain()
         assert calls == ["book=42"]
         assert await all_done(run, 2)
 
@@ -235,7 +235,7 @@ async def test_scheduled_jobs_run_once_per_key_and_can_be_cancelled(db) -> None:
         await run.post_webhook([message_event("book")])
         await wait_for(lambda: ran, timeout=10)
         assert await run.runtime.scheduler.cancel("remind:2")
-        await asyncio.sleep(0.3)
+        await run.drain()
         assert ran == [{"payload": {"r": 1}, "bot": BOT}]
         assert (await run.runtime.jobs.counts()).get("done") == 1
 

@@ -52,6 +52,7 @@ from linemod.framework.runtime import Runtime
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
+from linemod.framework.tenants.attach_pages import AttachPages
 from linemod.framework.tenants.store import ReconcileReport
 
 RECONCILE_JOB = "linemod.reconcile"
@@ -372,7 +373,7 @@ class ModuleApp:
 
         api = FastAPI(title="linemod module", lifespan=lifespan, docs_url=None, redoc_url=None)
         api.include_router(webhook_router(self.settings.webhook_path, lambda: self._require().intake))
-        api.include_router(attach_router(self.settings.attach_path, self.attach_flow))
+        api.include_router(attach_router(self.settings.attach_path, self.attach_flow, AttachPages(self.catalogs)))
 
         @api.get("/healthz", include_in_schema=False)
         async def health() -> dict[str, Any]:

@@ -28,11 +28,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
 
 from linemod.framework.clock import Clock
+from linemod.framework.i18n import LANG_COOKIE, pick_language
 from linemod.framework.line.client import LineApis, error_message
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import AttachStateRow, TenantState
-from linemod.framework.tenants.attach_pages import pick_language, render
+from linemod.framework.tenants.attach_pages import AttachPages
 from linemod.framework.tenants.known import KnownTenants
 from linemod.framework.tenants.store import TenantInfo, TenantStore
 
@@ -263,8 +264,9 @@ def set_attach_cookie(response: Response, settings: Settings, cookie: str) -> No
     )
 
 
-def attach_router(prefix: str, get_flow: Callable[[], AttachFlow]) -> APIRouter:
-    """`GET {prefix}/start` (to LINE's consent screen) and `GET {prefix}/callback` (back from it)."""
+def attach_router(prefix: str, get_flow: Callable[[], AttachFlow], pages: AttachPages) -> APIRouter:
+    """`GET {prefix}/start` (to LINE's consent screen) and `GET {prefix}/callback` (back from it, where
+    `pages` answers in the language of `?lang=`, else the consoles' language cookie, else Japanese)."""
     router = APIRouter()
 
     @router.get(f"{prefix}/start", include_in_schema=False)
@@ -287,19 +289,19 @@ def attach_router(prefix: str, get_flow: Callable[[], AttachFlow]) -> APIRouter:
     @router.get(f"{prefix}/callback", include_in_schema=False)
     async def callback(request: Request) -> Response:
         flow = get_flow()
-        lang = pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+        lang = pick_language(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
         restart = f"{prefix}/start"
         try:
             result = await flow.complete(dict(request.query_params), request.cookies.get(COOKIE_NAME))
         except AttachError as failure:
-            page = render(failure.kind, lang, restart_url=restart, detail=failure.detail)
+            page = pages.render(failure.kind, lang, restart_url=restart, detail=failure.detail)
             return HTMLResponse(page, status_code=failure.status)
         tenant = result.tenant
         if result.account_id is not None and flow.on_owner is not None:
             response: Response = RedirectResponse(await flow.on_owner(tenant, result.account_id), status_code=303)
             response.delete_cookie(COOKIE_NAME, path=prefix or "/")
             return response
-        page = render(
+        page = pages.render(
             "complete",
             lang,
             name=tenant.display_name or tenant.basic_id or tenant.bot_id,
