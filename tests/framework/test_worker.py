@@ -319,3 +319,14 @@ async def test_a_backlog_of_oa_wide_events_drains_without_waiting_for_polls(db) 
         await wait_for(lambda: all_done(run, 61), timeout=30)
         # One at a time (an OA-wide event is a barrier for its OA): at the poll interval that was 30 s.
         assert asyncio.get_running_loop().time() - started < 5
+
+
+async def test_a_job_nobody_handles_is_a_dead_letter_at_once_not_retried(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(max_attempts=5), database=db)
+
+    async with Running(app) as run:
+        async with app.transaction() as tx:
+            assert await tx.schedule("renamed.in.the.last.release", {"n": 1})
+        await wait_for(lambda: run.runtime.jobs.list("dead"))
+        [dead] = await run.runtime.jobs.list("dead")
+        assert dead.attempts == 1 and "no handler for job 'renamed.in.the.last.release'" in (dead.last_error or "")

@@ -17,7 +17,7 @@ import socket
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,7 +223,9 @@ class Worker:
         rt = self.runtime
         started = time.perf_counter()
         kind = row.event_type
-        try:
+
+        async def handle() -> None:
+            nonlocal kind
             payload = json.loads(row.payload)
             try:
                 event: Event | None = Event.from_dict(payload)
@@ -235,15 +237,8 @@ class Worker:
             if kind.startswith("lifecycle:"):
                 await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
             await self._run_handler(row, payload, event, chat_state)
-            self.processed += 1
-            outcome = "done"
-        except LeaseLost as exc:
-            log.warning("%s", exc)
-            outcome = "lease_lost"
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            outcome = await self._record_failure(rt.events, row, exc, f"event {row.webhook_event_id}")
+
+        outcome = await self._attempt(rt.events, row, f"event {row.webhook_event_id}", handle)
         rt.metrics.events_handled.labels(kind, outcome).inc()
         rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
@@ -298,12 +293,24 @@ class Worker:
             if ctx is not None and ctx.session_opened is not None:
                 await ctx.session_opened.close()  # rolls back whatever was not committed
 
-    async def _record_failure(self, queue: WorkQueue[Any], row: QueueRecord, exc: Exception, what: str) -> str:
-        """The one failure path of events and jobs: record the try (retry later or dead letter) and return
-        the metrics outcome."""
-        status = await queue.fail(row, self.worker_id, _describe(exc))
-        log.warning("%s failed (attempt %s, now %s): %r", what, row.attempts, status or "not ours", exc)
-        return _failure_outcome(status)
+    async def _attempt(
+        self, queue: WorkQueue[Any], row: QueueRecord, what: str, work: Callable[[], Awaitable[None]]
+    ) -> str:
+        """One try of an event or a job, ended the one way for both; returns its metrics outcome: "done",
+        "lease_lost" (another worker holds the row now; this try's work was rolled back), or the failure
+        recorded on the row ("retry" after a backoff, "dead")."""
+        try:
+            await work()
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+            return "lease_lost"
+        except Exception as exc:
+            final = isinstance(exc, NoJobHandler)  # trying again cannot help
+            status = await queue.fail(row, self.worker_id, _describe(exc), final=final)
+            log.warning("%s failed (attempt %s, now %s): %r", what, row.attempts, status or "not ours", exc)
+            return _failure_outcome(status)
+        self.processed += 1
+        return "done"
 
     async def _write_completions(self, items: list[Completion]) -> list[BaseException | None]:
         """Mark a batch of events done and save their chat states, in one transaction."""
@@ -319,12 +326,11 @@ class Worker:
 
     async def _process_job(self, row: JobRecord) -> None:
         rt = self.runtime
-        outcome = "dead"
-        try:
+
+        async def run() -> None:
             handler = self.job_handlers.get(row.name)
             if handler is None:
-                await rt.jobs.fail(row, self.worker_id, f"no handler for job {row.name!r}", final=True)
-                return
+                raise NoJobHandler(f"no handler for job {row.name!r}")
             payload = json.loads(row.payload or "{}")
             async with rt.db.session() as session, session.begin():
                 tenant = await rt.tenants.get(row.bot_id, session) if row.bot_id else None
@@ -341,21 +347,19 @@ class Worker:
                 )
                 await handler(jctx, payload)
                 await rt.jobs.complete(session, row.id, self.worker_id)
-            self.processed += 1
-            outcome = "done"
-        except LeaseLost as exc:
-            log.warning("%s", exc)
-            outcome = "lease_lost"
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
-        except Exception as exc:
-            outcome = await self._record_failure(rt.jobs, row, exc, f"job {row.id} ({row.name})")
+
+        outcome = "cancelled"  # unless the try ends (a stop cancels a job still running after its grace)
+        try:
+            outcome = await self._attempt(rt.jobs, row, f"job {row.id} ({row.name})", run)
         finally:
             rt.metrics.jobs_run.labels(outcome).inc()
             recurring = self.recurring.get(row.name)
             if recurring is not None and not self._stopping.is_set():
                 await rt.scheduler.ensure_next(recurring)
+
+
+class NoJobHandler(Exception):
+    """A job whose name has no registered handler: a dead letter at once."""
 
 
 def _failure_outcome(status: str) -> str:
