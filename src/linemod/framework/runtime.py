@@ -9,6 +9,7 @@ from linemod.framework.line.client import LineApis
 from linemod.framework.metrics import Metrics
 from linemod.framework.queue.event_writer import EventWriter
 from linemod.framework.queue.intake import WebhookIntake
+from linemod.framework.queue.rows import EventRecord, JobRecord
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.queue.work_queue import RetryPolicy, WorkQueue, event_queue, job_queue
 from linemod.framework.settings import Settings
@@ -38,10 +39,9 @@ class Runtime:
             settings.database_url, schema=settings.database_schema, pool_size=settings.worker_concurrency + 4
         )
         retry = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
-        self.events: WorkQueue = event_queue(
-            self.db, clock=self.clock, lease_seconds=settings.lease_seconds, retry=retry
-        )
-        self.jobs: WorkQueue = job_queue(self.db, clock=self.clock, lease_seconds=settings.lease_seconds, retry=retry)
+        lease = settings.lease_seconds
+        self.events: WorkQueue[EventRecord] = event_queue(self.db, clock=self.clock, lease_seconds=lease, retry=retry)
+        self.jobs: WorkQueue[JobRecord] = job_queue(self.db, clock=self.clock, lease_seconds=lease, retry=retry)
         self.scheduler = JobScheduler(self.db, self.clock)
         self.tenants = TenantStore(self.db, self.clock)
         self.line = line or LineApis(settings, self.clock)
