@@ -173,8 +173,8 @@ class Worker:
                 self._spawn(row, states.get((row.bot_id, chat_id)) if chat_id else None)
             free -= len(rows)
             jobs = await self.runtime.jobs.claim(self.worker_id, free) if free > 0 else []
-            for row in jobs:
-                self._spawn(row)
+            for job in jobs:
+                self._spawn(job)
         except Exception:
             log.exception("claiming work failed; retrying after the poll interval")
             return 0
