@@ -44,7 +44,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         api.include_router(router)
 
     async def error_page(request: Request, template_kind: str, status: int) -> Response:
-        services = console_services(request)
+        services = await console_services(request)
         who = await resolve_viewer(request, services)
         if is_htmx(request):
             return Response(status_code=status)

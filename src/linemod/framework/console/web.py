@@ -61,8 +61,9 @@ def redirect(request: Request, url: str) -> Response:
 # ---- the dependencies ------------------------------------------------------------------------------
 
 
-def console_services(request: Request) -> ConsoleServices:
-    """The services of the started runtime, from the state `mounting.mount()` set on the FastAPI app."""
+async def console_services(request: Request) -> ConsoleServices:
+    """The services of the started runtime, from the state `mounting.mount()` set on the FastAPI app.
+    (`async` although it awaits nothing: FastAPI would run a plain function in a thread.)"""
     state: ConsoleState = request.app.state.console
     return state.services()
 
