@@ -110,7 +110,8 @@ class ModuleApp:
         self._shutdown: list[Hook] = []
         self.runtime: Runtime | None = None
         self.worker: Worker | None = None
-        self.console = Console(self)
+        # The app hands the console its started runtime and its tenant operations: the console never reaches in.
+        self.console = Console(self.catalogs, runtime=self._require, operations=self)
         """The operator console (/console/) and provider console (/provider/); extensions add pages and
         settings forms to it: see `linemod.framework.console.extension`."""
         self.job(RECONCILE_JOB)(self._reconcile_job)

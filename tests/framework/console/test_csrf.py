@@ -13,7 +13,7 @@ from tests.framework.helpers import BOT
 
 def post_routes(console: Console) -> list[str]:
     paths = []
-    for route in (r for router in console.app.console.routers for r in router.routes):
+    for route in (r for router in console.app.console.state.routers for r in router.routes):
         if isinstance(route, APIRoute) and "POST" in route.methods and route.path.startswith(("/console", "/provider")):
             paths.append(re.sub(r"\{[^}]+\}", lambda m: BOT if m.group(0) == "{bot_id}" else "x", route.path))
     return paths

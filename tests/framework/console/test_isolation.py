@@ -14,7 +14,7 @@ from tests.framework.helpers import BOT, OTHER_BOT
 def console_routes(console: Console) -> list[tuple[str, str]]:
     """(method, path template) of every console route."""
     found = []
-    for router in console.app.console.routers:
+    for router in console.app.console.state.routers:
         for route in router.routes:
             if isinstance(route, APIRoute):
                 found += [(method, route.path) for method in sorted(route.methods) if method in ("GET", "POST")]

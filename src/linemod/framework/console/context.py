@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.accounts.info import AccountInfo
-from linemod.framework.console.web import OaAccess, html, redirect
+from linemod.framework.console.access import OaAccess
+from linemod.framework.console.services import ConsoleServices
+from linemod.framework.console.web import html, redirect
 from linemod.framework.context import Work
-from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.tenants.store import TenantInfo
-
-if TYPE_CHECKING:
-    from linemod.framework.console.extension import Console
 
 
 class ConsoleContext(Work):
@@ -28,17 +26,15 @@ class ConsoleContext(Work):
     `cx.lang` is the viewer's language.
     """
 
-    def __init__(
-        self, console: Console, request: Request, access: OaAccess, db: AsyncSession, scheduler: JobScheduler
-    ) -> None:
+    def __init__(self, services: ConsoleServices, request: Request, access: OaAccess, db: AsyncSession) -> None:
         super().__init__(
             db=db,
-            clock=console.app.clock,
-            catalogs=console.catalogs,
-            scheduler=scheduler,
+            clock=services.clock,
+            catalogs=services.templates.catalogs,
+            scheduler=services.runtime.scheduler,
             bot_id=access.tenant.bot_id,
         )
-        self.console = console
+        self._services = services
         self.request = request
         self.access = access
         self.lang = access.viewer.lang
@@ -76,10 +72,10 @@ class ConsoleContext(Work):
 
     def render(self, template: str, values: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
         """Render `template` (which should `{% extends console_layout %}`) inside the OA's console layout."""
-        context = self.console.oa_context(self.access, self.request)
+        context = self._services.oa_context(self.access)
         context.update(values or {})
-        return html(self.console, self.request, self.access.viewer, template, context, status)
+        return html(self._services, self.request, self.access.viewer, template, context, status)
 
     def redirect(self, url: str, *, notice: str | None = None) -> Response:
         """A 303 (or an htmx redirect) to `url`; `notice` is a message ID shown as a banner there."""
-        return redirect(self.request, self.console.with_notice(url, notice) if notice else url)
+        return redirect(self.request, self._services.with_notice(url, notice) if notice else url)

@@ -1,51 +1,54 @@
-"""Putting the consoles into the module's FastAPI app: static files, routers, error pages."""
+"""Putting the consoles into a module's FastAPI app: the console state, static files, routers, error pages.
+
+The console's own routes are module-level routers; only the extension pages are built here, from this
+app's registry. Everything a route needs at run time is on `api.state.console` (a `ConsoleState`).
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from linemod.framework.console import routes_auth, routes_operator, routes_provider, routes_team
 from linemod.framework.console.csrf import CsrfRejected
-from linemod.framework.console.routes_auth import auth_router
-from linemod.framework.console.routes_operator import operator_router
-from linemod.framework.console.routes_provider import provider_router
-from linemod.framework.console.routes_team import team_router
+from linemod.framework.console.routes_pages import pages_router
+from linemod.framework.console.services import ConsoleState
 from linemod.framework.console.templating import STATIC_DIR
 from linemod.framework.console.web import (
     CONSOLE,
-    Deps,
     PageNotFound,
     SignInRequired,
+    console_services,
     html,
     is_htmx,
     redirect,
+    resolve_viewer,
     signin_url,
 )
 
-if TYPE_CHECKING:
-    from linemod.framework.console.extension import Console
 
-
-def mount(console: Console, api: FastAPI) -> None:
-    deps = Deps(console)
+def mount(api: FastAPI, state: ConsoleState) -> None:
+    """Serve both consoles from `api` (`ModuleApp.asgi()` calls this through `app.console.mount`)."""
+    api.state.console = state
     api.mount(f"{CONSOLE}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
-    console.routers = [
-        auth_router(console, deps),
-        team_router(console, deps),
-        operator_router(console, deps),
-        provider_router(console, deps),
+    # Extension pages after the console's own routes, as they always were: a built-in path wins.
+    state.routers = [
+        routes_auth.router,
+        routes_team.router,
+        routes_operator.router,
+        pages_router(state.registry.pages),
+        routes_provider.router,
     ]
-    for router in console.routers:
+    for router in state.routers:
         api.include_router(router)
 
     async def error_page(request: Request, template_kind: str, status: int) -> Response:
-        who = await deps.resolve(request)
+        services = await console_services(request)
+        who = await resolve_viewer(request, services)
         if is_htmx(request):
             return Response(status_code=status)
-        return html(console, request, who, "console/message.html", {"kind": template_kind}, status)
+        return html(services, request, who, "console/message.html", {"kind": template_kind}, status)
 
     async def sign_in_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)

@@ -16,6 +16,8 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 # Operators are Japanese businesses; the provider's staff read the same clock. Times are shown in JST.
 DISPLAY_ZONE = ZoneInfo("Asia/Tokyo")
+LAYOUT = "console/oa_layout.html"
+"""The template extension pages extend (also given to templates as `console_layout`)."""
 
 
 def format_ms(value: int | None, seconds: bool = False) -> str:
