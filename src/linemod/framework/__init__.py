@@ -1,7 +1,7 @@
 """The linemod framework: what a module provider writes a multi-OA LINE module with.
 
 Module authors import from `linemod` (the public API); this package is the implementation. At the top:
-`app` (`ModuleApp`, which ties everything together), `context` (what handlers and jobs get), `dispatch`
+`app` (`ModuleApp`, which ties everything together), `registration` (its decorators), `context` (what handlers and jobs get), `dispatch`
 (which handler takes an event), `settings`, `clock`, `runtime` (the services of one process), `metrics`
 and `cli`. One sub-package per subsystem:
 
