@@ -1,9 +1,9 @@
 """The linemod framework: what a module provider writes a multi-OA LINE module with.
 
 Module authors import from `linemod` (the public API); this package is the implementation. At the top:
-`app` (`ModuleApp`, which ties everything together), `registration` (its decorators), `context` (what handlers and jobs get), `dispatch`
-(which handler takes an event), `settings`, `clock`, `runtime` (the services of one process), `metrics`
-and `cli`. One sub-package per subsystem:
+`app` (`ModuleApp`, which ties everything together), `registration` (its decorators), `context` (what
+handlers and jobs get), `dispatch` (which handler takes an event), `settings`, `clock`, `runtime` (the
+services of one process), `metrics` and `cli`. One sub-package per subsystem:
 
 - `storage/`: the database, the framework's tables and migrations, units of work straight on the driver;
 - `queue/`: webhook intake, the work queue, the job scheduler, chat state and the worker;
