@@ -43,6 +43,26 @@ INSERT_JOB = (
 )
 CANCEL_JOB = "DELETE FROM jobs WHERE key = :key AND status = 'pending'"
 
+# What the provider console reads (`admin_queries.py`).
+ACTIVITY_BY_TENANT = (
+    "SELECT bot_id, MAX(received_at_ms) AS last_ms, "
+    "SUM(CASE WHEN received_at_ms > :day THEN 1 ELSE 0 END) AS recent, "
+    "SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead, "
+    "SUM(CASE WHEN status IN ('pending', 'running') THEN 1 ELSE 0 END) AS waiting "
+    "FROM events GROUP BY bot_id"
+)
+TENANT_EVENTS = "SELECT * FROM events WHERE bot_id = :bot_id ORDER BY id DESC LIMIT :limit"
+TENANT_EVENTS_OF_STATUS = (
+    "SELECT * FROM events WHERE bot_id = :bot_id AND status = :status ORDER BY id DESC LIMIT :limit"
+)
+TENANT_DEAD_IDS = "SELECT id FROM events WHERE bot_id = :bot_id AND status = 'dead' ORDER BY id"
+EVENTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM events GROUP BY status"
+OLDEST_PENDING_EVENT = "SELECT MIN(received_at_ms) FROM events WHERE status = 'pending'"
+EVENTS_FINISHED_SINCE = "SELECT status, COUNT(*) AS n FROM events WHERE finished_at_ms > :since GROUP BY status"
+EVENTS_RETRYING = "SELECT COUNT(*) FROM events WHERE status = 'pending' AND attempts > 0"
+EVENTS_RECEIVED_SINCE = "SELECT COUNT(*) FROM events WHERE received_at_ms > :t"
+JOBS_WAITING = "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
+
 
 @dataclass(frozen=True)
 class QueueStatements:
