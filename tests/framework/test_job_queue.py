@@ -25,7 +25,7 @@ async def put(db, clock, events):  # type: ignore[no-untyped-def]
 
 async def finish(db, queue, row, worker="w1"):  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        await queue.complete(session, row.id, worker)
+        await queue.complete(session, row, worker)
 
 
 async def test_one_chat_is_taken_in_order_one_event_at_a_time(db) -> None:  # type: ignore[no-untyped-def]
@@ -182,7 +182,7 @@ async def test_a_batched_completion_marks_only_rows_still_held(db) -> None:  # t
     assert taken.id == lost.id and clock_now == clock.now_ms()
 
     async def complete(connection):  # type: ignore[no-untyped-def]
-        return await queue.complete_many(connection, [kept.id, lost.id], "w1")
+        return await queue.complete_many(connection, [(kept.id, kept.attempts), (lost.id, lost.attempts)], "w1")
 
     done, lost_leases = await db.direct.run(complete)
     assert done == {kept.id}
@@ -250,3 +250,23 @@ async def test_a_stale_try_cannot_fail_the_same_workers_newer_claim_of_the_row(d
     assert await queue.fail(first_try, "w1", "from the first try") == ""
     assert (await queue.list())[0].status == "running"
     assert await queue.fail(second_try, "w1", "from the second try") == "pending"
+
+
+async def test_a_stale_try_cannot_mark_the_same_workers_newer_claim_done(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event("slow")])
+    [first_try] = await queue.claim("w1", 10)
+    clock.advance(31)
+    [second_try] = await queue.claim("w1", 10)
+    with pytest.raises(LeaseLost):
+        await finish(db, queue, first_try)
+
+    async def complete(connection):  # type: ignore[no-untyped-def]
+        return await queue.complete_many(connection, [(first_try.id, first_try.attempts)], "w1")
+
+    done, lost = await db.direct.run(complete)
+    assert done == set() and set(lost) == {first_try.id}
+    assert (await queue.list())[0].status == "running"
+    await finish(db, queue, second_try)
+    assert (await queue.list())[0].status == "done"

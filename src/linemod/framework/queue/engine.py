@@ -22,8 +22,8 @@ class QueueEngine(Protocol):
     def in_ids(self, column: str, param: str) -> str:
         """A condition: `column` is one of the ids in parameter `param` (give its value with `ids()`)."""
 
-    def ids(self, values: Iterable[int]) -> Any:
-        """The value of an id-list parameter."""
+    def ids(self, values: Iterable[int | str]) -> Any:
+        """The value of an id-list parameter (ids, or other values compared as text such as claims)."""
 
     def claim(self, table: str, picked: str, update: str) -> str:
         """The claim statement: `update` applied to the rows `picked` selects, returning them."""

@@ -29,7 +29,7 @@ class PostgresEngine:
     def in_ids(self, column: str, param: str) -> str:
         return f"{column} = ANY(:{param})"
 
-    def ids(self, values: Iterable[int]) -> Any:
+    def ids(self, values: Iterable[int | str]) -> Any:
         return list(values)
 
     def locking(self, picked: str) -> str:

@@ -17,7 +17,7 @@ class SqliteEngine:
     def in_ids(self, column: str, param: str) -> str:
         return f"{column} IN (SELECT value FROM json_each(:{param}))"
 
-    def ids(self, values: Iterable[int]) -> Any:
+    def ids(self, values: Iterable[int | str]) -> Any:
         return json.dumps(list(values))
 
     def locking(self, picked: str) -> str:

@@ -64,6 +64,15 @@ EVENTS_RECEIVED_SINCE = "SELECT COUNT(*) FROM events WHERE received_at_ms > :t"
 JOBS_WAITING = "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
 
 
+CLAIM_OF_ROW = "CAST(id AS TEXT) || ':' || CAST(attempts AS TEXT)"
+"""A claim of a row as text, "<id>:<attempts>": which try of which row (see `claim_of()`)."""
+
+
+def claim_of(row_id: int, attempts: int) -> str:
+    """The `CLAIM_OF_ROW` of a row claimed for its `attempts`-th try."""
+    return f"{row_id}:{attempts}"
+
+
 @dataclass(frozen=True)
 class QueueStatements:
     """The statements on one queue table."""
@@ -96,16 +105,17 @@ def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> Queue
             f"UPDATE {table} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
             "WHERE status = 'running' AND locked_until_ms < :now"
         ),
+        # Finishing a row is guarded by the claim itself (worker, status and attempt): a try whose lease ran
+        # out changes nothing, even once the same process has claimed the row again.
         complete=(
             f"UPDATE {table} SET status = 'done', finished_at_ms = :now, locked_by = NULL, locked_until_ms = NULL, "
-            "last_error = NULL WHERE id = :id AND locked_by = :me AND status = 'running'"
+            "last_error = NULL WHERE id = :id AND locked_by = :me AND status = 'running' AND attempts = :attempts"
         ),
         complete_many=(
             f"UPDATE {table} SET status = 'done', finished_at_ms = :now, locked_by = NULL, locked_until_ms = NULL, "
-            f"last_error = NULL WHERE {engine.in_ids('id', 'ids')} AND locked_by = :me AND status = 'running' "
-            "RETURNING id"
+            f"last_error = NULL WHERE {engine.in_ids('id', 'ids')} "
+            f"AND {engine.in_ids(CLAIM_OF_ROW, 'claims')} AND locked_by = :me AND status = 'running' RETURNING id"
         ),
-        # Guarded by the claim itself (worker, status and attempt): a try whose lease ran out changes nothing.
         fail=(
             f"UPDATE {table} SET status = :status, run_at_ms = :run_at, locked_by = NULL, locked_until_ms = NULL, "
             "last_error = :error, finished_at_ms = :finished "

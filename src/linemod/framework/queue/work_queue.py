@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.clock import Clock
 from linemod.framework.queue.engine import QueueEngine, engine_for
 from linemod.framework.queue.rows import EventRecord, JobRecord, QueueRecord
-from linemod.framework.queue.statements import queue_statements
+from linemod.framework.queue.statements import claim_of, queue_statements
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.direct_sql import DirectConnection
 from linemod.framework.storage.models import QueueStatus
@@ -144,24 +144,29 @@ class WorkQueue(Generic[R]):
                 await self.fail(row, worker_id, "lease expired too many times (worker killed?)", final=True)
         return [r for r in rows if r.attempts <= self.retry.max_attempts]
 
-    async def complete(self, session: AsyncSession, row_id: int, worker_id: str) -> None:
-        """Mark the row done inside `session`'s transaction; raises `LeaseLost` if it is no longer ours."""
-        result = await session.execute(
-            text(self.sql.complete), {"now": self.clock.now_ms(), "id": row_id, "me": worker_id}
-        )
+    async def complete(self, session: AsyncSession, row: QueueRecord, worker_id: str) -> None:
+        """Mark the claimed `row` done inside `session`'s transaction; raises `LeaseLost` if this claim no
+        longer holds it."""
+        params = {"now": self.clock.now_ms(), "id": row.id, "me": worker_id, "attempts": row.attempts}
+        result = await session.execute(text(self.sql.complete), params)
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise LeaseLost(f"{self.table} row {row_id} is no longer held by {worker_id}")
+            raise LeaseLost(f"{self.table} row {row.id} is no longer held by {worker_id}")
 
     async def complete_many(
-        self, connection: DirectConnection, row_ids: list[int], worker_id: str
+        self, connection: DirectConnection, claims: list[tuple[int, int]], worker_id: str
     ) -> tuple[set[int], dict[int, LeaseLost]]:
-        """Mark rows done inside a direct unit of work (the worker's batched completions). Returns the ids
-        marked done and a `LeaseLost` for each row that is no longer ours."""
-        params = {"now": self.clock.now_ms(), "ids": self.engine.ids(row_ids), "me": worker_id}
+        """Mark claimed rows, given as (id, attempts), done inside a direct unit of work (the worker's batched
+        completions). Returns the ids marked done and a `LeaseLost` for each row this claim no longer holds."""
+        params = {
+            "now": self.clock.now_ms(),
+            "ids": self.engine.ids(row_id for row_id, _ in claims),
+            "claims": self.engine.ids(claim_of(row_id, attempts) for row_id, attempts in claims),
+            "me": worker_id,
+        }
         done = {int(r["id"]) for r in await connection.fetch(self.sql.complete_many, params)}
         lost = {
             row_id: LeaseLost(f"{self.table} row {row_id} is no longer held by {worker_id}")
-            for row_id in row_ids
+            for row_id, _ in claims
             if row_id not in done
         }
         return done, lost

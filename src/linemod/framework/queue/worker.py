@@ -45,6 +45,7 @@ class Completion:
     """An event handled without `ctx.db`: to be marked done, with its chat state's changes (if any)."""
 
     row_id: int
+    attempts: int
     chat_state: dict[str, Any] | None
 
 
@@ -284,11 +285,11 @@ class Worker:
                 # No `write_lock()` here: the handler may already hold SQLite's write lock.
                 if chat_state is not None:
                     await chat_state.save(session, rt.clock.now_ms())
-                await rt.events.complete(session, row.id, self.worker_id)
+                await rt.events.complete(session, row, self.worker_id)
                 await session.commit()
             else:
                 changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None
-                await self._completions.submit(Completion(row.id, changes))
+                await self._completions.submit(Completion(row.id, row.attempts, changes))
         finally:
             if ctx is not None and ctx.session_opened is not None:
                 await ctx.session_opened.close()  # rolls back whatever was not committed
@@ -317,7 +318,8 @@ class Worker:
         events = self.runtime.events
 
         async def complete(connection: DirectConnection) -> dict[int, LeaseLost]:
-            done, lost = await events.complete_many(connection, [c.row_id for c in items], self.worker_id)
+            claims = [(c.row_id, c.attempts) for c in items]
+            done, lost = await events.complete_many(connection, claims, self.worker_id)
             await save_many(connection, [c.chat_state for c in items if c.chat_state and c.row_id in done])
             return lost
 
@@ -346,7 +348,7 @@ class Worker:
                     line=line,
                 )
                 await handler(jctx, payload)
-                await rt.jobs.complete(session, row.id, self.worker_id)
+                await rt.jobs.complete(session, row, self.worker_id)
 
         outcome = "cancelled"  # unless the try ends (a stop cancels a job still running after its grace)
         try:
