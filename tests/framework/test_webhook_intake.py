@@ -129,3 +129,20 @@ async def test_an_event_repeated_inside_one_batch_is_stored_once_in_webhook_orde
         response = await run.post_webhook([attached_event(), first, second, first])
         assert response.status_code == 200
         assert [r.webhook_event_id for r in await stored(db)][1:] == [first["webhookEventId"], second["webhookEventId"]]
+
+
+async def test_a_destination_with_a_trailing_newline_is_not_a_bot_id(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    async with Running(app, workers=False) as run:
+        answer = await run.post_webhook([message_event("hi")], destination=BOT + "\n")
+        assert answer.status_code == 400
+        assert "destination must be a bot user ID" in answer.json()["message"]
+
+
+async def test_a_deeply_nested_body_is_a_400_not_a_500(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    async with Running(app, workers=False) as run:
+        body = b'{"destination": "' + BOT.encode() + b'", "events": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+        answer = await run.http.post("/webhook", content=body, headers=signed(body))
+        assert answer.status_code == 400
+        assert "nested too deeply" in answer.json()["message"]

@@ -10,11 +10,11 @@ import uuid
 
 from ulid import ULID
 
-USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
-GROUP_ID_RE = re.compile(r"^C[0-9a-f]{32}$")
-ROOM_ID_RE = re.compile(r"^R[0-9a-f]{32}$")
-MODULE_USER_ID_RE = re.compile(r"^LU[0-9a-f]{32}-U[0-9a-f]{32}$")
-STATE_RE = re.compile(r"^[A-Za-z0-9]{1,512}$")
+USER_ID_RE = re.compile(r"\AU[0-9a-f]{32}\Z")
+GROUP_ID_RE = re.compile(r"\AC[0-9a-f]{32}\Z")
+ROOM_ID_RE = re.compile(r"\AR[0-9a-f]{32}\Z")
+MODULE_USER_ID_RE = re.compile(r"\ALU[0-9a-f]{32}-U[0-9a-f]{32}\Z")
+STATE_RE = re.compile(r"\A[A-Za-z0-9]{1,512}\Z")
 
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from linemod import N_
 
-TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+TIME = re.compile(r"\A([01]\d|2[0-3]):[0-5]\d\Z")
 WEEKDAY_NAMES = (
     N_("Monday"),
     N_("Tuesday"),

@@ -26,10 +26,10 @@ TEXT_ALIGN = {"start": "start", "center": "center", "end": "end"}
 LINK_BLUE = "#42659a"
 PRIMARY_GREEN = "#17c950"
 
-_LENGTH = re.compile(r"^\d{1,5}(\.\d{1,3})?(px|%)$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
-_RATIO = re.compile(r"^(\d{1,6}):(\d{1,6})$")
-_ANGLE = re.compile(r"^-?\d{1,3}(\.\d{1,3})?deg$")
+_LENGTH = re.compile(r"\A\d{1,5}(\.\d{1,3})?(px|%)\Z")
+_COLOR = re.compile(r"\A#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?\Z")
+_RATIO = re.compile(r"\A(\d{1,6}):(\d{1,6})\Z")
+_ANGLE = re.compile(r"\A-?\d{1,3}(\.\d{1,3})?deg\Z")
 
 
 def length(value: Any, table: dict[str, float] | None = None) -> str | None:

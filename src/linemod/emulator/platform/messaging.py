@@ -31,8 +31,8 @@ RETRY_KEY_TTL_MS = 24 * 3600 * 1000
 PUSH_WINDOW_AFTER_MESSAGE_MS = 7 * 24 * 3600 * 1000
 MULTICAST_MAX = 500
 QUOTABLE = frozenset({"text", "sticker", "image", "video"})
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-AGGREGATION_UNIT_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+UUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+AGGREGATION_UNIT_RE = re.compile(r"\A[A-Za-z0-9_]{1,30}\Z")
 
 
 @dataclass

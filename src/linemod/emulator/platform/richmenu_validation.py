@@ -17,8 +17,8 @@ from PIL import Image, UnidentifiedImageError
 from linemod.emulator.errors import Detail, LineApiError, invalid_property, validation_error
 from linemod.emulator.validation.messages import validate_action
 
-RICH_MENU_ID_RE = re.compile(r"^richmenu-[0-9a-f]{32}$")
-ALIAS_ID_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
+RICH_MENU_ID_RE = re.compile(r"\Arichmenu-[0-9a-f]{32}\Z")
+ALIAS_ID_RE = re.compile(r"\A[a-z0-9_-]{1,32}\Z")
 
 MIN_WIDTH, MAX_WIDTH = 800, 2500
 MIN_HEIGHT = 250

@@ -14,7 +14,7 @@ STAFF = "staff"
 ROLES = (OWNER, STAFF)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only bounds the work one request can cause
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"\A[^@\s]+@[^@\s]+\Z")
 
 
 class AccountError(Exception):

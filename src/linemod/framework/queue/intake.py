@@ -27,7 +27,7 @@ from linemod.framework.queue.event_writer import EventWriter
 from linemod.framework.storage.models import QueueStatus
 from linemod.framework.tenants.known import KnownTenants
 
-BOT_ID_PATTERN = re.compile(r"^U[0-9a-f]{32}$")
+BOT_ID_PATTERN = re.compile(r"\AU[0-9a-f]{32}\Z")
 NO_CHAT = "-"
 
 
@@ -76,6 +76,8 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRejected(400, f"The request body could not be parsed as JSON ({exc})") from exc
+    except RecursionError as exc:  # about 1,000 levels of nesting: no webhook LINE sends looks like that
+        raise WebhookRejected(400, "The request body is nested too deeply to be a webhook") from exc
     if not isinstance(data, dict):
         raise WebhookRejected(400, "The request body must be a JSON object with destination and events")
     destination = data.get("destination")
