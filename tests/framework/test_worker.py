@@ -330,3 +330,37 @@ async def test_a_job_nobody_handles_is_a_dead_letter_at_once_not_retried(db) -> 
         await wait_for(lambda: run.runtime.jobs.list("dead"))
         [dead] = await run.runtime.jobs.list("dead")
         assert dead.attempts == 1 and "no handler for job 'renamed.in.the.last.release'" in (dead.last_error or "")
+
+
+async def test_events_the_sdk_cannot_parse_reach_on_event_and_the_catch_all_with_the_raw_json(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    seen: list[tuple[str, str, object]] = []
+
+    @app.on_message
+    async def message(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("on_message", type(event).__name__, event.message.text))
+
+    @app.on_event("brandNew")
+    async def brand_new(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("on_event", type(event).__name__, ctx.raw_event["thing"]))
+
+    @app.on_unknown
+    async def anything_else(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("on_unknown", event.type, ctx.raw_event["message"]))
+
+    new_type = base_event("brandNew", source={"type": "user", "userId": user_id(1)}, thing={"size": 3})
+    # a message without the `text` the SDK requires of a text message: the SDK refuses it
+    no_text = {"type": "text", "id": "9"}
+    malformed = base_event("message", source={"type": "user", "userId": user_id(2)}, message=no_text)
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await run.post_webhook([new_type, malformed, message_event("fine", user=user_id(3))])
+        await run.drain()
+    assert sorted(seen, key=str) == sorted(
+        [
+            ("on_event", "UnknownEvent", {"size": 3}),
+            ("on_unknown", "message", {"type": "text", "id": "9"}),
+            ("on_message", "MessageEvent", "fine"),
+        ],
+        key=str,
+    )

@@ -116,6 +116,7 @@ class Context(Work):
     state: the module's JSON state for this chat (user, group or room); changes are saved on success.
     chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
     match: the regex match when the handler was registered with `regex=`.
+    raw_event: the event's JSON object as LINE sent it (for fields the installed SDK does not know).
     lang / gettext: the language texts are translated into, and the translation.
     """
 
@@ -133,6 +134,7 @@ class Context(Work):
         state: JsonObject | None = None,
         chat: ChatControl | None = None,
         match: re.Match[str] | None = None,
+        raw_event: JsonObject | None = None,
     ) -> None:
         super().__init__(db=db, clock=clock, catalogs=catalogs, scheduler=scheduler, bot_id=tenant.bot_id)
         self.tenant = tenant
@@ -142,6 +144,7 @@ class Context(Work):
         self.state: JsonObject = state if state is not None else {}
         self.chat = chat
         self.match = match
+        self.raw_event: JsonObject = raw_event if raw_event is not None else {}
 
     @property
     def bot_id(self) -> str:

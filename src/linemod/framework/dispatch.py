@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import (
     ActivatedEvent,
     AttachedModuleContent,
@@ -57,8 +58,16 @@ Lifecycle = Literal["attached", "detached", "suspended", "resumed"]
 LIFECYCLE_KINDS: tuple[str, ...] = ("attached", "detached", "suspended", "resumed")
 
 
+UNKNOWN = "unknown:"
+"""The kind of an event the installed SDK cannot parse is UNKNOWN + its webhook type ("unknown:brandNew")."""
+ANY_UNKNOWN = UNKNOWN + "*"
+
+
 def event_kind(event: Event) -> str:
-    """A stable name for what happened: "message", "postback", "follow", "lifecycle:attached", ..."""
+    """A stable name for what happened: "message", "postback", "follow", "lifecycle:attached", ...; for an
+    event the SDK could not parse (an `UnknownEvent`), "unknown:" and its type."""
+    if isinstance(event, UnknownEvent):
+        return UNKNOWN + str(event.type)
     if isinstance(event, ModuleEvent):
         if isinstance(event.module, AttachedModuleContent):
             return "lifecycle:attached"
@@ -92,9 +101,18 @@ class Listener:
     handler: Handler
     matcher: Matcher | None = None
     standby: bool = False
+    takes_unknown: bool = False
+    """Also events of this type that the SDK could not parse (`on_event` listeners, which get the raw type)."""
+
+    def takes(self, kind: str) -> bool:
+        if kind == self.kind:
+            return True
+        if not kind.startswith(UNKNOWN):
+            return False
+        return self.kind == ANY_UNKNOWN or (self.takes_unknown and kind == UNKNOWN + self.kind)
 
     def match(self, kind: str, event: Event) -> re.Match[str] | bool | None:
-        if kind != self.kind or (is_standby(event) and not self.standby):
+        if not self.takes(kind) or (is_standby(event) and not self.standby):
             return None
         if self.matcher is None:
             return True
@@ -107,8 +125,16 @@ class Dispatcher:
     def __init__(self) -> None:
         self.listeners: list[Listener] = []
 
-    def add(self, kind: str, handler: Handler, matcher: Matcher | None = None, *, standby: bool = False) -> None:
-        self.listeners.append(Listener(kind, handler, matcher, standby))
+    def add(
+        self,
+        kind: str,
+        handler: Handler,
+        matcher: Matcher | None = None,
+        *,
+        standby: bool = False,
+        takes_unknown: bool = False,
+    ) -> None:
+        self.listeners.append(Listener(kind, handler, matcher, standby, takes_unknown))
 
     def find(self, event: Event) -> tuple[Listener, re.Match[str] | None] | None:
         """The first listener that takes `event`, with the regex match when its matcher was a regex."""

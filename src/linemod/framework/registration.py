@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from linemod.framework.dispatch import (
+    ANY_UNKNOWN,
     LIFECYCLE_KINDS,
     ActivatedHandlerT,
     AnyEventHandlerT,
@@ -159,20 +160,33 @@ class Registrations:
         return self._bare_or_called("deactivated", handler, False)
 
     def on_event(self, event_type: str, *, standby: bool = False) -> Callable[[AnyEventHandlerT], AnyEventHandlerT]:
-        """Any other event type by its webhook `type` ("unsend", "memberJoined", "beacon", ...)."""
+        """Any other event type by its webhook `type` ("unsend", "memberJoined", "beacon", ...), including a
+        type the installed SDK does not know yet: that handler gets an `UnknownEvent` (its common fields) and
+        `ctx.raw_event` (the JSON as LINE sent it), the day LINE starts sending it."""
         if not isinstance(event_type, str):
             raise TypeError('on_event needs the webhook event type: @app.on_event("unsend")')
-        return self._register(event_type, None, standby)
+        return self._register(event_type, None, standby, takes_unknown=True)
+
+    @overload
+    def on_unknown(self, handler: AnyEventHandlerT, /) -> AnyEventHandlerT: ...
+    @overload
+    def on_unknown(self, *, standby: bool = False) -> Callable[[AnyEventHandlerT], AnyEventHandlerT]: ...
+    def on_unknown(self, handler: Any = None, *, standby: bool = False) -> Any:
+        """Every event the installed SDK cannot parse (a new LINE event type, or a shape it refuses) that no
+        `on_event` handler took: the handler gets an `UnknownEvent` and reads `ctx.raw_event`."""
+        return self._bare_or_called(ANY_UNKNOWN, handler, standby)
 
     def _bare_or_called(self, kind: str, handler: Any, standby: bool) -> Any:
         if handler is None:
             return self._register(kind, None, standby)
         return self._register(kind, None, standby)(handler)
 
-    def _register(self, kind: str, matcher: Matcher | None, standby: bool) -> Callable[[H], H]:
+    def _register(
+        self, kind: str, matcher: Matcher | None, standby: bool, *, takes_unknown: bool = False
+    ) -> Callable[[H], H]:
         def decorator(handler: H) -> H:
             _check_async("handler", handler)
-            self.dispatcher.add(kind, handler, matcher, standby=standby)
+            self.dispatcher.add(kind, handler, matcher, standby=standby, takes_unknown=takes_unknown)
             return handler
 
         return decorator

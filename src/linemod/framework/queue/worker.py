@@ -21,10 +21,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 
 from linemod.framework.context import Context, JobContext
-from linemod.framework.dispatch import Dispatcher, JobHandler, event_kind
+from linemod.framework.dispatch import UNKNOWN, Dispatcher, JobHandler, event_kind
 from linemod.framework.i18n import Catalogs
 from linemod.framework.line.chat_control import ChatControl
 from linemod.framework.queue.chat_state import ChatState, save_many
@@ -228,13 +229,10 @@ class Worker:
         async def handle() -> None:
             nonlocal kind
             payload = json.loads(row.payload)
-            try:
-                event: Event | None = Event.from_dict(payload)
-            except ValueError as exc:
-                # a type the SDK does not know yet, or a shape it refuses: acknowledged, kept, not dispatched
-                log.warning("event %s (%s) not dispatched: %s", row.webhook_event_id, row.event_type, exc)
-                event = None
-            kind = event_kind(event) if event is not None else f"unknown:{payload.get('type')}"
+            event = parse_event(payload)
+            if event is None:
+                log.warning("event %s (%s) has not even the fields every event has", row.webhook_event_id, kind)
+            kind = event_kind(event) if event is not None else f"{UNKNOWN}{payload.get('type')}"
             if kind.startswith("lifecycle:"):
                 await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
             await self._run_handler(row, payload, event, chat_state)
@@ -270,6 +268,7 @@ class Worker:
                     line=line,
                     db=rt.db.session,
                     event=event,
+                    raw_event=payload,
                     settings=rt.settings,
                     clock=rt.clock,
                     catalogs=self.catalogs,
@@ -362,6 +361,19 @@ class Worker:
 
 class NoJobHandler(Exception):
     """A job whose name has no registered handler: a dead letter at once."""
+
+
+def parse_event(payload: dict[str, Any]) -> Event | None:
+    """The SDK's typed event; for a type the installed SDK does not know yet, or a shape it refuses, an
+    `UnknownEvent` with the common fields (what the SDK's own `WebhookParser` hands on); None only when not
+    even those are there."""
+    try:
+        return Event.from_dict(payload)
+    except ValueError:
+        try:
+            return UnknownEvent.new_from_json_dict(payload)  # type: ignore[no-any-return]
+        except (ValueError, TypeError):
+            return None
 
 
 def _failure_outcome(status: str) -> str:
