@@ -336,6 +336,10 @@ async def test_events_the_sdk_cannot_parse_reach_on_event_and_the_catch_all_with
     app = ModuleApp(make_settings(), database=db)
     seen: list[tuple[str, str, object]] = []
 
+    @app.on_unknown  # registered first, tried last: the on_event below is more specific
+    async def anything_else(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("on_unknown", event.type, ctx.raw_event["message"]))
+
     @app.on_message
     async def message(ctx, event) -> None:  # type: ignore[no-untyped-def]
         seen.append(("on_message", type(event).__name__, event.message.text))
@@ -343,10 +347,6 @@ async def test_events_the_sdk_cannot_parse_reach_on_event_and_the_catch_all_with
     @app.on_event("brandNew")
     async def brand_new(ctx, event) -> None:  # type: ignore[no-untyped-def]
         seen.append(("on_event", type(event).__name__, ctx.raw_event["thing"]))
-
-    @app.on_unknown
-    async def anything_else(ctx, event) -> None:  # type: ignore[no-untyped-def]
-        seen.append(("on_unknown", event.type, ctx.raw_event["message"]))
 
     new_type = base_event("brandNew", source={"type": "user", "userId": user_id(1)}, thing={"size": 3})
     # a message without the `text` the SDK requires of a text message: the SDK refuses it

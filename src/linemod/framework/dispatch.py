@@ -134,7 +134,14 @@ class Dispatcher:
         standby: bool = False,
         takes_unknown: bool = False,
     ) -> None:
-        self.listeners.append(Listener(kind, handler, matcher, standby, takes_unknown))
+        listener = Listener(kind, handler, matcher, standby, takes_unknown)
+        if kind == ANY_UNKNOWN:
+            self.listeners.append(listener)
+        else:
+            # Catch-alls for unknown events stay last, wherever they were registered: an `on_event` for the
+            # type is the more specific listener.
+            first_catch_all = next((i for i, known in enumerate(self.listeners) if known.kind == ANY_UNKNOWN), None)
+            self.listeners.insert(len(self.listeners) if first_catch_all is None else first_catch_all, listener)
 
     def find(self, event: Event) -> tuple[Listener, re.Match[str] | None] | None:
         """The first listener that takes `event`, with the regex match when its matcher was a regex."""
