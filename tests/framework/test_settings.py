@@ -73,3 +73,26 @@ def test_only_development_mode_signs_with_the_fixed_development_secret() -> None
     assert Settings(_env_file=None, development=True).signing_secret == DEVELOPMENT_SIGNING_SECRET  # type: ignore[call-arg]
     assert Settings(_env_file=None, channel_secret="c").signing_secret == "c"  # type: ignore[call-arg]
     assert Settings(_env_file=None, channel_secret="c", cookie_secret="k").signing_secret == "k"  # type: ignore[call-arg]
+
+
+def test_cookies_are_secure_when_the_module_is_served_over_https_unless_told_otherwise() -> None:
+    from linemod.framework.settings import Settings
+
+    def secure(**values: object) -> bool:
+        return Settings(_env_file=None, **values).secure_cookies  # type: ignore[arg-type]
+
+    assert secure(public_base_url="https://module.example") is True
+    assert secure(public_base_url="http://127.0.0.1:8000") is False
+    assert secure(public_base_url="https://module.example", cookie_secure=False) is False
+    assert secure(public_base_url="http://127.0.0.1:8000", cookie_secure=True) is True
+
+
+async def test_the_attach_cookie_is_secure_when_the_module_is_served_over_https(db) -> None:  # type: ignore[no-untyped-def]
+    from linemod.framework.app import ModuleApp
+    from tests.framework.helpers import Running, make_settings
+
+    for base, secure in (("https://module.example", True), ("http://127.0.0.1:8000", False)):
+        async with Running(ModuleApp(make_settings(public_base_url=base), database=db), workers=False) as run:
+            started = await run.http.get("/attach/start")
+        assert started.status_code == 302
+        assert ("secure" in started.headers["set-cookie"].lower()) is secure

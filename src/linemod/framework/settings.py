@@ -56,7 +56,8 @@ class Settings(BaseSettings):
         cookie_secret (LINEMOD_COOKIE_SECRET, default None): signs the attach cookie, the console session
             cookies and CSRF tokens; the channel secret when unset. With neither, a start fails, except in
             development mode (LINEMOD_DEVELOPMENT=1), which signs with a fixed, public development secret.
-        cookie_secure (default False): mark the attach and console cookies `Secure` (turn on behind https).
+        cookie_secure (default None): mark the attach and console cookies `Secure`; unset, they are Secure
+            exactly when `public_base_url` is https (read `secure_cookies`).
         attach_state_ttl_seconds (default 600): how long an attach started in a browser may take.
         webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
         metrics_token (LINEMOD_METRICS_TOKEN, default None): when set, `GET /metrics` (Prometheus) answers
@@ -120,7 +121,7 @@ class Settings(BaseSettings):
     webhook_path: str = "/webhook"
     attach_path: str = "/attach"
     cookie_secret: str | None = None
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None
     attach_state_ttl_seconds: int = 600
     webhook_max_body_bytes: int = 1_048_576
 
@@ -183,6 +184,13 @@ class Settings(BaseSettings):
         if self.redirect_uri:
             return self.redirect_uri
         return f"{self.public_base_url.rstrip('/')}{self.attach_path}/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry `Secure`: as set, else whether the module is served over https."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_base_url.lower().startswith("https://")
 
     @property
     def signing_secret(self) -> str:

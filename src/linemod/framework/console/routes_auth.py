@@ -42,7 +42,7 @@ def set_session_cookie(settings: Settings, response: Response, value: str) -> No
         max_age=settings.session_max_age_seconds,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         path="/",
     )
 

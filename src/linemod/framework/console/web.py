@@ -173,7 +173,7 @@ def html(
             viewer.new_anon_id,
             httponly=True,
             samesite="lax",
-            secure=services.settings.cookie_secure,
+            secure=services.settings.secure_cookies,
             path="/",
         )
     return response

@@ -258,7 +258,7 @@ def set_attach_cookie(response: Response, settings: Settings, cookie: str) -> No
         cookie,
         max_age=settings.attach_state_ttl_seconds,
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         samesite="lax",
         path=settings.attach_path or "/",
     )
