@@ -27,6 +27,7 @@ from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.queue.worker import Worker
 from linemod.framework.registration import Registrations
 from linemod.framework.runtime import Runtime
+from linemod.framework.security_headers import SecurityHeaders
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
@@ -192,6 +193,7 @@ class ModuleApp(Registrations):
         for router, prefix in self._routers:
             api.include_router(router, prefix=prefix)
         api.state.module_app = self
+        api.add_middleware(SecurityHeaders, skip_path=self.settings.webhook_path)
         return api
 
     def attach_flow(self) -> AttachFlow:

@@ -8,6 +8,7 @@ photographed into docs/screenshots/reservation-*.png for the README."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -107,11 +108,18 @@ def test_the_story_through_the_pages(chromium: Browser, site: World) -> None:
 
     # 6. The operator cancels the LINE reservation; the customer sees it.
     console.goto(f"{oa}/reservations?day={day.isoformat()}")
-    console.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:  # the console asks first (console.js, the pages' CSP runs no inline script)
+        asked.append(dialog.message)
+        dialog.accept()
+
+    console.once("dialog", answer)
     console.locator(f"[data-testid=reservation-row][data-number='{number.group(1)}']").get_by_test_id(
         "cancel-reservation"
     ).click()
     expect(console.get_by_test_id("notice")).to_contain_text("予約をキャンセルしました")
+    assert asked == ["この予約をキャンセルしますか？お客様にはLINEでお知らせします。"]
     expect(log).to_contain_text(f"予約番号 {number.group(1)}（{day_label('ja', day)} 18:00）はキャンセルされました。")
     shot(app, "app-cancelled")
     console.goto(f"{oa}/shop")
