@@ -147,6 +147,23 @@ async def test_password_reset_by_link_revokes_sessions_and_is_single_use(console
     await console.sign_in(b, "a@example.com", "brand new password")
 
 
+async def test_a_reset_ends_every_older_reset_link_of_the_account(console: Console) -> None:
+    await console.operator("a@example.com")
+    b = console.browser("10.4.4.4")
+    await b.get("/console/password/forgot")
+    links = []
+    for _ in range(2):  # two requests: two mails, two links
+        await b.post("/console/password/forgot", {"email": "a@example.com"})
+        links.append(await console.last_link("a@example.com"))
+    older, newer = links
+    assert older != newer
+    await b.get(newer)
+    assert 'data-kind="password_reset"' in (await b.post(newer, {"password": "brand new password"})).text
+    assert 'data-kind="link_invalid"' in (await b.get(older)).text
+    assert 'data-kind="link_invalid"' in (await b.post(older, {"password": "taken back again"})).text
+    await console.sign_in(b, "a@example.com", "brand new password")
+
+
 async def test_staff_accounts_are_never_made_by_sign_up_and_land_on_the_provider_console(console: Console) -> None:
     staff = await console.staff()
     assert (await staff.get("/provider/")).status_code == 200

@@ -233,9 +233,21 @@ class AccountService:
         await self.sessions.revoke_all(account_id)
 
     async def _set_password(self, account_id: int, password: str) -> None:
+        """Set the password and end every reset link still open: one mailed before the change must not
+        set another password afterwards (whoever can read that mail could otherwise take the account back)."""
         password_hash = await self.passwords.hash(password)
+        now = self.clock.now_ms()
         async with self.db.transaction() as session:
             row = await session.get(Account, account_id)
             if row is not None:
                 row.password_hash = password_hash
-                row.updated_at_ms = self.clock.now_ms()
+                row.updated_at_ms = now
+            await session.execute(
+                update(AccountTokenRow)
+                .where(
+                    AccountTokenRow.account_id == account_id,
+                    AccountTokenRow.purpose == RESET,
+                    AccountTokenRow.used_at_ms.is_(None),
+                )
+                .values(used_at_ms=now)
+            )
