@@ -41,12 +41,13 @@ async def test_a_suspended_oa_shows_the_unavailable_notice_on_every_page(console
     assert 'data-testid="state-notice"' not in (await b.get(f"/console/oas/{BOT}")).text
 
 
-async def test_a_detached_oa_keeps_its_page_and_offers_to_attach_again(console: Console) -> None:
+async def test_a_detached_oa_leaves_its_former_teams_console_which_offers_to_attach_one(console: Console) -> None:
     b = await console.operator("a@example.com")
     await console.give_oa("a@example.com")
     await console.app.runtime.tenants.mark_detached(BOT)
-    page = await b.get(f"/console/oas/{BOT}")
-    assert 'data-state="detached"' in page.text and 'data-testid="reattach"' in page.text
+    assert (await b.get(f"/console/oas/{BOT}")).status_code == 404
+    home = await b.get("/console/")
+    assert BOT not in home.text and 'data-testid="attach"' in home.text
 
 
 async def test_missing_scopes_offer_a_reauthorization_to_owners_only(db: Database) -> None:

@@ -70,7 +70,7 @@ async def overview(request: Request, access: Oa, services: ServicesDep) -> Respo
 
 @router.post("/oas/{bot_id}/reauthorize")
 async def reauthorize(access: Oa, services: ServicesDep) -> Response:
-    """Run the consent screen again for this OA, asking for the scopes it lacks (or to attach it again)."""
+    """Run the consent screen again for this OA, asking for the scopes it lacks."""
     if not access.is_owner:
         raise PageNotFound()
     return await start_attach(

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
-from linemod.framework.storage.models import Tenant, TenantState
+from linemod.framework.storage.models import InvitationRow, MembershipRow, Tenant, TenantState
 
 LifecycleKind = Literal["attached", "detached", "suspended", "resumed"]
 
@@ -180,8 +180,7 @@ class TenantStore:
             row.state = TenantState.ATTACHED
             row.detached_at_ms = None
         elif kind == "detached":
-            row.state = TenantState.DETACHED
-            row.detached_at_ms = now
+            await _detach(session, row, now)
         elif kind == "suspended":
             if row.state != TenantState.DETACHED:
                 row.state = TenantState.SUSPENDED
@@ -198,8 +197,7 @@ class TenantStore:
             row = await session.get(Tenant, bot_id)
             if row is None or row.state == TenantState.DETACHED:
                 return False
-            row.state = TenantState.DETACHED
-            row.detached_at_ms = row.updated_at_ms = self.clock.now_ms()
+            await _detach(session, row, self.clock.now_ms())
             return True
 
     async def reconcile(self, attached_on_line: Sequence[BotProfile], *, apply: bool) -> ReconcileReport:
@@ -226,9 +224,7 @@ class TenantStore:
                 row.attached_at_ms = row.attached_at_ms or now
                 row.updated_at_ms = now
             for bot_id in report.missing_on_line:
-                row = rows[bot_id]
-                row.state = TenantState.DETACHED
-                row.detached_at_ms = row.updated_at_ms = now
+                await _detach(session, rows[bot_id], now)
             for bot_id, bot in remote.items():
                 _copy_profile(rows.get(bot_id) or await session.get(Tenant, bot_id), bot)  # type: ignore[arg-type]
         return report
@@ -254,3 +250,15 @@ def _copy_profile(row: Tenant, profile: BotProfile) -> None:
     row.premium_id = profile.premium_id or row.premium_id
     row.display_name = profile.display_name or row.display_name
     row.picture_url = profile.picture_url or row.picture_url
+
+
+async def _detach(session: AsyncSession, row: Tenant, now_ms: int) -> None:
+    """The one way a tenant becomes detached (event, provider's Detach API, reconciliation).
+
+    The console team ends with the attachment: whoever attaches the OA again proves through LINE's consent
+    that they administer it, and owns a fresh team; former members need a new invitation. The module's data
+    about the OA stays (it is the OA's, not the team's)."""
+    row.state = TenantState.DETACHED
+    row.detached_at_ms = row.updated_at_ms = now_ms
+    await session.execute(delete(MembershipRow).where(MembershipRow.bot_id == row.bot_id))
+    await session.execute(delete(InvitationRow).where(InvitationRow.bot_id == row.bot_id))
