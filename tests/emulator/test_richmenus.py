@@ -90,6 +90,21 @@ def test_area_reaching_outside_the_menu_is_refused(w: World) -> None:
     assert detail_list(exc) == [("areas[0].bounds", "Bounds must be inside the rich menu")]
 
 
+def test_the_areas_of_lines_own_rich_menu_examples_are_accepted(w: World) -> None:
+    # line-bot-sdk-python examples/rich-menu: two halves of a 2500 x 1686 menu, the right one a pixel over
+    halves = [
+        {"bounds": {"x": 0, "y": 0, "width": 1250, "height": 1686}, "action": {"type": "message", "text": "A"}},
+        {"bounds": {"x": 1251, "y": 0, "width": 1250, "height": 1686}, "action": {"type": "message", "text": "B"}},
+    ]
+    w.platform.richmenus.validate(w.caller, menu(2500, 1686, areas=halves))
+    two_over = {
+        "bounds": {"x": 1252, "y": 0, "width": 1250, "height": 1686},
+        "action": {"type": "message", "text": "C"},
+    }
+    exc = error(w.platform.richmenus.validate, w.caller, menu(2500, 1686, areas=[two_over]))
+    assert detail_list(exc) == [("areas[0].bounds", "Bounds must be inside the rich menu")]
+
+
 def test_area_actions_are_checked_like_message_actions(w: World) -> None:
     area = {"bounds": {"x": 0, "y": 0, "width": 10, "height": 10}, "action": {"type": "uri", "uri": "ftp://x"}}
     exc = error(w.platform.richmenus.validate, w.caller, menu(areas=[area]))
