@@ -41,6 +41,12 @@ def test_rule_11_token_call_takes_basic_or_body_credentials(emulator: Emulator) 
                                 auth=(channel["channel_id"], channel["channel_secret"]))
     assert answer.status_code == 200, answer.text
 
+    # LINE's Node.js SDK: the form's credentials beside a Bearer header (it cannot send Basic)
+    code = get_code(emulator, channel["channel_id"], bot_id)
+    node_sdk = {**form, "code": code, "client_id": channel["channel_id"], "client_secret": channel["channel_secret"]}
+    answer = emulator.http.post("/module/auth/v1/token", data=node_sdk, headers={"Authorization": "Bearer x.y.z"})
+    assert answer.status_code == 200, answer.text
+
     code = get_code(emulator, channel["channel_id"], bot_id)
     wrong = [
         {"data": {**form, "code": code}},
@@ -49,6 +55,11 @@ def test_rule_11_token_call_takes_basic_or_body_credentials(emulator: Emulator) 
         {"data": {**form, "code": code, "client_id": channel["channel_id"], "client_secret": "0" * 32}},
         {"data": {**form, "code": code, "client_id": channel["channel_id"]}},
         {"data": {**form, "code": code, "client_secret": channel["channel_secret"]}},
+        {"data": {**form, "code": code}, "headers": {"Authorization": "Bearer x.y.z"}},  # no credentials at all
+        {  # a Bearer header does not make wrong form credentials right
+            "data": {**form, "code": code, "client_id": channel["channel_id"], "client_secret": "0" * 32},
+            "headers": {"Authorization": "Bearer x.y.z"},
+        },
     ]
     for kwargs in wrong:
         answer = emulator.http.post("/module/auth/v1/token", **kwargs)  # type: ignore[arg-type]

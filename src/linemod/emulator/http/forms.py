@@ -24,6 +24,19 @@ async def form_body(request: Request) -> dict[str, str]:
         raise OAuthError(400, "invalid_request", "The body is not valid UTF-8") from None
 
 
+def client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str] | None:
+    """The token call's Basic credentials, or None to take `client_id`/`client_secret` from the form.
+
+    LINE's Node.js SDK (`@line/bot-sdk` 11) cannot send Basic: it puts the channel's credentials in the form
+    and an `Authorization: Bearer ...` header beside them. The form's credentials are valid, so with both of
+    them present any other scheme is ignored rather than refused."""
+    header = request.headers.get("authorization")
+    scheme = header.partition(" ")[0].lower() if header else ""
+    if scheme and scheme != "basic" and form.get("client_id") and form.get("client_secret"):
+        return None
+    return basic_credentials(request)
+
+
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization")
     if not header:

@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from linemod.emulator.errors import ConsentError
-from linemod.emulator.http.forms import basic_credentials, form_body
+from linemod.emulator.http.forms import client_credentials, form_body
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.http.routing import LineRouter
 from linemod.emulator.http.templating import templates
@@ -69,4 +69,4 @@ async def consent(request: Request) -> Response:
 async def attach_token(request: Request) -> JSONResponse:
     platform = platform_of(request)
     form = await form_body(request)
-    return JSONResponse(platform.attach.exchange(basic_credentials(request), form))
+    return JSONResponse(platform.attach.exchange(client_credentials(request, form), form))
