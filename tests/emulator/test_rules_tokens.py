@@ -59,6 +59,19 @@ def test_rule_18_stateless_token_lasts_15_minutes(emulator: Emulator) -> None:
                              ).status_code == 200
 
 
+def test_a_fresh_stateless_token_verifies_as_valid_until_it_expires(emulator: Emulator) -> None:
+    setup = attach(emulator, None, befriend=False)
+    token = emulator.http.post("/oauth2/v3/token", data={
+        "grant_type": "client_credentials", "client_id": setup.channel["channel_id"],
+        "client_secret": setup.channel["channel_secret"]}).json()["access_token"]
+    fresh = emulator.http.get("/oauth2/v2.1/verify", params={"access_token": token})
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["client_id"] == setup.channel["channel_id"] and 0 < fresh.json()["expires_in"] <= 900
+    emulator.advance(901)
+    expired = emulator.http.get("/oauth2/v2.1/verify", params={"access_token": token})
+    assert expired.status_code == 400 and expired.json()["error_description"] == "The access token expired"
+
+
 def test_rule_19_stateless_token_with_wrong_secret(emulator: Emulator) -> None:
     channel = emulator.module_channel(None)
     expected = {"error": "invalid_request", "error_description": "Invalid 'client_credentials'."}

@@ -169,12 +169,16 @@ class TokenArea:
         except jwt.PyJWTError:
             raise OAuthError(400, "invalid_request", "The access token not JWS") from None
         record = self.issued.get(access_token)
-        if record is None or record.revoked or record.kind != "v2.1":
+        if record is not None and not record.revoked and record.kind == "v2.1":
+            channel_id, expires_at_ms = record.channel_id, record.expires_at_ms
+        elif record is None and (stateless := self._stateless(access_token)) is not None:
+            channel_id, expires_at_ms = stateless  # what a module that verifies its stateless token expects
+        else:
             raise OAuthError(400, "invalid_request", "The access token expired")
-        remaining = (record.expires_at_ms - self.platform.clock.now_ms()) // 1000
+        remaining = (expires_at_ms - self.platform.clock.now_ms()) // 1000
         if remaining <= 0:
             raise OAuthError(400, "invalid_request", "The access token expired")
-        return {"client_id": record.channel_id, "expires_in": remaining, "scope": "profile chat_message.write"}
+        return {"client_id": channel_id, "expires_in": remaining, "scope": "profile chat_message.write"}
 
     def revoke_v21(self, form: dict[str, str]) -> None:
         token = form.get("access_token") or ""
@@ -217,25 +221,36 @@ class TokenArea:
         elif (cached := self._verified.get(access_token)) is not None and cached[1] > now:
             channel_id = cached[0]
         else:
-            try:
-                claims = jwt.decode(access_token, self.signing_key, algorithms=["HS256"],
-                                    options={"verify_exp": False, "verify_iat": False})
-            except jwt.PyJWTError:
+            claims = self._claims(access_token)
+            if claims is None:
                 raise LineApiError(
                     401, "Authentication failed. Confirm that the access token in the authorization header is valid."
-                ) from None
-            if claims.get("kind") != "stateless":
+                )
+            stateless = _stateless_claims(claims)
+            if stateless is None or stateless[1] <= now:
                 raise unauthorized("The access token expired")
-            if int(claims.get("exp", 0)) * 1000 <= now:
-                raise unauthorized("The access token expired")
-            channel_id = str(claims.get("cid"))
+            channel_id = stateless[0]
             if len(self._verified) > 10_000:
                 self._verified.clear()
-            self._verified[access_token] = (channel_id, int(claims["exp"]) * 1000)
+            self._verified[access_token] = stateless
         channel = self.platform.channel(channel_id)
         if channel is None:
             raise unauthorized("The access token is invalid")
         return channel
+
+    def _claims(self, access_token: str) -> dict[str, Any] | None:
+        """The claims of a token this emulator signed (expired or not); None for anything else."""
+        try:
+            claims: dict[str, Any] = jwt.decode(access_token, self.signing_key, algorithms=["HS256"],
+                                                options={"verify_exp": False, "verify_iat": False})
+        except jwt.PyJWTError:
+            return None
+        return claims
+
+    def _stateless(self, access_token: str) -> tuple[str, int] | None:
+        """(channel ID, expiry ms) of a stateless token this emulator signed; None for anything else."""
+        claims = self._claims(access_token)
+        return _stateless_claims(claims) if claims is not None else None
 
     # ---- snapshot ---------------------------------------------------------------------------
 
@@ -246,3 +261,9 @@ class TokenArea:
         self._verified.clear()
         self.signing_key = data.get("signing_key", self.signing_key)
         self.issued = {t["token"]: IssuedToken(**t) for t in data.get("issued", [])}
+
+
+def _stateless_claims(claims: dict[str, Any]) -> tuple[str, int] | None:
+    if claims.get("kind") != "stateless":
+        return None
+    return str(claims.get("cid")), int(claims.get("exp", 0)) * 1000
