@@ -129,9 +129,19 @@ async def _consent_error(request: Request, exc: Exception) -> HTMLResponse:
     return templates.TemplateResponse(request, "consent_error.html", {"message": exc.message}, status_code=400)
 
 
+LINE_API_PREFIXES = ("/v2/", "/v3/", "/oauth2/", "/liff/")
+"""Paths of LINE's APIs: one the emulator has no route for is most likely a real endpoint it does not emulate."""
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Unknown paths and methods answer in LINE's shape too (rule 32), not FastAPI's `detail`."""
+    """Unknown paths and methods answer in LINE's shape too (rule 32), not FastAPI's `detail`. A LINE API
+    path the emulator has no route for answers 501, saying so: a 404 would look like LINE's own answer (a
+    module's `insight` call seemingly refused by LINE), and the inspector's request log shows the 501."""
     assert isinstance(exc, StarletteHTTPException)
+    path = request.url.path
+    if exc.status_code == 404 and path.startswith(LINE_API_PREFIXES):
+        message = f"linemod emulator: {request.method} {path} is not emulated"
+        return JSONResponse({"message": message}, status_code=501)
     message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
     return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
 
