@@ -22,8 +22,9 @@ demo: $(STAMP)
 emulator: $(STAMP)
 	$(BIN)/linemod emulator --port 9000
 
-## Runs every test (PostgreSQL on 127.0.0.1:5432 and Debian's Chromium are set up by .ci/run).
+## Runs every test: installs Debian's Chromium and the CJK fonts when missing (or says how); PostgreSQL on 127.0.0.1:5432.
 test: $(STAMP)
+	bash scripts/browser-deps.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
