@@ -22,6 +22,9 @@ def emulator(
     port: int = typer.Option(9000, help="Port to listen on."),
     bot_id_header: str = typer.Option("X-Line-Bot-Id", help="Name of the module bot-ID header."),
     no_rate_limits: bool = typer.Option(False, help="Turn LINE's rate limits off (for load tests)."),
+    control_host: list[str] = typer.Option(  # noqa: B008
+        [], help="Another host name the control API answers for (loopback always; '*' for any). Repeatable."
+    ),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Run the LINE Platform emulator."""
@@ -30,6 +33,7 @@ def emulator(
     from linemod.emulator import EmulatorSettings, create_app
 
     settings = EmulatorSettings(bot_id_header=bot_id_header, rate_limits=not no_rate_limits)
+    settings.control_hosts = [*settings.control_hosts, *control_host]
     # The emulator keeps every chat, token and delivery in memory; with the default threshold (700)
     # the cyclic collector runs every few requests and rescans that growing heap under load.
     gc.set_threshold(50_000, 20, 20)

@@ -20,6 +20,8 @@ class EmulatorSettings:
     monthly_message_limit: None for an unlimited quota (`type: none`), else the monthly cap.
     events_without_receive_scope: send attached/detached/suspended events to modules that lack
         `message:receive` (§15.25; off by default).
+    control_hosts: the host names the control API (`/_emulator/`) answers for; "*" for any. Loopback by
+        default: add the name tools reach the emulator by when it runs elsewhere (a container, a CI host).
     """
 
     bot_id_header: str = "X-Line-Bot-Id"
@@ -37,3 +39,4 @@ class EmulatorSettings:
     request_log_size: int = 10_000
     delivery_log_size: int = 10_000
     default_purge_after_seconds: int = 7_776_000
+    control_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])

@@ -27,6 +27,7 @@ from linemod.emulator.http import (
     routes_tokens,
 )
 from linemod.emulator.http.control_api import document_errors_as_answered
+from linemod.emulator.http.control_guard import ControlGuard
 from linemod.emulator.http.middleware import CONTROL_PREFIX, Faults, LineApiMiddleware, RequestLog
 from linemod.emulator.http.templating import templates
 from linemod.emulator.pages import install as install_pages
@@ -70,7 +71,7 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     }
     console = FastAPI(
         title="linemod LINE Platform emulator: control API",
-        description="Plays every party that is not the module. Contract: shared/spec/emulator-control-api.md.",
+        description="Plays every party that is not the module: every route, body and answer is listed below.",
         docs_url="/_emulator/docs",
         openapi_url="/_emulator/openapi.json",
         redoc_url=None,
@@ -79,6 +80,7 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
         console.add_exception_handler(exc_class, handler)
     console.add_exception_handler(RequestValidationError, _validation_error)
     document_errors_as_answered(console)
+    console.add_middleware(ControlGuard, allowed_hosts=platform.settings.control_hosts)
     console.router.routes.extend([*routes_control.router.routes, *routes_control_chats.router.routes])
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
