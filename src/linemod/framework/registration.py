@@ -185,7 +185,7 @@ class Registrations:
         self, kind: str, matcher: Matcher | None, standby: bool, *, takes_unknown: bool = False
     ) -> Callable[[H], H]:
         def decorator(handler: H) -> H:
-            _check_async("handler", handler)
+            require_async("handler", handler)
             self.dispatcher.add(kind, handler, matcher, standby=standby, takes_unknown=takes_unknown)
             return handler
 
@@ -202,7 +202,7 @@ class Registrations:
             raise ValueError(f"a handler for job {name!r} is registered already")
 
         def decorator(handler: JobHandlerT) -> JobHandlerT:
-            _check_async("job handler", handler)
+            require_async("job handler", handler)
             self.job_handlers[name] = handler
             return handler
 
@@ -241,7 +241,7 @@ class Registrations:
         return _hook_decorator(self._shutdown, hook)
 
 
-def _check_async(what: str, function: Any) -> None:
+def require_async(what: str, function: Any) -> None:
     """Handlers are awaited: a plain function would fail on every event, long after registration."""
     if not callable(function):
         raise TypeError(f"a {what} is an async function, not {function!r}")
@@ -256,7 +256,7 @@ def _check_optional_str(decorator: str, name: str, value: Any) -> None:
 
 def _hook_decorator(hooks: list[Hook], hook: Any) -> Any:
     def add(function: HookT) -> HookT:
-        _check_async("hook", function)
+        require_async("hook", function)
         hooks.append(function)
         return function
 

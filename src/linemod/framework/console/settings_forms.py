@@ -21,7 +21,6 @@ that raises rolls the save back.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.i18n import N_
+from linemod.framework.registration import require_async
 from linemod.framework.storage.models import TenantSettingRow
 
 if TYPE_CHECKING:
@@ -119,8 +119,7 @@ class SettingsForm:
         """Register `async def hook(cx, values)`, run each time the form is saved from the console: after the
         valid `values` (typed, every field) are written, in the same transaction (see the module docstring).
         `cx` is the `ConsoleContext` of the OA and the operator who saved. Usable as a decorator."""
-        if not (inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(type(hook).__call__)):
-            raise TypeError(f"on_saved takes an async function (async def), not {hook!r}")
+        require_async("on_saved hook", hook)
         self.saved_hooks.append(hook)
         return hook
 

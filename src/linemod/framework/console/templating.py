@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from linemod.framework.i18n import Catalogs
+from linemod.framework.i18n import Catalogs, TranslatedEnvironments
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,8 +31,7 @@ class Templates:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
         self._loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR))]
-        self._envs: dict[str, Environment] = {}
-        self._generation = catalogs.generation
+        self._envs = TranslatedEnvironments(catalogs, self._make_env)
 
     def add_directory(self, directory: str | Path) -> None:
         """Search `directory` first (an extension's templates; it may also override framework templates)."""
@@ -40,21 +39,17 @@ class Templates:
         self._envs.clear()
 
     def env(self, lang: str) -> Environment:
-        if self._generation != self.catalogs.generation:  # translations were added: rebuild with them
-            self._envs.clear()
-            self._generation = self.catalogs.generation
-        env = self._envs.get(lang)
-        if env is None:
-            env = Environment(
-                loader=ChoiceLoader(list(self._loaders)),
-                autoescape=select_autoescape(["html"], default_for_string=True),
-                extensions=["jinja2.ext.i18n"],
-                trim_blocks=True,
-                lstrip_blocks=True,
-            )
-            env.install_gettext_translations(self.catalogs.get(lang), newstyle=True)  # type: ignore[attr-defined]
-            env.filters["datetime"] = format_ms
-            self._envs[lang] = env
+        return self._envs.get(lang)
+
+    def _make_env(self) -> Environment:
+        env = Environment(
+            loader=ChoiceLoader(list(self._loaders)),
+            autoescape=select_autoescape(["html"], default_for_string=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["datetime"] = format_ms
         return env
 
     def render(self, lang: str, template: str, values: dict[str, Any]) -> str:

@@ -15,12 +15,14 @@ framework's, and serve the consoles, the attach pages and handlers (`ctx.gettext
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from jinja2 import Environment
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -77,3 +79,29 @@ class Catalogs:
 def pick_language(cookie_value: str | None) -> str:
     """The remembered choice, else Japanese (Accept-Language is not asked: the default is deliberate)."""
     return cookie_value if cookie_value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class TranslatedEnvironments:
+    """Jinja environments, one per language with that language's translations installed: built by `make()`
+    on first use, and built again after translations are added to the catalogs (or after `clear()`)."""
+
+    def __init__(self, catalogs: Catalogs, make: Callable[[], Environment]) -> None:
+        self.catalogs = catalogs
+        self._make = make
+        self._envs: dict[str, Environment] = {}
+        self._generation = catalogs.generation
+
+    def clear(self) -> None:
+        """Forget the environments (what `make` builds has changed)."""
+        self._envs.clear()
+
+    def get(self, lang: str) -> Environment:
+        if self._generation != self.catalogs.generation:
+            self._envs.clear()
+            self._generation = self.catalogs.generation
+        env = self._envs.get(lang)
+        if env is None:
+            env = self._make()
+            env.install_gettext_translations(self.catalogs.get(lang), newstyle=True)  # type: ignore[attr-defined]
+            self._envs[lang] = env
+        return env

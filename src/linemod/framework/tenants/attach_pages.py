@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from linemod.framework.i18n import N_, Catalogs
+from linemod.framework.i18n import N_, Catalogs, TranslatedEnvironments
 
 TEMPLATES = Path(__file__).parent / "templates"
 # kind -> (title, message); messages are English IDs with %(name)s placeholders, translated per page.
@@ -50,28 +50,20 @@ class AttachPages:
 
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
-        self._envs: dict[str, Environment] = {}
-        self._generation = catalogs.generation
-
-    def _env(self, lang: str) -> Environment:
-        if self._generation != self.catalogs.generation:
-            self._envs.clear()
-            self._generation = self.catalogs.generation
-        if lang not in self._envs:
-            env = Environment(
+        self._envs = TranslatedEnvironments(
+            catalogs,
+            lambda: Environment(
                 loader=FileSystemLoader(str(TEMPLATES)),
                 autoescape=select_autoescape(["html"]),
                 extensions=["jinja2.ext.i18n"],
-            )
-            env.install_gettext_translations(self.catalogs.get(lang), newstyle=True)  # type: ignore[attr-defined]
-            self._envs[lang] = env
-        return self._envs[lang]
+            ),
+        )
 
     def render(self, kind: str, lang: str, *, restart_url: str | None = None, **values: str) -> str:
         """A complete HTML page for `kind` ("complete" or a failure kind); every value is escaped."""
         title, message = PAGES.get(kind, PAGES["authorization_error"])
         placeholders = {"name": "", "scopes": "", "detail": "", **values}
-        return self._env(lang).get_template("attach/result.html").render(
+        return self._envs.get(lang).get_template("attach/result.html").render(
             lang=lang,
             kind=kind,
             title=self.catalogs.gettext(lang, title),
