@@ -28,9 +28,20 @@ class QueueRecord:
     @classmethod
     def of(cls: type[R], row: Mapping[str, Any]) -> R:
         """The record of a database row (columns it does not know are left out)."""
-        values = {f.name: row[f.name] for f in fields(cls)}
+        values = {name: row[name] for name in _field_names(cls)}
         values["status"] = QueueStatus(values["status"])
         return cls(**values)
+
+
+_FIELD_NAMES: dict[type[QueueRecord], tuple[str, ...]] = {}
+
+
+def _field_names(record: type[QueueRecord]) -> tuple[str, ...]:
+    # Read once per record type: `of()` runs for every claimed row, and `fields()` walks the class each time.
+    names = _FIELD_NAMES.get(record)
+    if names is None:
+        names = _FIELD_NAMES[record] = tuple(f.name for f in fields(record))
+    return names
 
 
 @dataclass(frozen=True, slots=True)
