@@ -1,4 +1,4 @@
-"""The control API contract (shared/spec/emulator-control-api.md): setup, logs, faults, clock, state."""
+"""The control API contract (docs/emulator-control-api.md): setup, logs, faults, clock, state."""
 
 from __future__ import annotations
 

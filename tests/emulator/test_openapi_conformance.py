@@ -1,5 +1,6 @@
 """Every answer the emulator gives for an operation in LINE's official OpenAPI files is checked
-against that file (`shared/line-openapi`), as is every webhook body it sends."""
+against that file (pinned to one commit of `line/line-openapi`: tests/support/line_openapi.py), as is every
+webhook body it sends."""
 
 from __future__ import annotations
 
@@ -18,20 +19,20 @@ from referencing import Registry, Resource
 
 from linemod.emulator.http.middleware import template_pattern
 from tests.support.flows import REDIRECT, attach, authorize_url, get_code, query_of
+from tests.support.line_openapi import openapi_dir
 from tests.support.servers import Emulator, WebhookReceiver
 
-OPENAPI_DIR = Path(__file__).resolve().parents[3] / "shared" / "line-openapi"
 SPEC_FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml")
 
 
 class SpecIndex:
     """Finds the official spec file and path template that describe a request."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path) -> None:
         self.entries: list[tuple[Any, str, str, str, Any]] = []  # (pattern, template, method, host, openapi)
         for name in SPEC_FILES:
-            raw = yaml.safe_load((OPENAPI_DIR / name).read_text())
-            openapi = OpenAPI.from_file_path(str(OPENAPI_DIR / name))
+            raw = yaml.safe_load((directory / name).read_text())
+            openapi = OpenAPI.from_file_path(str(directory / name))
             host = raw["servers"][0]["url"]
             for template, operations in raw["paths"].items():
                 for method in operations:
@@ -48,8 +49,13 @@ class SpecIndex:
 
 
 @pytest.fixture(scope="module")
-def spec_index() -> SpecIndex:
-    return SpecIndex()
+def spec_dir() -> Path:
+    return openapi_dir()
+
+
+@pytest.fixture(scope="module")
+def spec_index(spec_dir: Path) -> SpecIndex:
+    return SpecIndex(spec_dir)
 
 
 @pytest.fixture
@@ -161,8 +167,8 @@ def test_consent_page_and_redirects_are_not_json(emulator: Emulator) -> None:
     assert query_of(wrong_type.headers["location"])["error"] == "unsupported_response_type"
 
 
-def _webhook_validator() -> OAS30Validator:
-    document = yaml.safe_load((OPENAPI_DIR / "webhook.yml").read_text())
+def _webhook_validator(directory: Path) -> OAS30Validator:
+    document = yaml.safe_load((directory / "webhook.yml").read_text())
     from referencing.jsonschema import DRAFT4
 
     resource = Resource.from_contents(document, default_specification=DRAFT4)
@@ -170,7 +176,9 @@ def _webhook_validator() -> OAS30Validator:
     return OAS30Validator({"$ref": "webhook.yml#/components/schemas/CallbackRequest"}, registry=registry)
 
 
-def test_every_webhook_body_matches_the_official_openapi(emulator: Emulator, receiver: WebhookReceiver) -> None:
+def test_every_webhook_body_matches_the_official_openapi(
+    emulator: Emulator, receiver: WebhookReceiver, spec_dir: Path
+) -> None:
     setup = attach(emulator, receiver.url + "/module")
     person = setup.person["user_id"]
     base = f"/_emulator/accounts/{setup.bot_id}"
@@ -188,7 +196,7 @@ def test_every_webhook_body_matches_the_official_openapi(emulator: Emulator, rec
     emulator.call("POST", f"{base}/delete", json={"purge_after_seconds": 1}, expect=200)
     emulator.advance(2)
     emulator.flush()
-    validator = _webhook_validator()
+    validator = _webhook_validator(spec_dir)
     kinds = set()
     for received in receiver.received:
         body = received.body
