@@ -30,8 +30,6 @@ import typer
 import uvicorn
 
 if TYPE_CHECKING:  # not at run time: `linemod` loads this module for every command it runs
-    from fastapi import FastAPI
-
     from linemod import ModuleApp
 
 SHOP_NAME = "カフェ さくら"
@@ -82,8 +80,18 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _server(app: FastAPI, host: str, port: int, log_level: str) -> _Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")
+def _server(app: ModuleApp, host: str, port: int, log_level: str) -> _Server:
+    from linemod.framework.serving import proxy_options
+
+    config = uvicorn.Config(
+        app.asgi(),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        **proxy_options(app.settings),
+    )
     return _Server(config)
 
 
@@ -261,7 +269,7 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
             )
             app = create_app(settings, follow_emulator=world.emulator_url)
             await app.upgrade_database()
-            module = _server(app.asgi(), config.host, config.port, config.log_level)
+            module = _server(app, config.host, config.port, config.log_level)
             task = await _start(module, "module")
             await _populate(world, control, channel["channel_id"])
             world.operator = await _demo_operator(app, world)

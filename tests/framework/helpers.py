@@ -140,12 +140,15 @@ def free_port() -> int:
 
 
 class ThreadedServer:
-    """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop."""
+    """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop; `options` go to
+    `uvicorn.Config` (e.g. `linemod.framework.serving.proxy_options(settings)`, as `linemod serve` passes)."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, **options: Any) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, **options
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

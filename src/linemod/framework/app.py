@@ -318,4 +318,4 @@ class ModuleApp(Registrations):
         cutoff = jctx.now_ms() - rt.settings.done_retention_seconds * 1000
         await rt.events.purge_finished(cutoff)
         await rt.jobs.purge_finished(cutoff)
-        await purge_account_rows(rt.db, jctx.now_ms(), rt.settings.signin_window_seconds)
+        await purge_account_rows(rt.db, jctx.now_ms())

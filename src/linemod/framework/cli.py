@@ -44,12 +44,22 @@ def register(app: typer.Typer) -> None:
         workers: bool = typer.Option(True, help="Also process events in this process."),
         log_level: str = typer.Option("warning", help="uvicorn log level."),
     ) -> None:
-        """Serve a module: webhook, attach flow, routes, and (by default) in-process workers."""
+        """Serve a module: webhook, attach flow, routes, and (by default) in-process workers. The client IP
+        comes from X-Forwarded-For only when the peer is in LINEMOD_FORWARDED_ALLOW_IPS."""
         import uvicorn
+
+        from linemod.framework.serving import proxy_options
 
         module_app = load_app(app_spec)
         module_app.settings.run_workers_in_process = workers
-        uvicorn.run(module_app.asgi(), host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            module_app.asgi(),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            **proxy_options(module_app.settings),
+        )
 
     @app.command()
     def worker(

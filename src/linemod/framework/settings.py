@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
         webhook_max_body_bytes (default 1048576): larger webhook bodies are refused with 413.
         metrics_token (LINEMOD_METRICS_TOKEN, default None): when set, `GET /metrics` (Prometheus) answers
             only requests with `Authorization: Bearer <token>`; unset, it is open (keep it off the internet).
+        forwarded_allow_ips (LINEMOD_FORWARDED_ALLOW_IPS, default "": trust no one): the reverse proxies whose
+            `X-Forwarded-For` and `X-Forwarded-Proto` `linemod serve` believes, as IPs or CIDR networks,
+            comma-separated ("*" trusts every peer: only where nothing but the proxy can connect). Unset, the
+            client IP is the connection's peer, whatever the headers say (uvicorn's FORWARDED_ALLOW_IPS is
+            ignored). Behind a proxy, set it to the proxy's address: otherwise every browser has the proxy's
+            IP, and the per-IP sign-in limit counts them all together.
 
     Database
         database_url (LINEMOD_DATABASE_URL, default "sqlite+aiosqlite:///linemod.db"): SQLAlchemy async URL;
@@ -86,7 +93,21 @@ class Settings(BaseSettings):
             the consoles send are shown at /console/outbox (never served otherwise).
         session_max_age_seconds (default 1209600, 14 days): how long a console sign-in lasts.
         signin_max_failures (default 5), signin_window_seconds (default 900): failed sign-ins allowed per
-            email and client IP within the window, counted in the database (so across processes).
+            email and client IP within the window. Every limit is counted in the database (so it holds across
+            processes) in fixed windows, and an attempt is counted before its password is checked (so
+            requests sent at once cannot overtake it); a refused attempt answers 429 without a check.
+        signin_account_max_failures (default 20), signin_account_window_seconds (default 900): failed
+            sign-ins allowed per email from any IP (guessing from many addresses). While it is reached, the
+            account's owner cannot sign in either, until the window ends or they reset the password by mail
+            (which clears it).
+        signin_ip_max_failures (default 50), signin_ip_window_seconds (default 900): failed sign-ins allowed
+            per client IP over every email (one password tried against many accounts). IPv6 clients count
+            per /64 network, the block one host usually has.
+        reset_account_max_mails (default 5), reset_account_window_seconds (default 900): password-reset
+            mails requested per email (a new verification link, and the "you already have an account" mail
+            of a sign-up with a taken address, count the same); past it, the form answers as always but
+            sends nothing.
+        reset_ip_max_mails (default 20), reset_ip_window_seconds (default 900): the same per client IP.
         smtp_host (LINEMOD_SMTP_HOST, default None): the SMTP server mails go through; unset, they are kept
             in the database outbox instead (and logged).
         smtp_port (default 587), smtp_tls (default "starttls"; "tls" for implicit TLS, usually port 465,
@@ -142,6 +163,14 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=1_209_600, gt=0)
     signin_max_failures: int = Field(default=5, ge=1)
     signin_window_seconds: int = Field(default=900, gt=0)
+    signin_account_max_failures: int = Field(default=20, ge=1)
+    signin_account_window_seconds: int = Field(default=900, gt=0)
+    signin_ip_max_failures: int = Field(default=50, ge=1)
+    signin_ip_window_seconds: int = Field(default=900, gt=0)
+    reset_account_max_mails: int = Field(default=5, ge=1)
+    reset_account_window_seconds: int = Field(default=900, gt=0)
+    reset_ip_max_mails: int = Field(default=20, ge=1)
+    reset_ip_window_seconds: int = Field(default=900, gt=0)
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
@@ -154,12 +183,34 @@ class Settings(BaseSettings):
     api_timeout_seconds: float = 10.0
 
     metrics_token: str | None = None
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("scopes", mode="before")
     @classmethod
     def _split_scopes(cls, value: object) -> object:
         if isinstance(value, str):
             return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        # uvicorn takes an entry it cannot parse as a literal host name that never matches: a typo would
+        # quietly trust nobody (and every browser would share the proxy's IP), so it fails the start instead.
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(f"forwarded_allow_ips: {entry!r} is neither an IP address nor a network") from None
         return value
 
     @property

@@ -1,12 +1,13 @@
 """Console accounts: sign-up, email verification, sign-in (rate-limited), password reset and change, OA teams.
 
 Plain services over the database (no HTTP): `AccountService` (accounts and their single-use mail links),
-`SigninLimiter` (failed sign-ins per email and IP), `TeamService` (who may see which OA, invitations).
+`AccountLimits` (sign-ins and mail requests per email, per IP and both), `TeamService` (who may see which
+OA, invitations).
 The console routes in `linemod.framework.console` translate HTTP to calls on them.
 """
 
 from linemod.framework.accounts.info import ROLES, AccountError, AccountInfo, normalize_email
-from linemod.framework.accounts.rate_limit import SigninLimiter
+from linemod.framework.accounts.rate_limit import AccountLimits
 from linemod.framework.accounts.service import AccountService
 from linemod.framework.accounts.teams import Invitation, Member, TeamService
 
@@ -14,10 +15,10 @@ __all__ = [
     "ROLES",
     "AccountError",
     "AccountInfo",
+    "AccountLimits",
     "AccountService",
     "Invitation",
     "Member",
-    "SigninLimiter",
     "TeamService",
     "normalize_email",
 ]

@@ -5,16 +5,15 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 
 from linemod.framework.storage.database import Database
-from linemod.framework.storage.models import AccountTokenRow, AuthSessionRow, SigninAttemptRow
+from linemod.framework.storage.models import AccountTokenRow, AttemptCounterRow, AuthSessionRow
 
 KEEP_REVOKED_MS = 30 * 24 * 3600 * 1000  # revoked sessions stay a while: "why was I signed out?" has an answer
 
 
-async def purge_account_rows(db: Database, now_ms: int, signin_window_seconds: int) -> None:
+async def purge_account_rows(db: Database, now_ms: int) -> None:
     async with db.transaction() as session:
-        await session.execute(
-            delete(SigninAttemptRow).where(SigninAttemptRow.at_ms <= now_ms - signin_window_seconds * 1000)
-        )
+        # a counter whose window is over counts from 0 at its next attempt anyway
+        await session.execute(delete(AttemptCounterRow).where(AttemptCounterRow.expires_at_ms <= now_ms))
         await session.execute(delete(AccountTokenRow).where(AccountTokenRow.expires_at_ms <= now_ms))
         await session.execute(
             delete(AuthSessionRow).where(

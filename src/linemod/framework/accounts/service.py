@@ -20,7 +20,7 @@ from linemod.framework.accounts.info import (
     token_hash,
 )
 from linemod.framework.accounts.passwords import Passwords
-from linemod.framework.accounts.rate_limit import SigninLimiter
+from linemod.framework.accounts.rate_limit import AccountLimits
 from linemod.framework.accounts.sessions import SessionStore
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
@@ -46,13 +46,13 @@ class AccountService:
         db: Database,
         clock: Clock,
         sessions: SessionStore,
-        limiter: SigninLimiter,
+        limits: AccountLimits,
         passwords: Passwords | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.sessions = sessions
-        self.limiter = limiter
+        self.limits = limits
         self.passwords = passwords or Passwords()
 
     # ---- reading --------------------------------------------------------------------------------------
@@ -176,10 +176,10 @@ class AccountService:
 
     async def authenticate(self, email: str, password: str, ip: str) -> AccountInfo:
         """The account whose email and password these are. Raises `AccountError`: "rate_limited" (too many
-        failures for this email from this IP; the password is not even checked), "bad_credentials" or
-        "unverified" (right password, email not verified yet)."""
-        key = self.limiter.key("signin", email, ip)
-        if await self.limiter.blocked(key):
+        failures for this email from this IP, for this email, or from this IP; the password is not even
+        checked), "bad_credentials" or "unverified" (right password, email not verified yet)."""
+        attempt = await self.limits.begin_signin(email, ip)  # counted before the check: see rate_limit
+        if attempt is None:
             raise AccountError("rate_limited")
         try:
             address = normalize_email(email)
@@ -188,10 +188,9 @@ class AccountService:
         async with self.db.session() as session:
             row = await session.scalar(select(Account).where(Account.email == address)) if address else None
         if not await self.passwords.verify(row.password_hash if row else None, password[:1024]):
-            await self.limiter.failed(key)
-            raise AccountError("bad_credentials")
+            raise AccountError("bad_credentials")  # the attempt stays counted
         assert row is not None
-        await self.limiter.succeeded(key)
+        await self.limits.signin_succeeded(attempt)
         if self.passwords.needs_rehash(row.password_hash):
             await self._set_password(row.id, password)
         if row.email_verified_at_ms is None:
@@ -219,7 +218,10 @@ class AccountService:
             return None
         await self._set_password(account_id, new_password)
         await self.sessions.revoke_all(account_id)
-        return await self.mark_verified(account_id)
+        account = await self.mark_verified(account_id)
+        if account is not None:
+            await self.limits.account_recovered(account.email)
+        return account
 
     async def change_password(self, account_id: int, current: str, new_password: str) -> None:
         """Change a signed-in account's password; every session is revoked (the caller signs the browser in

@@ -83,7 +83,9 @@ async def signup(
         )
     if done.account is not None:
         await send_verification(services, who.lang, done.account.id, done.account.email)
-    elif done.existing is not None:  # tell the address's owner, not the browser (no account enumeration)
+    elif done.existing is not None and await services.limits.allow_mail(email, client_ip(request)):
+        # tell the address's owner, not the browser (no account enumeration); counted like a reset request,
+        # or signing up again and again with a taken address would mail its owner without end
         await services.send_mail(
             who.lang,
             done.existing.email,
@@ -104,9 +106,8 @@ async def verify(request: Request, who: Who, services: ServicesDep, token: str) 
 
 @router.post("/verify/resend")
 async def resend(request: Request, who: Who, services: ServicesDep, email: Annotated[str, Form()] = "") -> Response:
-    key = services.limiter.key("resend", email, client_ip(request))
-    if not await services.limiter.blocked(key):
-        await services.limiter.failed(key)  # each mail counts: the form must not become a mail cannon
+    # each request counts, before the mail is sent: the form must not become a mail cannon
+    if await services.limits.allow_mail(email, client_ip(request)):
         try:
             account = await services.accounts.by_email(email)
         except AccountError:
@@ -177,9 +178,8 @@ async def forgot_form(request: Request, who: Who, services: ServicesDep) -> Resp
 
 @router.post("/password/forgot")
 async def forgot(request: Request, who: Who, services: ServicesDep, email: Annotated[str, Form()] = "") -> Response:
-    key = services.limiter.key("reset", email, client_ip(request))
-    if not await services.limiter.blocked(key):
-        await services.limiter.failed(key)
+    # the same page whether a mail went out, the email has no account or a limit was reached
+    if await services.limits.allow_mail(email, client_ip(request)):
         found = await services.accounts.request_password_reset(email)
         if found is not None:
             account, token = found

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from linemod.framework.accounts.mailer import Mail, Mailer, mailer_for
 from linemod.framework.accounts.passwords import Passwords
-from linemod.framework.accounts.rate_limit import SigninLimiter
+from linemod.framework.accounts.rate_limit import AccountLimits
 from linemod.framework.accounts.service import AccountService
 from linemod.framework.accounts.sessions import SessionStore
 from linemod.framework.accounts.teams import TeamService
@@ -58,7 +58,7 @@ class ConsoleServices:
     clock: Clock
     tenants: TenantStore
     sessions: SessionStore
-    limiter: SigninLimiter
+    limits: AccountLimits
     accounts: AccountService
     teams: TeamService
     mailer: Mailer
@@ -82,12 +82,7 @@ class ConsoleServices:
             secret=lambda: settings.signing_secret,
             max_age_seconds=settings.session_max_age_seconds,
         )
-        limiter = SigninLimiter(
-            runtime.db,
-            runtime.clock,
-            max_failures=settings.signin_max_failures,
-            window_seconds=settings.signin_window_seconds,
-        )
+        limits = AccountLimits(runtime.db, runtime.clock, settings)
         return cls(
             runtime=runtime,
             settings=settings,
@@ -95,8 +90,8 @@ class ConsoleServices:
             clock=runtime.clock,
             tenants=runtime.tenants,
             sessions=sessions,
-            limiter=limiter,
-            accounts=AccountService(runtime.db, runtime.clock, sessions, limiter, passwords or Passwords()),
+            limits=limits,
+            accounts=AccountService(runtime.db, runtime.clock, sessions, limits, passwords or Passwords()),
             teams=TeamService(runtime.db, runtime.clock),
             mailer=mailer or mailer_for(settings, runtime.db, runtime.clock),
             registry=registry,

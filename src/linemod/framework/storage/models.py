@@ -186,17 +186,18 @@ class AccountTokenRow(Base):
     used_at_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class SigninAttemptRow(Base):
-    """A failed sign-in, keyed by a hash of email and client IP: counting them in the database makes the
-    limit hold across every web process."""
+class AttemptCounterRow(Base):
+    """Attempts (sign-ins, mail requests) counted under one key in its current fixed window; the key is a
+    hash of what is limited (an email, a client IP or both), never the email itself. Counting in the database
+    makes a limit hold across every web process; `accounts.rate_limit` says how it stays exact under
+    concurrent requests."""
 
-    __tablename__ = "signin_attempts"
+    __tablename__ = "attempt_counters"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    key_hash: Mapped[str] = mapped_column(String(64))
-    at_ms: Mapped[int] = mapped_column(BigInteger)
-
-    __table_args__ = (Index("ix_signin_attempts_key_at", "key_hash", "at_ms"),)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger, index=True)  # the window's end: purged after it
+    attempts: Mapped[int] = mapped_column(Integer)
 
 
 class MembershipRow(Base):
