@@ -30,8 +30,6 @@ import typer
 import uvicorn
 
 if TYPE_CHECKING:  # not at run time: `linemod` loads this module for every command it runs
-    from fastapi import FastAPI
-
     from linemod import ModuleApp
 
 SHOP_NAME = "カフェ さくら"
@@ -82,9 +80,9 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _server(app: FastAPI, host: str, port: int, log_level: str) -> _Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on")
-    return _Server(config)
+def _server(app: ModuleApp, host: str, port: int, log_level: str) -> _Server:
+    """The module served as `linemod serve` serves it (request deadlines, connection limit)."""
+    return _Server(app.server_config(host=host, port=port, log_level=log_level, lifespan="on"))
 
 
 async def _start(server: _Server, name: str) -> asyncio.Task[None]:
@@ -261,7 +259,7 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
             )
             app = create_app(settings, follow_emulator=world.emulator_url)
             await app.upgrade_database()
-            module = _server(app.asgi(), config.host, config.port, config.log_level)
+            module = _server(app, config.host, config.port, config.log_level)
             task = await _start(module, "module")
             await _populate(world, control, channel["channel_id"])
             world.operator = await _demo_operator(app, world)

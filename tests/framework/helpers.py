@@ -140,12 +140,15 @@ def free_port() -> int:
 
 
 class ThreadedServer:
-    """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop."""
+    """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop; or, given
+    `config` instead (e.g. `ModuleApp.server_config()`), the server that configuration describes."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
+    def __init__(self, app: Any = None, port: int | None = None, *, config: uvicorn.Config | None = None) -> None:
+        if config is None:
+            config = uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning",
+                                    access_log=False)
+        self.port = config.port
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
 
         module_app = load_app(app_spec)
         module_app.settings.run_workers_in_process = workers
-        uvicorn.run(module_app.asgi(), host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.Server(module_app.server_config(host=host, port=port, log_level=log_level)).run()
 
     @app.command()
     def worker(
