@@ -81,18 +81,8 @@ class _Server(uvicorn.Server):
 
 
 def _server(app: ModuleApp, host: str, port: int, log_level: str) -> _Server:
-    from linemod.framework.serving import proxy_options
-
-    config = uvicorn.Config(
-        app.asgi(),
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        lifespan="on",
-        **proxy_options(app.settings),
-    )
-    return _Server(config)
+    """The module served as `linemod serve` serves it (request deadlines, connection limit)."""
+    return _Server(app.server_config(host=host, port=port, log_level=log_level, lifespan="on"))
 
 
 async def _start(server: _Server, name: str) -> asyncio.Task[None]:

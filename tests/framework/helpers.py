@@ -141,14 +141,17 @@ def free_port() -> int:
 
 class ThreadedServer:
     """An ASGI app served by uvicorn on a loopback port, in a thread with its own event loop; `options` go to
-    `uvicorn.Config` (e.g. `linemod.framework.serving.proxy_options(settings)`, as `linemod serve` passes)."""
+    `uvicorn.Config` (e.g. `linemod.framework.serving.proxy_options(settings)`). Given `config` instead (e.g.
+    `ModuleApp.server_config()`), the server that configuration describes."""
 
-    def __init__(self, app: Any, port: int | None = None, **options: Any) -> None:
-        self.port = port or free_port()
+    def __init__(
+        self, app: Any = None, port: int | None = None, *, config: uvicorn.Config | None = None, **options: Any
+    ) -> None:
+        if config is None:
+            config = uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning",
+                                    access_log=False, **options)
+        self.port = config.port
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, **options
-        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -32,3 +32,20 @@ def test_serve_refuses_something_that_is_not_a_module_app() -> None:
     result = CliRunner().invoke(app, ["serve", "linemod.framework.settings:Settings"])
     assert result.exit_code != 0
     assert result.exit_code == 2 and "ModuleApp" in result.output
+
+
+def test_serve_runs_the_server_the_apps_server_config_describes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    (tmp_path / "served_module.py").write_text("from linemod import ModuleApp\n\napp = ModuleApp()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINEMOD_CHANNEL_SECRET", "8c570fa6dd201bb328f1c1eac23a96d8")
+    monkeypatch.setenv("LINEMOD_HEADER_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("LINEMOD_MAX_CONNECTIONS", "77")
+    served: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, *_args, **_kw: served.append(server.config))
+    result = CliRunner().invoke(app, ["serve", "served_module:app", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    config = served[0]
+    assert (config.host, config.port, config.limit_concurrency) == ("127.0.0.1", 8765, 77)
+    assert config.http.header_timeout == 2  # type: ignore[union-attr]

@@ -117,3 +117,21 @@ async def test_stop_lets_the_batch_being_written_finish() -> None:
     await stopping
     await caller  # committed, not cancelled
     assert recorder.batches == [["in flight"]]
+
+
+async def test_a_caller_that_gave_up_before_its_batch_started_is_left_out_of_it() -> None:
+    hold = asyncio.Event()
+    recorder = Recorder(hold=hold)
+    commits = GroupCommit(recorder.write, name="test")
+    commits.start()
+    try:
+        first = asyncio.create_task(commits.submit("first"))
+        await asyncio.sleep(0.02)  # its batch is being written (held)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(commits.submit("gave up"), timeout=0.02)  # waiting for the next batch
+        kept = asyncio.create_task(commits.submit("kept"))
+        hold.set()
+        await asyncio.gather(first, kept)
+    finally:
+        await commits.stop()
+    assert recorder.batches == [["first"], ["kept"]]

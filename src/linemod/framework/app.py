@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
@@ -26,13 +26,16 @@ from linemod.framework.queue.intake import webhook_router
 from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.queue.worker import Worker
 from linemod.framework.registration import Registrations
-from linemod.framework.runtime import Runtime
+from linemod.framework.runtime import Runtime, database_for
 from linemod.framework.security_headers import SecurityHeaders
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
 from linemod.framework.tenants.attach_pages import AttachPages
 from linemod.framework.tenants.store import ReconcileReport
+
+if TYPE_CHECKING:
+    import uvicorn
 
 RECONCILE_JOB = "linemod.reconcile"
 PURGE_JOB = "linemod.purge"
@@ -146,7 +149,7 @@ class ModuleApp(Registrations):
         elif self._database is not None:
             db, owned = self._database, False
         else:
-            db, owned = Database(self.settings.database_url, schema=self.settings.database_schema), True
+            db, owned = database_for(self.settings), True
         try:
             await db.upgrade(revision)
             for migrations in self.module_migrations:
@@ -170,6 +173,7 @@ class ModuleApp(Registrations):
                 await self.stop()
 
         api = FastAPI(title="linemod module", lifespan=lifespan, docs_url=None, redoc_url=None)
+        api.add_exception_handler(Exception, _server_error)
         api.include_router(webhook_router(self.settings.webhook_path, lambda: self._require().intake))
         api.include_router(attach_router(self.settings.attach_path, self.attach_flow, AttachPages(self.catalogs)))
 
@@ -195,6 +199,16 @@ class ModuleApp(Registrations):
         api.state.module_app = self
         api.add_middleware(SecurityHeaders, skip_path=self.settings.webhook_path)
         return api
+
+    def server_config(self, *, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> uvicorn.Config:
+        """The uvicorn configuration `linemod serve` runs `asgi()` with: a client that sends its request
+        headers or body too slowly is answered 408 and disconnected, idle kept-alive connections are closed,
+        and past the connection limit requests are answered 503 (the `Settings` of "Serving"). `options` go
+        to `uvicorn.Config` as they are (`log_level`, `lifespan`, ...). Serve with
+        `uvicorn.Server(app.server_config(...)).run()`."""
+        from linemod.framework.serving import server_config
+
+        return server_config(self.asgi(), self.settings, host=host, port=port, **options)
 
     def attach_flow(self) -> AttachFlow:
         rt = self._require()
@@ -319,3 +333,10 @@ class ModuleApp(Registrations):
         await rt.events.purge_finished(cutoff)
         await rt.jobs.purge_finished(cutoff)
         await purge_account_rows(rt.db, jctx.now_ms())
+
+
+def _server_error(_request: Request, _exc: Exception) -> Response:
+    """The 500 of an exception no handler caught. It says `Connection: close`: the server logs the exception
+    and closes the connection after this answer, and a client not told so may already have sent its next
+    request on that connection, which then fails as a dropped connection instead of getting an answer."""
+    return Response("Internal Server Error", status_code=500, media_type="text/plain", headers={"connection": "close"})

@@ -48,18 +48,9 @@ def register(app: typer.Typer) -> None:
         comes from X-Forwarded-For only when the peer is in LINEMOD_FORWARDED_ALLOW_IPS."""
         import uvicorn
 
-        from linemod.framework.serving import proxy_options
-
         module_app = load_app(app_spec)
         module_app.settings.run_workers_in_process = workers
-        uvicorn.run(
-            module_app.asgi(),
-            host=host,
-            port=port,
-            log_level=log_level,
-            access_log=False,
-            **proxy_options(module_app.settings),
-        )
+        uvicorn.Server(module_app.server_config(host=host, port=port, log_level=log_level)).run()
 
     @app.command()
     def worker(

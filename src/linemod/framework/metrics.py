@@ -15,7 +15,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 # What a rejected webhook is counted as, by the status it was answered with.
-REJECTION_OUTCOMES = {400: "malformed", 401: "bad_signature", 404: "unknown_destination", 413: "too_large"}
+REJECTION_OUTCOMES = {
+    400: "malformed",
+    401: "bad_signature",
+    404: "unknown_destination",
+    413: "too_large",
+    503: "not_stored",  # the database did not store it in time (or failed)
+}
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 

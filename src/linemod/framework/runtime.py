@@ -18,6 +18,17 @@ from linemod.framework.tenants.known import KnownTenants
 from linemod.framework.tenants.store import TenantStore
 
 
+def database_for(settings: Settings, *, pool_size: int = 20) -> Database:
+    """The database of `settings`, with its timeouts."""
+    return Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=pool_size,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+    )
+
+
 class Runtime:
     """Database, queues, tenant store, LINE clients and webhook intake of one process.
 
@@ -35,9 +46,7 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.db = db or Database(
-            settings.database_url, schema=settings.database_schema, pool_size=settings.worker_concurrency + 4
-        )
+        self.db = db or database_for(settings, pool_size=settings.worker_concurrency + 4)
         retry = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
         lease = settings.lease_seconds
         self.events: WorkQueue[EventRecord] = event_queue(self.db, clock=self.clock, lease_seconds=lease, retry=retry)
@@ -47,7 +56,8 @@ class Runtime:
         self.line = line or LineApis(settings, self.clock)
         self.known_tenants = KnownTenants(self.db)
         self.metrics = Metrics()
-        self.writer = EventWriter(self.db, on_stored=self.notify_workers)
+        intake_timeout = settings.intake_db_timeout_ms / 1000
+        self.writer = EventWriter(self.db, on_stored=self.notify_workers, timeout=intake_timeout)
         self.intake = WebhookIntake(
             channel_secret=settings.channel_secret,
             writer=self.writer,
@@ -55,6 +65,7 @@ class Runtime:
             clock=self.clock,
             max_body_bytes=settings.webhook_max_body_bytes,
             metrics=self.metrics,
+            db_timeout=intake_timeout,
         )
         self._wakers: list[asyncio.Event] = []
         self.started = False

@@ -74,6 +74,26 @@ class Settings(BaseSettings):
         database_url (LINEMOD_DATABASE_URL, default "sqlite+aiosqlite:///linemod.db"): SQLAlchemy async URL;
             `postgresql+asyncpg://...` in production.
         database_schema (default None): PostgreSQL schema to use (search_path), for sharing one database.
+        database_connect_timeout_seconds (LINEMOD_DATABASE_CONNECT_TIMEOUT_SECONDS, default 5.0): the longest wait
+            for a new database connection, or for a free one from the pool.
+        database_statement_timeout_seconds (LINEMOD_DATABASE_STATEMENT_TIMEOUT_SECONDS, default 30.0): the
+            longest a statement of a worker, a job or a console may run (PostgreSQL's statement_timeout, and
+            on the client a second more for a server that does not answer at all), and SQLite's busy timeout
+            (the wait for another connection's write lock). Migrations have none.
+        intake_db_timeout_ms (LINEMOD_INTAKE_DB_TIMEOUT_MS, default 800): the webhook intake's deadline for
+            storing a webhook. Past it the webhook is answered 503 (LINE waits 2 s for an answer, and
+            redelivers a failed webhook when redelivery is on); one log line per webhook says so.
+
+    Serving (`linemod serve`; behind a reverse proxy, set the proxy's own limits too: see the README)
+        header_timeout_seconds (LINEMOD_HEADER_TIMEOUT_SECONDS, default 5.0): a connection that has not sent a
+            request's complete headers this long after it opened (or after the first byte of a request on a
+            kept-alive connection) is answered 408 and closed.
+        body_timeout_seconds (LINEMOD_BODY_TIMEOUT_SECONDS, default 10.0): the same for a request's whole body,
+            counted from the end of its headers.
+        keep_alive_seconds (LINEMOD_KEEP_ALIVE_SECONDS, default 5): an idle kept-alive connection is closed
+            after this long.
+        max_connections (LINEMOD_MAX_CONNECTIONS, default 1000): open connections (or requests in progress)
+            from which new requests are answered 503 instead of being handled.
 
     Workers and queue
         run_workers_in_process (default True): `linemod serve` also processes events; set False when
@@ -148,6 +168,14 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///linemod.db"
     database_schema: str | None = None
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=30.0, gt=0)
+    intake_db_timeout_ms: int = Field(default=800, gt=0)
+
+    header_timeout_seconds: float = Field(default=5.0, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_seconds: int = Field(default=5, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
 
     run_workers_in_process: bool = True
     worker_concurrency: int = Field(default=16, ge=1)

@@ -16,12 +16,18 @@ class EventWriter:
     """Writes the event rows of webhooks with group commit; `store()` returns once they are committed.
 
     The write is one statement on the driver (`Database.direct`): on SQLite an inline executemany + COMMIT
-    on the event loop, on PostgreSQL one INSERT over column arrays, a transaction of its own.
+    on the event loop, on PostgreSQL one INSERT over column arrays, a transaction of its own. With `timeout`
+    (seconds) a batch not committed by then fails with `TimeoutError`, so a database that stops answering
+    cannot hold the writer's batches (and their connections) for longer. Such a batch may still commit
+    late; its events are deduplicated on `webhookEventId`, so LINE's redelivery of them stores nothing twice.
     """
 
-    def __init__(self, db: Database, on_stored: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, db: Database, on_stored: Callable[[], None] | None = None, *, timeout: float | None = None
+    ) -> None:
         self.db = db
         self.on_stored = on_stored
+        self.timeout = timeout
         self.engine = engine_for(db)
         self._insert = self.engine.insert_events(EVENT_COLUMNS)
         self._commits: GroupCommit[list[dict[str, Any]]] = GroupCommit(
@@ -49,7 +55,9 @@ class EventWriter:
             else:
                 await connection.execute(self._insert, params)
 
-        await self.db.direct.run(insert, one_statement=self.engine.inserts_events_in_one_statement)
+        await self.db.direct.run(
+            insert, one_statement=self.engine.inserts_events_in_one_statement, timeout=self.timeout
+        )
         if self.on_stored is not None:
             self.on_stored()
         return [None] * len(webhooks)

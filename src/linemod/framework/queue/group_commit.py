@@ -8,6 +8,9 @@ everything submitted while the previous write was running and writes it as one b
 `max_in_flight` batches may be written at once (PostgreSQL overlaps their round trips and flushes; SQLite
 takes 1). Items of one `submit()` stay in one batch and keep their order; items submitted while an earlier
 batch is still being written may commit before it.
+
+A caller that stops waiting (its deadline passed, it was cancelled) is left out of the batch if that batch has
+not started; if it has, the item may still commit after its caller gave up.
 """
 
 from __future__ import annotations
@@ -70,7 +73,12 @@ class GroupCommit(Generic[Item]):
             if not self._pending:
                 continue
             await slots.acquire()
-            batch, self._pending = self._pending, []  # everything that arrived while waiting for a slot
+            # Everything that arrived while waiting for a slot, but for the items whose caller gave up.
+            batch = [(item, future) for item, future in self._pending if not future.done()]
+            self._pending = []
+            if not batch:
+                slots.release()
+                continue
             task = asyncio.create_task(self._write_batch(batch))
             self._writing.add(task)
 

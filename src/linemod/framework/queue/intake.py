@@ -5,14 +5,21 @@ valid webhook is written to the `events` table, deduplicated on `webhookEventId`
 once that transaction has committed. Concurrent webhooks are committed together (group commit): one writer
 task drains everything that arrived while the previous commit was running, which keeps SQLite's single
 writer and PostgreSQL's fsync from becoming one-commit-per-request.
+
+A webhook not stored within `db_timeout` (the database does not answer, or its write lock is held) is answered
+503 well inside the 2 seconds LINE waits, and LINE redelivers it where redelivery is on. Its events may still
+commit after the 503 (a batch given up on while its COMMIT was on the way): the redelivery is then deduplicated.
+Every failed webhook is one log line; only the first of an outage carries a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +27,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from linemod.framework.clock import Clock
 from linemod.framework.metrics import Metrics
 from linemod.framework.queue.event_writer import EventWriter
 from linemod.framework.storage.models import QueueStatus
 from linemod.framework.tenants.known import KnownTenants
+
+log = logging.getLogger("linemod.intake")
 
 BOT_ID_PATTERN = re.compile(r"\AU[0-9a-f]{32}\Z")
 NO_CHAT = "-"
@@ -135,6 +145,7 @@ class WebhookIntake:
         clock: Clock,
         max_body_bytes: int,
         metrics: Metrics | None = None,
+        db_timeout: float | None = None,
     ) -> None:
         self.channel_secret = channel_secret
         self.writer = writer
@@ -142,8 +153,12 @@ class WebhookIntake:
         self.clock = clock
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.db_timeout = db_timeout
+        """Seconds a webhook's events may take to be stored before the webhook is answered 503 (None: no
+        deadline but the database's own timeouts)."""
         self.in_flight = 0
         """Webhooks being verified and stored right now (the in-process worker steps back when many are)."""
+        self._failed_since_stored = 0
 
     async def receive(self, body: bytes, signature: str | None) -> int:
         """Verify and durably store a webhook; returns the number of events in it."""
@@ -170,6 +185,19 @@ class WebhookIntake:
         webhook = parse_webhook(body)
         if not webhook.events:
             return 0  # connectivity check
+        try:
+            async with asyncio.timeout(self.db_timeout):
+                await self._store(webhook)
+        except WebhookRejected:
+            raise
+        except Exception as exc:  # everything past parsing is the database's work
+            raise self._not_stored(webhook.destination, exc) from exc
+        if self._failed_since_stored:
+            log.warning("webhooks are stored again (%d answered 503 meanwhile)", self._failed_since_stored)
+            self._failed_since_stored = 0
+        return len(webhook.events)
+
+    async def _store(self, webhook: ParsedWebhook) -> None:
         if not await self.tenants.is_known(webhook.destination) and not any(
             is_attached_event(e) for e in webhook.events
         ):
@@ -180,7 +208,29 @@ class WebhookIntake:
             )
         await self.writer.store(event_rows(webhook, self.clock.now_ms()))
         self.tenants.remember(webhook.destination)
-        return len(webhook.events)
+
+    def _not_stored(self, bot_id: str, exc: Exception) -> WebhookRejected:
+        """The 503 of a webhook the database did not store, logged in one line. During an outage every
+        webhook fails the same way: a traceback each (thousands a second under load) would bury the one that
+        says why, so only the first failure after a stored webhook carries it, and a deadline none."""
+        if isinstance(exc, TimeoutError):
+            within = f" within {round(self.db_timeout * 1000)} ms" if self.db_timeout is not None else " in time"
+            reason = f"database did not answer{within}"
+        else:
+            reason = f"database error: {_one_line(exc)}"
+        first = self._failed_since_stored == 0
+        self._failed_since_stored += 1
+        traceback = exc if first and not isinstance(exc, TimeoutError) else None
+        log.warning("webhook 503: %s (bot %s)", reason, bot_id, exc_info=traceback)
+        return WebhookRejected(503, f"The webhook could not be stored ({reason}); LINE may send it again")
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """The exception's type and the first line of its message (later lines of a driver's error may quote the
+    statement's parameters: the webhook's content)."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 OK_BODY = b"{}"
@@ -200,10 +250,15 @@ def webhook_router(path: str, get_intake: Callable[[], WebhookIntake]) -> APIRou
         if length is not None and length.isdigit() and int(length) > intake.max_body_bytes:
             return _too_large(intake)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > intake.max_body_bytes:
-                return _too_large(intake)
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > intake.max_body_bytes:
+                    return _too_large(intake)
+        except ClientDisconnect:
+            # Gone before the whole body arrived (or cut off by the server's body timeout): nobody reads an
+            # answer, and this is not an error of the app's to log with a traceback.
+            return _error(400, "The request body did not arrive")
         try:
             await intake.receive(bytes(body), request.headers.get("x-line-signature"))
         except WebhookRejected as rejected:

@@ -93,6 +93,7 @@ class Worker:
         # Events whose handler did not use ctx.db are marked done (with their chat state) in batches.
         self._completions: GroupCommit[Completion] = GroupCommit(self._write_completions, name="linemod-completions")
         self.processed = 0
+        self._failed_claims = 0
 
     def start(self) -> None:
         self.runtime.add_waker(self._wake)
@@ -178,8 +179,15 @@ class Worker:
             for job in jobs:
                 self._spawn(job)
         except Exception:
-            log.exception("claiming work failed; retrying after the poll interval")
+            # The database is down or not answering: one traceback when that starts, a line when it ends,
+            # not one every poll interval in between.
+            self._failed_claims += 1
+            if self._failed_claims == 1:
+                log.exception("claiming work failed; retrying every poll interval")
             return 0
+        if self._failed_claims:
+            log.warning("claiming work again (after %d failed claims)", self._failed_claims)
+            self._failed_claims = 0
         return len(rows) + len(jobs)
 
     async def _claim_events(self, limit: int) -> tuple[list[EventRecord], dict[tuple[str, str], ChatState]]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
 from linemod.framework.storage.direct_sql import DirectSql, enable_wal
@@ -45,27 +46,72 @@ class Database:
     """An async engine plus a session factory.
 
     `schema` (PostgreSQL only) puts every table in that schema through the connection's search_path, so
-    several apps or test runs can share one database. Nothing connects until the first query.
+    several apps or test runs can share one database. `connect_timeout` and `statement_timeout` (seconds,
+    the settings `database_connect_timeout_seconds` and `database_statement_timeout_seconds`) bound every
+    wait on the database, so that none hangs on a server that stopped answering; migrations run without the
+    statement timeout. Nothing connects until the first query.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = 20,
+        echo: bool = False,
+        connect_timeout: float = 5.0,
+        statement_timeout: float = 30.0,
+    ) -> None:
         self.url = url
         self.schema = schema
+        self.connect_timeout = connect_timeout
+        """The longest wait for a new connection, or for a free one from a pool."""
+        self.statement_timeout = statement_timeout
+        """The longest a statement may run (PostgreSQL) or wait for the write lock (SQLite's busy timeout)."""
         parsed = make_url(url)
         self.dialect: str = parsed.get_backend_name()
         options: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
-            options.update(pool_size=pool_size, max_overflow=pool_size)
-            if schema:
-                options["connect_args"] = {"server_settings": {"search_path": schema}}
+            options.update(
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=connect_timeout,
+                connect_args={
+                    "timeout": connect_timeout,
+                    "command_timeout": self.client_statement_timeout,
+                    "server_settings": self.postgres_server_settings(),
+                },
+            )
         elif self.dialect == "sqlite":
-            options.update(pool_size=pool_size, max_overflow=pool_size, connect_args={"timeout": 30})
+            options.update(
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=connect_timeout,
+                connect_args={"timeout": statement_timeout},
+            )
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            busy_timeout_ms = round(statement_timeout * 1000)
+            event.listen(
+                self.engine.sync_engine, "connect", lambda dbapi, _record: _sqlite_pragmas(dbapi, busy_timeout_ms)
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock: asyncio.Lock | None = None
         self._direct: DirectSql | None = None
+
+    def postgres_server_settings(self, *, statement_timeout: bool = True) -> dict[str, str]:
+        """The session settings of every PostgreSQL connection: the schema, and the statement timeout."""
+        settings = {"search_path": self.schema} if self.schema else {}
+        if statement_timeout:
+            settings["statement_timeout"] = str(round(self.statement_timeout * 1000))
+        return settings
+
+    @property
+    def client_statement_timeout(self) -> float:
+        """asyncpg's own timeout of a statement. A second later than the server's: on a live server its
+        statement_timeout cancels the statement and the connection stays usable; this one only fires when
+        the server does not answer at all (a frozen host, a dropped network), where nothing else would."""
+        return self.statement_timeout + 1.0
 
     @property
     def direct(self) -> DirectSql:
@@ -133,18 +179,35 @@ class Database:
         # One transaction per history, holding a lock other upgraders wait for: processes that all upgrade at
         # start-up (`ModuleApp(upgrade_on_start=True)`) run one after the other, and the later ones find the
         # tables at head instead of failing on "already exists" half-way through.
-        async with self.engine.begin() as conn:
-            if self.is_postgres:
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"linemod:{self.schema or ''}"}
-                )
-                if self.schema:
-                    await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            elif self.is_sqlite:
-                # The driver would otherwise run the DDL outside any transaction; IMMEDIATE takes the write
-                # lock now, so a second upgrader waits (busy_timeout) and then reads the new version.
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            await conn.run_sync(lambda sync_connection: _run_alembic_upgrade(config(sync_connection), revision))
+        engine = self._migration_engine() if self.is_postgres else self.engine
+        try:
+            async with engine.begin() as conn:
+                if self.is_postgres:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"linemod:{self.schema or ''}"}
+                    )
+                    if self.schema:
+                        await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                elif self.is_sqlite:
+                    # The driver would otherwise run the DDL outside any transaction; IMMEDIATE takes the write
+                    # lock now, so a second upgrader waits (busy_timeout) and then reads the new version.
+                    await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                await conn.run_sync(lambda sync_connection: _run_alembic_upgrade(config(sync_connection), revision))
+        finally:
+            if engine is not self.engine:
+                await engine.dispose()
+
+    def _migration_engine(self) -> AsyncEngine:
+        # A migration may rewrite a large table: it runs without the statement timeout, which would stop it
+        # half-way (and a lock waited for here is another upgrader's, which ends).
+        return create_async_engine(
+            self.url,
+            poolclass=NullPool,
+            connect_args={
+                "timeout": self.connect_timeout,
+                "server_settings": self.postgres_server_settings(statement_timeout=False),
+            },
+        )
 
     async def create_all(self) -> None:
         """Create the tables straight from the models (no migration history); for throwaway databases."""
@@ -205,7 +268,7 @@ def _run_alembic_upgrade(config: Any, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # WAL lets the webhook intake write while workers read; NORMAL sync is durable across process crashes
     # (only an OS crash can lose the last transactions), which is what a webhook acknowledgement needs.
     cursor = dbapi_connection.cursor()
@@ -213,7 +276,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # holder may be another task of this process.
     enable_wal(cursor.execute, lambda seconds: await_only(asyncio.sleep(seconds)))
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
 
 

@@ -122,25 +122,47 @@ class DirectSql:
     # ---- running --------------------------------------------------------------------------------------
 
     async def run(
-        self, work: Callable[[DirectConnection], Awaitable[T]], *, read_only: bool = False, one_statement: bool = False
+        self,
+        work: Callable[[DirectConnection], Awaitable[T]],
+        *,
+        read_only: bool = False,
+        one_statement: bool = False,
+        timeout: float | None = None,
     ) -> T:
         """Run `work` in one transaction: committed if it returns, rolled back if it raises. `read_only`
         (a slow read): on SQLite it runs in the thread, on a snapshot, taking no write lock and not
         stalling the event loop. `one_statement` (the unit runs exactly one statement): on PostgreSQL no
-        BEGIN and COMMIT round trips, the statement is a transaction of its own."""
+        BEGIN and COMMIT round trips, the statement is a transaction of its own. `timeout` (seconds): raise
+        `TimeoutError` when the unit has not committed by then, instead of the database's statement timeout
+        (a unit given up on while its COMMIT was on the way may still have committed)."""
+        if timeout is None:
+            return await self._run(work, read_only, one_statement, None)
+        deadline = time.monotonic() + timeout
+        async with asyncio.timeout(timeout):
+            return await self._run(work, read_only, one_statement, deadline)
+
+    async def _run(
+        self,
+        work: Callable[[DirectConnection], Awaitable[T]],
+        read_only: bool,
+        one_statement: bool,
+        deadline: float | None,
+    ) -> T:
         if self.db.is_sqlite:
             if read_only:
                 return await asyncio.get_running_loop().run_in_executor(self._thread(), self._run_reading, work)
-            return await self._run_sqlite(work)
+            return await self._run_sqlite(work, deadline)
         pool = await self._postgres_pool()
-        raw = await pool.acquire()
+        raw = await pool.acquire(timeout=self.db.connect_timeout)
         try:
             if one_statement:
                 return await work(_PostgresConnection(raw))
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
-        except asyncio.CancelledError:
-            raw.terminate()  # a statement may still be running on it: never hand it out again
+        except (asyncio.CancelledError, TimeoutError):
+            # A statement may still be running on it, or the server stopped answering: never hand it out
+            # again (and do not wait for a cancellation the server may never confirm).
+            raw.terminate()
             raise
         finally:
             await pool.release(raw)
@@ -158,14 +180,16 @@ class DirectSql:
                         url.render_as_string(hide_password=False),
                         min_size=0,
                         max_size=self._max_connections,
-                        server_settings={"search_path": self.db.schema} if self.db.schema else None,
+                        timeout=self.db.connect_timeout,
+                        command_timeout=self.db.client_statement_timeout,
+                        server_settings=self.db.postgres_server_settings(),
                         reset=_nothing_to_reset,
                         # No idle timer armed and disarmed around every unit: these few connections stay.
                         max_inactive_connection_lifetime=0,
                     )
         return self._pool
 
-    async def _run_sqlite(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+    async def _run_sqlite(self, work: Callable[[DirectConnection], Awaitable[T]], deadline: float | None) -> T:
         loop = asyncio.get_running_loop()
         self._units += 1
         if self._units % self.CHECKPOINT_EVERY == 0:
@@ -176,27 +200,48 @@ class DirectSql:
         try:
             inline.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _is_locked(exc):
                 raise
-            return await loop.run_in_executor(self._thread(), self._run_waiting, work)
+            return await loop.run_in_executor(self._thread(), self._run_waiting, work, deadline)
         return _in_transaction(inline, work)
 
-    def _run_waiting(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
-        if self._waiting is None:
-            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
-        self._waiting.execute("BEGIN IMMEDIATE")
-        return _in_transaction(self._waiting, work)
+    def _run_waiting(self, work: Callable[[DirectConnection], Awaitable[T]], deadline: float | None) -> T:
+        waiting = self._waiting_connection()
+        if deadline is None:
+            waiting.execute("BEGIN IMMEDIATE")
+            return _in_transaction(waiting, work)
+        # The caller stops waiting at its deadline (the thread cannot be cancelled): wait for the lock no
+        # longer than that, and not at all when this unit's turn in the thread came too late.
+        remaining_ms = round((deadline - time.monotonic()) * 1000)
+        if remaining_ms <= 0:
+            raise TimeoutError("the unit's deadline passed before the database's write lock was asked for")
+        waiting.execute(f"PRAGMA busy_timeout={remaining_ms}")
+        try:
+            waiting.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise TimeoutError("another connection held the database's write lock until the deadline") from exc
+            raise
+        finally:
+            waiting.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        return _in_transaction(waiting, work)
 
     def _run_reading(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+        waiting = self._waiting_connection()
+        waiting.execute("BEGIN")  # deferred: a read snapshot, no write lock
+        return _in_transaction(waiting, work)
+
+    @property
+    def _busy_timeout_ms(self) -> int:
+        return round(self.db.statement_timeout * 1000)
+
+    def _waiting_connection(self) -> sqlite3.Connection:
         if self._waiting is None:
-            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
-        self._waiting.execute("BEGIN")  # deferred: a read snapshot, no write lock
-        return _in_transaction(self._waiting, work)
+            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=self._busy_timeout_ms)
+        return self._waiting
 
     def _checkpoint(self) -> None:
-        if self._waiting is None:
-            self._waiting = _connect(self.db.sqlite_path, busy_timeout_ms=30_000)
-        self._waiting.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._waiting_connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _inline_connection(self) -> sqlite3.Connection:
         if self._inline is None:
@@ -272,6 +317,10 @@ def enable_wal(
                 raise
         sleep(delay)
         delay = min(delay * 2, 0.2)
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
