@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from linemod.framework.app import ModuleApp
     from linemod.framework.clock import Clock, ManualClock, SystemClock
     from linemod.framework.console.context import ConsoleContext
+    from linemod.framework.console.params import BadParameter, parse_day, parse_row_id
     from linemod.framework.console.settings_forms import Field, SettingsForm
     from linemod.framework.context import Context, JobContext, Transaction, Work
     from linemod.framework.dispatch import Handler, JobHandler
@@ -44,6 +45,9 @@ _EXPORTS: dict[str, str] = {
     "SystemClock": "linemod.framework.clock",
     "ManualClock": "linemod.framework.clock",
     "ConsoleContext": "linemod.framework.console.context",
+    "BadParameter": "linemod.framework.console.params",
+    "parse_day": "linemod.framework.console.params",
+    "parse_row_id": "linemod.framework.console.params",
     "Field": "linemod.framework.console.settings_forms",
     "SettingsForm": "linemod.framework.console.settings_forms",
     "N_": "linemod.framework.i18n",
@@ -68,6 +72,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "N_",
+    "BadParameter",
     "ChatControl",
     "Clock",
     "ConsoleContext",
@@ -89,5 +94,7 @@ __all__ = [
     "Transaction",
     "Work",
     "__version__",
+    "parse_day",
+    "parse_row_id",
     "run_module_migrations",
 ]

@@ -307,7 +307,7 @@ class WebhookDispatcher:
             )
         except httpx.TimeoutException:
             return {"success": False, "statusCode": 0, "reason": "request_timeout", "detail": "Request timeout"}
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:  # ValueError: a host IDNA refuses
             return {"success": False, "statusCode": 0, "reason": "could_not_connect", "detail": str(exc)}
         ok = 200 <= response.status_code < 300
         return {

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
-from linemod import N_
+from linemod import N_, parse_day
 
 TIME = re.compile(r"\A([01]\d|2[0-3]):[0-5]\d\Z")
 WEEKDAY_NAMES = (
@@ -42,9 +41,7 @@ class ReservationForm:
             note=form.get("note", "").strip()[:500],
             user_id=form.get("user_id", "").strip(),
         )
-        try:
-            date.fromisoformat(out.day)
-        except ValueError:
+        if parse_day(out.day) is None:
             out.errors["day"] = N_("Choose a date.")
         if not TIME.match(out.start):
             out.errors["start"] = N_("Choose a time.")

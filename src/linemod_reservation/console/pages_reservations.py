@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import Response
 
-from linemod import N_, ConsoleContext
+from linemod import N_, ConsoleContext, parse_row_id
 from linemod_reservation import customers, notices, reminders, store
 from linemod_reservation.console.forms import WEEKDAY_NAMES, ReservationForm
 from linemod_reservation.console.views import day_view, to_csv, week_start, week_view
@@ -32,11 +32,10 @@ BOOKING_ERRORS = {
 }
 
 
-def _day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+async def _reservation(cx: ConsoleContext, rid: str) -> Reservation | None:
+    """The OA's reservation `rid` names; None, as for one that does not exist, when no row can have it."""
+    number = parse_row_id(rid)
+    return await store.get_reservation(cx.db, cx.tenant.bot_id, number) if number is not None else None
 
 
 def _common(cx: ConsoleContext, rules: ShopRules, today: date) -> dict[str, Any]:
@@ -66,7 +65,7 @@ def register(module: ReservationModule) -> None:
     @console.page("/reservations", title=N_("Reservations"))
     async def day_page(cx: ConsoleContext) -> Response:
         rules, today = await context(cx)
-        day = _day(cx.request.query_params.get("day"), today)
+        day = cx.query_day("day", today)
         view = await day_view(cx.db, rules, cx.tenant.bot_id, day)
         return cx.render(
             "reservation/day.html",
@@ -82,7 +81,7 @@ def register(module: ReservationModule) -> None:
     @console.page("/reservations/week", title=N_("Week"), nav=False)
     async def week_page(cx: ConsoleContext) -> Response:
         rules, today = await context(cx)
-        first = week_start(_day(cx.request.query_params.get("start"), today))
+        first = week_start(cx.query_day("start", today))
         view = await week_view(cx.db, rules, cx.tenant.bot_id, first)
         return cx.render(
             "reservation/week.html",
@@ -97,8 +96,8 @@ def register(module: ReservationModule) -> None:
     @console.page("/reservations/export.csv", title=N_("Export"), nav=False)
     async def export(cx: ConsoleContext) -> Response:
         rules, today = await context(cx)
-        first = _day(cx.request.query_params.get("from"), week_start(today))
-        last = _day(cx.request.query_params.get("to"), first + timedelta(days=30))
+        first = cx.query_day("from", week_start(today))
+        last = cx.query_day("to", first + timedelta(days=30))
         rows = await store.between(cx.db, cx.tenant.bot_id, first.isoformat(), last.isoformat())
         name = f"reservations-{first.isoformat()}-{last.isoformat()}.csv"
         return Response(
@@ -134,7 +133,7 @@ def register(module: ReservationModule) -> None:
     async def new(cx: ConsoleContext) -> Response:
         rules, today = await context(cx)
         if cx.request.method == "GET":
-            day = _day(cx.request.query_params.get("day"), today).isoformat()
+            day = cx.query_day("day", today).isoformat()
             start = cx.request.query_params.get("start", "")
             return await form_page(cx, rules, today, ReservationForm(day=day, start=start), None)
         form = ReservationForm.parse(await cx.form())
@@ -169,7 +168,7 @@ def register(module: ReservationModule) -> None:
     @console.page("/reservations/{rid}", title=N_("Reservation"), nav=False, methods=("GET", "POST"))
     async def edit(cx: ConsoleContext, rid: str) -> Response:
         rules, today = await context(cx)
-        r = await store.get_reservation(cx.db, cx.tenant.bot_id, int(rid)) if rid.isdigit() else None
+        r = await _reservation(cx, rid)
         if r is None:
             return cx.redirect(cx.url("/reservations"), notice=N_("There is no such reservation."))
         if cx.request.method == "GET":
@@ -205,7 +204,7 @@ def register(module: ReservationModule) -> None:
 
     @console.page("/reservations/{rid}/cancel", title=N_("Cancel"), nav=False, methods=("POST",))
     async def cancel(cx: ConsoleContext, rid: str) -> Response:
-        r = await store.get_reservation(cx.db, cx.tenant.bot_id, int(rid)) if rid.isdigit() else None
+        r = await _reservation(cx, rid)
         if r is None:
             return cx.redirect(cx.url("/reservations"), notice=N_("There is no such reservation."))
         key = reminders.job_key(r)

@@ -13,6 +13,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.types import Message, Receive
+
+from linemod.emulator.errors import ControlError
+from linemod.emulator.http.json_depth import CONTROL_API_MAX_DEPTH, nests_deeper_than
 
 SETUP = "setup"
 PEOPLE = "end users and the operator"
@@ -35,18 +39,40 @@ class JsonBodyRoute(APIRoute):
     """A control-API route that reads any body as JSON, whatever its Content-Type says.
 
     The control API always has (`curl -d` sends a form type, scripts often send none), while
-    FastAPI parses only `application/json`; the body's checking is FastAPI's from there on.
+    FastAPI parses only `application/json`; the body's checking is FastAPI's from there on, after
+    a body nested too deeply to parse safely is refused (see `json_depth`).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def as_json(request: Request) -> Response:
             headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
             request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
-            return await handler(Request(request.scope, request.receive))
+            receive = request.receive
+            if takes_body:
+                raw = await request.body()
+                if nests_deeper_than(raw, CONTROL_API_MAX_DEPTH):
+                    raise ControlError(400, f"the body nests more than {CONTROL_API_MAX_DEPTH} levels deep")
+                receive = _replaying(raw, request.receive)
+            return await handler(Request(request.scope, receive))
 
         return as_json
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` once more from the start, its body having been read already."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()  # what follows the body: a disconnect
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
 
 
 def document_errors_as_answered(app: FastAPI) -> None:

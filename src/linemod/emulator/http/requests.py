@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from linemod.emulator.errors import LineApiError, unauthorized
+from linemod.emulator.http.json_depth import LINE_API_MAX_DEPTH, nests_deeper_than
 from linemod.emulator.http.middleware import BodyTooLarge
 from linemod.emulator.platform.world import Caller, Platform
 
@@ -27,7 +28,7 @@ async def raw_body(request: Request) -> bytes:
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
-    """The request's JSON, or LINE's own 415/400 answers when it is not JSON."""
+    """The request's JSON, or LINE's own 415/400 answers when it is not JSON (nested too deeply included)."""
     raw = await raw_body(request)
     if not raw.strip():
         if required:
@@ -36,6 +37,8 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
     content_type = request.headers.get("content-type", "")
     if content_type and "json" not in content_type.lower():
         raise LineApiError(415, f"The content type, {content_type}, is not supported")
+    if nests_deeper_than(raw, LINE_API_MAX_DEPTH):
+        raise LineApiError(400, "The request body could not be parsed as JSON (line: -, column: -)")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from linemod.emulator.errors import LineApiError, forbidden
+from linemod.emulator.errors import Detail, LineApiError, forbidden, validation_error
 from linemod.emulator.http.requests import (
     json_body,
     line_caller,
@@ -15,10 +17,12 @@ from linemod.emulator.http.requests import (
 )
 from linemod.emulator.http.routing import LineRouter
 from linemod.emulator.platform.entities import PrimaryChannel
+from linemod.emulator.validation.fields import Fields
 from linemod.emulator.validation.messages import validate_messages
 
 router = LineRouter()
 SEND = "message:send"
+ENDPOINT_MAX_LENGTH = 500  # TestWebhookEndpointRequest.endpoint in LINE's messaging-api.yml
 
 
 @router.post("/v2/bot/message/reply")
@@ -169,14 +173,25 @@ async def set_webhook_endpoint(request: Request) -> JSONResponse:
 @router.post("/v2/bot/channel/webhook/test")
 async def test_webhook_endpoint(request: Request) -> JSONResponse:
     channel = _primary_only(request)
-    body = await json_body(request, required=False)
-    url = body.get("endpoint") if isinstance(body, dict) and body.get("endpoint") else channel.webhook_url
+    url = _endpoint_to_test(await json_body(request, required=False)) or channel.webhook_url
     if not url:
         raise LineApiError(400, "The webhook endpoint is not set")
     probe = PrimaryChannel(channel.channel_id, channel.channel_secret, channel.bot_id, url)
     result = await request.app.state.dispatcher.connectivity_check(probe, channel.bot_id)
     result["timestamp"] = _iso_now(request)
     return JSONResponse(result)
+
+
+def _endpoint_to_test(body: Any) -> str | None:
+    """`TestWebhookEndpointRequest.endpoint`: an optional string of at most 500 characters (null or empty
+    means the channel's own URL)."""
+    if not isinstance(body, dict):
+        raise LineApiError(400, "The request body could not be parsed as JSON (line: 1, column: 1)")
+    details: list[Detail] = []
+    endpoint = Fields(body, "", details).string("endpoint", max_len=ENDPOINT_MAX_LENGTH)
+    if details:
+        raise validation_error(details)
+    return endpoint or None
 
 
 def _iso_now(request: Request) -> str:

@@ -44,6 +44,7 @@ class Fields:
     """One JSON object under check: each method checks one member and records what is wrong in `out`.
 
     `count` measures string lengths (see `utf16_len` and `grapheme_len`); nested objects inherit it.
+    The body itself has the path "" (its members are named bare, such as `endpoint`).
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class Fields:
         self.obj, self.prop, self.out, self.count = obj, prop, out, count
 
     def path(self, key: str) -> str:
-        return f"{self.prop}.{key}"
+        return f"{self.prop}.{key}" if self.prop else key
 
     def fail(self, key: str, message: str) -> None:
         self.out.append(Detail(message, self.path(key)))

@@ -3,9 +3,10 @@ settings forms extensions add) and the provider console (/provider/: every tenan
 detach, reconciliation, health). Server-rendered Jinja2 with htmx, Japanese by default.
 
 The extension API is `app.console` (`Console`): see `linemod.framework.console.extension`. The layers, each
-importing only those before it: registry.py (what extensions register), access.py (who is asking),
-services.py (what routes use at run time), web.py (dependencies, rendering), context.py (`ConsoleContext`),
-routes_*.py (module-level routers), mounting.py (into a FastAPI app), extension.py (`app.console`).
+importing only those before it: params.py (IDs and dates read from addresses), registry.py (what extensions
+register), access.py (who is asking), services.py (what routes use at run time), web.py (dependencies,
+rendering), context.py (`ConsoleContext`), routes_*.py (module-level routers), mounting.py (into a FastAPI
+app), extension.py (`app.console`).
 """
 
 from linemod.framework.console.context import ConsoleContext

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -9,7 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.accounts.info import AccountInfo
+from linemod.framework.console import messages
 from linemod.framework.console.access import OaAccess
+from linemod.framework.console.params import EARLIEST_DAY, LATEST_DAY, BadParameter, parse_day
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import html, redirect
 from linemod.framework.context import Work
@@ -64,6 +67,18 @@ class ConsoleContext(Work):
     def url(self, path: str = "") -> str:
         """The console URL of `path` under this OA, e.g. `cx.url("/reservations")`."""
         return f"/console/oas/{self.tenant.bot_id}{path}"
+
+    def query_day(self, name: str, default: date) -> date:
+        """Query parameter `name` as a date written YYYY-MM-DD (`default` when absent or empty). Any other
+        text, or a date before `EARLIEST_DAY` or after `LATEST_DAY`, raises `BadParameter`: a 400 page."""
+        text = self.request.query_params.get(name, "").strip()
+        if not text:
+            return default
+        day = parse_day(text)
+        if day is None:
+            earliest, latest = EARLIEST_DAY.isoformat(), LATEST_DAY.isoformat()
+            raise BadParameter(messages.BAD_DAY, value=text[:40], earliest=earliest, latest=latest)
+        return day
 
     async def form(self) -> dict[str, str]:
         """The submitted form (last value per field; the CSRF field removed)."""

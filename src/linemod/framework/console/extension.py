@@ -45,8 +45,10 @@ A page template extends the OA layout and fills `content`; forms carry the CSRF 
 
 Pages are served at /console/oas/{bot_id}{path} (GET only unless `methods` says otherwise); the handler
 gets a `ConsoleContext` (tenant already authorized, role, db session in a transaction, render/redirect/url/
-form/gettext) and the path's own parameters as keyword arguments. `owner_only=True` hides a page from staff
-members. Titles, labels and notices are English message IDs translated through the catalogs.
+form/gettext) and the path's own parameters as keyword arguments, strings as typed: read an ID with
+`parse_row_id` and a query's date with `cx.query_day` (they refuse what would overflow the database or the
+calendar). `owner_only=True` hides a page from staff members. Titles, labels and notices are English message
+IDs translated through the catalogs.
 
 `Console` is the registry of what extensions add (`registry.ConsoleRegistry`) plus the few things a script
 needs from the running consoles (`create_operator`, `services()`); the routes never see it: they read the

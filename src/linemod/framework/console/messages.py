@@ -31,6 +31,9 @@ SETTINGS_SAVED = N_("The settings were saved.")
 REPLAYED = N_("The dead letters were put back in the queue.")
 DETACHED = N_("The module was detached from the OA.")
 RECONCILED = N_("The tenant list was reconciled with LINE.")
+BAD_DAY = N_(
+    "“%(value)s” is not a date this page can show. Write a date as YYYY-MM-DD, from %(earliest)s to %(latest)s."
+)
 
 
 def error_message(code: str) -> str:

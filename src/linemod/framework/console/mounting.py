@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from linemod.framework.console import routes_auth, routes_operator, routes_provider, routes_team
 from linemod.framework.console.csrf import CsrfRejected
+from linemod.framework.console.params import BadParameter
 from linemod.framework.console.routes_pages import pages_router
 from linemod.framework.console.services import ConsoleState
 from linemod.framework.console.templating import STATIC_DIR
@@ -43,12 +44,12 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
     for router in state.routers:
         api.include_router(router)
 
-    async def error_page(request: Request, template_kind: str, status: int) -> Response:
+    async def error_page(request: Request, template_kind: str, status: int, **values: object) -> Response:
         services = await console_services(request)
         who = await resolve_viewer(request, services)
         if is_htmx(request):
             return Response(status_code=status)
-        return html(services, request, who, "console/message.html", {"kind": template_kind}, status)
+        return html(services, request, who, "console/message.html", {"kind": template_kind, **values}, status)
 
     async def sign_in_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
@@ -60,6 +61,11 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
     async def csrf_rejected(request: Request, _exc: Exception) -> Response:
         return await error_page(request, "csrf", 403)
 
+    async def bad_parameter(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BadParameter)
+        return await error_page(request, "bad_parameter", 400, message=exc.message, message_values=exc.values)
+
     api.add_exception_handler(SignInRequired, sign_in_required)
     api.add_exception_handler(PageNotFound, not_found)
     api.add_exception_handler(CsrfRejected, csrf_rejected)
+    api.add_exception_handler(BadParameter, bad_parameter)

@@ -13,6 +13,7 @@ from linemod.framework.accounts.info import AccountError
 from linemod.framework.accounts.mailer import OutboxMailer
 from linemod.framework.accounts.sessions import COOKIE as SESSION_COOKIE
 from linemod.framework.console import messages
+from linemod.framework.console.params import parse_row_id
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import (
     CONSOLE,
@@ -262,8 +263,9 @@ async def outbox_list(request: Request, who: Who, services: ServicesDep) -> Resp
 
 
 @router.get("/outbox/{mail_id}")
-async def outbox_mail(request: Request, who: Who, services: ServicesDep, mail_id: int) -> Response:
-    mail = await outbox(services).get(mail_id)
+async def outbox_mail(request: Request, who: Who, services: ServicesDep, mail_id: str) -> Response:
+    number = parse_row_id(mail_id)
+    mail = await outbox(services).get(number) if number is not None else None
     if mail is None:
         raise PageNotFound()
     body = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(mail.body)))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from linemod.framework.console import messages
+from linemod.framework.console.params import parse_row_id
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import PROVIDER, PageNotFound, ServicesDep, Staff, Viewer, check_csrf, html
 from linemod.framework.queue import admin_queries as queries
@@ -63,7 +64,8 @@ async def tenant(request: Request, who: Staff, services: ServicesDep, bot_id: st
 async def replay(request: Request, who: Staff, services: ServicesDep, bot_id: str) -> Response:
     await tenant_or_404(services, bot_id)
     form = await request.form()
-    wanted = [int(v) for v in form.getlist("event_id") if isinstance(v, str) and v.isdigit()] or None
+    picked = [parse_row_id(v) for v in form.getlist("event_id") if isinstance(v, str)]
+    wanted = [event_id for event_id in picked if event_id is not None] or None
     ids = await queries.dead_ids(services.db, bot_id, wanted)
     if ids:
         await services.runtime.events.replay(ids)

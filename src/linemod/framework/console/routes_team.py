@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from linemod.framework.accounts.info import AccountError
 from linemod.framework.console import messages
+from linemod.framework.console.params import parse_row_id
 from linemod.framework.console.routes_auth import set_session_cookie
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import (
@@ -95,10 +96,14 @@ async def invite(
 
 
 @router.post("/oas/{bot_id}/team/remove")
-async def remove(request: Request, access: Oa, services: ServicesDep, account_id: Annotated[int, Form()]) -> Response:
+async def remove(
+    request: Request, access: Oa, services: ServicesDep, account_id: Annotated[str, Form()] = ""
+) -> Response:
     owner(access)
+    member = parse_row_id(account_id)  # None: no account has it, so it is on no team either
     try:
-        await services.teams.remove(access.tenant.bot_id, account_id)
+        if member is not None:
+            await services.teams.remove(access.tenant.bot_id, member)
     except AccountError as refused:
         return await team_page(services, request, access, 400, error=messages.error_message(refused.code))
     return back(services, access, request, messages.MEMBER_REMOVED)
