@@ -1,4 +1,5 @@
-"""What the tests of spec §14 rules 1–36 share: the OA admin's answers, module calls, tokens, keys."""
+"""What the tests of rules 1–36 (docs/emulator-behaviour.md) share: the OA admin's answers, module calls,
+tokens, keys."""
 
 from __future__ import annotations
 

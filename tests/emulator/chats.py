@@ -1,5 +1,5 @@
-"""What the tests of spec §14 rules 37–73 share: set-ups, what users do, what the module calls,
-and what the webhook receiver saw.
+"""What the tests of rules 37–73 (docs/emulator-behaviour.md) share: set-ups, what users do, what the module
+calls, and what the webhook receiver saw.
 
 A module's webhooks land at `/module` on the test receiver (a second module's at `/second`), the
 Primary Channel's at `/primary`.

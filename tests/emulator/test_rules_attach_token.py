@@ -1,4 +1,4 @@
-"""Spec §14 rules 11–17: the attach token endpoint and what attaching does (platform/attach.py:
+"""Rules 11–17 of docs/emulator-behaviour.md: the attach token endpoint and what attaching does (platform/attach.py:
 exchange, attach), one test per rule, through HTTP only against a real emulator server.
 """
 
@@ -118,7 +118,7 @@ def test_rule_13_pkce_verifier_must_match_the_challenge(emulator: Emulator) -> N
     answer = exchange(emulator, channel, code, code_verifier=verifier)
     assert answer.status_code == 200, answer.text
 
-    # §15.31: a challenge without a method is S256.
+    # Choice 31: a challenge without a method is S256.
     code = get_code(emulator, channel["channel_id"], bot_id, code_challenge=challenge)
     assert exchange(emulator, channel, code, code_verifier=other_verifier).status_code == 400
     code = get_code(emulator, channel["channel_id"], bot_id, code_challenge=challenge)

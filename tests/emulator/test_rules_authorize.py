@@ -1,4 +1,4 @@
-"""Spec §14 rules 1–10: the authorize request, the consent screen's choices and the authorization
+"""Rules 1–10 of docs/emulator-behaviour.md: the authorize request, the consent screen's choices and the authorization
 code (platform/attach.py: begin, decide), one test per rule, through HTTP only against a real emulator server.
 """
 
@@ -154,7 +154,7 @@ def test_rule_05_basic_search_id_limits_the_attachable_oa(emulator: Emulator) ->
     assert answer.status_code == 200, answer.text
     assert answer.json()["bot_id"] == wanted["bot_id"]
 
-    # §15.32: the value may be given without '@'.
+    # Choice 32: the value may be given without '@'.
     bare = authorize_url(emulator.url, channel["channel_id"], basic_search_id="456efgh")
     assert approve(emulator, bare, wanted["bot_id"])["error"] == "access_denied"
     code = approve(emulator, bare, other["bot_id"])["code"]
@@ -162,7 +162,7 @@ def test_rule_05_basic_search_id_limits_the_attachable_oa(emulator: Emulator) ->
     assert answer.status_code == 200, answer.text
     assert answer.json()["bot_id"] == other["bot_id"]
     code = approve(emulator, bare, other["bot_id"])["code"]
-    answer = exchange(emulator, channel, code, basic_search_id="@123abcd")  # §15.10: a different value
+    answer = exchange(emulator, channel, code, basic_search_id="@123abcd")  # choice 10: a different value
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
 
@@ -179,7 +179,7 @@ def test_rule_06_brand_type_excludes_other_account_types(emulator: Emulator) -> 
     assert refused["error"] == "access_denied" and "code" not in refused
     assert "code" in approve(emulator, url, premium["bot_id"])
 
-    # Re-checked at the token call (§15.6): the OA stopped qualifying after consent.
+    # Re-checked at the token call (choice 6): the OA stopped qualifying after consent.
     code = approve(emulator, url, verified["bot_id"])["code"]
     emulator.call("PATCH", f"/_emulator/accounts/{verified['bot_id']}", json={"brand_type": "unverified"},
                   expect=200)
@@ -206,7 +206,7 @@ def test_rule_07_region_excludes_accounts_of_the_other_region(emulator: Emulator
 
     tw_url = authorize_url(emulator.url, channel["channel_id"], region="TW")
     code = approve(emulator, tw_url, taiwan["bot_id"])["code"]
-    answer = exchange(emulator, channel, code, region="JP")  # §15.10: echoed differently
+    answer = exchange(emulator, channel, code, region="JP")  # choice 10: echoed differently
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
     answer = exchange(emulator, channel, code, region="TW")

@@ -1,4 +1,4 @@
-"""Spec §14 rules 23–32: calling LINE APIs as a module (who the caller is, its scopes, rate limits,
+"""Rules 23–32 of docs/emulator-behaviour.md: calling LINE APIs as a module (who the caller is, its scopes, rate limits,
 the IDs it sees, error bodies: platform/world.py, rate_limits.py, identity.py, http/requests.py),
 one test per rule, through HTTP only against a real emulator server.
 """

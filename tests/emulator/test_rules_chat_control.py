@@ -1,5 +1,5 @@
-"""Spec §14 rules 37–48: Chat Control, which channel is Active in each chat (platform/chat_control.py),
-one test per rule.
+"""Rules 37–48 of docs/emulator-behaviour.md: Chat Control, which channel is Active in each chat
+(platform/chat_control.py), one test per rule.
 
 Everything goes over HTTP to a real emulator server (`emulator`), and webhooks land on a real
 receiver on loopback (`receiver`); see `chats.py` for its paths.
@@ -161,7 +161,7 @@ def test_rule_42_expired_false_never_returns_and_ignores_ttl(emulator: Emulator,
     emulator.flush()
     activated = of_type(receiver, MODULE, "activated")
     assert len(activated) == 3
-    # OAS requires expireAt; with no expiry the emulator sends a far-future value (spec §15.16).
+    # OAS requires expireAt; with no expiry the emulator sends a far-future value (choice 16).
     assert all(e["chatControl"]["expireAt"] > before + 50 * 365 * DAY * 1000 for e in activated)
 
     emulator.advance(2 * 365 * DAY)  # far past any ttl, including the 1-year maximum
@@ -265,7 +265,7 @@ def test_rule_47_release_returns_control_to_primary_and_deactivates(emulator: Em
     assert message_event(receiver, MODULE, message_id)["mode"] == "standby"
 
     receiver.clear()
-    assert result(release(emulator, setup)) == (200, {})  # not Active any more: a no-op (§15.16)
+    assert result(release(emulator, setup)) == (200, {})  # not Active any more: a no-op (choice 16)
     emulator.flush()
     assert receiver.received == []
 

@@ -1,4 +1,4 @@
-"""Spec §14 rules 72–73: the OA lifecycle, suspend, resume and delete (platform/world.py),
+"""Rules 72–73 of docs/emulator-behaviour.md: the OA lifecycle, suspend, resume and delete (platform/world.py),
 one test per rule.
 
 Everything goes over HTTP to a real emulator server (`emulator`), and webhooks land on a real

@@ -1,4 +1,4 @@
-"""Spec §14 rules 60–69: reply tokens, sending messages and retry keys (platform/messaging.py),
+"""Rules 60–69 of docs/emulator-behaviour.md: reply tokens, sending messages and retry keys (platform/messaging.py),
 one test per rule.
 
 Everything goes over HTTP to a real emulator server (`emulator`), and webhooks land on a real

@@ -1,5 +1,5 @@
-"""Spec §14 rules 33–36 and 70–71: the module APIs besides Chat Control, detach and the bot list and
-info (platform/module_api.py), one test per rule, through HTTP against a real emulator server.
+"""Rules 33–36 and 70–71 of docs/emulator-behaviour.md: the module APIs besides Chat Control, detach and the
+bot list and info (platform/module_api.py), one test per rule, through HTTP against a real emulator server.
 """
 
 from __future__ import annotations

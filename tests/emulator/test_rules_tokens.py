@@ -1,4 +1,4 @@
-"""Spec §14 rules 18–22: channel access tokens (platform/tokens.py), one test per rule,
+"""Rules 18–22 of docs/emulator-behaviour.md: channel access tokens (platform/tokens.py), one test per rule,
 through HTTP only against a real emulator server.
 """
 
@@ -47,7 +47,7 @@ def test_rule_18_stateless_token_lasts_15_minutes(emulator: Emulator) -> None:
     assert set(expired.json()) == {"message"}
     assert bot_list_status(emulator, token) == 401
 
-    # The JWT-assertion variant of the same endpoint (spec §6.2).
+    # The JWT-assertion variant of the same endpoint (LINE documents both).
     private, public = rsa_key()
     kid = register_key(emulator, channel["channel_id"], public)
     answer = emulator.http.post("/oauth2/v3/token", data={

@@ -1,4 +1,4 @@
-"""Spec §14 rules 49–59: webhook delivery (platform/webhooks.py, delivery.py), one test per rule.
+"""Rules 49–59 of docs/emulator-behaviour.md: webhook delivery (platform/webhooks.py, delivery.py), one test per rule.
 
 Everything goes over HTTP to a real emulator server (`emulator`), and webhooks land on a real
 receiver on loopback (`receiver`); see `chats.py` for its paths.

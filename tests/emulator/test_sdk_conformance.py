@@ -139,8 +139,8 @@ def test_full_module_lifecycle_with_the_sync_sdk(emulator: Emulator, receiver: W
     kinds = [type(e) for e in parse_all(receiver, channel["channel_secret"])]
     assert kinds == [DeactivatedEvent, ActivatedEvent, BotSuspendedEvent, BotResumedEvent, UnfollowEvent,
                      UnknownEvent]
-    # Spec §15.14: an API detach carries no `reason`, as in LINE's own example; the SDK's model
-    # requires one, so the SDK hands it over as UnknownEvent. Modules must read the raw event.
+    # Choice 14 of docs/emulator-behaviour.md: an API detach carries no `reason`, as in LINE's own example;
+    # the SDK's model requires one, so the SDK hands it over as UnknownEvent. Modules must read the raw event.
     assert receiver.events("/module")[-1]["module"] == {"type": "detached", "botId": bot_id}
 
 

@@ -1,9 +1,9 @@
 """Sends webhooks: batched per (channel, OA), signed with the receiving channel's secret, 2-second
-timeout, redelivery with `isRedelivery: true` on the emulator clock (spec §10, rules 49–59).
+timeout, redelivery with `isRedelivery: true` on the emulator clock (docs/emulator-behaviour.md: rules 49–59).
 
 Events of one channel and OA that become due in the same loop iteration share a POST (LINE does
 batch, and it is what lets the emulator deliver tens of thousands of events per second); module
-lifecycle events always travel alone (spec §15.23).
+lifecycle events always travel alone (choice 23).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Every knob of the emulator, with the default spec §15 chose for what LINE leaves undocumented."""
+"""Every knob of the emulator, with the default it chose where LINE leaves behaviour undocumented: the
+numbered choices of docs/emulator-behaviour.md."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ from dataclasses import dataclass, field
 class EmulatorSettings:
     """Behaviour switches of the emulated platform.
 
-    bot_id_header: name of the module bot-ID header (§15.1); matched case-insensitively.
-    code_lifetime_seconds: lifetime of an authorization code (§15.8).
-    acquire_lock_seconds: window in which a second Acquire by another channel gets 423 (§15.16).
-    redelivery_backoff_seconds: waits before each webhook redelivery attempt (§15.22).
+    bot_id_header: name of the module bot-ID header (choice 1); matched case-insensitively.
+    code_lifetime_seconds: lifetime of an authorization code (choice 8).
+    acquire_lock_seconds: window in which a second Acquire by another channel gets 423 (choice 16).
+    redelivery_backoff_seconds: waits before each webhook redelivery attempt (choice 22).
     webhook_timeout_seconds: a receiver slower than this has failed (`request_timeout`).
     webhook_batch_size: most events put into one webhook POST to one channel.
     rate_limits: apply LINE's documented token-bucket limits.
-    strict_standby: refuse sends from a channel that is Standby in the target chat (§15.18).
+    strict_standby: refuse a module's push to a chat in which it is Standby (choice 18).
     monthly_message_limit: None for an unlimited quota (`type: none`), else the monthly cap.
-    events_without_receive_scope: send attached/detached/suspended events to modules that lack
-        `message:receive` (§15.25; off by default).
+    events_without_receive_scope: send attached/detached/botSuspended/botResumed to modules that lack
+        `message:receive` (choice 25; off by default).
     control_hosts: the host names the control API (`/_emulator/`) answers for; "*" for any. Loopback by
         default: add the name tools reach the emulator by when it runs elsewhere (a container, a CI host).
     """

@@ -136,9 +136,10 @@ LINE_API_PREFIXES = ("/v2/", "/v3/", "/oauth2/", "/liff/")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Unknown paths and methods answer in LINE's shape too (rule 32), not FastAPI's `detail`. A LINE API
-    path the emulator has no route for answers 501, saying so: a 404 would look like LINE's own answer (a
-    module's `insight` call seemingly refused by LINE), and the inspector's request log shows the 501."""
+    """Unknown paths and methods answer in LINE's shape too (rule 32 of docs/emulator-behaviour.md), not FastAPI's
+    `detail`. A LINE API path the emulator has no route for answers 501, saying so: a 404 would look like LINE's
+    own answer (a module's `insight` call seemingly refused by LINE), and the inspector's request log shows the
+    501 ("Other choices" in the same page)."""
     assert isinstance(exc, StarletteHTTPException)
     path = request.url.path
     if exc.status_code == 404 and path.startswith(LINE_API_PREFIXES):

@@ -70,7 +70,8 @@ def line_caller(request: Request, *, scope: str | None = None, bot_required: boo
         raise LineApiError(400, "X-Line-Retry-Key is not supported for this API")  # rule 66
     channel = platform.tokens.authenticate(bearer_token(request))
     request.state.channel_id = channel.channel_id
-    # Endpoints that take no bot-ID header (detach, bot list: spec §7.1) ignore one if sent.
+    # Endpoints that take no bot-ID header (detach, bot list: "The bot-ID header" in docs/emulator-behaviour.md)
+    # ignore one if sent.
     header = request.headers.get(platform.settings.bot_id_header) if bot_required else None
     caller = platform.caller_for(channel, header, bot_required=bot_required)
     if caller.account is not None:

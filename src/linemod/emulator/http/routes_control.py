@@ -71,7 +71,7 @@ async def register_public_key(request: Request, channel_id: str, key: PublicKey)
 
 @router.post("/module-channels/{channel_id}/webhook-test", tags=[SETUP])
 async def module_webhook_test(request: Request, channel_id: str, body: WebhookTest | None = None) -> JSONResponse:
-    """Rule 59: the connectivity check with an empty `events` list."""
+    """Rule 59 (docs/emulator-behaviour.md): the connectivity check with an empty `events` list."""
     platform = platform_of(request)
     channel = platform.module_channels.get(channel_id)
     if channel is None:

@@ -33,7 +33,7 @@ async def reply(request: Request) -> JSONResponse:
 
 
 async def _send_with_retry_key(request: Request, kind: str) -> JSONResponse:
-    """push/multicast/broadcast/narrowcast share the retry-key rules 66–69."""
+    """push/multicast/broadcast/narrowcast share the retry-key rules 66–69 (docs/emulator-behaviour.md)."""
     caller = line_caller(request, scope=SEND, retry_key_allowed=True)
     messaging = platform_of(request).messaging
     key = retry_key_of(request)
@@ -146,7 +146,7 @@ async def content(request: Request, messageId: str) -> Response:
 
 
 def _primary_only(request: Request) -> PrimaryChannel:
-    """Webhook-endpoint APIs belong to a Messaging API channel; modules get 403 (spec §15.4)."""
+    """Webhook-endpoint APIs belong to a Messaging API channel; modules get 403 (choice 4)."""
     caller = line_caller(request, bot_required=False)
     if not isinstance(caller.channel, PrimaryChannel):
         raise forbidden()

@@ -1,7 +1,7 @@
 """Rich menu endpoints at LINE's paths (api.line.me, and api-data.line.me for images).
 
-Thin: authenticate, one call into `platform.richmenus`, answer. Spec §15.4 leaves the module
-scope of these endpoints open; all of them ask for `account:manage` (ASSUMPTION).
+Thin: authenticate, one call into `platform.richmenus`, answer. LINE leaves the module scope
+of these endpoints open; all of them ask for `account:manage` (choice 4 in docs/emulator-behaviour.md).
 
 Order matters: Starlette takes the first route whose path matches, so the fixed paths
 (`/list`, `/validate`, `/bulk/...`, `/alias/...`, `/user/all/...`) come before the

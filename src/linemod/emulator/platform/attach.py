@@ -1,7 +1,7 @@
-"""Attaching a module to an OA through OAuth 2.0 (spec §3–§5, rules 1–17).
+"""Attaching a module to an OA through OAuth 2.0 (docs/emulator-behaviour.md: rules 1–17).
 
 The consent screen and the control API both go through `begin()` then `decide()`; the module's
-backend finishes with `exchange()`, which is what attaches (spec §15.13).
+backend finishes with `exchange()`, which is what attaches (choice 13).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class RedirectError(Exception):
 
 
 def with_query(url: str, params: dict[str, str]) -> str:
-    """Appends params to a URL, keeping the query it already had (spec §3.4)."""
+    """Appends params to a URL, keeping the query it already had (rule 2)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
@@ -90,7 +90,7 @@ class AttachArea:
             raise ConsentError("redirect_uri is not registered for this module channel.")
         state = params.get("state", "")
         if not ids.STATE_RE.match(state):
-            # Spec §15.30: a state that is not plain alphanumeric cannot be echoed safely.
+            # Choice 30: a state that is not plain alphanumeric cannot be echoed safely.
             raise ConsentError("state must be 1 to 512 alphanumeric characters.")
 
         def refuse(error: str, description: str) -> RedirectError:
@@ -125,7 +125,7 @@ class AttachArea:
             scopes=list(dict.fromkeys(scopes)),
             state=state,
             region=region,
-            basic_search_id=("@" + basic.lstrip("@")) if basic else None,  # spec §15.32: both forms
+            basic_search_id=("@" + basic.lstrip("@")) if basic else None,  # choice 32: both forms
             brand_types=brand_types,
             code_challenge=challenge,
             params={k: params[k] for k in ECHOED_PARAMS if params.get(k)},
@@ -135,7 +135,7 @@ class AttachArea:
         return request
 
     def ineligibility(self, request: AuthorizationRequest, account: OfficialAccount) -> str | None:
-        """Why this OA cannot be chosen for this request, or None (rules 5–8, spec §15.6)."""
+        """Why this OA cannot be chosen for this request, or None (rules 5–8, choice 6)."""
         channel = self.platform.module_channels[request.client_id]
         if account.status != "active":
             return "this account is suspended or deleted"
@@ -211,11 +211,11 @@ class AttachArea:
             if not verifier or not hmac.compare_digest(s256(verifier), request.code_challenge):
                 raise OAuthError(400, "invalid_grant", "code_verifier does not match the code_challenge.")
         for key in ECHOED_PARAMS:
-            # Spec §15.10: a value echoed from the authorize URL must match; omitting it is tolerated.
+            # Choice 10: a value echoed from the authorize URL must match; omitting it is tolerated.
             sent = request.params.get(key)
             echoed = form.get(key)
             if key == "basic_search_id" and sent is not None and echoed is not None:
-                sent, echoed = sent.lstrip("@"), echoed.lstrip("@")  # spec §15.32: both forms
+                sent, echoed = sent.lstrip("@"), echoed.lstrip("@")  # choice 32: both forms
             if sent is not None and echoed is not None and echoed != sent:
                 raise OAuthError(400, "invalid_request", f"{key} does not match the authorization request.")
         code.used = True
@@ -231,7 +231,7 @@ class AttachArea:
         key = (channel.channel_id, account.bot_id)
         existing = self.platform.attachments.get(key)
         now = self.platform.clock.now_ms()
-        # Spec §15.12: re-authorization keeps the attachment and replaces the scopes.
+        # Choice 12: re-authorization keeps the attachment and replaces the scopes.
         attachment = Attachment(channel.channel_id, account.bot_id, list(scopes),
                                 existing.attached_at_ms if existing else now)
         self.platform.attachments[key] = attachment

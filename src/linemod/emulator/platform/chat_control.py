@@ -1,4 +1,4 @@
-"""Chat Control: which channel is Active in each chat of an OA (spec §9, rules 37–48)."""
+"""Chat Control: which channel is Active in each chat of an OA (docs/emulator-behaviour.md: rules 37–48)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 MAX_TTL_SECONDS = 31_536_000
 DEFAULT_TTL_SECONDS = 3600
-# OAS makes chatControl.expireAt required, so `expired: false` needs some value (spec §15.16).
+# OAS makes chatControl.expireAt required, so `expired: false` needs some value (choice 16).
 NO_EXPIRY_SENTINEL_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
 
 
@@ -23,7 +23,7 @@ class ChatControlArea:
         self.last_acquire: dict[tuple[str, str], tuple[str, int]] = {}  # chat -> (channel, at)
 
     def holder(self, account: OfficialAccount, person: str) -> str | None:
-        """The channel ID Active in this chat now, or None when no channel is (spec §15.17)."""
+        """The channel ID Active in this chat now, or None when no channel is (choice 17)."""
         key = (account.bot_id, person)
         override = self.overrides.get(key)
         expire_at = override.expire_at_ms if override is not None else None
@@ -73,7 +73,7 @@ class ChatControlArea:
         return sent_expire
 
     def release(self, channel: ModuleChannel, account: OfficialAccount, person: str) -> None:
-        """Returns control to the Primary Channel; a no-op unless `channel` is Active (spec §15.16)."""
+        """Returns control to the Primary Channel; a no-op unless `channel` is Active (choice 16)."""
         if self.holder(account, person) != channel.channel_id:
             return
         self.overrides[(account.bot_id, person)] = ChatControl(
@@ -109,7 +109,7 @@ class ChatControlArea:
             del self.overrides[key]
 
     def forget_channel(self, account: OfficialAccount, channel_id: str) -> None:
-        """A detached module's chats go back to the Primary Channel (spec §15.14)."""
+        """A detached module's chats go back to the Primary Channel (choice 14)."""
         now = self.platform.clock.now_ms()
         default = self.platform.default_active_module(account.bot_id)
         for person in account.friends:

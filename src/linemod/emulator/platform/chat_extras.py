@@ -34,7 +34,7 @@ class ChatExtras:
             raise invalid_property("chatId")
         friendship = account.friends.get(person)
         if friendship is not None and friendship.friend and not friendship.blocked:
-            # 202 either way (spec §11.5); only a reachable user sees the animation.
+            # 202 either way (LINE answers 202 even when nobody sees it); only a reachable user sees the animation.
             self.loading_until[(account.bot_id, person)] = self.platform.clock.now_ms() + seconds * 1000
         return {}
 

@@ -19,7 +19,8 @@ class IdentityMap:
 
     def id_for(self, channel: Channel, bot_id: str, person: str) -> str:
         if isinstance(channel, ModuleChannel):
-            # Spec §15.20: a provider-scoped U-ID (one module channel = one provider here) + the OA.
+            # Choice 20 (docs/emulator-behaviour.md): a provider-scoped U-ID (one module channel = one
+            # provider here) + the OA.
             inner = ids.scoped_user_id(f"{self.salt}:module:{channel.channel_id}", person)
             seen = ids.module_user_id(inner, bot_id)
         else:

@@ -1,4 +1,4 @@
-"""Sending messages (spec §11, rules 60–69): reply tokens, push, multicast, broadcast,
+"""Sending messages (docs/emulator-behaviour.md: rules 60–69): reply tokens, push, multicast, broadcast,
 narrowcast, the retry-key ledger and the monthly quota.
 
 Every function takes an authenticated, scope-checked `Caller`; the HTTP layer has done that.

@@ -1,4 +1,4 @@
-"""The module APIs (spec §8, rules 33–48 and 70–71): detach, acquire, release, bot list, bot info."""
+"""The module APIs (docs/emulator-behaviour.md: rules 33–48 and 70–71): detach, acquire, release, bot list, bot info."""
 
 from __future__ import annotations
 

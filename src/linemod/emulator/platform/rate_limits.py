@@ -1,4 +1,4 @@
-"""LINE's documented rate limits as token buckets (spec §2.4, rules 28–29).
+"""LINE's documented rate limits as token buckets (docs/emulator-behaviour.md: rules 28–29).
 
 A bucket per (channel, bot, method, path template): for Messaging API channels the bot is the
 channel's own OA, for modules it is the OA in the bot-ID header, so a module attached to N OAs

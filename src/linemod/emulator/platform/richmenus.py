@@ -7,7 +7,7 @@ in the same channel"). What the user sees is one slot per OA, shared by every ch
 per-user link, else the OA's default. The default can be read only by the channel that owns it
 (documented 403 "the richmenu is owned by another channel").
 
-Spec §15.4 leaves the module scopes open; the routes ask for `account:manage` (ASSUMPTION).
+LINE leaves the module scopes open; the routes ask for `account:manage` (choice 4 in docs/emulator-behaviour.md).
 """
 
 from __future__ import annotations

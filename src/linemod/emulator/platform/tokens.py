@@ -1,4 +1,4 @@
-"""Channel access tokens (spec §6, rules 18–22): stateless, v2.1 (JWT assertion) and short-lived.
+"""Channel access tokens (docs/emulator-behaviour.md: rules 18–22): stateless, v2.1 (JWT assertion) and short-lived.
 
 Long-lived tokens do not exist for module channels, and the emulator issues none at all.
 Stateless tokens are JWTs signed with the platform's own key, so nothing is stored for them and
@@ -21,7 +21,7 @@ from linemod.emulator.platform.entities import Channel, ModuleChannel
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
 
-STATELESS_SECONDS = 900  # spec §15.27
+STATELESS_SECONDS = 900  # choice 27
 SHORT_LIVED_SECONDS = 2_592_000
 V21_MAX_SECONDS = 2_592_000
 MAX_LIVE_TOKENS = 30

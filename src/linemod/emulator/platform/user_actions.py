@@ -47,7 +47,7 @@ class UserActions:
             friendship.friend, friendship.blocked = True, False
             friendship.since_ms = self.platform.clock.now_ms()
             if was_blocked:
-                self.platform.chat_control.reset_chat(account, user_id)  # rule 48
+                self.platform.chat_control.reset_chat(account, user_id)  # rule 48 of docs/emulator-behaviour.md
             self.platform.webhooks.chat_event(account, user_id, "follow",
                                               lambda ch, seen: {"follow": {"isUnblocked": was_blocked}})
         return {"ids": self.platform.ids_seen(account, user_id)}

@@ -1,4 +1,4 @@
-"""Which webhook events go to which channel, with which `mode` (spec §10, rules 49–59).
+"""Which webhook events go to which channel, with which `mode` (docs/emulator-behaviour.md: rules 49–59).
 
 This area decides and builds the event objects; `linemod.emulator.delivery` sends them.
 """
@@ -14,7 +14,7 @@ from linemod.emulator.platform.entities import Attachment, Channel, ModuleChanne
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
 
-# Events that carry a replyToken when delivered in active mode (spec §10.5).
+# Events that carry a replyToken when delivered in active mode (rule 53).
 REPLYABLE = frozenset(
     {"message", "messageEdited", "follow", "join", "memberJoined", "postback", "videoPlayComplete",
      "beacon", "accountLink"}
@@ -36,7 +36,7 @@ class WebhookArea:
 
     def module_receives(self, channel: ModuleChannel, attachment: Attachment | None, *,
                         lifecycle: bool = False) -> bool:
-        """Rule 55: no `message:receive` or webhooks off means no webhooks (spec §15.25 switch)."""
+        """Rule 55: no `message:receive` or webhooks off means no webhooks (choice 25 switch)."""
         if not channel.webhook_enabled or not channel.webhook_url or attachment is None:
             return False
         if "message:receive" in attachment.scopes:
@@ -72,7 +72,7 @@ class WebhookArea:
         return str(body["webhookEventId"])
 
     def recipients(self, account: OfficialAccount) -> list[Channel]:
-        """Every channel a user event of this OA fans out to (spec §10.6, rules 55–56)."""
+        """Every channel a user event of this OA fans out to (fan-out: rules 55–56)."""
         out: list[Channel] = []
         primary = self.platform.primary_of(account)
         if primary is not None and primary.webhook_enabled and primary.webhook_url and account.webhook_enabled:
@@ -89,7 +89,7 @@ class WebhookArea:
         Returns the webhookEventIds of every delivery made.
         """
         if account.status != "active":
-            return []  # spec §15.24: a suspended or deleted OA sends no user events
+            return []  # choice 24: a suspended or deleted OA sends no user events
         active = self.platform.chat_control.holder(account, person)
         timestamp = self.platform.clock.now_ms()
         sent = []

@@ -168,7 +168,7 @@ class Platform:
         """Binds a token's channel to the OA it acts for.
 
         A Primary Channel always acts for its own OA. A module acts for the OA in the bot-ID
-        header, which must name an OA it is attached to (spec §15.2: 403 otherwise).
+        header, which must name an OA it is attached to (choice 2 in docs/emulator-behaviour.md: 403 otherwise).
         """
         if isinstance(channel, PrimaryChannel):
             return Caller(channel, self.accounts.get(channel.bot_id))
@@ -183,7 +183,7 @@ class Platform:
         return Caller(channel, account)
 
     def require_scope(self, caller: Caller, scope: str | None) -> None:
-        """Spec §5 and §15.3/4: a module needs the scope on this OA's attachment (403 if not)."""
+        """A module needs the scope on this OA's attachment (403 if not: "Scopes", choices 3 and 4)."""
         if not caller.is_module or scope is None:
             return
         account = caller.require_account()

@@ -1,4 +1,5 @@
-"""Attaching the module to an OA: the OAuth 2.0 authorization-code flow with PKCE (spec §3–§5, §13).
+"""Attaching the module to an OA: the OAuth 2.0 authorization-code flow with PKCE (LINE's steps and scopes:
+docs/emulator-behaviour.md, "Attaching a module" and "Scopes").
 
 `begin()` makes a random alphanumeric `state` and a PKCE verifier, keeps them server-side (single use) and
 in a signed cookie (bound to the browser), and builds the authorize URL. `finish()` checks both halves of
