@@ -1,0 +1,478 @@
+"""InvoiceBook: drafts, issuing, payment, returns and the archive, over the framework's database.
+
+Issuing happens in two transactions. The first locks the draft, checks every mandatory item, takes the
+next number of its series, renders the HTML and logs the change: the number is used only if all of that
+commits, and the counter row stays locked only for those milliseconds. The second stores the PDF made from
+that HTML, outside any lock (WeasyPrint takes a few hundred milliseconds a page). A crash in between leaves
+an issued document without its PDF, which `pdf()` then makes from the stored HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
+from linemod.framework.billing.invoicing.change_log import ChangeAction, InvoiceChange, changed_fields, changes_of
+from linemod.framework.billing.invoicing.change_log import record_change as _log
+from linemod.framework.billing.invoicing.documents import (
+    DocumentKind,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    Issuer,
+    OriginalSale,
+    PaymentReceived,
+    Period,
+    Recipient,
+    check_qualified,
+)
+from linemod.framework.billing.invoicing.errors import (
+    ImmutableInvoiceError,
+    InvoiceNotFoundError,
+    InvoiceStateError,
+    NotQualifiedError,
+)
+from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
+from linemod.framework.billing.invoicing.numbering import take_next
+from linemod.framework.billing.invoicing.records import InvoiceRow
+from linemod.framework.billing.invoicing.registration_number import registration_number_problem
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
+from linemod.framework.billing.invoicing.returns import check_return_fits
+from linemod.framework.billing.invoicing.snapshots import content_to_plain, document_from_row, fill_row
+from linemod.framework.clock import Clock
+from linemod.framework.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+"""`update_draft`'s default for every field: leave it as it is."""
+
+
+class InvoiceBook:
+    """The provider's documents. `issuer` is who issues them (checked now: a wrong registration number
+    fails here, not at the first invoice); `renderer` makes the HTML and PDF."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        issuer: Issuer,
+        *,
+        settings: InvoiceSettings | None = None,
+        renderer: InvoiceRenderer | None = None,
+    ) -> None:
+        problem = registration_number_problem(issuer.registration_number, sole_proprietor=issuer.sole_proprietor)
+        if problem is not None:
+            raise ValueError(f"the issuer's registration number is invalid: {problem}")
+        self.db = db
+        self.clock = clock
+        self.issuer = issuer
+        self.settings = settings or InvoiceSettings()
+        self.renderer = renderer or InvoiceRenderer()
+
+    def today(self) -> date:
+        return self.settings.today(self.clock.now_ms())
+
+    # ---- drafts ---------------------------------------------------------------------------------------
+
+    async def create_draft(
+        self,
+        recipient: Recipient,
+        lines: Sequence[InvoiceLine],
+        *,
+        transaction_date: date | None = None,
+        period: Period | None = None,
+        due_date: date | None = None,
+        notes: str = "",
+        payer_reference: str | None = None,
+        language: str | None = None,
+        bot_id: str | None = None,
+        actor: str = "system",
+    ) -> Invoice:
+        """A new draft invoice: editable, unnumbered, not yet a document anyone received."""
+        draft = Invoice(
+            kind=DocumentKind.INVOICE,
+            issuer=self.issuer,
+            recipient=recipient,
+            lines=tuple(lines),
+            transaction_date=transaction_date,
+            period=period,
+            due_date=due_date,
+            notes=notes,
+            payer_reference=payer_reference,
+            language=language or self.settings.language,
+            prices_include_tax=self.settings.prices_include_tax,
+            rounding=self.settings.rounding,
+            bot_id=bot_id,
+        )
+        async with self._writing() as session:
+            row = await self._insert(session, draft)
+            await self._log(session, row.id, actor, ChangeAction.CREATED, after=content_to_plain(draft))
+            return replace(draft, id=row.id)
+
+    async def update_draft(
+        self,
+        invoice_id: int,
+        *,
+        actor: str = "system",
+        recipient: Recipient | _Keep = KEEP,
+        lines: Sequence[InvoiceLine] | _Keep = KEEP,
+        transaction_date: date | _Keep | None = KEEP,
+        period: Period | _Keep | None = KEEP,
+        due_date: date | _Keep | None = KEEP,
+        notes: str | _Keep = KEEP,
+        payer_reference: str | _Keep | None = KEEP,
+        language: str | _Keep = KEEP,
+        bot_id: str | _Keep | None = KEEP,
+    ) -> Invoice:
+        """Change a draft; every change is logged with the fields before and after. An issued document
+        raises `ImmutableInvoiceError`."""
+        given = {
+            "recipient": recipient,
+            "lines": lines if isinstance(lines, _Keep) else tuple(lines),
+            "transaction_date": transaction_date,
+            "period": period,
+            "due_date": due_date,
+            "notes": notes,
+            "payer_reference": payer_reference,
+            "language": language,
+            "bot_id": bot_id,
+        }
+        changes = {name: value for name, value in given.items() if not isinstance(value, _Keep)}
+        async with self._writing() as session:
+            row = await self._locked(session, invoice_id)
+            current = document_from_row(row)
+            if not current.is_draft:
+                raise ImmutableInvoiceError(
+                    f"{current.kind.value} {current.number} is {current.status.value}: issued documents never "
+                    "change. Void it and issue a new invoice, or issue a return invoice for what is given back."
+                )
+            edited = replace(current, **changes)  # type: ignore[arg-type]
+            before, after = changed_fields(content_to_plain(current), content_to_plain(edited))
+            if after:
+                fill_row(row, edited)
+                row.updated_at_ms = self.clock.now_ms()
+                await self._log(session, invoice_id, actor, ChangeAction.UPDATED, before=before, after=after)
+            return edited
+
+    # ---- issuing --------------------------------------------------------------------------------------
+
+    async def finalize(self, invoice_id: int, *, actor: str = "system") -> Invoice:
+        """Issue a draft: check it, number it, render and store it. Refused with `NotQualifiedError` (listing
+        every missing item) when it lacks anything a qualified invoice must show; no number is used then."""
+        async with self._writing() as session:
+            row = await self._locked(session, invoice_id)
+            draft = document_from_row(row)
+            if not draft.is_draft:
+                raise InvoiceStateError(f"{draft.kind.value} {draft.number} is already {draft.status.value}")
+            issued, html = await self._issue(session, row, draft, actor)
+        return await self._with_pdf(issued, html)
+
+    async def void(self, invoice_id: int, *, reason: str, actor: str = "system") -> Invoice:
+        """Cancel a draft or an unpaid issued document; it stays in the archive, marked void, with the
+        reason. A paid one is refunded with a return invoice instead."""
+        if not reason.strip():
+            raise ValueError("voiding a document needs a reason")
+        async with self._writing() as session:
+            row = await self._locked(session, invoice_id)
+            if row.status not in (DocumentStatus.DRAFT, DocumentStatus.FINALIZED):
+                raise InvoiceStateError(
+                    f"{row.number or row.id} is {row.status}: only drafts and unpaid documents can be voided; "
+                    "give money back with a return invoice"
+                )
+            before = row.status
+            row.status, row.void_reason = DocumentStatus.VOID.value, reason
+            row.voided_at_ms = row.updated_at_ms = self.clock.now_ms()
+            await self._log(
+                session, invoice_id, actor, ChangeAction.VOIDED, {"status": before}, {"status": row.status}, reason
+            )
+            return document_from_row(row)
+
+    async def mark_paid(
+        self,
+        invoice_id: int,
+        *,
+        paid_on: date | None = None,
+        method: str | None = None,
+        proviso: str | None = None,
+        actor: str = "system",
+    ) -> Invoice:
+        """Record that an issued invoice was paid in full, and issue its receipt (returned)."""
+        async with self._writing() as session:
+            row = await self._locked(session, invoice_id)
+            invoice = document_from_row(row)
+            if invoice.kind is not DocumentKind.INVOICE or invoice.status is not DocumentStatus.FINALIZED:
+                raise InvoiceStateError(
+                    f"{invoice.number or invoice.id} is a {invoice.status.value} {invoice.kind.value}: only an "
+                    "issued, unpaid invoice can be marked paid"
+                )
+            now = self.clock.now_ms()
+            row.status, row.paid_at_ms, row.updated_at_ms = DocumentStatus.PAID.value, now, now
+            payment = PaymentReceived(
+                amount=invoice.total_gross,
+                paid_on=paid_on or self.today(),
+                method=method or self.settings.payment_method,
+                proviso=proviso or _default_proviso(invoice),
+            )
+            await self._log(session, invoice_id, actor, ChangeAction.PAID, {"status": "finalized"}, {"status": "paid"})
+            receipt = replace(
+                invoice,
+                kind=DocumentKind.RECEIPT,
+                status=DocumentStatus.DRAFT,
+                id=None,
+                number=None,
+                sequence=None,
+                issue_date=None,
+                due_date=None,
+                payer_reference=None,
+                notes="",
+                payment=payment,
+                related_invoice_id=invoice.id,
+            )
+            receipt_row = await self._insert(session, receipt)
+            await self._log(session, receipt_row.id, actor, ChangeAction.CREATED, after=content_to_plain(receipt))
+            issued, html = await self._issue(session, receipt_row, replace(receipt, id=receipt_row.id), actor)
+        return await self._with_pdf(issued, html)
+
+    async def issue_return_invoice(
+        self,
+        original_id: int,
+        lines: Sequence[InvoiceLine],
+        *,
+        reason: str,
+        return_date: date | None = None,
+        actor: str = "system",
+    ) -> Invoice:
+        """Issue a return invoice (refund, credit or discount) against an issued invoice. Its lines use the
+        original's tax rates and price basis; the returns of each rate never exceed what was charged there
+        (`ReturnExceedsOriginalError`). `return_invoice_required()` says whether the amount needs one."""
+        async with self._writing() as session:
+            row = await self._locked(session, original_id)
+            original = document_from_row(row)
+            if original.kind is not DocumentKind.INVOICE or original.status not in (
+                DocumentStatus.FINALIZED,
+                DocumentStatus.PAID,
+            ):
+                raise InvoiceStateError(
+                    f"{original.number or original.id} is a {original.status.value} {original.kind.value}: "
+                    "returns are issued against an issued invoice"
+                )
+            assert original.number is not None and original.issue_date is not None
+            earlier = await session.scalars(
+                select(InvoiceRow).where(
+                    InvoiceRow.related_invoice_id == original_id,
+                    InvoiceRow.kind == DocumentKind.RETURN_INVOICE.value,
+                    InvoiceRow.status != DocumentStatus.VOID.value,
+                )
+            )
+            returned = replace(
+                original,
+                kind=DocumentKind.RETURN_INVOICE,
+                status=DocumentStatus.DRAFT,
+                lines=tuple(lines),
+                id=None,
+                number=None,
+                sequence=None,
+                issue_date=None,
+                transaction_date=return_date or self.today(),
+                period=None,
+                due_date=None,
+                payer_reference=None,
+                notes=reason,
+                original=OriginalSale(
+                    number=original.number,
+                    issue_date=original.issue_date,
+                    transaction_date=original.transaction_date,
+                    period=original.period,
+                ),
+                related_invoice_id=original.id,
+            )
+            check_return_fits(original, [document_from_row(earlier_row) for earlier_row in earlier], returned)
+            return_row = await self._insert(session, returned)
+            await self._log(session, return_row.id, actor, ChangeAction.CREATED, after=content_to_plain(returned))
+            issued, html = await self._issue(session, return_row, replace(returned, id=return_row.id), actor)
+            after = {"return_invoice": issued.number}
+            await self._log(session, original_id, actor, ChangeAction.RETURNED, after=after, reason=reason)
+        return await self._with_pdf(issued, html)
+
+    # ---- reading --------------------------------------------------------------------------------------
+
+    async def get(self, invoice_id: int) -> Invoice:
+        async with self.db.session() as session:
+            row = await session.get(InvoiceRow, invoice_id)
+            if row is None or row.provider != self.settings.provider:
+                raise InvoiceNotFoundError(f"no document {invoice_id}")
+            return document_from_row(row)
+
+    async def get_by_number(self, number: str) -> Invoice:
+        async with self.db.session() as session:
+            row = await session.scalar(
+                select(InvoiceRow).where(InvoiceRow.provider == self.settings.provider, InvoiceRow.number == number)
+            )
+            if row is None:
+                raise InvoiceNotFoundError(f"no document numbered {number}")
+            return document_from_row(row)
+
+    async def html(self, invoice_id: int) -> str:
+        """The HTML as issued; for a draft, a preview marked as a draft."""
+        async with self.db.session() as session:
+            row = await self._row(session, invoice_id)
+            if row.html is not None:
+                return row.html
+            return self.renderer.html(document_from_row(row))
+
+    async def pdf(self, invoice_id: int) -> bytes:
+        """The PDF as issued (made now from the stored HTML if the issuing process stopped before)."""
+        async with self.db.session() as session:
+            row = await self._row(session, invoice_id)
+            if row.pdf is not None:
+                return row.pdf
+            if row.html is None:
+                raise InvoiceStateError(f"document {invoice_id} is a draft: it has no PDF until it is issued")
+            html = row.html
+        return await self._store_pdf(invoice_id, html)
+
+    async def history(self, invoice_id: int) -> list[InvoiceChange]:
+        async with self.db.session() as session:
+            return await changes_of(session, invoice_id)
+
+    async def related(self, invoice_id: int) -> list[Invoice]:
+        """The receipts and return invoices issued for an invoice, oldest first."""
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(InvoiceRow).where(InvoiceRow.related_invoice_id == invoice_id).order_by(InvoiceRow.id)
+            )
+            return [document_from_row(row) for row in rows]
+
+    async def search(self, query: ArchiveQuery | None = None, *, page: int = 1, page_size: int = 50) -> ArchivePage:
+        """The archive: issued documents by issue-date range, amount range and counterparty, combined."""
+        async with self.db.session() as session:
+            return await search_archive(
+                session, self.settings.provider, query or ArchiveQuery(), page=page, page_size=page_size
+            )
+
+    # ---- inside ---------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction. On SQLite it takes the write lock first (BEGIN IMMEDIATE): a transaction that
+        read first and wrote later could find its snapshot outdated by another writer and fail at once,
+        where waiting its turn is what finalization needs."""
+        async with self.db.write_lock(), self.db.sessions() as session, session.begin():
+            if self.db.is_sqlite:
+                await session.execute(text("BEGIN IMMEDIATE"))
+            yield session
+
+    async def _row(self, session: AsyncSession, invoice_id: int, *, lock: bool = False) -> InvoiceRow:
+        statement = select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.provider == self.settings.provider)
+        row = await session.scalar(statement.with_for_update() if lock else statement)
+        if row is None:
+            raise InvoiceNotFoundError(f"no document {invoice_id}")
+        return row
+
+    async def _locked(self, session: AsyncSession, invoice_id: int) -> InvoiceRow:
+        # FOR UPDATE on PostgreSQL: two requests on one document take turns; SQLite holds its write lock.
+        return await self._row(session, invoice_id, lock=True)
+
+    async def _insert(self, session: AsyncSession, document: Invoice) -> InvoiceRow:
+        now = self.clock.now_ms()
+        row = InvoiceRow(
+            provider=self.settings.provider,
+            status=DocumentStatus.DRAFT.value,
+            currency="JPY",
+            created_at_ms=now,
+            updated_at_ms=now,
+        )
+        fill_row(row, document)
+        session.add(row)
+        await session.flush()
+        return row
+
+    async def _issue(self, session: AsyncSession, row: InvoiceRow, draft: Invoice, actor: str) -> tuple[Invoice, str]:
+        """Check, number, render and log a document whose row is locked; returns it with its HTML."""
+        today = self.today()
+        due = draft.due_date
+        if draft.kind is DocumentKind.INVOICE and due is None:
+            due = self.settings.due_date(today)
+        issued = replace(draft, issuer=self.issuer, issue_date=today, due_date=due, status=DocumentStatus.FINALIZED)
+        missing = check_qualified(issued)
+        if missing:
+            raise NotQualifiedError(f"{draft.kind.value} {draft.id}", missing)
+        number_format = self.settings.number_formats[draft.kind]
+        sequence = await take_next(
+            session, provider=self.settings.provider, series=draft.kind.value, dialect=self.db.dialect
+        )
+        number = number_format.format(sequence)
+        payer_reference = draft.payer_reference
+        if draft.kind is DocumentKind.INVOICE and not payer_reference:
+            payer_reference = f"{sequence:0{number_format.width}d}"
+        issued = replace(issued, number=number, sequence=sequence, payer_reference=payer_reference)
+        now = self.clock.now_ms()
+        fill_row(row, issued)
+        row.series, row.sequence, row.number = draft.kind.value, sequence, number
+        row.status, row.finalized_at_ms, row.updated_at_ms = DocumentStatus.FINALIZED.value, now, now
+        row.html = html = self.renderer.html(issued)
+        after = {"number": number, "issue_date": today.isoformat(), "total_gross": issued.total_gross}
+        await self._log(session, row.id, actor, ChangeAction.FINALIZED, {"status": "draft"}, after)
+        return issued, html
+
+    async def _with_pdf(self, issued: Invoice, html: str) -> Invoice:
+        assert issued.id is not None
+        try:
+            await self._store_pdf(issued.id, html)
+        except Exception:
+            # The document is issued (numbered, HTML stored); its PDF follows from that HTML on the next `pdf()`.
+            log.exception("%s %s: the PDF could not be made now", issued.kind.value, issued.number)
+        return issued
+
+    async def _store_pdf(self, invoice_id: int, html: str) -> bytes:
+        pdf = await self.renderer.pdf(html)
+        async with self._writing() as session:
+            await session.execute(
+                update(InvoiceRow)
+                .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
+                .values(pdf=pdf)
+                .execution_options(synchronize_session=False)
+            )
+        return pdf
+
+    async def _log(
+        self,
+        session: AsyncSession,
+        invoice_id: int,
+        actor: str,
+        action: ChangeAction,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await _log(
+            session,
+            invoice_id=invoice_id,
+            at_ms=self.clock.now_ms(),
+            actor=actor,
+            action=action,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
+def _default_proviso(invoice: Invoice) -> str:
+    if invoice.language == "en":
+        return f"payment of invoice {invoice.number}"
+    return f"請求書 {invoice.number} のご請求代金として"
