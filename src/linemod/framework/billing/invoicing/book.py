@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
 from linemod.framework.billing.invoicing.change_log import ChangeAction, InvoiceChange, changed_fields, changes_of
@@ -330,7 +331,7 @@ class InvoiceBook:
     async def html(self, invoice_id: int) -> str:
         """The HTML as issued; for a draft, a preview marked as a draft."""
         async with self.db.session() as session:
-            row = await self._row(session, invoice_id)
+            row = await self._row(session, invoice_id, files=True)
             if row.html is not None:
                 return row.html
             return self.renderer.html(document_from_row(row))
@@ -338,7 +339,7 @@ class InvoiceBook:
     async def pdf(self, invoice_id: int) -> bytes:
         """The PDF as issued (made now from the stored HTML if the issuing process stopped before)."""
         async with self.db.session() as session:
-            row = await self._row(session, invoice_id)
+            row = await self._row(session, invoice_id, files=True)
             if row.pdf is not None:
                 return row.pdf
             if row.html is None:
@@ -377,8 +378,14 @@ class InvoiceBook:
                 await session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
-    async def _row(self, session: AsyncSession, invoice_id: int, *, lock: bool = False) -> InvoiceRow:
-        statement = select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.provider == self.settings.provider)
+    async def _row(
+        self, session: AsyncSession, invoice_id: int, *, lock: bool = False, files: bool = False
+    ) -> InvoiceRow:
+        """The document's row; with `files`, its HTML and PDF too (left out of other reads)."""
+        provider = self.settings.provider
+        statement = select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.provider == provider)
+        if files:
+            statement = statement.options(undefer(InvoiceRow.html), undefer(InvoiceRow.pdf))
         row = await session.scalar(statement.with_for_update() if lock else statement)
         if row is None:
             raise InvoiceNotFoundError(f"no document {invoice_id}")
