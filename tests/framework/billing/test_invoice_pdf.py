@@ -44,7 +44,8 @@ async def book(tmp_path: object) -> AsyncIterator[InvoiceBook]:
 
 
 async def issued(book: InvoiceBook, language: str = "ja") -> Invoice:
-    draft = await book.create_draft(SHOP, module_lines(), period=AUGUST, language=language, notes="毎度ありがとうございます")
+    notes = "毎度ありがとうございます"
+    draft = await book.create_draft(SHOP, module_lines(), period=AUGUST, language=language, notes=notes)
     return await book.finalize(draft.id or 0)
 
 
