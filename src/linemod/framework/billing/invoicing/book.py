@@ -10,27 +10,37 @@ an issued document without its PDF, which `pdf()` then makes from the stored HTM
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
 from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
-from linemod.framework.billing.invoicing.change_log import ChangeAction, InvoiceChange, changed_fields, changes_of
-from linemod.framework.billing.invoicing.change_log import record_change as _log
+from linemod.framework.billing.invoicing.change_log import (
+    ChangeAction,
+    InvoiceChange,
+    changed_fields,
+    changes_of,
+    record_change,
+)
+from linemod.framework.billing.invoicing.document_rows import (
+    documents_related_to,
+    insert_row,
+    load_row,
+    load_row_by_number,
+    returns_against,
+    write_transaction,
+)
 from linemod.framework.billing.invoicing.documents import (
     DocumentKind,
     DocumentStatus,
     Invoice,
     InvoiceLine,
     Issuer,
-    OriginalSale,
     PaymentReceived,
     Period,
     Recipient,
@@ -38,16 +48,20 @@ from linemod.framework.billing.invoicing.documents import (
 )
 from linemod.framework.billing.invoicing.errors import (
     ImmutableInvoiceError,
-    InvoiceNotFoundError,
     InvoiceStateError,
     NotQualifiedError,
+)
+from linemod.framework.billing.invoicing.follow_up_documents import (
+    check_return_fits,
+    default_proviso,
+    receipt_draft,
+    return_invoice_draft,
 )
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
 from linemod.framework.billing.invoicing.numbering import take_next
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
-from linemod.framework.billing.invoicing.returns import check_return_fits
 from linemod.framework.billing.invoicing.snapshots import content_to_plain, document_from_row, fill_row
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
@@ -85,6 +99,10 @@ class InvoiceBook:
         self.settings = settings or InvoiceSettings()
         self.renderer = renderer or InvoiceRenderer()
 
+    @property
+    def provider(self) -> str:
+        return self.settings.provider
+
     def today(self) -> date:
         return self.settings.today(self.clock.now_ms())
 
@@ -120,8 +138,8 @@ class InvoiceBook:
             rounding=self.settings.rounding,
             bot_id=bot_id,
         )
-        async with self._writing() as session:
-            row = await self._insert(session, draft)
+        async with write_transaction(self.db) as session:
+            row = await insert_row(session, self.provider, draft, self.clock.now_ms())
             await self._log(session, row.id, actor, ChangeAction.CREATED, after=content_to_plain(draft))
             return replace(draft, id=row.id)
 
@@ -154,8 +172,8 @@ class InvoiceBook:
             "bot_id": bot_id,
         }
         changes = {name: value for name, value in given.items() if not isinstance(value, _Keep)}
-        async with self._writing() as session:
-            row = await self._locked(session, invoice_id)
+        async with write_transaction(self.db) as session:
+            row = await load_row(session, self.provider, invoice_id, lock=True)
             current = document_from_row(row)
             if not current.is_draft:
                 raise ImmutableInvoiceError(
@@ -175,8 +193,8 @@ class InvoiceBook:
     async def finalize(self, invoice_id: int, *, actor: str = "system") -> Invoice:
         """Issue a draft: check it, number it, render and store it. Refused with `NotQualifiedError` (listing
         every missing item) when it lacks anything a qualified invoice must show; no number is used then."""
-        async with self._writing() as session:
-            row = await self._locked(session, invoice_id)
+        async with write_transaction(self.db) as session:
+            row = await load_row(session, self.provider, invoice_id, lock=True)
             draft = document_from_row(row)
             if not draft.is_draft:
                 raise InvoiceStateError(f"{draft.kind.value} {draft.number} is already {draft.status.value}")
@@ -188,8 +206,8 @@ class InvoiceBook:
         reason. A paid one is refunded with a return invoice instead."""
         if not reason.strip():
             raise ValueError("voiding a document needs a reason")
-        async with self._writing() as session:
-            row = await self._locked(session, invoice_id)
+        async with write_transaction(self.db) as session:
+            row = await load_row(session, self.provider, invoice_id, lock=True)
             if row.status not in (DocumentStatus.DRAFT, DocumentStatus.FINALIZED):
                 raise InvoiceStateError(
                     f"{row.number or row.id} is {row.status}: only drafts and unpaid documents can be voided; "
@@ -213,8 +231,8 @@ class InvoiceBook:
         actor: str = "system",
     ) -> Invoice:
         """Record that an issued invoice was paid in full, and issue its receipt (returned)."""
-        async with self._writing() as session:
-            row = await self._locked(session, invoice_id)
+        async with write_transaction(self.db) as session:
+            row = await load_row(session, self.provider, invoice_id, lock=True)
             invoice = document_from_row(row)
             if invoice.kind is not DocumentKind.INVOICE or invoice.status is not DocumentStatus.FINALIZED:
                 raise InvoiceStateError(
@@ -223,30 +241,14 @@ class InvoiceBook:
                 )
             now = self.clock.now_ms()
             row.status, row.paid_at_ms, row.updated_at_ms = DocumentStatus.PAID.value, now, now
+            await self._log(session, invoice_id, actor, ChangeAction.PAID, {"status": "finalized"}, {"status": "paid"})
             payment = PaymentReceived(
                 amount=invoice.total_gross,
                 paid_on=paid_on or self.today(),
                 method=method or self.settings.payment_method,
-                proviso=proviso or _default_proviso(invoice),
+                proviso=proviso or default_proviso(invoice),
             )
-            await self._log(session, invoice_id, actor, ChangeAction.PAID, {"status": "finalized"}, {"status": "paid"})
-            receipt = replace(
-                invoice,
-                kind=DocumentKind.RECEIPT,
-                status=DocumentStatus.DRAFT,
-                id=None,
-                number=None,
-                sequence=None,
-                issue_date=None,
-                due_date=None,
-                payer_reference=None,
-                notes="",
-                payment=payment,
-                related_invoice_id=invoice.id,
-            )
-            receipt_row = await self._insert(session, receipt)
-            await self._log(session, receipt_row.id, actor, ChangeAction.CREATED, after=content_to_plain(receipt))
-            issued, html = await self._issue(session, receipt_row, replace(receipt, id=receipt_row.id), actor)
+            issued, html = await self._create_and_issue(session, receipt_draft(invoice, payment), actor)
         return await self._with_pdf(issued, html)
 
     async def issue_return_invoice(
@@ -261,8 +263,8 @@ class InvoiceBook:
         """Issue a return invoice (refund, credit or discount) against an issued invoice. Its lines use the
         original's tax rates and price basis; the returns of each rate never exceed what was charged there
         (`ReturnExceedsOriginalError`). `return_invoice_required()` says whether the amount needs one."""
-        async with self._writing() as session:
-            row = await self._locked(session, original_id)
+        async with write_transaction(self.db) as session:
+            row = await load_row(session, self.provider, original_id, lock=True)
             original = document_from_row(row)
             if original.kind is not DocumentKind.INVOICE or original.status not in (
                 DocumentStatus.FINALIZED,
@@ -272,40 +274,9 @@ class InvoiceBook:
                     f"{original.number or original.id} is a {original.status.value} {original.kind.value}: "
                     "returns are issued against an issued invoice"
                 )
-            assert original.number is not None and original.issue_date is not None
-            earlier = await session.scalars(
-                select(InvoiceRow).where(
-                    InvoiceRow.related_invoice_id == original_id,
-                    InvoiceRow.kind == DocumentKind.RETURN_INVOICE.value,
-                    InvoiceRow.status != DocumentStatus.VOID.value,
-                )
-            )
-            returned = replace(
-                original,
-                kind=DocumentKind.RETURN_INVOICE,
-                status=DocumentStatus.DRAFT,
-                lines=tuple(lines),
-                id=None,
-                number=None,
-                sequence=None,
-                issue_date=None,
-                transaction_date=return_date or self.today(),
-                period=None,
-                due_date=None,
-                payer_reference=None,
-                notes=reason,
-                original=OriginalSale(
-                    number=original.number,
-                    issue_date=original.issue_date,
-                    transaction_date=original.transaction_date,
-                    period=original.period,
-                ),
-                related_invoice_id=original.id,
-            )
-            check_return_fits(original, [document_from_row(earlier_row) for earlier_row in earlier], returned)
-            return_row = await self._insert(session, returned)
-            await self._log(session, return_row.id, actor, ChangeAction.CREATED, after=content_to_plain(returned))
-            issued, html = await self._issue(session, return_row, replace(returned, id=return_row.id), actor)
+            returned = return_invoice_draft(original, lines, reason=reason, return_date=return_date or self.today())
+            check_return_fits(original, await returns_against(session, original_id), returned)
+            issued, html = await self._create_and_issue(session, returned, actor)
             after = {"return_invoice": issued.number}
             await self._log(session, original_id, actor, ChangeAction.RETURNED, after=after, reason=reason)
         return await self._with_pdf(issued, html)
@@ -314,24 +285,16 @@ class InvoiceBook:
 
     async def get(self, invoice_id: int) -> Invoice:
         async with self.db.session() as session:
-            row = await session.get(InvoiceRow, invoice_id)
-            if row is None or row.provider != self.settings.provider:
-                raise InvoiceNotFoundError(f"no document {invoice_id}")
-            return document_from_row(row)
+            return document_from_row(await load_row(session, self.provider, invoice_id))
 
     async def get_by_number(self, number: str) -> Invoice:
         async with self.db.session() as session:
-            row = await session.scalar(
-                select(InvoiceRow).where(InvoiceRow.provider == self.settings.provider, InvoiceRow.number == number)
-            )
-            if row is None:
-                raise InvoiceNotFoundError(f"no document numbered {number}")
-            return document_from_row(row)
+            return document_from_row(await load_row_by_number(session, self.provider, number))
 
     async def html(self, invoice_id: int) -> str:
         """The HTML as issued; for a draft, a preview marked as a draft."""
         async with self.db.session() as session:
-            row = await self._row(session, invoice_id, files=True)
+            row = await load_row(session, self.provider, invoice_id, files=True)
             if row.html is not None:
                 return row.html
             return self.renderer.html(document_from_row(row))
@@ -339,7 +302,7 @@ class InvoiceBook:
     async def pdf(self, invoice_id: int) -> bytes:
         """The PDF as issued (made now from the stored HTML if the issuing process stopped before)."""
         async with self.db.session() as session:
-            row = await self._row(session, invoice_id, files=True)
+            row = await load_row(session, self.provider, invoice_id, files=True)
             if row.pdf is not None:
                 return row.pdf
             if row.html is None:
@@ -354,60 +317,20 @@ class InvoiceBook:
     async def related(self, invoice_id: int) -> list[Invoice]:
         """The receipts and return invoices issued for an invoice, oldest first."""
         async with self.db.session() as session:
-            rows = await session.scalars(
-                select(InvoiceRow).where(InvoiceRow.related_invoice_id == invoice_id).order_by(InvoiceRow.id)
-            )
-            return [document_from_row(row) for row in rows]
+            return await documents_related_to(session, invoice_id)
 
     async def search(self, query: ArchiveQuery | None = None, *, page: int = 1, page_size: int = 50) -> ArchivePage:
         """The archive: issued documents by issue-date range, amount range and counterparty, combined."""
         async with self.db.session() as session:
-            return await search_archive(
-                session, self.settings.provider, query or ArchiveQuery(), page=page, page_size=page_size
-            )
+            return await search_archive(session, self.provider, query or ArchiveQuery(), page=page, page_size=page_size)
 
     # ---- inside ---------------------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction. On SQLite it takes the write lock first (BEGIN IMMEDIATE): a transaction that
-        read first and wrote later could find its snapshot outdated by another writer and fail at once,
-        where waiting its turn is what finalization needs."""
-        async with self.db.write_lock(), self.db.sessions() as session, session.begin():
-            if self.db.is_sqlite:
-                await session.execute(text("BEGIN IMMEDIATE"))
-            yield session
-
-    async def _row(
-        self, session: AsyncSession, invoice_id: int, *, lock: bool = False, files: bool = False
-    ) -> InvoiceRow:
-        """The document's row; with `files`, its HTML and PDF too (left out of other reads)."""
-        provider = self.settings.provider
-        statement = select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.provider == provider)
-        if files:
-            statement = statement.options(undefer(InvoiceRow.html), undefer(InvoiceRow.pdf))
-        row = await session.scalar(statement.with_for_update() if lock else statement)
-        if row is None:
-            raise InvoiceNotFoundError(f"no document {invoice_id}")
-        return row
-
-    async def _locked(self, session: AsyncSession, invoice_id: int) -> InvoiceRow:
-        # FOR UPDATE on PostgreSQL: two requests on one document take turns; SQLite holds its write lock.
-        return await self._row(session, invoice_id, lock=True)
-
-    async def _insert(self, session: AsyncSession, document: Invoice) -> InvoiceRow:
-        now = self.clock.now_ms()
-        row = InvoiceRow(
-            provider=self.settings.provider,
-            status=DocumentStatus.DRAFT.value,
-            currency="JPY",
-            created_at_ms=now,
-            updated_at_ms=now,
-        )
-        fill_row(row, document)
-        session.add(row)
-        await session.flush()
-        return row
+    async def _create_and_issue(self, session: AsyncSession, draft: Invoice, actor: str) -> tuple[Invoice, str]:
+        """Insert a document the engine made (receipt, return invoice), log it, and issue it."""
+        row = await insert_row(session, self.provider, draft, self.clock.now_ms())
+        await self._log(session, row.id, actor, ChangeAction.CREATED, after=content_to_plain(draft))
+        return await self._issue(session, row, replace(draft, id=row.id), actor)
 
     async def _issue(self, session: AsyncSession, row: InvoiceRow, draft: Invoice, actor: str) -> tuple[Invoice, str]:
         """Check, number, render and log a document whose row is locked; returns it with its HTML."""
@@ -420,9 +343,7 @@ class InvoiceBook:
         if missing:
             raise NotQualifiedError(f"{draft.kind.value} {draft.id}", missing)
         number_format = self.settings.number_formats[draft.kind]
-        sequence = await take_next(
-            session, provider=self.settings.provider, series=draft.kind.value, dialect=self.db.dialect
-        )
+        sequence = await take_next(session, provider=self.provider, series=draft.kind.value, dialect=self.db.dialect)
         number = number_format.format(sequence)
         payer_reference = draft.payer_reference
         if draft.kind is DocumentKind.INVOICE and not payer_reference:
@@ -448,7 +369,7 @@ class InvoiceBook:
 
     async def _store_pdf(self, invoice_id: int, html: str) -> bytes:
         pdf = await self.renderer.pdf(html)
-        async with self._writing() as session:
+        async with write_transaction(self.db) as session:  # the one change an issued row takes: its PDF, once
             await session.execute(
                 update(InvoiceRow)
                 .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
@@ -467,19 +388,14 @@ class InvoiceBook:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> None:
-        await _log(
+        at_ms = self.clock.now_ms()
+        await record_change(
             session,
             invoice_id=invoice_id,
-            at_ms=self.clock.now_ms(),
+            at_ms=at_ms,
             actor=actor,
             action=action,
             before=before,
             after=after,
             reason=reason,
         )
-
-
-def _default_proviso(invoice: Invoice) -> str:
-    if invoice.language == "en":
-        return f"payment of invoice {invoice.number}"
-    return f"請求書 {invoice.number} のご請求代金として"
