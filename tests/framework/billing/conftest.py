@@ -5,13 +5,15 @@ PDF itself build a book with the real one."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
-from tests.framework.billing.builders import ISSUER, SEPT_1_2026_MS, stub_pdf
+from tests.framework.billing.builders import ISSUER, SEPT_1_2026_MS, assert_every_issued_document_qualified, stub_pdf
 
 
 @pytest.fixture
@@ -20,5 +22,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def book(db: Database, clock: ManualClock) -> InvoiceBook:
-    return InvoiceBook(db, clock, ISSUER, renderer=InvoiceRenderer(pdf_maker=stub_pdf))
+async def book(db: Database, clock: ManualClock) -> AsyncIterator[InvoiceBook]:
+    """A book whose every issued document goes through the qualified-invoice checker when the test ends."""
+    book = InvoiceBook(db, clock, ISSUER, renderer=InvoiceRenderer(pdf_maker=stub_pdf))
+    yield book
+    await assert_every_issued_document_qualified(book)

@@ -22,9 +22,10 @@ from linemod.framework.billing.invoicing.errors import (
     InvoiceStateError,
     NotQualifiedError,
 )
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
-from tests.framework.billing.builders import AUGUST, SHOP, assert_qualified, module_lines
+from tests.framework.billing.builders import AUGUST, ISSUER, SHOP, assert_qualified, module_lines
 
 BOT = "U" + "a" * 32
 
@@ -164,3 +165,39 @@ async def test_paying_an_invoice_issues_its_receipt(book: InvoiceBook, clock: Ma
     with pytest.raises(InvoiceStateError, match="give money back with a return invoice"):
         await book.void(invoice.id or 0, reason="refund")
     assert [change.action for change in await book.history(invoice.id or 0)][-1] is ChangeAction.PAID
+
+
+async def test_a_draft_has_an_html_preview_marked_as_such_but_no_pdf(book: InvoiceBook) -> None:
+    draft = await book.create_draft(SHOP, module_lines(), period=AUGUST)
+    preview = await book.html(draft.id or 0)
+    assert "下書き(未発行)" in preview and "INV-" not in preview
+    with pytest.raises(InvoiceStateError, match="no PDF until it is issued"):
+        await book.pdf(draft.id or 0)
+
+
+async def test_a_pdf_that_failed_at_issue_is_made_from_the_stored_html_later(
+    db: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    made: list[str] = []
+
+    def flaky_pdf(html: str) -> bytes:
+        made.append(html)
+        if len(made) == 1:
+            raise RuntimeError("the renderer died")
+        return b"%PDF-late"
+
+    book = InvoiceBook(db, clock, ISSUER, renderer=InvoiceRenderer(pdf_maker=flaky_pdf))
+    draft = await book.create_draft(SHOP, module_lines(), period=AUGUST)
+    issued = await book.finalize(draft.id or 0)
+    assert issued.status is DocumentStatus.FINALIZED
+    assert "the PDF could not be made now" in caplog.text
+    assert await book.pdf(issued.id or 0) == b"%PDF-late"
+    assert await book.pdf(issued.id or 0) == b"%PDF-late"  # stored: made once
+    assert made == [await book.html(issued.id or 0)] * 2
+
+
+async def test_documents_are_written_in_japanese_or_english(book: InvoiceBook) -> None:
+    english = await book.create_draft(SHOP, module_lines(), period=AUGUST, language="en")
+    assert "Please pay the following amount." in await book.html(english.id or 0)
+    with pytest.raises(ValueError, match="written in ja or en, not 'fr'"):
+        await book.create_draft(SHOP, module_lines(), period=AUGUST, language="fr")

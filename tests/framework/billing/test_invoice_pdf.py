@@ -15,7 +15,15 @@ from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
-from tests.framework.billing.builders import AUGUST, ISSUER, SEPT_1_2026_MS, SHOP, assert_qualified, module_lines
+from tests.framework.billing.builders import (
+    AUGUST,
+    ISSUER,
+    SEPT_1_2026_MS,
+    SHOP,
+    assert_every_issued_document_qualified,
+    assert_qualified,
+    module_lines,
+)
 from tests.framework.helpers import open_test_database
 
 
@@ -40,7 +48,9 @@ def assert_shows(text: str, items: list[str]) -> None:
 @pytest.fixture
 async def book(tmp_path: object) -> AsyncIterator[InvoiceBook]:
     async for db in open_test_database("sqlite", tmp_path, name="invoice-pdf", prepare=Database.upgrade):
-        yield InvoiceBook(db, ManualClock(SEPT_1_2026_MS), ISSUER)
+        book = InvoiceBook(db, ManualClock(SEPT_1_2026_MS), ISSUER)
+        yield book
+        await assert_every_issued_document_qualified(book)
 
 
 async def issued(book: InvoiceBook, language: str = "ja") -> Invoice:

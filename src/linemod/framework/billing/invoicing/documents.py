@@ -19,6 +19,9 @@ from linemod.framework.billing.invoicing.tax import RateTotals, Rounding, TaxRat
 
 _Lack = Callable[[str, str], None]
 
+LANGUAGES = ("ja", "en")
+"""The languages a document can be written in (one template each)."""
+
 RETURN_INVOICE_THRESHOLD_YEN = 10_000
 """A return invoice is not required when the amount returned is under this, tax included (消令70の9③二)."""
 
@@ -172,6 +175,10 @@ class Invoice:
     payment: PaymentReceived | None = None
     related_invoice_id: int | None = None
     void_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"documents are written in {' or '.join(LANGUAGES)}, not {self.language!r}")
 
     @cached_property
     def totals(self) -> tuple[RateTotals, ...]:

@@ -16,11 +16,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from linemod.framework.billing.invoicing.documents import DocumentKind, Invoice
+from linemod.framework.billing.invoicing.documents import LANGUAGES, DocumentKind, Invoice
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-LANGUAGES = ("ja", "en")
-DEFAULT_LANGUAGE = "ja"
 REDUCED_RATE_MARK = "※"
 _MONTHS = [
     "January",
@@ -81,9 +79,9 @@ class InvoiceRenderer:
         self._env.filters["date_en"] = date_en
 
     def html(self, document: Invoice) -> str:
-        """The document as a self-contained HTML page in its language (Japanese when unknown)."""
-        language = document.language if document.language in LANGUAGES else DEFAULT_LANGUAGE
-        template = self._env.get_template(f"document_{language}.html")
+        """The document as a self-contained HTML page in its language."""
+        assert document.language in LANGUAGES
+        template = self._env.get_template(f"document_{document.language}.html")
         return template.render(
             doc=document,
             kinds=DocumentKind,
