@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 import linemod.framework.billing.invoicing.records as records
-from linemod.framework.storage.database import Database
+from linemod.framework.storage.database import Database, alembic_config
 from linemod.framework.storage.models import Base
 
 TABLES = {"invoices", "invoice_counters", "invoice_changes"}
@@ -27,3 +29,16 @@ async def test_the_invoice_revision_follows_the_accounts_revision(db: Database) 
     async with db.engine.connect() as conn:
         version = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar()
     assert version == "b001"
+
+
+async def test_the_invoice_revision_downgrades_and_upgrades_again(db: Database) -> None:
+    def downgrade(connection):  # type: ignore[no-untyped-def]
+        command.downgrade(alembic_config(connection), "0002")
+        return set(inspect(connection).get_table_names())
+
+    async with db.engine.begin() as conn:
+        tables = await conn.run_sync(downgrade)
+    assert not TABLES & tables
+    await db.upgrade()
+    async with db.engine.connect() as conn:
+        assert set(await conn.run_sync(lambda sync: inspect(sync).get_table_names())) >= TABLES
