@@ -8,11 +8,14 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine
+from linemod.framework.billing.invoicing.rendering import html_to_pdf
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
 from tests.framework.billing.builders import (
@@ -153,3 +156,17 @@ async def test_a_return_invoice_pdf_shows_the_original_sale_and_what_is_returned
             "破損による返品",
         ],
     )
+
+
+def test_the_pdf_maker_fetches_nothing_a_document_points_to(tmp_path: Path) -> None:
+    image = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), "red").save(image)
+    pointing = f'<html><body><p>x</p><img src="{image.as_uri()}"></body></html>'
+    assert b"/Subtype /Image" not in html_to_pdf(pointing)
+    assert b"/Subtype /Image" in _weasyprint_default_fetch(pointing)  # what the refusal prevents
+
+
+def _weasyprint_default_fetch(html: str) -> bytes:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]

@@ -41,8 +41,11 @@ PdfMaker = Callable[[str], bytes]
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML document (a top-level function, so a process pool can run it)."""
     from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type information
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
-    pdf = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    # The HTML is self-contained (styles inline, fonts from the system): nothing is fetched, so no URL in a
+    # document can make the renderer read a local file or call out.
+    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
     assert pdf is not None  # write_pdf returns the bytes when given no target
     return pdf
 
