@@ -25,7 +25,7 @@ from linemod.framework.billing.invoicing.errors import (
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
-from tests.framework.billing.builders import AUGUST, ISSUER, SHOP, assert_qualified, module_lines
+from tests.framework.billing.builders import AUGUST, ISSUER, SHOP, assert_qualified, module_lines, stub_pdf
 
 BOT = "U" + "a" * 32
 
@@ -201,3 +201,13 @@ async def test_documents_are_written_in_japanese_or_english(book: InvoiceBook) -
     assert "Please pay the following amount." in await book.html(english.id or 0)
     with pytest.raises(ValueError, match="written in ja or en, not 'fr'"):
         await book.create_draft(SHOP, module_lines(), period=AUGUST, language="fr")
+
+
+async def test_pdfs_can_be_left_to_a_later_batch_and_are_each_stored_once(db: Database, clock: ManualClock) -> None:
+    book = InvoiceBook(db, clock, ISSUER, renderer=InvoiceRenderer(pdf_maker=stub_pdf), pdf_on_issue=False)
+    drafts = [await book.create_draft(SHOP, module_lines(), period=AUGUST) for _ in range(3)]
+    issued = [await book.finalize(draft.id or 0) for draft in drafts]
+    rendered = [await book.render_pending_pdfs(limit=2) for _ in range(3)]
+    assert rendered == [2, 1, 0]
+    for document in issued:
+        assert (await book.pdf(document.id or 0)).startswith(b"%PDF-stub")

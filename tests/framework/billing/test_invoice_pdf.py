@@ -3,10 +3,12 @@ font embedded. Real WeasyPrint here; SQLite only (the PDF does not depend on the
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from PIL import Image
 
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine
-from linemod.framework.billing.invoicing.rendering import html_to_pdf
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, html_to_pdf
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
 from tests.framework.billing.builders import (
@@ -170,3 +172,14 @@ def _weasyprint_default_fetch(html: str) -> bytes:
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+async def test_pdfs_render_in_a_process_pool(tmp_path: Path) -> None:
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the test's event loop
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        async for db in open_test_database("sqlite", tmp_path, name="pool", prepare=Database.upgrade):
+            renderer = InvoiceRenderer(executor=pool)
+            book = InvoiceBook(db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=renderer, pdf_on_issue=False)
+            invoice = await issued(book)
+            assert await book.render_pending_pdfs() == 1
+            assert_shows(pdf_text(await book.pdf(invoice.id or 0)), ["INV-000001", *ISSUER_ITEMS])

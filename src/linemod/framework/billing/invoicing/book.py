@@ -9,6 +9,7 @@ an issued document without its PDF, which `pdf()` then makes from the stored HTM
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -32,6 +33,7 @@ from linemod.framework.billing.invoicing.document_rows import (
     insert_row,
     load_row,
     load_row_by_number,
+    pending_pdfs,
     returns_against,
     write_transaction,
 )
@@ -79,7 +81,9 @@ KEEP = _Keep.KEEP
 
 class InvoiceBook:
     """The provider's documents. `issuer` is who issues them (checked now: a wrong registration number
-    fails here, not at the first invoice); `renderer` makes the HTML and PDF."""
+    fails here, not at the first invoice); `renderer` makes the HTML and PDF. With `pdf_on_issue=False`
+    issuing stores the HTML only and `render_pending_pdfs()` makes the PDFs later, e.g. in a job whose
+    renderer has a process pool (a batch of thousands of invoices then is not held up by WeasyPrint)."""
 
     def __init__(
         self,
@@ -89,6 +93,7 @@ class InvoiceBook:
         *,
         settings: InvoiceSettings | None = None,
         renderer: InvoiceRenderer | None = None,
+        pdf_on_issue: bool = True,
     ) -> None:
         problem = registration_number_problem(issuer.registration_number, sole_proprietor=issuer.sole_proprietor)
         if problem is not None:
@@ -98,6 +103,7 @@ class InvoiceBook:
         self.issuer = issuer
         self.settings = settings or InvoiceSettings()
         self.renderer = renderer or InvoiceRenderer()
+        self.pdf_on_issue = pdf_on_issue
 
     @property
     def provider(self) -> str:
@@ -310,6 +316,15 @@ class InvoiceBook:
             html = row.html
         return await self._store_pdf(invoice_id, html)
 
+    async def render_pending_pdfs(self, *, limit: int = 50) -> int:
+        """Make and store the PDFs of up to `limit` issued documents that have none yet, all at once through
+        the renderer's executor; returns how many. Two callers at once may render the same document: the
+        first PDF stored is kept."""
+        async with self.db.session() as session:
+            pending = await pending_pdfs(session, self.provider, limit)
+        await asyncio.gather(*(self._store_pdf(invoice_id, html) for invoice_id, html in pending))
+        return len(pending)
+
     async def history(self, invoice_id: int) -> list[InvoiceChange]:
         async with self.db.session() as session:
             return await changes_of(session, invoice_id)
@@ -360,6 +375,8 @@ class InvoiceBook:
 
     async def _with_pdf(self, issued: Invoice, html: str) -> Invoice:
         assert issued.id is not None
+        if not self.pdf_on_issue:
+            return issued
         try:
             await self._store_pdf(issued.id, html)
         except Exception:
