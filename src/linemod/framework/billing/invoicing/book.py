@@ -9,7 +9,6 @@ an issued document without its PDF, which `pdf()` then makes from the stored HTM
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,7 +16,6 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
@@ -33,7 +31,6 @@ from linemod.framework.billing.invoicing.document_rows import (
     insert_row,
     load_row,
     load_row_by_number,
-    pending_pdfs,
     returns_against,
     write_transaction,
 )
@@ -61,6 +58,7 @@ from linemod.framework.billing.invoicing.follow_up_documents import (
 )
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
 from linemod.framework.billing.invoicing.numbering import take_next
+from linemod.framework.billing.invoicing.pdf_files import PdfFiles
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
@@ -104,6 +102,7 @@ class InvoiceBook:
         self.settings = settings or InvoiceSettings()
         self.renderer = renderer or InvoiceRenderer()
         self.pdf_on_issue = pdf_on_issue
+        self.pdfs = PdfFiles(db, self.renderer, self.settings.provider)
 
     @property
     def provider(self) -> str:
@@ -306,24 +305,14 @@ class InvoiceBook:
             return self.renderer.html(document_from_row(row))
 
     async def pdf(self, invoice_id: int) -> bytes:
-        """The PDF as issued (made now from the stored HTML if the issuing process stopped before)."""
-        async with self.db.session() as session:
-            row = await load_row(session, self.provider, invoice_id, files=True)
-            if row.pdf is not None:
-                return row.pdf
-            if row.html is None:
-                raise InvoiceStateError(f"document {invoice_id} is a draft: it has no PDF until it is issued")
-            html = row.html
-        return await self._store_pdf(invoice_id, html)
+        """The PDF as issued (made now from the stored HTML if it is not there yet)."""
+        return await self.pdfs.get(invoice_id)
 
     async def render_pending_pdfs(self, *, limit: int = 50) -> int:
         """Make and store the PDFs of up to `limit` issued documents that have none yet, all at once through
         the renderer's executor; returns how many. Two callers at once may render the same document: the
         first PDF stored is kept."""
-        async with self.db.session() as session:
-            pending = await pending_pdfs(session, self.provider, limit)
-        await asyncio.gather(*(self._store_pdf(invoice_id, html) for invoice_id, html in pending))
-        return len(pending)
+        return await self.pdfs.make_pending(limit)
 
     async def history(self, invoice_id: int) -> list[InvoiceChange]:
         async with self.db.session() as session:
@@ -378,22 +367,11 @@ class InvoiceBook:
         if not self.pdf_on_issue:
             return issued
         try:
-            await self._store_pdf(issued.id, html)
+            await self.pdfs.make(issued.id, html)
         except Exception:
             # The document is issued (numbered, HTML stored); its PDF follows from that HTML on the next `pdf()`.
             log.exception("%s %s: the PDF could not be made now", issued.kind.value, issued.number)
         return issued
-
-    async def _store_pdf(self, invoice_id: int, html: str) -> bytes:
-        pdf = await self.renderer.pdf(html)
-        async with write_transaction(self.db) as session:  # the one change an issued row takes: its PDF, once
-            await session.execute(
-                update(InvoiceRow)
-                .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
-                .values(pdf=pdf)
-                .execution_options(synchronize_session=False)
-            )
-        return pdf
 
     async def _log(
         self,

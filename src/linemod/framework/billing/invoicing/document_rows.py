@@ -80,13 +80,3 @@ async def documents_related_to(session: AsyncSession, invoice_id: int) -> list[I
     )
     return [document_from_row(row) for row in rows]
 
-
-async def pending_pdfs(session: AsyncSession, provider: str, limit: int) -> list[tuple[int, str]]:
-    """(id, HTML) of issued documents whose PDF is not made yet, oldest first."""
-    rows = await session.execute(
-        select(InvoiceRow.id, InvoiceRow.html)
-        .where(InvoiceRow.provider == provider, InvoiceRow.pdf.is_(None), InvoiceRow.html.is_not(None))
-        .order_by(InvoiceRow.id)
-        .limit(limit)
-    )
-    return [(row.id, row.html) for row in rows]
