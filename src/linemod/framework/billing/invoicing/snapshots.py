@@ -32,8 +32,9 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _dumps(value: Any) -> str:
-    # ensure_ascii=False keeps Japanese readable in the change log and in database tools.
+def dumps(value: Any) -> str:
+    """The JSON text the engine stores: sorted keys, and Japanese kept as is (readable in the change log and
+    in database tools)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -160,10 +161,10 @@ def fill_row(row: InvoiceRow, document: Invoice) -> None:
     row.total_gross = document.total_gross
     row.recipient_name = document.recipient.name
     row.payer_reference = document.payer_reference
-    row.recipient_json = _dumps(recipient_to_plain(document.recipient))
-    row.issuer_json = _dumps(issuer_to_plain(document.issuer))
-    row.lines_json = _dumps([line_to_plain(line) for line in document.lines])
-    row.details_json = _dumps(details_to_plain(document))
+    row.recipient_json = dumps(recipient_to_plain(document.recipient))
+    row.issuer_json = dumps(issuer_to_plain(document.issuer))
+    row.lines_json = dumps([line_to_plain(line) for line in document.lines])
+    row.details_json = dumps(details_to_plain(document))
     row.related_invoice_id = document.related_invoice_id
 
 
@@ -210,8 +211,3 @@ def document_from_row(row: InvoiceRow) -> Invoice:
         related_invoice_id=row.related_invoice_id,
         void_reason=row.void_reason,
     )
-
-
-def dumps(value: Any) -> str:
-    """The JSON text the engine stores (sorted keys, Japanese kept as is)."""
-    return _dumps(value)
