@@ -211,3 +211,11 @@ async def test_pdfs_can_be_left_to_a_later_batch_and_are_each_stored_once(db: Da
     assert rendered == [2, 1, 0]
     for document in issued:
         assert (await book.pdf(document.id or 0)).startswith(b"%PDF-stub")
+
+
+async def test_an_english_receipt_says_what_it_was_for_in_english(book: InvoiceBook) -> None:
+    invoice = await book.finalize((await book.create_draft(SHOP, module_lines(), period=AUGUST, language="en")).id or 0)
+    receipt = await book.mark_paid(invoice.id or 0)
+    assert receipt.payment is not None
+    assert (receipt.payment.method, receipt.payment.proviso) == ("Bank transfer", "payment of invoice INV-000001")
+    assert "For payment of invoice INV-000001. Received with thanks." in await book.html(receipt.id or 0)

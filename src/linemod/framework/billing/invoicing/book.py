@@ -52,6 +52,7 @@ from linemod.framework.billing.invoicing.errors import (
 )
 from linemod.framework.billing.invoicing.follow_up_documents import (
     check_return_fits,
+    default_payment_method,
     default_proviso,
     receipt_draft,
     return_invoice_draft,
@@ -250,7 +251,7 @@ class InvoiceBook:
             payment = PaymentReceived(
                 amount=invoice.total_gross,
                 paid_on=paid_on or self.today(),
-                method=method or self.settings.payment_method,
+                method=method or self.settings.payment_method or default_payment_method(invoice),
                 proviso=proviso or default_proviso(invoice),
             )
             issued, html = await self._create_and_issue(session, receipt_draft(invoice, payment), actor)

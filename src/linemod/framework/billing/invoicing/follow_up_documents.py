@@ -39,6 +39,10 @@ def _unissued(document: Invoice) -> Invoice:
     )
 
 
+def default_payment_method(invoice: Invoice) -> str:
+    return "Bank transfer" if invoice.language == "en" else "銀行振込"
+
+
 def default_proviso(invoice: Invoice) -> str:
     """但し書き: what the money received was for."""
     if invoice.language == "en":

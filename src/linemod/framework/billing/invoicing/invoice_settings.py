@@ -42,7 +42,8 @@ class InvoiceSettings:
     - `due_date`: the due date of an invoice issued on a day, when its draft gave none (end of the
       following month).
     - `timezone`: where "today" is for issue dates (Japan).
-    - `payment_method`: what a receipt says was used when the caller does not say ("銀行振込").
+    - `payment_method`: what a receipt says was used when the caller does not say (None: bank transfer,
+      in the document's language).
     """
 
     provider: str = "default"
@@ -52,7 +53,7 @@ class InvoiceSettings:
     number_formats: Mapping[DocumentKind, NumberFormat] = field(default_factory=lambda: DEFAULT_NUMBER_FORMATS)
     due_date: Callable[[date], date] = end_of_following_month
     timezone: tzinfo = JST
-    payment_method: str = "銀行振込"
+    payment_method: str | None = None
 
     def today(self, now_ms: int) -> date:
         return datetime.fromtimestamp(now_ms / 1000, tz=self.timezone).date()
