@@ -82,7 +82,11 @@ class InvoiceBook:
     """The provider's documents. `issuer` is who issues them (checked now: a wrong registration number
     fails here, not at the first invoice); `renderer` makes the HTML and PDF. With `pdf_on_issue=False`
     issuing stores the HTML only and `render_pending_pdfs()` makes the PDFs later, e.g. in a job whose
-    renderer has a process pool (a batch of thousands of invoices then is not held up by WeasyPrint)."""
+    renderer has a process pool (a batch of thousands of invoices then is not held up by WeasyPrint).
+
+    Every method runs its own transactions. On SQLite, do not call one while your own transaction holds the
+    write lock (e.g. in a handler after writing through `ctx.db`): it would wait for that lock.
+    """
 
     def __init__(
         self,
