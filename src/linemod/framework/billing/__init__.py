@@ -1,0 +1,1 @@
+"""Billing: what a module charges the OAs it serves, and the documents that go with it."""

@@ -1,0 +1,51 @@
+"""Gap-free document numbers: one counter row per provider and series, taken inside the transaction that
+issues the document.
+
+`UPDATE … SET next_value = next_value + 1 RETURNING` locks the counter row until that transaction ends
+(PostgreSQL's row lock; SQLite's single writer), so two issuers never read the same value, and a
+transaction that rolls back gives its number back. Whatever must happen in that transaction after the
+number is taken holds everyone else's numbering up, so the issuing code keeps it short (no PDF in there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.billing.invoicing.records import InvoiceCounterRow
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a series' numbers look: `prefix` then the sequence padded to `width` digits (INV-000042)."""
+
+    prefix: str
+    width: int = 6
+
+    def format(self, sequence: int) -> str:
+        return f"{self.prefix}{sequence:0{self.width}d}"
+
+
+async def take_next(session: AsyncSession, *, provider: str, series: str, dialect: str) -> int:
+    """The next number of the series (1 for the first), reserved until the session's transaction ends."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A new series starts at 1; two first issuers racing both insert, one of them does nothing.
+    await session.execute(
+        insert(InvoiceCounterRow)
+        .values(provider=provider, series=series, next_value=1)
+        .on_conflict_do_nothing(index_elements=["provider", "series"])
+    )
+    counter = InvoiceCounterRow
+    taken = await session.scalar(
+        update(counter)
+        .where(counter.provider == provider, counter.series == series)
+        .values(next_value=counter.next_value + 1)
+        .returning(counter.next_value - 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:  # the row was inserted just above: only a concurrent delete could do this
+        raise RuntimeError(f"the number counter of {provider}/{series} disappeared")
+    return int(taken)

@@ -1,0 +1,68 @@
+"""The PDF of each issued document: made from its stored HTML off the event loop, and stored once (the one
+change an issued row accepts, which the migration's triggers allow only while the PDF is missing)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linemod.framework.billing.invoicing.document_rows import load_row, write_transaction
+from linemod.framework.billing.invoicing.errors import InvoiceStateError
+from linemod.framework.billing.invoicing.records import InvoiceRow
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
+from linemod.framework.storage.database import Database
+
+
+class PdfFiles:
+    def __init__(self, db: Database, renderer: InvoiceRenderer, provider: str) -> None:
+        self.db = db
+        self.renderer = renderer
+        self.provider = provider
+
+    async def get(self, invoice_id: int) -> bytes:
+        """The document's PDF, made now if it is missing (a crash after issuing, or PDFs left for later)."""
+        async with self.db.session() as session:
+            row = await load_row(session, self.provider, invoice_id, files=True)
+            if row.pdf is not None:
+                return row.pdf
+            if row.html is None:
+                raise InvoiceStateError(f"document {invoice_id} is a draft: it has no PDF until it is issued")
+            html = row.html
+        return await self.make(invoice_id, html)
+
+    async def make(self, invoice_id: int, html: str) -> bytes:
+        """Render and store the PDF of `html`; if another caller stored one first, that one is kept and
+        returned."""
+        pdf = await self.renderer.pdf(html)
+        async with write_transaction(self.db) as session:
+            stored = await session.execute(
+                update(InvoiceRow)
+                .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
+                .values(pdf=pdf)
+                .execution_options(synchronize_session=False)
+            )
+            if stored.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+                kept = await session.scalar(select(InvoiceRow.pdf).where(InvoiceRow.id == invoice_id))
+                return kept or pdf
+        return pdf
+
+    async def make_pending(self, limit: int) -> int:
+        """Make the PDFs of up to `limit` issued documents that have none, all at once through the renderer's
+        executor; returns how many."""
+        async with self.db.session() as session:
+            pending = await _pending(session, self.provider, limit)
+        await asyncio.gather(*(self.make(invoice_id, html) for invoice_id, html in pending))
+        return len(pending)
+
+
+async def _pending(session: AsyncSession, provider: str, limit: int) -> list[tuple[int, str]]:
+    """(id, HTML) of issued documents whose PDF is not made yet, oldest first."""
+    rows = await session.execute(
+        select(InvoiceRow.id, InvoiceRow.html)
+        .where(InvoiceRow.provider == provider, InvoiceRow.pdf.is_(None), InvoiceRow.html.is_not(None))
+        .order_by(InvoiceRow.id)
+        .limit(limit)
+    )
+    return [(row.id, row.html) for row in rows]
