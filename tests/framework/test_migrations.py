@@ -22,4 +22,4 @@ async def test_upgrade_is_idempotent(db) -> None:  # type: ignore[no-untyped-def
     await db.upgrade()
     async with db.engine.connect() as conn:
         version = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0002"
+    assert version == "b002"
