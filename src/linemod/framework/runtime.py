@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.line.client import LineApis
@@ -16,6 +17,9 @@ from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.tenants.known import KnownTenants
 from linemod.framework.tenants.store import TenantStore
+
+if TYPE_CHECKING:
+    from linemod.framework.billing.service import BillingService
 
 
 class Runtime:
@@ -56,6 +60,8 @@ class Runtime:
             max_body_bytes=settings.webhook_max_body_bytes,
             metrics=self.metrics,
         )
+        self.billing: BillingService | None = None
+        """Set at app start when the module declares plans or meters (`app.billing`)."""
         self._wakers: list[asyncio.Event] = []
         self.started = False
 

@@ -146,7 +146,9 @@ class UsageCharge:
     def per_unit(
         cls, meter: str, unit_price_yen: int, *, included: int = 0, tax_rate_percent: TaxRate = 10
     ) -> UsageCharge:
-        return cls(meter, "per_unit", unit_price_yen=unit_price_yen, included=included, tax_rate_percent=tax_rate_percent)
+        return cls(
+            meter, "per_unit", unit_price_yen=unit_price_yen, included=included, tax_rate_percent=tax_rate_percent
+        )
 
     @classmethod
     def graduated(
@@ -272,8 +274,15 @@ class Coupon:
         return -(-months // INTERVAL_MONTHS[interval])  # a 3-month coupon still discounts one annual period
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "kind": self.kind, "value": self.value, "duration": self.duration,
-                "months": self.months, "name_ja": self.name_ja, "name_en": self.name_en}  # fmt: skip
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "value": self.value,
+            "duration": self.duration,
+            "months": self.months,
+            "name_ja": self.name_ja,
+            "name_en": self.name_en,
+        }
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> Coupon:

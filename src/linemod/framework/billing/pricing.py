@@ -160,7 +160,9 @@ def charge_lines(charge: UsageCharge, quantity: int, period: Period, name_ja: st
     if billable == 0:
         return lines
     if charge.model == "per_unit":
-        lines.append(line(f"{name_ja} 従量料金{beyond_ja}", f"{name_en} usage{beyond_en}", billable, charge.unit_price_yen))
+        lines.append(
+            line(f"{name_ja} 従量料金{beyond_ja}", f"{name_en} usage{beyond_en}", billable, charge.unit_price_yen)
+        )
     elif charge.model == "graduated":
         lower = 0
         for tier in charge.tiers:
@@ -169,14 +171,22 @@ def charge_lines(charge: UsageCharge, quantity: int, period: Period, name_ja: st
                 break
             span_ja = f"{lower + 1:,}〜{upper:,}件" if tier.up_to is not None else f"{lower + 1:,}件〜"
             span_en = f"{lower + 1:,}-{upper:,}" if tier.up_to is not None else f"{lower + 1:,}+"
-            lines.append(line(f"{name_ja} 従量料金（{span_ja}）", f"{name_en} usage ({span_en})", upper - lower,
-                              tier.unit_price_yen))  # fmt: skip
+            lines.append(
+                line(
+                    f"{name_ja} 従量料金（{span_ja}）",
+                    f"{name_en} usage ({span_en})",
+                    upper - lower,
+                    tier.unit_price_yen,
+                )
+            )
             if tier.flat_yen:
                 lines.append(line(f"{name_ja} 段階基本料金", f"{name_en} tier flat fee", 1, tier.flat_yen))
             lower = upper
     else:
         tier = next(t for t in charge.tiers if t.up_to is None or billable <= t.up_to)
-        lines.append(line(f"{name_ja} 従量料金{beyond_ja}", f"{name_en} usage{beyond_en}", billable, tier.unit_price_yen))
+        lines.append(
+            line(f"{name_ja} 従量料金{beyond_ja}", f"{name_en} usage{beyond_en}", billable, tier.unit_price_yen)
+        )
         if tier.flat_yen:
             lines.append(line(f"{name_ja} 段階基本料金", f"{name_en} tier flat fee", 1, tier.flat_yen))
     return [item for item in lines if item.amount_yen != 0]

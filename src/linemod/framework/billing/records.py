@@ -87,6 +87,7 @@ class BillingSubscriptionRow(Base):
     anchor_date: Mapped[date | None] = mapped_column(Date)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)  # first day after the paid period
+    usage_since: Mapped[date | None] = mapped_column(Date)  # first day of usage not charged yet
     trial_ends_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     resume_status: Mapped[str | None] = mapped_column(String(16))  # where paused / canceling returns to
     paused_reason: Mapped[str | None] = mapped_column(String(32))

@@ -242,9 +242,13 @@ class Worker:
         rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
     async def _apply_lifecycle(self, row: EventRecord, payload: dict[str, Any], kind: str) -> None:
-        scopes = (payload.get("module") or {}).get("scopes") if kind == "attached" else None
+        module = payload.get("module") or {}
+        scopes = module.get("scopes") if kind == "attached" else None
+        reason = module.get("reason") if kind == "detached" else None
+        # Billing follows in this transaction (the tenant store's listeners): a subscription change commits
+        # with the tenant change or not at all.
         async with self.runtime.db.write_transaction() as session:
-            await self.runtime.tenants.apply_lifecycle(session, row.bot_id, kind, row.event_ts_ms, scopes)  # type: ignore[arg-type]
+            await self.runtime.tenants.apply_lifecycle(session, row.bot_id, kind, row.event_ts_ms, scopes, reason)  # type: ignore[arg-type]
         self.runtime.known_tenants.remember(row.bot_id)
 
     async def _run_handler(
@@ -276,8 +280,11 @@ class Worker:
                     state=chat_state.data if chat_state is not None else None,
                     chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
                     match=match,
+                    billing=rt.billing,
                 )
                 await listener.handler(ctx, event)
+                if rt.billing is not None and ctx.line.sent:
+                    await rt.billing.record_sends(ctx.db, ctx.bot_id, ctx.line.sent)  # with the handler's work
             session = ctx.session_opened if ctx is not None else None
             if session is not None:
                 # The handler wrote (or read) through ctx.db: "done" and the chat state commit with its work.
@@ -345,8 +352,11 @@ class Worker:
                     scheduler=rt.scheduler,
                     tenant=tenant,
                     line=line,
+                    billing=rt.billing,
                 )
                 await handler(jctx, payload)
+                if rt.billing is not None and line is not None and line.sent:
+                    await rt.billing.record_sends(session, line.bot_id, line.sent)
                 await rt.jobs.complete(session, row, self.worker_id)
 
         outcome = "cancelled"  # unless the try ends (a stop cancels a job still running after its grace)
