@@ -41,7 +41,7 @@ async def test_a_plan_change_on_the_10th_previews_exactly_what_applying_it_charg
         async with app.transaction() as tx:
             applied = await tx.billing_for(BOT).change_plan("pro")
         assert applied == preview
-        (_, first), (why, lines) = await charges(db, BOT)
+        _first, (why, lines) = await charges(db, BOT)
         assert why == "plan_change" and lines == list(preview.lines)
         sub = await subscription(db, BOT)
         assert (sub.plan_code, sub.period_end) == ("pro", date(2025, 7, 1))
