@@ -105,7 +105,6 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(32), nullable=False),
         sa.Column("period_start", sa.Date()),
         sa.Column("period_end", sa.Date()),
-        sa.Column("usage_since", sa.Date()),
         sa.Column("lines_json", sa.Text(), nullable=False),
         sa.Column("subtotal_yen", sa.BigInteger(), nullable=False),
         sa.Column("created_at_ms", sa.BigInteger(), nullable=False),
