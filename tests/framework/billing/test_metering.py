@@ -109,9 +109,7 @@ async def test_aggregations_over_a_period_and_corrections_by_records(db) -> None
                 await tx.meter(meter, value, key=f"k{n}", bot_id=BOT)
             await tx.meter("visitors", 1, key=f"k{n}", subject=who, bot_id=BOT)
         billing = tx.billing_for(BOT)
-        totals = {
-            m: await billing.usage(m) for m in ("reservation.created", "points", "seats", "visitors", "stock")
-        }
+        totals = {m: await billing.usage(m) for m in ("reservation.created", "points", "seats", "visitors", "stock")}
         assert totals == {"reservation.created": 4, "points": 14, "seats": 5, "visitors": 3, "stock": 4}
         window = {"start_ms": START, "end_ms": START + 150_000}  # the first two records
         assert await billing.usage("points", **window) == 8
