@@ -84,8 +84,13 @@ def test_a_monthly_price_under_3000_yen_warns_and_is_accepted() -> None:
 
 async def test_an_undeclared_meter_stops_the_start_with_the_declaration_to_add(db) -> None:  # type: ignore[no-untyped-def]
     app = ModuleApp(make_settings(), database=db)
-    app.billing.plan("p", name_ja="p", name_en="p", prices=[Price.monthly(3000)],
-                     usage=[UsageCharge.per_unit("reservation.created", 10)])  # fmt: skip
+    app.billing.plan(
+        "p",
+        name_ja="p",
+        name_en="p",
+        prices=[Price.monthly(3000)],
+        usage=[UsageCharge.per_unit("reservation.created", 10)],
+    )
     with pytest.raises(CatalogError, match=r"undeclared meter 'reservation\.created'.*app\.billing\.meter"):
         await app.start(workers=False)
 

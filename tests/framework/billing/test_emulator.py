@@ -24,8 +24,9 @@ from tests.framework.test_e2e_emulator import World
 def billed_module(settings: Settings) -> ModuleApp:
     app = ModuleApp(settings)
     app.billing.meter("conversation.turns", aggregation="count")
-    app.billing.plan("standard", name_ja="スタンダード", name_en="Standard", prices=[Price.monthly(5000)],
-                     entitlements=["chat"])  # fmt: skip
+    app.billing.plan(
+        "standard", name_ja="スタンダード", name_en="Standard", prices=[Price.monthly(5000)], entitlements=["chat"]
+    )
 
     @app.on_message()
     async def answer(ctx: Any, event: Any) -> None:

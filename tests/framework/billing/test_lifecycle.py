@@ -189,8 +189,11 @@ async def test_billing_events_reach_on_billing_handlers_through_the_queue(db) ->
         await advance(run, clock, 4)
         await advance(run, clock, 3)
     # one job per event: the events of one change (the last three) may run in any order
-    assert seen[:3] == [("trial.started", "trialing", None), ("trial.ending", "trialing", 7),
-                        ("trial.ending", "trialing", 3)]  # fmt: skip
+    assert seen[:3] == [
+        ("trial.started", "trialing", None),
+        ("trial.ending", "trialing", 7),
+        ("trial.ending", "trialing", 3),
+    ]
     assert sorted(seen[3:]) == [
         ("charge.created", "active", None),
         ("subscription.activated", "active", None),

@@ -60,9 +60,18 @@ async def test_two_workers_racing_on_one_event_meter_once(db) -> None:  # type: 
         async def worker() -> bool:
             """What a worker does with the event: a Context on its own session, then commit."""
             async with rt.db.session() as session:
-                ctx = Context(tenant=tenant, line=rt.line.for_tenant(tenant), db=session, event=parse_event(event),
-                              raw_event=event, settings=rt.settings, clock=clock, catalogs=app.catalogs,
-                              scheduler=rt.scheduler, billing=rt.billing)  # fmt: skip
+                ctx = Context(
+                    tenant=tenant,
+                    line=rt.line.for_tenant(tenant),
+                    db=session,
+                    event=parse_event(event),
+                    raw_event=event,
+                    settings=rt.settings,
+                    clock=clock,
+                    catalogs=app.catalogs,
+                    scheduler=rt.scheduler,
+                    billing=rt.billing,
+                )
                 await both_started.wait()  # both transactions are open before either writes
                 metered = await ctx.meter("reservation.created")
                 await asyncio.sleep(0.05)

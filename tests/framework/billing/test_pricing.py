@@ -88,8 +88,15 @@ def test_a_percent_coupon_discounts_fees_and_usage_per_tax_rate_but_not_the_init
     usage = (UsageCharge.per_unit("reservation.created", 10, tax_rate_percent=8),)
     plan_terms = terms(3000, initial_fee_yen=5000, usage=usage)
     coupon = Coupon("half", "percent", 50)
-    lines = billable_lines(plan_terms, date(2025, 6, 1), fee_period=PERIOD, usage_period=PERIOD,
-                           usage={"reservation.created": 33}, initial_fee=True, coupon=coupon)  # fmt: skip
+    lines = billable_lines(
+        plan_terms,
+        date(2025, 6, 1),
+        fee_period=PERIOD,
+        usage_period=PERIOD,
+        usage={"reservation.created": 33},
+        initial_fee=True,
+        coupon=coupon,
+    )
     discounts = [(line.unit_price_yen, line.tax_rate_percent) for line in lines if line.unit_price_yen < 0]
     assert discounts == [(-1500, 10), (-165, 8)]
     assert subtotal_yen(lines) == 3000 + 5000 + 330 - 1500 - 165
@@ -114,7 +121,8 @@ def test_coupon_durations_count_charged_periods() -> None:
 def test_price_terms_survive_json_and_fingerprint_only_what_is_charged() -> None:
     original = terms(3000, usage=(usage_charge("graduated", tiers=TIERS),))
     assert PriceTerms.from_json(original.to_json()) == original
-    renamed = PriceTerms.of(Plan("basic", "新名称", "New name", (Price.monthly(3000),),
-                                 usage=original.usage), "month", NAMES)  # fmt: skip
+    renamed = PriceTerms.of(
+        Plan("basic", "新名称", "New name", (Price.monthly(3000),), usage=original.usage), "month", NAMES
+    )
     assert renamed.fingerprint == original.fingerprint
     assert terms(3300).fingerprint != original.fingerprint
