@@ -9,7 +9,14 @@ import pytest
 from linemod.framework.billing.catalog import Coupon, Plan, Price, Tier, UsageCharge
 from linemod.framework.billing.lines import BillableLine, subtotal_yen
 from linemod.framework.billing.periods import Period, add_months, day_of, full_period, period_from, prorate, start_ms
-from linemod.framework.billing.pricing import PriceTerms, billable_lines, charge_lines, discount_lines
+from linemod.framework.billing.pricing import (
+    PriceTerms,
+    SubscriptionTerms,
+    billable_lines,
+    charge_lines,
+    discount_lines,
+    period_lines,
+)
 
 NAMES = {"reservation.created": ("予約", "Reservations")}
 
@@ -126,3 +133,15 @@ def test_price_terms_survive_json_and_fingerprint_only_what_is_charged() -> None
     )
     assert renamed.fingerprint == original.fingerprint
     assert terms(3300).fingerprint != original.fingerprint
+
+
+def test_the_lines_of_a_subscription_for_a_period_are_what_the_invoice_engine_gets() -> None:
+    usage = (UsageCharge.per_unit("reservation.created", 10, included=100),)
+    subscription = SubscriptionTerms(terms(6000, usage=usage), date(2025, 6, 1), Coupon("ten", "percent", 10))
+    lines = period_lines(subscription, Period(date(2025, 6, 20), date(2025, 7, 1)), {"reservation.created": 150})
+    assert [(line.description_en, line.quantity, line.unit_price_yen) for line in lines] == [
+        ("Basic monthly fee (prorated 11/30 days)", 1, 2200),
+        ("Reservations usage (beyond 100 included)", 50, 10),
+        ("Coupon discount (ten)", 1, -270),
+    ]
+    assert {(line.period_start, line.period_end) for line in lines[:2]} == {(date(2025, 6, 20), date(2025, 6, 30))}

@@ -252,3 +252,35 @@ def billable_lines(
     if coupon is not None:
         lines += discount_lines(discountable, coupon)
     return lines
+
+
+@dataclass(frozen=True)
+class SubscriptionTerms:
+    """What a subscription is billed on: its price version's terms, its anchor date, and its coupon while it
+    still applies (`BillingService.subscription_terms()` reads them)."""
+
+    terms: PriceTerms
+    anchor: date
+    coupon: Coupon | None = None
+
+
+def period_lines(
+    subscription: SubscriptionTerms,
+    period: Period,
+    usage: Mapping[str, int] | None = None,
+    *,
+    initial_fee: bool = False,
+) -> list[BillableLine]:
+    """The billable lines of `subscription` for `period`, for the invoice engine: the plan fee (prorated by
+    day when `period` is part of one of the anchor's periods), the initial fee when asked, the usage charges
+    of `usage` (each meter's aggregate over `period`: after included quantities, by tier), and the coupon's
+    discount as negative lines."""
+    return billable_lines(
+        subscription.terms,
+        subscription.anchor,
+        fee_period=period,
+        usage_period=period if usage is not None else None,
+        usage=usage,
+        initial_fee=initial_fee,
+        coupon=subscription.coupon,
+    )

@@ -17,6 +17,7 @@ from linemod.framework.billing.lifecycle import SubscriptionLifecycle
 from linemod.framework.billing.line_usage import usage_of_sends
 from linemod.framework.billing.metering import Metering
 from linemod.framework.billing.policy import BillingPolicy
+from linemod.framework.billing.pricing import SubscriptionTerms
 from linemod.framework.billing.records import BillingSubscriptionRow
 from linemod.framework.clock import Clock
 from linemod.framework.line.client import SentMessages
@@ -65,6 +66,15 @@ class BillingService:
 
     async def subscription_row(self, session: AsyncSession, bot_id: str) -> BillingSubscriptionRow | None:
         return await session.get(BillingSubscriptionRow, bot_id)
+
+    async def subscription_terms(self, session: AsyncSession, bot_id: str) -> SubscriptionTerms | None:
+        """What the OA's subscription is billed on (for `pricing.period_lines`); None before its first paid
+        period (no anchor yet)."""
+        row = await self.subscription_row(session, bot_id)
+        if row is None or row.anchor_date is None:
+            return None
+        terms = await self.ledger.terms(session, row.price_id)
+        return SubscriptionTerms(terms, row.anchor_date, self.lifecycle.active_coupon(row))
 
     async def record_sends(self, session: AsyncSession, bot_id: str, sends: Sequence[SentMessages]) -> None:
         """Meter what a tenant-bound client sent, in `session` (the handler's or job's transaction)."""
