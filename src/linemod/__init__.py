@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from linemod.framework.billing.catalog import (
         CatalogError,
         CatalogWarning,
-        Coupon,
         Limit,
         Meter,
         Plan,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
         UsageCharge,
     )
     from linemod.framework.billing.changes import BillingStateError, PlanChangePreview, ReauthorizationRequired
+    from linemod.framework.billing.coupons import Coupon
     from linemod.framework.billing.entitlements import BillingAccess, LimitStatus, SubscriptionInfo
     from linemod.framework.billing.events import BillingEvent, BillingEventType, BillingHandler
     from linemod.framework.billing.extension import Billing
@@ -81,7 +81,7 @@ _EXPORTS: dict[str, str] = {
     "Limit": "linemod.framework.billing.catalog",
     "Plan": "linemod.framework.billing.catalog",
     "Meter": "linemod.framework.billing.catalog",
-    "Coupon": "linemod.framework.billing.catalog",
+    "Coupon": "linemod.framework.billing.coupons",
     "CatalogError": "linemod.framework.billing.catalog",
     "CatalogWarning": "linemod.framework.billing.catalog",
     "BillingAccess": "linemod.framework.billing.entitlements",

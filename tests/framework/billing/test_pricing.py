@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from linemod.framework.billing.catalog import Coupon, Plan, Price, Tier, UsageCharge
+from linemod.framework.billing.catalog import Plan, Price, Tier, UsageCharge
+from linemod.framework.billing.coupons import Coupon
 from linemod.framework.billing.lines import BillableLine, subtotal_yen
 from linemod.framework.billing.periods import Period, add_months, day_of, full_period, period_from, prorate, start_ms
 from linemod.framework.billing.pricing import (

@@ -1,6 +1,6 @@
 """Billing: what a module charges OAs for, bound to LINE's lifecycle events.
 
-catalog.py (plans, prices, meters, coupons declared in code), policy.py (trial and lifecycle rules),
+catalog.py + coupons.py (plans, prices, meters, coupons declared in code), policy.py (trial and lifecycle rules),
 extension.py (`app.billing`), catalog_sync.py (prices versioned in the database), states.py (the status
 machine), periods.py (JST days, anchors, proration), pricing.py + lines.py (the pure billable lines),
 ledger.py (transitions, history, charges), lifecycle.py (attach, suspend, resume, detach, trial end,

@@ -13,9 +13,12 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from linemod.framework.billing.lines import TaxRate
+
+if TYPE_CHECKING:
+    from linemod.framework.billing.coupons import Coupon
 
 log = logging.getLogger("linemod.billing")
 
@@ -24,8 +27,6 @@ Aggregation = Literal["count", "sum", "max", "unique_count", "last"]
 UsageModel = Literal["per_unit", "graduated", "volume"]
 LimitKind = Literal["soft", "hard"]
 LimitWindow = Literal["month", "period"]
-CouponKind = Literal["percent", "amount"]
-CouponDuration = Literal["once", "repeating", "forever"]
 
 INTERVAL_MONTHS: dict[str, int] = {"month": 1, "year": 12}
 AGGREGATIONS: tuple[str, ...] = ("count", "sum", "max", "unique_count", "last")
@@ -44,7 +45,7 @@ class CatalogWarning(UserWarning):
     """A declaration accepted but probably not what a Marketplace listing allows (e.g. under ¥3,000/month)."""
 
 
-def _check_code(what: str, value: object) -> str:
+def check_code(what: str, value: object) -> str:
     if not isinstance(value, str) or not _CODE.match(value):
         raise CatalogError(
             f"{what} {value!r} is not a valid code: use 1-64 lower-case letters, digits and _ . : - "
@@ -53,7 +54,7 @@ def _check_code(what: str, value: object) -> str:
     return value
 
 
-def _check_yen(what: str, value: object, *, minimum: int = 0) -> int:
+def check_yen(what: str, value: object, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise CatalogError(f"{what} must be a whole number of yen (int), not {value!r}: JPY has no fractions")
     if value < minimum:
@@ -61,7 +62,7 @@ def _check_yen(what: str, value: object, *, minimum: int = 0) -> int:
     return value
 
 
-def _check_rate(what: str, value: object) -> TaxRate:
+def check_rate(what: str, value: object) -> TaxRate:
     if value == 10 and not isinstance(value, bool):
         return 10
     if value == 8 and not isinstance(value, bool):
@@ -86,8 +87,8 @@ class Price:
     def __post_init__(self) -> None:
         if self.interval not in INTERVAL_MONTHS:
             raise CatalogError(f"a price's interval is 'month' or 'year', not {self.interval!r}")
-        _check_yen(f"the {self.interval}ly price", self.amount_yen)
-        _check_rate(f"the {self.interval}ly price", self.tax_rate_percent)
+        check_yen(f"the {self.interval}ly price", self.amount_yen)
+        check_rate(f"the {self.interval}ly price", self.tax_rate_percent)
 
     @classmethod
     def monthly(cls, amount_yen: int, tax_rate_percent: TaxRate = 10) -> Price:
@@ -109,9 +110,9 @@ class Tier:
 
     def __post_init__(self) -> None:
         if self.up_to is not None:
-            _check_yen("a tier's up_to", self.up_to, minimum=1)
-        _check_yen("a tier's unit price", self.unit_price_yen)
-        _check_yen("a tier's flat fee", self.flat_yen)
+            check_yen("a tier's up_to", self.up_to, minimum=1)
+        check_yen("a tier's unit price", self.unit_price_yen)
+        check_yen("a tier's flat fee", self.flat_yen)
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,11 @@ class UsageCharge:
     tax_rate_percent: TaxRate = 10
 
     def __post_init__(self) -> None:
-        _check_code("a usage charge's meter", self.meter)
-        _check_yen(f"the included quantity of {self.meter}", self.included)
-        _check_rate(f"the usage charge on {self.meter}", self.tax_rate_percent)
+        check_code("a usage charge's meter", self.meter)
+        check_yen(f"the included quantity of {self.meter}", self.included)
+        check_rate(f"the usage charge on {self.meter}", self.tax_rate_percent)
         if self.model == "per_unit":
-            _check_yen(f"the unit price of {self.meter}", self.unit_price_yen)
+            check_yen(f"the unit price of {self.meter}", self.unit_price_yen)
             if self.tiers:
                 raise CatalogError(f"a per-unit charge on {self.meter} takes unit_price_yen, not tiers")
         elif self.model in ("graduated", "volume"):
@@ -180,7 +181,7 @@ class UsageCharge:
             unit_price_yen=int(value["unit_price_yen"]),
             tiers=tuple(Tier(t[0], int(t[1]), int(t[2])) for t in value["tiers"]),
             included=int(value["included"]),
-            tax_rate_percent=_check_rate("a stored usage charge", value["tax_rate_percent"]),
+            tax_rate_percent=check_rate("a stored usage charge", value["tax_rate_percent"]),
         )
 
 
@@ -207,9 +208,9 @@ class Limit:
     window: LimitWindow = "month"
 
     def __post_init__(self) -> None:
-        _check_yen("a limit's value", self.value)
+        check_yen("a limit's value", self.value)
         if self.meter is not None:
-            _check_code("a limit's meter", self.meter)
+            check_code("a limit's meter", self.meter)
         if self.kind not in ("soft", "hard"):
             raise CatalogError(f"a limit is 'soft' or 'hard', not {self.kind!r}")
         if self.window not in ("month", "period"):
@@ -226,67 +227,9 @@ class Meter:
     name_en: str = ""
 
     def __post_init__(self) -> None:
-        _check_code("a meter", self.name)
+        check_code("a meter", self.name)
         if self.aggregation not in AGGREGATIONS:
             raise CatalogError(f"meter {self.name}: aggregation is one of {AGGREGATIONS}, not {self.aggregation!r}")
-
-
-@dataclass(frozen=True)
-class Coupon:
-    """A discount: `percent` (1-100) or `amount` (yen) off each charged period's fees and usage; `duration`
-    once (the next charged period), repeating (`months` months' worth of periods) or forever."""
-
-    code: str
-    kind: CouponKind
-    value: int
-    duration: CouponDuration = "once"
-    months: int | None = None
-    name_ja: str = ""
-    name_en: str = ""
-
-    def __post_init__(self) -> None:
-        _check_code("a coupon", self.code)
-        if self.kind == "percent":
-            _check_yen(f"coupon {self.code}'s percent", self.value, minimum=1)
-            if self.value > 100:
-                raise CatalogError(f"coupon {self.code}: a percent discount is at most 100, not {self.value}")
-        elif self.kind == "amount":
-            _check_yen(f"coupon {self.code}'s amount", self.value, minimum=1)
-        else:
-            raise CatalogError(f"coupon {self.code} is 'percent' or 'amount', not {self.kind!r}")
-        if self.duration == "repeating":
-            if self.months is None:
-                raise CatalogError(f"coupon {self.code} repeats: say for how many months (months=3)")
-            _check_yen(f"coupon {self.code}'s months", self.months, minimum=1)
-        elif self.duration in ("once", "forever"):
-            if self.months is not None:
-                raise CatalogError(f"coupon {self.code}: months= goes only with duration='repeating'")
-        else:
-            raise CatalogError(f"coupon {self.code}'s duration is once, repeating or forever, not {self.duration!r}")
-
-    def applications(self, interval: Interval) -> int | None:
-        """How many charged periods it discounts on a plan of `interval` (None: all of them)."""
-        if self.duration == "forever":
-            return None
-        if self.duration == "once":
-            return 1
-        months = self.months or 1
-        return -(-months // INTERVAL_MONTHS[interval])  # a 3-month coupon still discounts one annual period
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "kind": self.kind,
-            "value": self.value,
-            "duration": self.duration,
-            "months": self.months,
-            "name_ja": self.name_ja,
-            "name_en": self.name_en,
-        }
-
-    @classmethod
-    def from_json(cls, value: Mapping[str, Any]) -> Coupon:
-        return cls(**{k: value[k] for k in ("code", "kind", "value", "duration", "months", "name_ja", "name_en")})
 
 
 @dataclass(frozen=True)
@@ -307,22 +250,22 @@ class Plan:
     default: bool = False
 
     def __post_init__(self) -> None:
-        _check_code("a plan", self.code)
+        check_code("a plan", self.code)
         _check_names(f"plan {self.code}", self.name_ja, self.name_en)
         if not self.prices or not all(isinstance(p, Price) for p in self.prices):
             raise CatalogError(f"plan {self.code} needs prices=[Price.monthly(5000)] (and/or Price.annual(...))")
         intervals = [p.interval for p in self.prices]
         if len(set(intervals)) != len(intervals):
             raise CatalogError(f"plan {self.code} has two {intervals} prices: one price per interval")
-        _check_yen(f"plan {self.code}'s initial fee", self.initial_fee_yen)
-        _check_rate(f"plan {self.code}'s initial fee", self.initial_fee_tax_rate_percent)
+        check_yen(f"plan {self.code}'s initial fee", self.initial_fee_yen)
+        check_rate(f"plan {self.code}'s initial fee", self.initial_fee_tax_rate_percent)
         meters = [u.meter for u in self.usage]
         if len(set(meters)) != len(meters):
             raise CatalogError(f"plan {self.code} charges a meter twice: {meters}")
         for name in self.entitlements:
-            _check_code(f"plan {self.code}'s entitlement", name)
+            check_code(f"plan {self.code}'s entitlement", name)
         for name, limit in self.limits.items():
-            _check_code(f"plan {self.code}'s limit", name)
+            check_code(f"plan {self.code}'s limit", name)
             if not isinstance(limit, Limit):
                 raise CatalogError(f"plan {self.code}: limit {name} must be a Limit(value, ...), not {limit!r}")
         for price in self.prices:

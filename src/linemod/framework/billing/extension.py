@@ -27,8 +27,6 @@ from linemod.framework.billing.catalog import (
     Aggregation,
     Catalog,
     CatalogError,
-    Coupon,
-    CouponDuration,
     Limit,
     Meter,
     Plan,
@@ -36,6 +34,7 @@ from linemod.framework.billing.catalog import (
     UsageCharge,
 )
 from linemod.framework.billing.catalog_sync import sync_catalog
+from linemod.framework.billing.coupons import Coupon, CouponDuration
 from linemod.framework.billing.events import BillingHandler
 from linemod.framework.billing.line_usage import BUILTIN_METERS
 from linemod.framework.billing.lines import TaxRate

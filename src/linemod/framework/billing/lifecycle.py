@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.billing.catalog import Coupon
 from linemod.framework.billing.catalog_sync import SyncedCatalog
+from linemod.framework.billing.coupons import Coupon
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.lines import BillableLine
 from linemod.framework.billing.metering import Metering

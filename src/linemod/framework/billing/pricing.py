@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from linemod.framework.billing.catalog import INTERVAL_MONTHS, Coupon, Interval, Plan, UsageCharge
+from linemod.framework.billing.catalog import INTERVAL_MONTHS, Interval, Plan, UsageCharge
+from linemod.framework.billing.coupons import Coupon
 from linemod.framework.billing.lines import BillableLine, TaxRate
 from linemod.framework.billing.periods import Period, full_period, prorate
 
