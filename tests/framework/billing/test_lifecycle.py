@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from linemod.framework.billing.events import BillingEvent
+from linemod.framework.billing.jobs import SWEEP_JOB
 from linemod.framework.clock import ManualClock
 from linemod.framework.context import JobContext
 from linemod.framework.line.client import LineApis
@@ -199,3 +200,31 @@ async def test_billing_events_reach_on_billing_handlers_through_the_queue(db) ->
         ("subscription.activated", "active", None),
         ("trial.ended", "active", None),
     ]
+
+
+async def test_the_sweep_gives_oas_attached_before_billing_their_trial(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock(START)
+    app = billing_app(db, clock)
+    async with Running(app) as run:
+        await run.runtime.tenants.record_attach(BOT, ["message:send", "message:receive"])  # no event came
+        async with app.transaction() as tx:
+            await tx.schedule(SWEEP_JOB, key="sweep-now")
+        await run.drain()
+        assert await history(db, BOT) == [(None, "trialing", "backfill")]
+        async with app.transaction() as tx:
+            await tx.schedule(SWEEP_JOB, key="sweep-again")
+        await run.drain()
+        assert len(await history(db, BOT)) == 1
+
+
+def test_on_billing_needs_known_event_types() -> None:
+    app = billing_app(None, ManualClock(START))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="needs the event type"):
+
+        @app.on_billing  # type: ignore[arg-type]
+        async def bare(jctx: JobContext, event: BillingEvent) -> None: ...
+
+    with pytest.raises(ValueError, match=r"unknown billing event type 'trial\.end'"):
+        app.on_billing("trial.end")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="async"):
+        app.on_billing("trial.ending")(lambda jctx, event: None)  # type: ignore[arg-type]
