@@ -128,8 +128,8 @@ class ModuleApp(Registrations):
         rt = self._require()
         async with rt.db.transaction() as session:
             yield Transaction(
-            db=session, clock=rt.clock, catalogs=self.catalogs, scheduler=rt.scheduler, billing=rt.billing
-        )
+                db=session, clock=rt.clock, catalogs=self.catalogs, scheduler=rt.scheduler, billing=rt.billing
+            )
 
     # ---- database -------------------------------------------------------------------------------------
 

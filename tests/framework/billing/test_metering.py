@@ -32,7 +32,7 @@ async def test_a_redelivered_webhook_meters_once(db) -> None:  # type: ignore[no
     @app.on_message()
     async def reserve(ctx: Any, event: Any) -> None:
         runs.append(event.webhook_event_id)
-        assert await ctx.meter("reservation.created") == (len(runs) == 1)
+        await ctx.meter("reservation.created")
 
     async with Running(app) as run:
         event = message_event("book", ts=clock.now_ms())
@@ -57,8 +57,8 @@ async def test_two_workers_racing_on_one_event_meter_once(db) -> None:  # type: 
         tenant = await rt.tenants.get(BOT)
         both_started = asyncio.Barrier(2)
 
-        async def worker() -> bool:
-            """What a worker does with the event: a Context on its own session, then commit."""
+        async def worker() -> None:
+            """What a worker does with the event: a Context on its own session, its usage written there."""
             async with rt.db.session() as session:
                 ctx = Context(
                     tenant=tenant,
@@ -72,14 +72,13 @@ async def test_two_workers_racing_on_one_event_meter_once(db) -> None:  # type: 
                     scheduler=rt.scheduler,
                     billing=rt.billing,
                 )
+                await ctx.meter("reservation.created")
                 await both_started.wait()  # both transactions are open before either writes
-                metered = await ctx.meter("reservation.created")
+                await ctx.flush_usage()
                 await asyncio.sleep(0.05)
                 await session.commit()
-                return metered
 
-        results = await asyncio.gather(worker(), worker())
-    assert sorted(results) == [False, True]
+        await asyncio.gather(worker(), worker())
     assert await usage_rows(db) == 1
 
 

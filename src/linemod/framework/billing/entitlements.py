@@ -9,7 +9,7 @@ plan's. With no plan declared at all, billing is not in use and everything is al
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -92,9 +92,17 @@ class BillingAccess:
     """Billing for one OA in one unit of work (`ctx.billing`). Reads are cached for the unit; changes are
     written in its transaction."""
 
-    def __init__(self, service: BillingService, db: Callable[[], AsyncSession], bot_id: str) -> None:
+    def __init__(
+        self,
+        service: BillingService,
+        db: Callable[[], AsyncSession],
+        bot_id: str,
+        *,
+        before_read: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._service = service
         self._db = db
+        self._before_read = before_read
         self.bot_id = bot_id
         self._row: BillingSubscriptionRow | None = None
         self._loaded = False
@@ -182,6 +190,8 @@ class BillingAccess:
             start_ms = start_ms_of_month(now)
         if end_ms is None:
             end_ms = now + 1
+        if self._before_read is not None:
+            await self._before_read()  # what this unit metered counts too
         return await self._service.metering.aggregate(self._db(), self.bot_id, meter, start_ms, end_ms, aggregation)
 
     async def adjust_usage(

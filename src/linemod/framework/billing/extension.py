@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from linemod.framework.billing.catalog import (
     Aggregation,
     Catalog,
@@ -132,7 +134,13 @@ class Billing:
         unknown = self.policy.restricted_entitlements - self.catalog.entitlement_names()
         if unknown and self.catalog.plans:
             raise CatalogError(f"restricted_entitlements names what no plan declares: {sorted(unknown)}")
-        synced = await sync_catalog(runtime.db, self.catalog, runtime.clock)
+        try:
+            synced = await sync_catalog(runtime.db, self.catalog, runtime.clock)
+        except DBAPIError as exc:
+            raise RuntimeError(
+                "billing could not write its catalog: are the billing tables there? Run `linemod db upgrade APP` "
+                f"(or start with upgrade_on_start=True) first ({exc.orig})"
+            ) from exc
         service = BillingService(
             catalog=synced,
             policy=self.policy,

@@ -39,6 +39,7 @@ AGGREGATE_SQL: dict[str, str] = {
     "unique_count": f"SELECT COUNT(DISTINCT u.subject) {_LIVE}",
     "last": f"SELECT u.value {_LIVE} ORDER BY u.occurred_at_ms DESC, u.id DESC LIMIT 1",
 }
+_INSERT = text(INSERT_USAGE)  # built once: `record` runs for every metered event
 FIND_RECORD = (
     "SELECT id FROM billing_usage WHERE bot_id = :bot_id AND meter = :meter AND idem_key = :key AND kind = 'usage'"
 )
@@ -81,13 +82,13 @@ class Metering:
     async def record(self, session: AsyncSession, usage: UsageRecord, now_ms: int) -> bool:
         """Write one record; False when one with this key exists already (nothing written)."""
         self.check(usage.meter, usage.value, usage.subject)
-        result = await session.execute(text(INSERT_USAGE), _row(usage, "usage", now_ms))
+        result = await session.execute(_INSERT, _row(usage, "usage", now_ms))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def record_many(self, session: AsyncSession, usages: Sequence[UsageRecord], now_ms: int) -> None:
         """Write several records (keys already present are skipped)."""
         if usages:
-            await session.execute(text(INSERT_USAGE), [_row(u, "usage", now_ms) for u in usages])
+            await session.execute(_INSERT, usage_rows(usages, now_ms))
 
     async def adjust(
         self,
@@ -149,6 +150,11 @@ class Metering:
         self, session: AsyncSession, bot_id: str, meters: Iterable[str], start_ms: int, end_ms: int
     ) -> dict[str, int]:
         return {m: await self.aggregate(session, bot_id, m, start_ms, end_ms) for m in meters}
+
+
+def usage_rows(usages: Sequence[UsageRecord], now_ms: int) -> list[dict[str, Any]]:
+    """The `INSERT_USAGE` parameters of `usages` (the worker writes them with an event's batched "done")."""
+    return [_row(u, "usage", now_ms) for u in usages]
 
 
 def _check_key(key: str) -> str:

@@ -4,7 +4,7 @@ usage and charges. One per started app (`runtime.billing`); units of work reach 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from linemod.framework.billing.events import BillingHandler
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.lifecycle import SubscriptionLifecycle
 from linemod.framework.billing.line_usage import usage_of_sends
-from linemod.framework.billing.metering import Metering
+from linemod.framework.billing.metering import Metering, UsageRecord
 from linemod.framework.billing.policy import BillingPolicy
 from linemod.framework.billing.pricing import SubscriptionTerms
 from linemod.framework.billing.records import BillingSubscriptionRow
@@ -61,8 +61,14 @@ class BillingService:
         if self.subscriptions_enabled:
             await self.lifecycle.on_tenant_change(session, change)
 
-    def access(self, db: Callable[[], AsyncSession], bot_id: str) -> BillingAccess:
-        return BillingAccess(self, db, bot_id)
+    def access(
+        self,
+        db: Callable[[], AsyncSession],
+        bot_id: str,
+        *,
+        before_read: Callable[[], Awaitable[None]] | None = None,
+    ) -> BillingAccess:
+        return BillingAccess(self, db, bot_id, before_read=before_read)
 
     async def subscription_row(self, session: AsyncSession, bot_id: str) -> BillingSubscriptionRow | None:
         return await session.get(BillingSubscriptionRow, bot_id)
@@ -76,9 +82,10 @@ class BillingService:
         terms = await self.ledger.terms(session, row.price_id)
         return SubscriptionTerms(terms, row.anchor_date, self.lifecycle.active_coupon(row))
 
-    async def record_sends(self, session: AsyncSession, bot_id: str, sends: Sequence[SentMessages]) -> None:
-        """Meter what a tenant-bound client sent, in `session` (the handler's or job's transaction)."""
-        if sends:
-            await self.metering.record_many(
-                session, usage_of_sends(bot_id, sends, self.clock.now_ms()), self.clock.now_ms()
-            )
+    def usage_of_sends(self, bot_id: str, sends: Sequence[SentMessages]) -> list[UsageRecord]:
+        """The built-in meters' records of what a tenant-bound client sent."""
+        return usage_of_sends(bot_id, sends, self.clock.now_ms())
+
+    async def write_usage(self, session: AsyncSession, usages: Sequence[UsageRecord]) -> None:
+        """Write usage records in `session` (a handler's or job's transaction); keys present are skipped."""
+        await self.metering.record_many(session, usages, self.clock.now_ms())
