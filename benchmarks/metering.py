@@ -102,11 +102,9 @@ def main() -> None:
                     asyncio.run(drop_schema(schema))
         cells = "   ".join(f"{mode}: {us:5.0f} µs" for mode, us in results.items())
         print(f"{engine:9} CPU per event   {cells}")
-        for base in ("state", "writes"):
+        for base, what in (("state", "keeps chat state"), ("writes", "writes a row")):
             added = 100 * (results[f"{base}+meter"] / results[base] - 1)
-            print(
-                f"{'':9} metering adds {added:+5.1f} % to a handler that {(base == 'state' and 'keeps chat state') or 'writes a row'}"
-            )
+            print(f"{'':9} metering adds {added:+5.1f} % to a handler that {what}")
 
 
 if __name__ == "__main__":
