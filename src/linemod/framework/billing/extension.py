@@ -40,7 +40,7 @@ from linemod.framework.billing.coupons import Coupon, CouponDuration
 from linemod.framework.billing.events import BillingHandler
 from linemod.framework.billing.line_usage import BUILTIN_METERS
 from linemod.framework.billing.lines import TaxRate
-from linemod.framework.billing.policy import BillingPolicy
+from linemod.framework.billing.policy import Anchor, BillingPolicy, FinalInvoice, Grant, OnSuspend, TrialEnd
 from linemod.framework.billing.service import BillingService
 from linemod.framework.runtime import Runtime
 
@@ -120,10 +120,29 @@ class Billing:
         kind, value = ("percent", percent) if percent is not None else ("amount", amount_yen)
         return self.catalog.add_coupon(Coupon(code, kind, value, duration, months, name_ja, name_en))  # type: ignore[arg-type]
 
-    def configure(self, **options: Any) -> BillingPolicy:
-        """Set the billing policy (`BillingPolicy`'s fields: trial_days, trial_end, on_suspend, final_invoice,
-        anchor, restricted_entitlements, grants); returns it."""
-        self.policy = self.policy.configured(**options)
+    def configure(
+        self,
+        *,
+        trial_days: int | None = None,
+        trial_end: TrialEnd | None = None,
+        on_suspend: OnSuspend | None = None,
+        final_invoice: FinalInvoice | None = None,
+        anchor: Anchor | None = None,
+        restricted_entitlements: Iterable[str] | None = None,
+        grants: Mapping[str, Grant] | None = None,
+    ) -> BillingPolicy:
+        """Set the billing policy (what is not given stays as it was; `grants` entries merge, keyed by status
+        name): see `BillingPolicy` for each option and its default. Returns the policy."""
+        given: dict[str, Any] = {
+            "trial_days": trial_days,
+            "trial_end": trial_end,
+            "on_suspend": on_suspend,
+            "final_invoice": final_invoice,
+            "anchor": anchor,
+            "restricted_entitlements": restricted_entitlements,
+            "grants": grants,
+        }
+        self.policy = self.policy.configured(**{k: v for k, v in given.items() if v is not None})
         return self.policy
 
     async def open(self, runtime: Runtime, handlers: Mapping[str, Sequence[BillingHandler]]) -> BillingService:
