@@ -138,11 +138,11 @@ class BillingAccess:
 
     async def allows(self, feature: str) -> bool:
         """Whether the subscription grants `feature` now (a name declared in some plan's entitlements)."""
+        if not self._service.catalog.catalog.plans:
+            return True  # no plan declared: billing is not in use
         known = self._service.catalog.catalog.entitlement_names(self._service.policy.restricted_entitlements)
         if feature not in known:
             raise CatalogError(f"no plan declares entitlement {feature!r}; declared: {sorted(known)}")
-        if not self._service.catalog.catalog.plans:
-            return True
         return feature in await self.entitlements()
 
     async def limit(self, name: str, *, used: int | None = None) -> LimitStatus:
@@ -162,7 +162,8 @@ class BillingAccess:
                 raise CatalogError(f"limit {name} counts no meter: pass used= (what the module counts itself)")
             window = self._window(row, declared.window)
             used = await self.usage(declared.meter, start_ms=window.start_ms, end_ms=window.end_ms)
-        value = declared.value if grant == "plan" else 0  # outside the plan's grant nothing fits
+        # restricted keeps the plan's limits (its entitlements say what still works); paused or ended: nothing fits
+        value = declared.value if grant != "none" else 0
         return LimitStatus(name, value, used, declared.kind)
 
     def _window(self, row: BillingSubscriptionRow | None, window: str) -> Period:
