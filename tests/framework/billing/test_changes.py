@@ -179,3 +179,27 @@ async def test_a_coupon_discounts_the_next_charged_periods(db) -> None:  # type:
             await run.drain()
         renewals = [amounts(lines) for why, lines in await charges(db, BOT) if why == "renewal"]
         assert renewals == [[3000, -600], [3000, -600], [3000]]
+
+
+async def test_a_change_rolled_back_leaves_no_event_and_no_history(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock(JUNE_10)
+    app = billing_app(db, clock, trial_days=0)
+    seen: list[str] = []
+
+    @app.on_billing("subscription.canceling")
+    async def canceling(jctx: Any, event: Any) -> None:
+        seen.append(event.type)
+
+    async with Running(app) as run:
+        await started(run, clock)
+        with pytest.raises(RuntimeError, match="changed my mind"):
+            async with app.transaction() as tx:
+                await tx.billing_for(BOT).cancel_at_period_end()
+                raise RuntimeError("changed my mind")
+        await run.drain()
+        assert seen == [] and (await subscription(db, BOT)).status == "active"
+        assert [r for _f, _t, r in await history(db, BOT)] == ["attached"]
+        async with app.transaction() as tx:
+            await tx.billing_for(BOT).cancel_at_period_end()
+        await run.drain()
+        assert seen == ["subscription.canceling"]
