@@ -4,6 +4,7 @@ messages the module sends are metered by kind, the OA's quota is read, and a pro
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,13 +17,14 @@ from linemod.framework.billing.catalog import Price
 from linemod.framework.billing.jobs import QUOTA_JOB
 from linemod.framework.billing.records import BillingLineQuotaRow, BillingUsageRow
 from linemod.framework.settings import Settings
-from tests.framework.billing.helpers import history, subscription
+from linemod_reservation.clock import FollowingClock
+from tests.framework.billing.helpers import charges, history, subscription
 from tests.framework.helpers import wait_for
 from tests.framework.test_e2e_emulator import World
 
 
-def billed_module(settings: Settings) -> ModuleApp:
-    app = ModuleApp(settings)
+def billed_module(settings: Settings, clock: FollowingClock | None = None) -> ModuleApp:
+    app = ModuleApp(settings, clock=clock)
     app.billing.meter("conversation.turns", aggregation="count")
     app.billing.plan(
         "standard", name_ja="スタンダード", name_en="Standard", prices=[Price.monthly(5000)], entitlements=["chat"]
@@ -75,6 +77,33 @@ async def test_attach_meter_messages_read_the_quota_and_detach(world: World, db:
     sub = await subscription(db, world.bot_id)
     assert (sub.status, sub.ended_reason) == ("ended", "provider_detach")
     assert [reason for _f, _t, reason in await history(db, world.bot_id)] == ["attached", "provider_detach"]
+
+
+async def test_the_emulators_clock_ends_the_trial(line_emulator: str, db: Any) -> None:
+    """The module's clock follows the emulator's (as `linemod demo` runs it): moving the emulator 31 days on
+    ends the trial, here by activating the subscription and charging its first period."""
+    clock = FollowingClock()
+
+    def module(settings: Settings) -> ModuleApp:
+        app = billed_module(settings, clock)
+        app.billing.configure(trial_end="invoice")
+        return app
+
+    world = World(line_emulator, db, module=module)
+    try:
+        with world.server:
+            world.attach()
+            await wait_for(lambda: _status(db, world.bot_id, "trialing"))
+            moved = world.control("POST", "/_emulator/clock/advance", json={"seconds": 31 * 86_400})
+            clock.catch_up(moved["now_ms"])
+            await wait_for(lambda: _status(db, world.bot_id, "active"))
+            [(why, lines)] = await charges(db, world.bot_id)
+            [fee] = lines  # to the 1st of next month: prorated unless the trial happened to end on a 1st
+            assert why == "trial_ended" and 0 < fee.amount_yen <= 5000 and fee.period_end is not None
+            assert (fee.period_end + timedelta(days=1)).day == 1
+    finally:
+        world.browser.close()
+        world.emu.close()
 
 
 async def _status(db: Any, bot_id: str, status: str) -> bool:
