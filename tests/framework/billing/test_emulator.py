@@ -4,8 +4,8 @@ messages the module sends are metered by kind, the OA's quota is read, and a pro
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
