@@ -19,6 +19,25 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from linemod.framework.app import ModuleApp
+    from linemod.framework.billing.catalog import (
+        CatalogError,
+        CatalogWarning,
+        Limit,
+        Meter,
+        Plan,
+        Price,
+        Tier,
+        UsageCharge,
+    )
+    from linemod.framework.billing.changes import BillingStateError, PlanChangePreview, ReauthorizationRequired
+    from linemod.framework.billing.coupons import Coupon
+    from linemod.framework.billing.entitlements import BillingAccess, LimitStatus, SubscriptionInfo
+    from linemod.framework.billing.events import BillingEvent, BillingEventType, BillingHandler
+    from linemod.framework.billing.extension import Billing
+    from linemod.framework.billing.lines import BillableLine
+    from linemod.framework.billing.periods import Period
+    from linemod.framework.billing.policy import BillingPolicy
+    from linemod.framework.billing.states import SubscriptionStatus
     from linemod.framework.clock import Clock, ManualClock, SystemClock
     from linemod.framework.console.context import ConsoleContext
     from linemod.framework.console.params import BadParameter, parse_day, parse_row_id
@@ -58,6 +77,29 @@ _EXPORTS: dict[str, str] = {
     "TenantInfo": "linemod.framework.tenants.store",
     "ReconcileReport": "linemod.framework.tenants.store",
     "run_module_migrations": "linemod.framework.storage.database",
+    "Billing": "linemod.framework.billing.extension",
+    "BillingPolicy": "linemod.framework.billing.policy",
+    "Price": "linemod.framework.billing.catalog",
+    "Tier": "linemod.framework.billing.catalog",
+    "UsageCharge": "linemod.framework.billing.catalog",
+    "Limit": "linemod.framework.billing.catalog",
+    "Plan": "linemod.framework.billing.catalog",
+    "Meter": "linemod.framework.billing.catalog",
+    "Coupon": "linemod.framework.billing.coupons",
+    "CatalogError": "linemod.framework.billing.catalog",
+    "CatalogWarning": "linemod.framework.billing.catalog",
+    "BillingAccess": "linemod.framework.billing.entitlements",
+    "LimitStatus": "linemod.framework.billing.entitlements",
+    "SubscriptionInfo": "linemod.framework.billing.entitlements",
+    "SubscriptionStatus": "linemod.framework.billing.states",
+    "PlanChangePreview": "linemod.framework.billing.changes",
+    "ReauthorizationRequired": "linemod.framework.billing.changes",
+    "BillingStateError": "linemod.framework.billing.changes",
+    "BillingEvent": "linemod.framework.billing.events",
+    "BillingEventType": "linemod.framework.billing.events",
+    "BillingHandler": "linemod.framework.billing.events",
+    "BillableLine": "linemod.framework.billing.lines",
+    "Period": "linemod.framework.billing.periods",
 }
 
 
@@ -73,25 +115,48 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "N_",
     "BadParameter",
+    "BillableLine",
+    "Billing",
+    "BillingAccess",
+    "BillingEvent",
+    "BillingEventType",
+    "BillingHandler",
+    "BillingPolicy",
+    "BillingStateError",
+    "CatalogError",
+    "CatalogWarning",
     "ChatControl",
     "Clock",
     "ConsoleContext",
     "Context",
+    "Coupon",
     "Field",
     "Handler",
     "JobContext",
     "JobHandler",
+    "Limit",
+    "LimitStatus",
     "LineClient",
     "ManualClock",
+    "Meter",
     "MissingScopeError",
     "ModuleApp",
+    "Period",
+    "Plan",
+    "PlanChangePreview",
+    "Price",
+    "ReauthorizationRequired",
     "ReconcileReport",
     "Settings",
     "SettingsForm",
+    "SubscriptionInfo",
+    "SubscriptionStatus",
     "SystemClock",
     "TenantInfo",
     "TenantNotAttachedError",
+    "Tier",
     "Transaction",
+    "UsageCharge",
     "Work",
     "__version__",
     "parse_day",

@@ -38,6 +38,15 @@ _counter = itertools.count(1)
 _pg_ok: bool | None = None
 
 
+def framework_head() -> str:
+    """The revision `linemod db upgrade` ends at (read from the history, so a new migration needs no edit here)."""
+    from alembic.script import ScriptDirectory
+
+    from linemod.framework.storage.database import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
 def postgres_available() -> bool:
     global _pg_ok
     if _pg_ok is None:

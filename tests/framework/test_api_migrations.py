@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from linemod.cli import app as cli
 from linemod.framework.app import ModuleApp
 from linemod.framework.storage.database import Database
-from tests.framework.helpers import POSTGRES_URL, drop_schema, make_settings, require_postgres
+from tests.framework.helpers import POSTGRES_URL, drop_schema, framework_head, make_settings, require_postgres
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -113,7 +113,7 @@ def test_db_upgrade_app_migrates_the_framework_then_each_module_history(
     assert f"module history at head ({VERSION_TABLE})" in result.output
     tables, versions = asyncio.run(tables_and_versions(fresh))
     assert {"tenants", "events", "jobs", "notes"} <= tables
-    assert versions == {"alembic_version": "0003", VERSION_TABLE: "notes1"}  # two histories, kept apart
+    assert versions == {"alembic_version": framework_head(), VERSION_TABLE: "notes1"}  # two histories, kept apart
 
     again = CliRunner().invoke(cli, ["db", "upgrade", "--app", f"{module_name}:app"])  # the older spelling
     assert again.exit_code == 0, again.output
@@ -128,7 +128,7 @@ def test_db_upgrade_without_an_app_migrates_only_the_framework(
         monkeypatch.setenv("LINEMOD_DATABASE_SCHEMA", fresh.schema)
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert asyncio.run(tables_and_versions(fresh))[1] == {"alembic_version": "0003"}
+    assert asyncio.run(tables_and_versions(fresh))[1] == {"alembic_version": framework_head()}
 
 
 def test_each_history_needs_an_alembic_folder_and_a_version_table_of_its_own(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ async def test_upgrade_on_start_migrates_before_the_startup_hooks(fresh: FreshDa
     await app.start()
     await app.stop()
     assert seen == [0]
-    assert (await tables_and_versions(fresh))[1] == {"alembic_version": "0003", VERSION_TABLE: "notes1"}
+    assert (await tables_and_versions(fresh))[1] == {"alembic_version": framework_head(), VERSION_TABLE: "notes1"}
 
 
 async def test_without_upgrade_on_start_a_start_leaves_the_schema_alone(fresh: FreshDatabase, tmp_path: Path) -> None:
@@ -180,4 +180,4 @@ async def test_processes_upgrading_at_the_same_start_take_turns(fresh: FreshData
         await asyncio.gather(*(app.start(workers=False, intake=False) for app in apps))
     finally:
         await asyncio.gather(*(app.stop() for app in apps))
-    assert (await tables_and_versions(fresh))[1] == {"alembic_version": "0003", VERSION_TABLE: "notes1"}
+    assert (await tables_and_versions(fresh))[1] == {"alembic_version": framework_head(), VERSION_TABLE: "notes1"}

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from linemod.framework.storage.models import Base
+from tests.framework.helpers import framework_head
 
 
 async def test_migrations_match_the_models(db) -> None:  # type: ignore[no-untyped-def]
@@ -22,4 +23,4 @@ async def test_upgrade_is_idempotent(db) -> None:  # type: ignore[no-untyped-def
     await db.upgrade()
     async with db.engine.connect() as conn:
         version = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0003"
+    assert version == framework_head()

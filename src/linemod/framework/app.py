@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from linemod.framework.accounts.cleanup import purge_account_rows
+from linemod.framework.billing.extension import Billing
+from linemod.framework.billing.jobs import QUOTA_JOB, SWEEP_JOB, register_billing_jobs
 from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.console import Console
 from linemod.framework.context import JobContext, Transaction
@@ -89,8 +91,12 @@ class ModuleApp(Registrations):
         self.console = Console(self.catalogs, runtime=self._require, operations=self)
         """The operator console (/console/) and provider console (/provider/); extensions add pages and
         settings forms to it: see `linemod.framework.console.extension`."""
+        self.billing = Billing()
+        """What the module sells (plans, meters, coupons) and its billing policy: see
+        `linemod.framework.billing.extension`."""
         self.job(RECONCILE_JOB)(self._reconcile_job)
         self.job(PURGE_JOB)(self._purge_job)
+        register_billing_jobs(self)
 
     @property
     def settings(self) -> Settings:
@@ -124,7 +130,9 @@ class ModuleApp(Registrations):
         `tx.cancel()` join it. The app must be started."""
         rt = self._require()
         async with rt.db.transaction() as session:
-            yield Transaction(db=session, clock=rt.clock, catalogs=self.catalogs, scheduler=rt.scheduler)
+            yield Transaction(
+                db=session, clock=rt.clock, catalogs=self.catalogs, scheduler=rt.scheduler, billing=rt.billing
+            )
 
     # ---- database -------------------------------------------------------------------------------------
 
@@ -228,6 +236,12 @@ class ModuleApp(Registrations):
         if self.settings.reconcile_interval_seconds > 0:
             jobs.append(Recurring(RECONCILE_JOB, self.settings.reconcile_interval_seconds))
         jobs.append(Recurring(PURGE_JOB, 3600))
+        if self.billing.enabled:
+            settings = self.settings
+            if self.billing.catalog.plans and settings.billing_sweep_interval_seconds > 0:
+                jobs.append(Recurring(SWEEP_JOB, settings.billing_sweep_interval_seconds))
+            if settings.billing_quota_interval_seconds > 0:
+                jobs.append(Recurring(QUOTA_JOB, settings.billing_quota_interval_seconds))
         return jobs
 
     async def start(self, *, workers: bool = True, intake: bool = True, concurrency: int | None = None) -> Runtime:
@@ -240,6 +254,8 @@ class ModuleApp(Registrations):
             try:
                 if self.upgrade_on_start:
                     await self.upgrade_database()
+                if self.billing.enabled:
+                    await self.billing.open(runtime, self.billing_handlers)
                 for hook in self._startup:
                     await hook(self)
             except BaseException:

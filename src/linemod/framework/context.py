@@ -8,13 +8,16 @@ it. That is the one way to schedule a job; there is no second scheduler with oth
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linebot.v3.messaging import Message
 from linebot.v3.webhooks import Event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod.framework.billing.entitlements import BillingAccess
+from linemod.framework.billing.metering import UsageRecord
 from linemod.framework.clock import Clock
 from linemod.framework.i18n import DEFAULT_LANGUAGE, Catalogs
 from linemod.framework.line.chat_control import ChatControl
@@ -22,6 +25,9 @@ from linemod.framework.line.client import LineClient, error_message
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
 from linemod.framework.tenants.store import TenantInfo
+
+if TYPE_CHECKING:
+    from linemod.framework.billing.service import BillingService
 
 JsonObject = dict[str, Any]
 
@@ -37,6 +43,8 @@ class Work:
         catalogs: Catalogs,
         scheduler: JobScheduler,
         bot_id: str | None = None,
+        billing: BillingService | None = None,
+        meter_key_base: str | None = None,
     ) -> None:
         self._db = db if isinstance(db, AsyncSession) else None
         self._open_session = None if isinstance(db, AsyncSession) else db
@@ -44,6 +52,12 @@ class Work:
         self._catalogs = catalogs
         self._scheduler = scheduler
         self._bot_id = bot_id
+        self._billing_service = billing
+        self._billing: BillingAccess | None = None
+        # Default usage keys derive from what this unit is (the webhook event, the job): a re-run of the same
+        # unit makes the same keys in the same order, so it meters nothing twice.
+        self._meter_key_base = meter_key_base
+        self._meter_calls: dict[str, int] = {}
         self.lang = DEFAULT_LANGUAGE
         """The language `gettext` translates into ("ja" unless set, e.g. from the customer's profile)."""
 
@@ -99,6 +113,59 @@ class Work:
         """Remove the job scheduled with `key` if it has not started, in this transaction. False if none."""
         return await self._scheduler.cancel(key, session=self.db)
 
+    def _require_billing(self) -> BillingService:
+        if self._billing_service is None:
+            raise RuntimeError("billing is not in use: declare a meter or a plan on app.billing first")
+        return self._billing_service
+
+    @property
+    def billing(self) -> BillingAccess:
+        """This OA's subscription: `await allows(feature)`, `await limit(name)`, `await usage(meter)`, plan
+        changes (see `BillingAccess`), in this unit's transaction."""
+        if self._billing is None:
+            if self._bot_id is None:
+                raise RuntimeError("this unit of work has no OA: use billing_for(bot_id)")
+            self._billing = self.billing_for(self._bot_id)
+        return self._billing
+
+    def billing_for(self, bot_id: str) -> BillingAccess:
+        """`billing` of any OA (from a script or a provider-wide job)."""
+        return self._require_billing().access(lambda: self.db, bot_id, before_read=self.flush_usage)
+
+    async def meter(
+        self,
+        name: str,
+        value: int = 1,
+        *,
+        key: str | None = None,
+        subject: str | None = None,
+        at_ms: int | None = None,
+        bot_id: str | None = None,
+    ) -> None:
+        """Record `value` on meter `name` for this OA (or `bot_id`), in this unit's transaction. Idempotent on
+        `key`: by default the webhook event's ID and the meter's name in a handler (the job's ID in a job; the
+        n-th call of one meter in one unit gets its own key), so a redelivered event meters once; elsewhere
+        pass a key, or none is derived and every call records. `subject`: what a unique_count meter counts
+        distinct (e.g. the user ID). A meter that is not declared, or a value it cannot take, raises here."""
+        service = self._require_billing()
+        target = bot_id or self._bot_id
+        if target is None:
+            raise RuntimeError("meter() outside an OA's unit of work needs bot_id=")
+        if key is None:
+            calls = self._meter_calls[name] = self._meter_calls.get(name, 0) + 1
+            base = self._meter_key_base or uuid.uuid4().hex
+            key = f"{base}:{name}" if calls == 1 else f"{base}:{name}#{calls}"
+        now = self.clock.now_ms()
+        usage = UsageRecord(target, name, value, key, at_ms if at_ms is not None else now, subject)
+        service.metering.check(name, value, subject)
+        await self._record_usage(service, usage)
+
+    async def _record_usage(self, service: BillingService, usage: UsageRecord) -> None:
+        await service.write_usage(self.db, [usage])
+
+    async def flush_usage(self) -> None:
+        """Write usage this unit holds back (a handler's), so reads in the unit see it."""
+
 
 class Transaction(Work):
     """What `async with app.transaction() as tx:` gives code outside handlers (scripts, startup hooks)."""
@@ -135,8 +202,18 @@ class Context(Work):
         chat: ChatControl | None = None,
         match: re.Match[str] | None = None,
         raw_event: JsonObject | None = None,
+        billing: BillingService | None = None,
     ) -> None:
-        super().__init__(db=db, clock=clock, catalogs=catalogs, scheduler=scheduler, bot_id=tenant.bot_id)
+        event_id = (raw_event or {}).get("webhookEventId") or getattr(event, "webhook_event_id", None)
+        super().__init__(
+            db=db,
+            clock=clock,
+            catalogs=catalogs,
+            scheduler=scheduler,
+            bot_id=tenant.bot_id,
+            billing=billing,
+            meter_key_base=str(event_id) if event_id else None,
+        )
         self.tenant = tenant
         self.line = line
         self.event = event
@@ -145,6 +222,26 @@ class Context(Work):
         self.chat = chat
         self.match = match
         self.raw_event: JsonObject = raw_event if raw_event is not None else {}
+        # Usage is held back and written with the event's "done": in the handler's transaction when it used
+        # `ctx.db`, else in the worker's batched completion, so metering never opens a transaction of its own
+        # (each statement on aiosqlite costs about 250 µs of CPU, a handler that only meters none).
+        self._usage: list[UsageRecord] = []
+
+    async def _record_usage(self, service: BillingService, usage: UsageRecord) -> None:
+        self._usage.append(usage)
+
+    async def flush_usage(self) -> None:
+        if self._usage and self._billing_service is not None:
+            held, self._usage = self._usage, []
+            await self._billing_service.write_usage(self.db, held)
+
+    def take_usage(self) -> list[UsageRecord]:
+        """The usage held back, handed to the worker to write with the event's "done" (framework use)."""
+        if self._billing_service is not None and self.line.sent:
+            self._usage.extend(self._billing_service.usage_of_sends(self.bot_id, self.line.sent))
+            self.line.sent.clear()
+        held, self._usage = self._usage, []
+        return held
 
     @property
     def bot_id(self) -> str:
@@ -210,9 +307,18 @@ class JobContext(Work):
         scheduler: JobScheduler,
         tenant: TenantInfo | None = None,
         line: LineClient | None = None,
+        billing: BillingService | None = None,
     ) -> None:
         bot_id = tenant.bot_id if tenant is not None else None
-        super().__init__(db=db, clock=clock, catalogs=catalogs, scheduler=scheduler, bot_id=bot_id)
+        super().__init__(
+            db=db,
+            clock=clock,
+            catalogs=catalogs,
+            scheduler=scheduler,
+            bot_id=bot_id,
+            billing=billing,
+            meter_key_base=f"job:{job_id}",
+        )
         self.job_id = job_id
         self.name = name
         self.tenant = tenant

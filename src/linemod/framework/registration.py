@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from linemod.framework.billing.events import BillingEventType, BillingHandler, check_event_types
 from linemod.framework.dispatch import (
     ANY_UNKNOWN,
     LIFECYCLE_KINDS,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 Hook = Callable[["ModuleApp"], Awaitable[None]]
 HookT = TypeVar("HookT", bound=Hook)
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+BillingHandlerT = TypeVar("BillingHandlerT", bound=BillingHandler)
 
 
 class Registrations:
@@ -47,6 +49,7 @@ class Registrations:
         self.dispatcher = Dispatcher()
         self.job_handlers: dict[str, JobHandler] = {}
         self.recurring: list[Recurring] = []
+        self.billing_handlers: dict[str, list[BillingHandler]] = {}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
 
@@ -217,6 +220,23 @@ class Registrations:
             job_name = name or f"{handler.__module__}.{handler.__qualname__}"
             self.job(job_name)(handler)
             self.recurring.append(Recurring(job_name, seconds))
+            return handler
+
+        return decorator
+
+    # ---- billing ------------------------------------------------------------------------------------
+
+    def on_billing(self, *types: BillingEventType) -> Callable[[BillingHandlerT], BillingHandlerT]:
+        """Billing events of `types` ("trial.ending", "subscription.activated", "payment.failed", ...):
+        `async def handler(jctx: JobContext, event: BillingEvent) -> None`, run as a durable job written in
+        the transaction of the change it reports (retried like any job). Every handler registered for a type
+        runs, in registration order."""
+        kinds = check_event_types(types)
+
+        def decorator(handler: BillingHandlerT) -> BillingHandlerT:
+            require_async("billing handler", handler)
+            for kind in kinds:
+                self.billing_handlers.setdefault(kind, []).append(handler)
             return handler
 
         return decorator

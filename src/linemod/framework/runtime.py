@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.line.client import LineApis
@@ -16,6 +17,9 @@ from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.tenants.known import KnownTenants
 from linemod.framework.tenants.store import TenantStore
+
+if TYPE_CHECKING:
+    from linemod.framework.billing.service import BillingService
 
 
 def database_for(settings: Settings, *, pool_size: int = 20) -> Database:
@@ -67,6 +71,8 @@ class Runtime:
             metrics=self.metrics,
             db_timeout=intake_timeout,
         )
+        self.billing: BillingService | None = None
+        """Set at app start when the module declares plans or meters (`app.billing`)."""
         self._wakers: list[asyncio.Event] = []
         self.started = False
 

@@ -134,6 +134,14 @@ class Settings(BaseSettings):
             "none" for plain), smtp_username and smtp_password (default None: no login).
         mail_from (LINEMOD_MAIL_FROM, default "linemod <no-reply@localhost>"): the From of every mail.
 
+    Billing (what a deployment decides; what the module sells, and how, is declared in code: `app.billing`)
+        billing_trial_reminder_days (LINEMOD_BILLING_TRIAL_REMINDER_DAYS, default "7,3"): days before a
+            trial's end when `trial.ending` is emitted, comma- or space-separated.
+        billing_sweep_interval_seconds (default 3600): period of the sweep that gives OAs attached before
+            billing was deployed their subscription and re-schedules overdue trial ends and renewals; 0 = off.
+        billing_quota_interval_seconds (default 3600): period of the read of every OA's LINE message quota
+            and consumption (scope message:send); 0 = off.
+
     Outbound calls
         api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
         api_retry_base_seconds (default 0.5): first backoff wait; doubles each retry, honours Retry-After.
@@ -206,6 +214,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     mail_from: str = "linemod <no-reply@localhost>"
 
+    billing_trial_reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3])
+    billing_sweep_interval_seconds: int = Field(default=3600, ge=0)
+    billing_quota_interval_seconds: int = Field(default=3600, ge=0)
+
     api_max_retries: int = 4
     api_retry_base_seconds: float = 0.5
     api_timeout_seconds: float = 10.0
@@ -240,6 +252,20 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"forwarded_allow_ips: {entry!r} is neither an IP address nor a network") from None
         return value
+
+    @field_validator("billing_trial_reminder_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("billing_trial_reminder_days")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        if any(day <= 0 for day in value):
+            raise ValueError("trial reminder days are whole days before the trial's end, above 0")
+        return sorted(set(value), reverse=True)
 
     @property
     def requested_scopes(self) -> list[str]:

@@ -36,6 +36,7 @@ class ConsoleContext(Work):
             catalogs=services.templates.catalogs,
             scheduler=services.runtime.scheduler,
             bot_id=access.tenant.bot_id,
+            billing=services.runtime.billing,
         )
         self._services = services
         self.request = request

@@ -15,6 +15,7 @@ import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
@@ -56,6 +57,17 @@ PROFILE = "profile:read"
 MANAGE = "account:manage"
 # Rich menu images LINE accepts, by their first bytes (checked here, as scopes are, before any request).
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class SentMessages:
+    """One send this client made (for billing's message meters): `kind` "reply", "push", "multicast",
+    "broadcast" or "narrowcast"; `recipients` (0 when LINE picks them: broadcast, narrowcast); `key`, stable
+    across re-runs of a handler (the retry key, or the reply token)."""
+
+    kind: str
+    recipients: int
+    key: str
 
 
 class MissingScopeError(PermissionError):
@@ -208,6 +220,8 @@ class LineClient:
         self.bot_id = tenant.bot_id
         self._retry_seed = retry_seed
         self._retry_count = 0
+        self.sent: list[SentMessages] = []
+        """What this client sent, in order: the worker meters it with the handler's work (billing)."""
 
     @property
     def messaging(self) -> messaging.AsyncMessagingApi:
@@ -260,7 +274,9 @@ class LineClient:
         request = ReplyMessageRequest(
             replyToken=reply_token, messages=list(messages), notificationDisabled=notification_disabled
         )
-        return await self.call(self.apis.messaging.reply_message, request, scope=SEND)
+        response = await self.call(self.apis.messaging.reply_message, request, scope=SEND)
+        self.sent.append(SentMessages("reply", 1, f"reply:{reply_token}"))
+        return response
 
     async def push(
         self,
@@ -271,41 +287,49 @@ class LineClient:
         retry_key: str | None = None,
     ) -> PushMessageResponse:
         request = PushMessageRequest(to=to, messages=list(messages), notificationDisabled=notification_disabled)
-        return await self.call(
-            self.apis.messaging.push_message,
-            request,
-            x_line_retry_key=retry_key or self.new_retry_key(),
-            scope=SEND,
-            idempotent_409=_accepted_push,
+        key = retry_key or self.new_retry_key()
+        response = await self.call(
+            self.apis.messaging.push_message, request, x_line_retry_key=key, scope=SEND, idempotent_409=_accepted_push
         )
+        self.sent.append(SentMessages("push", 1, key))
+        return response
 
     async def multicast(self, to: Sequence[str], messages: Sequence[Message], *, retry_key: str | None = None) -> Any:
         request = MulticastRequest(to=list(to), messages=list(messages))
-        return await self.call(
-            self.apis.messaging.multicast,
-            request,
-            x_line_retry_key=retry_key or self.new_retry_key(),
-            scope=SEND,
-            idempotent_409=lambda _exc: {},
+        key = retry_key or self.new_retry_key()
+        response = await self.call(
+            self.apis.messaging.multicast, request, x_line_retry_key=key, scope=SEND, idempotent_409=lambda _exc: {}
         )
+        self.sent.append(SentMessages("multicast", len(request.to), key))
+        return response
 
     async def broadcast(self, messages: Sequence[Message], *, retry_key: str | None = None) -> Any:
-        return await self.call(
+        key = retry_key or self.new_retry_key()
+        response = await self.call(
             self.apis.messaging.broadcast,
             BroadcastRequest(messages=list(messages)),
-            x_line_retry_key=retry_key or self.new_retry_key(),
+            x_line_retry_key=key,
             scope=SEND,
             idempotent_409=lambda _exc: {},
         )
+        self.sent.append(SentMessages("broadcast", 0, key))
+        return response
 
     async def narrowcast(self, request: NarrowcastRequest, *, retry_key: str | None = None) -> Any:
-        return await self.call(
-            self.apis.messaging.narrowcast,
-            request,
-            x_line_retry_key=retry_key or self.new_retry_key(),
-            scope=SEND,
-            idempotent_409=lambda _exc: {},
+        key = retry_key or self.new_retry_key()
+        response = await self.call(
+            self.apis.messaging.narrowcast, request, x_line_retry_key=key, scope=SEND, idempotent_409=lambda _exc: {}
         )
+        self.sent.append(SentMessages("narrowcast", 0, key))
+        return response
+
+    async def message_quota(self) -> tuple[str, int | None, int]:
+        """The OA's monthly message quota and what it used this month: (type "limited" or "none", the
+        limit or None, messages consumed) from `GET /v2/bot/message/quota` and `/quota/consumption`."""
+        quota = await self.call(self.apis.messaging.get_message_quota, scope=SEND)
+        consumption = await self.call(self.apis.messaging.get_message_quota_consumption, scope=SEND)
+        kind = str(getattr(quota.type, "value", quota.type))
+        return kind, quota.value, int(consumption.total_usage or 0)
 
     async def show_loading(self, chat_id: str, seconds: int = 20) -> Any:
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)

@@ -24,6 +24,7 @@ from typing import Any
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 
+from linemod.framework.billing.metering import INSERT_USAGE, usage_rows
 from linemod.framework.context import Context, JobContext
 from linemod.framework.dispatch import UNKNOWN, Dispatcher, JobHandler, event_kind
 from linemod.framework.i18n import Catalogs
@@ -48,6 +49,8 @@ class Completion:
     row_id: int
     attempts: int
     chat_state: dict[str, Any] | None
+    usage: tuple[dict[str, Any], ...] = ()
+    """Usage records the handler metered (billing), written with the event's "done"."""
 
 
 def chat_id_of_key(chat_key: str) -> str | None:
@@ -250,9 +253,13 @@ class Worker:
         rt.metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
 
     async def _apply_lifecycle(self, row: EventRecord, payload: dict[str, Any], kind: str) -> None:
-        scopes = (payload.get("module") or {}).get("scopes") if kind == "attached" else None
+        module = payload.get("module") or {}
+        scopes = module.get("scopes") if kind == "attached" else None
+        reason = module.get("reason") if kind == "detached" else None
+        # Billing follows in this transaction (the tenant store's listeners): a subscription change commits
+        # with the tenant change or not at all.
         async with self.runtime.db.write_transaction() as session:
-            await self.runtime.tenants.apply_lifecycle(session, row.bot_id, kind, row.event_ts_ms, scopes)  # type: ignore[arg-type]
+            await self.runtime.tenants.apply_lifecycle(session, row.bot_id, kind, row.event_ts_ms, scopes, reason)  # type: ignore[arg-type]
         self.runtime.known_tenants.remember(row.bot_id)
 
     async def _run_handler(
@@ -284,19 +291,24 @@ class Worker:
                     state=chat_state.data if chat_state is not None else None,
                     chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
                     match=match,
+                    billing=rt.billing,
                 )
                 await listener.handler(ctx, event)
+            usage = ctx.take_usage() if ctx is not None and rt.billing is not None else []
             session = ctx.session_opened if ctx is not None else None
             if session is not None:
                 # The handler wrote (or read) through ctx.db: "done" and the chat state commit with its work.
                 # No `write_lock()` here: the handler may already hold SQLite's write lock.
                 if chat_state is not None:
                     await chat_state.save(session, rt.clock.now_ms())
+                if usage and rt.billing is not None:
+                    await rt.billing.write_usage(session, usage)
                 await rt.events.complete(session, row, self.worker_id)
                 await session.commit()
             else:
                 changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None
-                await self._completions.submit(Completion(row.id, row.attempts, changes))
+                rows = tuple(usage_rows(usage, rt.clock.now_ms())) if usage else ()
+                await self._completions.submit(Completion(row.id, row.attempts, changes, rows))
         finally:
             if ctx is not None and ctx.session_opened is not None:
                 await ctx.session_opened.close()  # rolls back whatever was not committed
@@ -328,6 +340,9 @@ class Worker:
             claims = [(c.row_id, c.attempts) for c in items]
             done, lost = await events.complete_many(connection, claims, self.worker_id)
             await save_many(connection, [c.chat_state for c in items if c.chat_state and c.row_id in done])
+            usage = [row for c in items if c.row_id in done for row in c.usage]
+            if usage:
+                await connection.executemany(INSERT_USAGE, usage)
             return lost
 
         lost = await self.runtime.db.direct.run(complete)
@@ -353,8 +368,11 @@ class Worker:
                     scheduler=rt.scheduler,
                     tenant=tenant,
                     line=line,
+                    billing=rt.billing,
                 )
                 await handler(jctx, payload)
+                if rt.billing is not None and line is not None and line.sent:
+                    await rt.billing.write_usage(session, rt.billing.usage_of_sends(line.bot_id, line.sent))
                 await rt.jobs.complete(session, row, self.worker_id)
 
         outcome = "cancelled"  # unless the try ends (a stop cancels a job still running after its grace)

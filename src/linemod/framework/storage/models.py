@@ -250,3 +250,10 @@ class TenantSettingRow(Base):
     values_json: Mapped[str] = mapped_column(Text)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# Billing's tables are declared next to the code that uses them (`billing/records.py`), on this same Base.
+# Importing them here keeps `Base.metadata` every framework table, wherever it is read (migrations, the
+# models-match-migrations test, `create_all`). At the end of the module: they need `Base` and `BigId`.
+from linemod.framework.billing import records as _billing_records  # noqa: E402, F401
+from linemod.framework.billing.invoicing import records as _invoice_records  # noqa: E402, F401

@@ -9,7 +9,7 @@ lifecycle event already applied to that tenant (LINE's `timestamp`), and applyin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +22,21 @@ from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import InvitationRow, MembershipRow, Tenant, TenantState
 
 LifecycleKind = Literal["attached", "detached", "suspended", "resumed"]
+
+
+@dataclass(frozen=True)
+class LifecycleChange:
+    """A lifecycle change applied to a tenant, as listeners (billing) see it. `reason`: for "detached", LINE's
+    reason ("bot_deleted", ...) or "provider_detach" / "reconciliation"; for "attached" by reconciliation,
+    "reconciliation"."""
+
+    bot_id: str
+    kind: LifecycleKind
+    reason: str | None = None
+
+
+LifecycleListener = Callable[[AsyncSession, LifecycleChange], Awaitable[None]]
+"""Called inside the transaction that changed the tenant, so what it writes commits with the change."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,14 @@ class TenantStore:
         self.clock = clock
         self.cache_ms = int(cache_seconds * 1000)
         self._cache: dict[str, tuple[int, TenantInfo]] = {}
+        self.listeners: list[LifecycleListener] = []
+        """Told of every lifecycle change (attached, detached, suspended, resumed) in its transaction. Not of
+        `record_attach()`: the `attached` event that follows an attach is (billing's sweep catches an OA
+        whose event never came)."""
+
+    async def _notify(self, session: AsyncSession, change: LifecycleChange) -> None:
+        for listener in self.listeners:
+            await listener(session, change)
 
     async def get(self, bot_id: str, session: AsyncSession | None = None) -> TenantInfo | None:
         """The tenant, read from the database (inside `session` when given)."""
@@ -156,8 +179,10 @@ class TenantStore:
         kind: LifecycleKind,
         event_ts_ms: int,
         scopes: Sequence[str] | None = None,
+        reason: str | None = None,
     ) -> bool:
-        """Apply a lifecycle event inside `session`; returns False when it was stale and changed no state."""
+        """Apply a lifecycle event inside `session`; returns False when it was stale and changed no state.
+        `reason`: the `detached` event's reason."""
         self.forget(bot_id)
         now = self.clock.now_ms()
         initial = {
@@ -188,6 +213,7 @@ class TenantStore:
             row.state = TenantState.ATTACHED
         row.lifecycle_ts_ms = event_ts_ms
         row.updated_at_ms = now
+        await self._notify(session, LifecycleChange(bot_id, kind, reason))
         return True
 
     async def mark_detached(self, bot_id: str) -> bool:
@@ -198,6 +224,7 @@ class TenantStore:
             if row is None or row.state == TenantState.DETACHED:
                 return False
             await _detach(session, row, self.clock.now_ms())
+            await self._notify(session, LifecycleChange(bot_id, "detached", "provider_detach"))
             return True
 
     async def reconcile(self, attached_on_line: Sequence[BotProfile], *, apply: bool) -> ReconcileReport:
@@ -223,8 +250,10 @@ class TenantStore:
                 row.detached_at_ms = None
                 row.attached_at_ms = row.attached_at_ms or now
                 row.updated_at_ms = now
+                await self._notify(session, LifecycleChange(bot_id, "attached", "reconciliation"))
             for bot_id in report.missing_on_line:
                 await _detach(session, rows[bot_id], now)
+                await self._notify(session, LifecycleChange(bot_id, "detached", "reconciliation"))
             for bot_id, bot in remote.items():
                 _copy_profile(rows.get(bot_id) or await session.get(Tenant, bot_id), bot)  # type: ignore[arg-type]
         return report

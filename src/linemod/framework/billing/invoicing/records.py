@@ -1,4 +1,4 @@
-"""The invoice engine's tables, on the framework's declarative base (migration `b001_invoices`).
+"""The invoice engine's tables, on the framework's declarative base (migration `0004_invoices`).
 
 Times are UNIX milliseconds like every framework table; calendar dates of the documents (issue, transaction,
 due) are `Date` columns, compared as dates on both engines. The issued content of a document is kept as the

@@ -1,8 +1,8 @@
 """Invoices: issued documents (invoices, receipts, return invoices), their gap-free number counters, and the
 append-only history of every change; triggers refuse edits of issued documents and of the history.
 
-Revision ID: b001
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-09-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "b001"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
