@@ -105,8 +105,9 @@ class Settings(BaseSettings):
             gives Stripe.js.
         stripe_webhook_secret (LINEMOD_STRIPE_WEBHOOK_SECRET, default None): the endpoint's signing secret
             (`whsec_...`); Stripe webhooks are refused without it.
-        stripe_api_base (LINEMOD_STRIPE_API_BASE, default "https://api.stripe.com"): where Stripe's API is;
-            e.g. a localstripe server (`http://127.0.0.1:8420`) in tests and demos.
+        stripe_api_base (LINEMOD_STRIPE_API_BASE, default "https://api.stripe.com"): where Stripe's API is.
+            Any other base is taken to be a localstripe server (`http://127.0.0.1:8420`, in tests and demos),
+            which speaks an older API version.
     """
 
     model_config = SettingsConfigDict(env_prefix="LINEMOD_", env_file=".env", extra="ignore")

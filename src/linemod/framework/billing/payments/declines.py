@@ -52,7 +52,9 @@ HARD_DECLINE_CODES: MappingProxyType[str, str] = MappingProxyType(
 
 # Issuer refusals without a stated reason: hard by default, but an issuer's explicit `try_again_later` advice
 # (Mastercard's "retry after...") is the better information and wins.
-_REFUSALS_THE_ISSUER_MAY_LIFT = frozenset({"do_not_honor", "transaction_not_allowed", "not_permitted", "service_not_allowed"})
+_REFUSALS_THE_ISSUER_MAY_LIFT = frozenset(
+    {"do_not_honor", "transaction_not_allowed", "not_permitted", "service_not_allowed"}
+)
 
 # Codes that mean "the cardholder has to be there": off-session, Stripe refuses with this instead of asking.
 AUTHENTICATION_CODES = frozenset({"authentication_required", "payment_intent_authentication_failure"})

@@ -158,6 +158,10 @@ class PaymentProvider(Protocol):
 
     async def refund(self, payment_id: str, amount_yen: int, *, idempotency_key: str) -> RefundResult: ...
 
+    async def find_refund(self, payment_id: str, idempotency_key: str) -> RefundResult | None:
+        """The refund an earlier call with `idempotency_key` made, if there is one."""
+        ...
+
     def parse_webhook(self, raw_body: bytes, signature: str | None) -> Sequence[PaymentEvent]:
         """Verifies a webhook on its raw bytes (`WebhookSignatureError` if it does not check out) and returns
         the linemod payment events it carries (none for event types billing does not use)."""

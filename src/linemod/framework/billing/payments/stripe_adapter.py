@@ -5,18 +5,23 @@ the base URL of `LINEMOD_STRIPE_API_BASE` (localstripe in tests and in the demo)
 returns is turned into a plain dict with `to_dict()` and read by `stripe_conversion.py`: no SDK object leaves
 this module (stripe-python has changed what its objects are across majors; linemod's records do not).
 
-Only parameters both Stripe and localstripe accept are sent: `payment_method_types=["card"]` rather than
-automatic payment methods (which would also need a `return_url` to confirm), no `description` on
-PaymentIntents (the invoice is in the metadata).
+Cards only: PaymentIntents and SetupIntents are limited to the `card` type, so confirming never needs a
+`return_url` (which dynamic payment methods would, for the redirecting ones). The API version the SDK pins
+(2026-09-30 "Endive" on) names that limit `allowed_payment_method_types` and refuses the old
+`payment_method_types` with a 400; localstripe emulates an older version and knows only the old name. So a
+provider built with `localstripe=True` (what `from_settings` does for any base URL other than Stripe's) sends
+the old name; nothing else differs. No `description` on PaymentIntents either (localstripe refuses it): the
+invoice is in the metadata.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 import stripe
+from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
 
 from linemod.framework.billing.payments.events import PaymentEvent
 from linemod.framework.billing.payments.provider import (
@@ -69,6 +74,7 @@ class StripeProvider:
         api_base: str = DEFAULT_API_BASE,
         timeout_seconds: float = 30.0,
         http_client: stripe.HTTPClient | None = None,
+        localstripe: bool = False,
     ) -> None:
         self._http = http_client or stripe.HTTPXClient(timeout=timeout_seconds)
         self._stripe = stripe.StripeClient(
@@ -78,6 +84,7 @@ class StripeProvider:
             max_network_retries=MAX_NETWORK_RETRIES,
         )
         self._webhook_secret = webhook_secret
+        self._card_types_param = "payment_method_types" if localstripe else "allowed_payment_method_types"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeProvider:
@@ -87,6 +94,7 @@ class StripeProvider:
             settings.stripe_api_key,
             webhook_secret=settings.stripe_webhook_secret,
             api_base=settings.stripe_api_base,
+            localstripe=settings.stripe_api_base.rstrip("/") != DEFAULT_API_BASE,
         )
 
     async def aclose(self) -> None:
@@ -109,12 +117,13 @@ class StripeProvider:
         )
 
     async def start_card_setup(self, customer_id: str, *, idempotency_key: str) -> CardSetup:
+        params = cast(
+            SetupIntentCreateParams,
+            {"customer": customer_id, "usage": "off_session", self._card_types_param: ["card"]},
+        )
         intent = await _call(
             "start a card setup",
-            self._stripe.v1.setup_intents.create_async(
-                {"customer": customer_id, "usage": "off_session", "payment_method_types": ["card"]},
-                {"idempotency_key": idempotency_key},
-            ),
+            self._stripe.v1.setup_intents.create_async(params, {"idempotency_key": idempotency_key}),
         )
         data = intent.to_dict()
         return CardSetup(setup_id=str(data["id"]), client_secret=str(data["client_secret"]))
@@ -147,12 +156,12 @@ class StripeProvider:
         return saved_payment_method(method)
 
     async def charge(self, request: ChargeRequest) -> ChargeResult:
-        params: Any = {
+        params = {
             "amount": request.amount_yen,
             "currency": CURRENCY,
             "customer": request.customer_id,
             "payment_method": request.payment_method_id,
-            "payment_method_types": ["card"],
+            self._card_types_param: ["card"],
             "confirm": True,
             "off_session": True,  # merchant-initiated: the cardholder is not there to authenticate
             "metadata": {
@@ -164,7 +173,9 @@ class StripeProvider:
         try:
             intent = await _call(
                 "charge a card",
-                self._stripe.v1.payment_intents.create_async(params, {"idempotency_key": request.idempotency_key}),
+                self._stripe.v1.payment_intents.create_async(
+                    cast(PaymentIntentCreateParams, params), {"idempotency_key": request.idempotency_key}
+                ),
             )
         except CardDeclinedError as declined:
             result = charge_result_from_error(declined.error, request.amount_yen)
@@ -203,6 +214,16 @@ class StripeProvider:
             ),
         )
         return refund_result(refund.to_dict())
+
+    async def find_refund(self, payment_id: str, idempotency_key: str) -> RefundResult | None:
+        listing = await _call(
+            "list refunds",
+            self._stripe.v1.refunds.list_async({"payment_intent": payment_id, "limit": LOOKUP_DEPTH}),
+        )
+        for refund in listing.to_dict().get("data", []):
+            if refund.get("metadata", {}).get(IDEMPOTENCY_KEY) == idempotency_key:
+                return refund_result(refund)
+        return None
 
     def parse_webhook(self, raw_body: bytes, signature: str | None) -> Sequence[PaymentEvent]:
         if not self._webhook_secret:
