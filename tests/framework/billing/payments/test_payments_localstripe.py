@@ -4,17 +4,20 @@ charged off-session, declined, refunded; webhooks verified on their raw bytes.""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-from linemod.framework.billing.payments.card_payments import CardPayments
+from linemod.framework.billing.payments.card_payments import DEFAULT_LEASE_SECONDS, CardPayments
 from linemod.framework.billing.payments.events import PaymentSucceeded
 from linemod.framework.billing.payments.payment_ledger import PaymentLedger
 from linemod.framework.billing.payments.provider import (
     BillingProfile,
     ChargeOutcome,
     ChargeRequest,
+    ChargeResult,
     PaymentProviderError,
+    PaymentProviderUnavailable,
     RefundStatus,
     WebhookSignatureError,
 )
@@ -140,6 +143,43 @@ async def test_charging_the_same_attempt_twice_charges_once(card_payments, local
 
     assert second == first
     assert len(localstripe.charges(await card_payments.customer_id(BOT))) == 1
+
+
+class LosesTheFirstAnswer:
+    """The Stripe adapter, except that the first charge's answer is lost on the way back (a read timeout):
+    localstripe charged the card, linemod does not know it."""
+
+    def __init__(self, provider: StripeProvider) -> None:
+        self.provider = provider
+        self.name = provider.name
+        self.lost = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
+
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
+        result = await self.provider.charge(request)
+        if not self.lost:
+            self.lost = True
+            raise PaymentProviderUnavailable("Stripe could not charge a card: read timed out")
+        return result
+
+
+async def test_a_charge_retried_after_a_timeout_is_not_charged_twice(  # type: ignore[no-untyped-def]
+    db, stripe_provider, clock, localstripe
+) -> None:
+    payments = CardPayments(db, LosesTheFirstAnswer(stripe_provider), clock)  # type: ignore[arg-type]
+    await save_card(payments, localstripe)
+    with pytest.raises(PaymentProviderUnavailable):
+        await payments.charge("inv_8", 3300, bot_id=BOT, attempt=1)
+
+    clock.advance(DEFAULT_LEASE_SECONDS + 1)  # the first call is presumed dead: the next one may take over
+    result = await payments.charge("inv_8", 3300, bot_id=BOT, attempt=1)
+
+    [charge] = localstripe.charges(await payments.customer_id(BOT))
+    assert result.outcome is ChargeOutcome.SUCCEEDED and result.charge_id == charge["id"]
+    [payment] = await PaymentLedger(db).payments_for("inv_8")
+    assert payment.status is PaymentStatus.SUCCEEDED and payment.provider_payment_id == charge["payment_intent"]
 
 
 async def test_localstripe_ignores_idempotency_keys_which_is_why_linemod_guards_itself(  # type: ignore[no-untyped-def]
