@@ -4,9 +4,11 @@ a lease while the call runs, and a look-up before anything is sent again."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
+from linemod.framework.billing.payments.bank_transfer import BankTransfers
 from linemod.framework.billing.payments.card_payments import (
     DEFAULT_LEASE_SECONDS,
     CardPayments,
@@ -113,3 +115,11 @@ async def test_an_oa_without_a_card_is_not_charged(db, fake, clock) -> None:  # 
     with pytest.raises(NoCardError):
         await CardPayments(db, fake, clock).charge("inv_7", 3300, bot_id=BOT, attempt=1)
     assert fake.charge_calls == 0
+
+
+async def test_card_attempts_are_numbered_apart_from_bank_transfers(payments, clock) -> None:  # type: ignore[no-untyped-def]
+    await BankTransfers(payments.db, clock).mark_paid("inv_8", 1000, date(2026, 12, 1))
+    assert (await payments.charge("inv_8", 2300, bot_id=BOT, attempt=1)).outcome is ChargeOutcome.SUCCEEDED
+    assert [(p.method, p.attempt) for p in await PaymentLedger(payments.db).payments_for("inv_8")] == [
+        ("bank_transfer", 1), ("card", 1)
+    ]

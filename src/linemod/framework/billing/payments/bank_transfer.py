@@ -118,7 +118,8 @@ class BankTransfers:
     ) -> PaymentRow:
         now = self.clock.now_ms()
         row = PaymentRow(
-            invoice_id=invoice_id, attempt=await next_attempt(session, invoice_id), idempotency_key=key,
+            invoice_id=invoice_id, attempt=await next_attempt(session, invoice_id, PaymentMethodKind.BANK_TRANSFER),
+            idempotency_key=key,
             method=PaymentMethodKind.BANK_TRANSFER, status=PaymentStatus.SUCCEEDED, amount_yen=amount_yen,
             paid_on=paid_on, note=note or None, recorded_by=recorded_by, statement_line_id=statement_line_id,
             created_at_ms=now, updated_at_ms=now,

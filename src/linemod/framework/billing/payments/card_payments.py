@@ -3,7 +3,7 @@
 `CardPayments` stands between billing and a `PaymentProvider`. It keeps the provider's ids in linemod's own
 tables and guards every money-moving call with a row written *before* the call:
 
-- a charge is attempt N of an invoice, unique on (invoice, N), sent with the idempotency key
+- a charge is card attempt N of an invoice, unique on (invoice, card, N), sent with the idempotency key
   `charge:{invoice}:{N}`. Asking again returns the stored result without calling the provider;
 - while the first call runs, its row holds a lease; a second caller gets `ChargeInProgressError`;
 - a call that never came back (timeout, crash) leaves the row pending. Once the lease has passed, the next
@@ -19,7 +19,7 @@ provider between them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlalchemy import Update, func, select, update
@@ -76,6 +76,7 @@ class _Claim:
     row_id: int
     result: ChargeResult | RefundResult | None  # set when the attempt is already settled
     recovering: bool  # the first call never came back: look it up before sending again
+    card: tuple[str, str] | None = None  # (customer, payment method) the first call charged, when recovering
 
 
 class CardPayments:
@@ -204,6 +205,8 @@ class CardPayments:
             return claim.result
         found = None
         if claim.recovering:
+            if claim.card is not None:  # the same card as the first call: the same key must mean the same charge
+                request = replace(request, customer_id=claim.card[0], payment_method_id=claim.card[1])
             found = await self.provider.find_charge(request.customer_id, request.idempotency_key)
         try:
             result = found or await self.provider.charge(request)
@@ -228,11 +231,11 @@ class CardPayments:
                     await session.flush()
                     return _Claim(row.id, None, recovering=False)
         except IntegrityError:
-            pass  # written by a concurrent call in the meantime (or (invoice, attempt) taken by another key)
+            pass  # written by a concurrent call in the meantime
         async with self.db.transaction() as session:
             existing = await session.scalar(select(table).where(table.idempotency_key == key))
             if existing is None:
-                raise ValueError(f"{key}: that attempt number is already used by another payment of the invoice")
+                raise ValueError(f"{key}: that attempt is already used by another payment of the invoice")
             if existing.amount_yen != amount_yen:
                 raise ValueError(f"{key} was for ¥{existing.amount_yen}, not ¥{amount_yen}")
             if existing.lease_until_ms is None:  # settled: only a claimed row has a lease
@@ -250,7 +253,10 @@ class CardPayments:
             )
             if getattr(taken, "rowcount", 0) != 1:
                 raise ChargeInProgressError(f"{key} is being processed")
-            return _Claim(existing.id, None, recovering=True)
+            card = None
+            if isinstance(existing, PaymentRow) and existing.customer_id and existing.payment_method_id:
+                card = (existing.customer_id, existing.payment_method_id)
+            return _Claim(existing.id, None, recovering=True, card=card)
 
     async def _settle_charge(self, row_id: int, result: ChargeResult) -> None:
         async with self.db.transaction() as session:

@@ -80,10 +80,12 @@ def stored_result(row: PaymentRow) -> ChargeResult | None:
     )
 
 
-async def next_attempt(session: AsyncSession, invoice_id: str) -> int:
-    """One more than the invoice's highest attempt. Two writers may compute the same number: the unique
-    (invoice, attempt) constraint makes the second one fail rather than share it."""
-    highest = await session.scalar(select(func.max(PaymentRow.attempt)).where(PaymentRow.invoice_id == invoice_id))
+async def next_attempt(session: AsyncSession, invoice_id: str, method: str) -> int:
+    """One more than the invoice's highest attempt by `method`. Two writers may compute the same number: the
+    unique (invoice, method, attempt) constraint makes the second one fail rather than share it."""
+    highest = await session.scalar(
+        select(func.max(PaymentRow.attempt)).where(PaymentRow.invoice_id == invoice_id, PaymentRow.method == method)
+    )
     return int(highest or 0) + 1
 
 
@@ -94,9 +96,10 @@ class PaymentLedger:
         self.db = db
 
     async def payments_for(self, invoice_id: str) -> list[PaymentRecord]:
+        """Every attempt and payment of an invoice, oldest first."""
         async with self.db.session() as session:
             rows = await session.scalars(
-                select(PaymentRow).where(PaymentRow.invoice_id == invoice_id).order_by(PaymentRow.attempt)
+                select(PaymentRow).where(PaymentRow.invoice_id == invoice_id).order_by(PaymentRow.id)
             )
             return [PaymentRecord.from_row(row) for row in rows]
 

@@ -81,9 +81,10 @@ class PaymentMethodRow(Base):
 class PaymentRow(Base):
     """One attempt to collect an invoice, or one receipt of money for it.
 
-    The row is written *before* the provider is called, unique on (invoice, attempt) and on its idempotency
-    key: a repeated call finds it and returns what the first one got, instead of charging again. A pending
-    row's `lease_until_ms` says until when the call that wrote it is still presumed running.
+    The row is written *before* the provider is called, unique on (invoice, method, attempt) and on its
+    idempotency key: a repeated call finds it and returns what the first one got, instead of charging again.
+    A pending row's `lease_until_ms` says until when the call that wrote it is still presumed running.
+    Attempts are numbered per method: card attempt 2 is the first retry, whatever was paid by transfer.
     """
 
     __tablename__ = "payments"
@@ -112,7 +113,9 @@ class PaymentRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (UniqueConstraint("invoice_id", "attempt", name="uq_payments_invoice_attempt"),)
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "method", "attempt", name="uq_payments_invoice_method_attempt"),
+    )
 
 
 class RefundRow(Base):

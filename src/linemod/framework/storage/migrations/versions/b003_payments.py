@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("lease_until_ms", sa.BigInteger()),
         sa.Column("created_at_ms", sa.BigInteger(), nullable=False),
         sa.Column("updated_at_ms", sa.BigInteger(), nullable=False),
-        sa.UniqueConstraint("invoice_id", "attempt", name="uq_payments_invoice_attempt"),
+        sa.UniqueConstraint("invoice_id", "method", "attempt", name="uq_payments_invoice_method_attempt"),
     )
     op.create_index("ix_payments_provider_payment_id", "payments", ["provider_payment_id"])
     op.create_table(
