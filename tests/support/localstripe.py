@@ -92,6 +92,14 @@ class LocalStripe:
             intent = self._expect(self.http.post(f"/v1/setup_intents/{setup_id}/confirm", json=again))
         return dict(intent)
 
+    def authenticate_payment(self, client_secret: str, *, success: bool = True) -> dict[str, Any]:
+        """What Stripe.js's `confirmCardPayment` does on the pay-now page once the cardholder passes (or fails)
+        3-D Secure: localstripe's own `_authenticate` route, with the publishable key."""
+        payment_id = client_secret.split("_secret_")[0]
+        body = {"key": PUBLISHABLE_KEY, "client_secret": client_secret}
+        path = f"/v1/payment_intents/{payment_id}/_authenticate?success={'true' if success else 'false'}"
+        return self._expect(self.http.post(path, json=body))
+
     @staticmethod
     def _expect(response: httpx.Response) -> dict[str, Any]:
         assert response.status_code == 200, (response.request.url, response.status_code, response.text)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from linemod.framework.billing.payments.card_payments import DEFAULT_LEASE_SECONDS, CardPayments
-from linemod.framework.billing.payments.events import PaymentSucceeded
+from linemod.framework.billing.payments.events import PaymentFailed, PaymentSucceeded
 from linemod.framework.billing.payments.payment_ledger import PaymentLedger
 from linemod.framework.billing.payments.provider import (
     BillingProfile,
@@ -86,7 +86,9 @@ async def test_the_customer_is_created_once_per_oa_and_follows_profile_changes(c
     )
 
 
-async def test_a_card_declined_when_charged_is_a_soft_decline(card_payments, localstripe) -> None:  # type: ignore[no-untyped-def]
+async def test_a_card_declined_when_charged_is_a_soft_decline(  # type: ignore[no-untyped-def]
+    card_payments, stripe_provider, localstripe, receiver
+) -> None:
     await save_card(card_payments, localstripe, DECLINED_WHEN_CHARGED)
 
     result = await card_payments.charge("inv_2", 5500, bot_id=BOT, attempt=1)
@@ -95,6 +97,10 @@ async def test_a_card_declined_when_charged_is_a_soft_decline(card_payments, loc
     assert result.failure_code == "card_declined" and result.payment_id and result.charge_id
     [payment] = await PaymentLedger(card_payments.db).payments_for("inv_2")
     assert payment.status is PaymentStatus.DECLINED and payment.provider_payment_id == result.payment_id
+    [webhook] = stripe_webhooks(receiver, "payment_intent.payment_failed", result.payment_id)
+    [event] = stripe_provider.parse_webhook(webhook.raw, webhook.headers["stripe-signature"])
+    assert isinstance(event, PaymentFailed)
+    assert (event.outcome, event.failure_code, event.invoice_id) == (ChargeOutcome.DECLINED, "card_declined", "inv_2")
 
 
 async def test_a_card_refused_by_the_form_is_not_recorded(card_payments, localstripe) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +114,9 @@ async def test_a_card_refused_by_the_form_is_not_recorded(card_payments, localst
     assert await card_payments.default_card(BOT) is None
 
 
-async def test_a_card_that_needs_3d_secure_off_session_asks_for_action(card_payments, localstripe) -> None:  # type: ignore[no-untyped-def]
+async def test_a_card_that_needs_3d_secure_off_session_asks_for_action_and_is_paid_on_session(  # type: ignore[no-untyped-def]
+    card_payments, stripe_provider, localstripe, receiver
+) -> None:
     await save_card(card_payments, localstripe, ALWAYS_3DS)
 
     result = await card_payments.charge("inv_3", 3300, bot_id=BOT, attempt=1)
@@ -116,6 +124,14 @@ async def test_a_card_that_needs_3d_secure_off_session_asks_for_action(card_paym
     assert result.outcome is ChargeOutcome.REQUIRES_ACTION
     assert result.client_secret and result.client_secret.startswith(f"{result.payment_id}_secret_")
     assert localstripe.charges(await card_payments.customer_id(BOT)) == []
+
+    # The operator pays now: 3-D Secure passes in the browser, Stripe's webhook settles linemod's attempt.
+    localstripe.authenticate_payment(result.client_secret)
+    [webhook] = stripe_webhooks(receiver, "payment_intent.succeeded", result.payment_id)
+    [event] = stripe_provider.parse_webhook(webhook.raw, webhook.headers["stripe-signature"])
+    settled = await card_payments.apply_event(event)
+    assert settled is not None and settled.status is PaymentStatus.SUCCEEDED
+    assert await PaymentLedger(card_payments.db).paid_yen("inv_3") == 3300
 
 
 async def test_a_refund_returns_part_of_a_payment_once_per_reference(card_payments, localstripe) -> None:  # type: ignore[no-untyped-def]
