@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import stripe
 from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
@@ -30,6 +30,7 @@ from linemod.framework.billing.payments.provider import (
     CardSetup,
     ChargeRequest,
     ChargeResult,
+    PaymentProvider,
     PaymentProviderError,
     PaymentProviderUnavailable,
     RefundResult,
@@ -235,6 +236,10 @@ class StripeProvider:
             raise WebhookSignatureError(f"Stripe webhook refused: {error}") from None
         converted = payment_event(event.to_dict())
         return [converted] if converted is not None else []
+
+
+if TYPE_CHECKING:
+    _conforms: type[PaymentProvider] = StripeProvider  # mypy holds the adapter to the Protocol
 
 
 async def _call(what: str, call: Awaitable[T]) -> T:
