@@ -146,6 +146,17 @@ class Settings(BaseSettings):
         api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
         api_retry_base_seconds (default 0.5): first backoff wait; doubles each retry, honours Retry-After.
         api_timeout_seconds (default 10.0): per-request timeout.
+
+    Card payments (Stripe)
+        stripe_api_key (LINEMOD_STRIPE_API_KEY, default None): the secret key (`sk_...`); unset, no card
+            payments.
+        stripe_publishable_key (LINEMOD_STRIPE_PUBLISHABLE_KEY, default None): the key (`pk_...`) the card form
+            gives Stripe.js.
+        stripe_webhook_secret (LINEMOD_STRIPE_WEBHOOK_SECRET, default None): the endpoint's signing secret
+            (`whsec_...`); Stripe webhooks are refused without it.
+        stripe_api_base (LINEMOD_STRIPE_API_BASE, default "https://api.stripe.com"): where Stripe's API is.
+            Any other base is taken to be a localstripe server (`http://127.0.0.1:8420`, in tests and demos),
+            which speaks an older API version.
     """
 
     model_config = SettingsConfigDict(env_prefix="LINEMOD_", env_file=".env", extra="ignore")
@@ -224,6 +235,11 @@ class Settings(BaseSettings):
 
     metrics_token: str | None = None
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    stripe_api_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
 
     @field_validator("scopes", mode="before")
     @classmethod
