@@ -196,7 +196,7 @@ class BankTransfers:
                 .where(ReconciliationItemRow.status == ReconciliationStatus.OPEN)
                 .order_by(ReconciliationItemRow.id)
             )
-            return [_item(item, line) for item, line in rows.tuples()]
+            return [_item(item, line) for item, line in rows]
 
     async def resolve(self, item_id: int, invoice_id: str, *, resolved_by: int, note: str = "") -> PaymentRecord:
         """Staff decided the credit pays `invoice_id`: records it (its full amount) as that invoice's payment."""
