@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from linemod.framework.accounts.cleanup import purge_account_rows
+from linemod.framework.billing.billing_routes import billing_router
+from linemod.framework.billing.collection_jobs import CARD_EXPIRY_JOB
+from linemod.framework.billing.collection_service import CollectionService
 from linemod.framework.billing.extension import Billing
 from linemod.framework.billing.jobs import QUOTA_JOB, SWEEP_JOB, register_billing_jobs
 from linemod.framework.clock import Clock, SystemClock
@@ -201,6 +204,8 @@ class ModuleApp(Registrations):
             return Response(await runtime.metrics.render(runtime), media_type=runtime.metrics.content_type)
 
         self.console.mount(api)
+        if self.billing.enabled:
+            api.include_router(billing_router(self._collection))
         api.include_router(self.router)
         for router, prefix in self._routers:
             api.include_router(router, prefix=prefix)
@@ -231,6 +236,10 @@ class ModuleApp(Registrations):
             raise RuntimeError("the module app is not started (serve it, or await app.start())")
         return self.runtime
 
+    def _collection(self) -> CollectionService | None:
+        runtime = self.runtime
+        return runtime.billing.collection if runtime is not None and runtime.billing is not None else None
+
     def _recurring(self) -> list[Recurring]:
         jobs = list(self.recurring)
         if self.settings.reconcile_interval_seconds > 0:
@@ -242,6 +251,8 @@ class ModuleApp(Registrations):
                 jobs.append(Recurring(SWEEP_JOB, settings.billing_sweep_interval_seconds))
             if settings.billing_quota_interval_seconds > 0:
                 jobs.append(Recurring(QUOTA_JOB, settings.billing_quota_interval_seconds))
+            if self.billing.catalog.plans and settings.billing_issuer_name:
+                jobs.append(Recurring(CARD_EXPIRY_JOB, 86_400))
         return jobs
 
     async def start(self, *, workers: bool = True, intake: bool = True, concurrency: int | None = None) -> Runtime:
@@ -294,6 +305,8 @@ class ModuleApp(Registrations):
                 for hook in self._shutdown:
                     await hook(self)
             finally:
+                if self.runtime.billing is not None:
+                    await self.runtime.billing.aclose()
                 await self.runtime.close()
                 self.runtime = None
 

@@ -141,6 +141,23 @@ class Settings(BaseSettings):
             billing was deployed their subscription and re-schedules overdue trial ends and renewals; 0 = off.
         billing_quota_interval_seconds (default 3600): period of the read of every OA's LINE message quota
             and consumption (scope message:send); 0 = off.
+        billing_issuer_name (LINEMOD_BILLING_ISSUER_NAME, default None): who issues the invoices (the provider
+            running this deployment, 適格請求書発行事業者). Unset, no invoice is made: charges wait in the
+            ledger, and nothing is collected.
+        billing_issuer_registration_number (LINEMOD_BILLING_ISSUER_REGISTRATION_NUMBER, default ""): its `T`
+            number (T + 13 digits, checked at start); billing_issuer_sole_proprietor (default False) relaxes
+            the check to a sole proprietor's number.
+        billing_issuer_address, billing_issuer_contact (default ""): printed under the issuer's name.
+        billing_bank_name, billing_bank_branch, billing_bank_account_type (default "普通"),
+            billing_bank_account_number, billing_bank_account_holder (LINEMOD_BILLING_BANK_*, default ""): the
+            account bank transfers go to (振込先), printed on every invoice when the bank name is set.
+        billing_retry_days (LINEMOD_BILLING_RETRY_DAYS, default "1,3,5,7"): days after a soft-declined card
+            charge on which it is tried again (none after a hard decline).
+        billing_grace_days (default 14): days a subscription stays `restricted` (after the last retry, or
+            the last reminder of an overdue transfer) before the final notice.
+        billing_final_notice_days (default 7): days from the final notice to the provider-side detach.
+        billing_payment_link_days (default 45): how long a mail's "pay now" link works.
+        billing_card_expiry_notice_days (default 30): a card expiring within this many days is mailed about.
 
     Outbound calls
         api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
@@ -228,6 +245,21 @@ class Settings(BaseSettings):
     billing_trial_reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 3])
     billing_sweep_interval_seconds: int = Field(default=3600, ge=0)
     billing_quota_interval_seconds: int = Field(default=3600, ge=0)
+    billing_issuer_name: str | None = None
+    billing_issuer_registration_number: str = ""
+    billing_issuer_sole_proprietor: bool = False
+    billing_issuer_address: str = ""
+    billing_issuer_contact: str = ""
+    billing_bank_name: str = ""
+    billing_bank_branch: str = ""
+    billing_bank_account_type: str = "普通"
+    billing_bank_account_number: str = ""
+    billing_bank_account_holder: str = ""
+    billing_retry_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1, 3, 5, 7])
+    billing_grace_days: int = Field(default=14, ge=0)
+    billing_final_notice_days: int = Field(default=7, ge=0)
+    billing_payment_link_days: int = Field(default=45, gt=0)
+    billing_card_expiry_notice_days: int = Field(default=30, ge=0)
 
     api_max_retries: int = 4
     api_retry_base_seconds: float = 0.5
@@ -267,6 +299,13 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
             except ValueError:
                 raise ValueError(f"forwarded_allow_ips: {entry!r} is neither an IP address nor a network") from None
+        return value
+
+    @field_validator("billing_retry_days", mode="before")
+    @classmethod
+    def _split_retry_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split() if part]
         return value
 
     @field_validator("billing_trial_reminder_days", mode="before")

@@ -1,8 +1,14 @@
 """Sending mail: through SMTP (aiosmtplib) when an SMTP host is set, else into the database outbox that
-development mode shows at /console/outbox."""
+development mode shows at /console/outbox.
+
+Console mail is plain text; billing mail (invoices, receipts, notices) adds an HTML alternative, copies (CC)
+and attachments (the PDF). The outbox keeps the HTML and, for attachments, their names, types, sizes and
+SHA-256 (the documents themselves are in the invoice archive)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,10 +25,28 @@ log = logging.getLogger("linemod.mail")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "application/pdf"
+    data: bytes
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+        }
+
+
+@dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
     body: str  # plain text
+    html: str | None = None  # an HTML alternative of `body`
+    cc: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Mailer(Protocol):
@@ -39,8 +63,15 @@ class SmtpMailer:
         message = EmailMessage()
         message["From"] = self.settings.mail_from
         message["To"] = mail.to
+        if mail.cc:
+            message["Cc"] = ", ".join(mail.cc)
         message["Subject"] = mail.subject
         message.set_content(mail.body)
+        if mail.html is not None:
+            message.add_alternative(mail.html, subtype="html")
+        for attachment in mail.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
         return message
 
     async def send(self, mail: Mail) -> None:
@@ -70,7 +101,18 @@ class OutboxMailer:
     async def send(self, mail: Mail) -> None:
         async with self.db.transaction() as session:
             now = self.clock.now_ms()
-            session.add(OutboxMailRow(to_addr=mail.to, subject=mail.subject, body=mail.body, created_at_ms=now))
+            attachments = [a.describe() for a in mail.attachments]
+            session.add(
+                OutboxMailRow(
+                    to_addr=mail.to,
+                    subject=mail.subject,
+                    body=mail.body,
+                    created_at_ms=now,
+                    cc_addrs=", ".join(mail.cc) or None,
+                    html=mail.html,
+                    attachments_json=json.dumps(attachments) if attachments else None,
+                )
+            )
         if self.announce:  # outside development nobody reads the outbox: say so where someone looks
             log.warning("no SMTP host set (LINEMOD_SMTP_HOST): mail to %s kept in the outbox", mail.to)
 

@@ -168,6 +168,7 @@ class Billing:
             scheduler=runtime.scheduler,
             handlers=handlers,
             is_postgres=runtime.db.is_postgres,
+            db=runtime.db,
         )
         runtime.tenants.listeners.append(service.on_tenant_change)
         runtime.billing = service

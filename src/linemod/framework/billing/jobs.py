@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select
 
+from linemod.framework.billing.collection import NOTICE_JOB
+from linemod.framework.billing.collection_jobs import register_collection_jobs, schedule_pending_collections
 from linemod.framework.billing.events import EVENT_JOB, BillingEvent
 from linemod.framework.billing.lifecycle import DETACH_JOB, RENEW_JOB, TRIAL_END_JOB, TRIAL_REMINDER_JOB
 from linemod.framework.billing.line_usage import store_quota
@@ -46,7 +48,13 @@ def register_billing_jobs(app: ModuleApp) -> None:
 
     async def trial_reminder(jctx: JobContext, payload: dict[str, Any]) -> None:
         ends, days = int(payload["trial_ends_at_ms"]), int(payload["days"])
-        await service().lifecycle.remind_trial(jctx.db, bot_of(jctx), ends, days)
+        billing = service()
+        reminded = await billing.lifecycle.remind_trial(jctx.db, bot_of(jctx), ends, days)
+        if reminded and billing.collection is not None:  # the mail, sent by its own job after this commits
+            await jctx.schedule(
+                NOTICE_JOB, {"kind": "trial_ending", "days_left": days, "trial_ends_at_ms": ends},
+                key=f"billing:notice:trial_ending:{bot_of(jctx)}:{ends}:{days}",
+            )
 
     async def renew(jctx: JobContext, payload: dict[str, Any]) -> None:
         await service().lifecycle.renew(jctx.db, bot_of(jctx), date.fromisoformat(payload["period_end"]))
@@ -78,6 +86,7 @@ def register_billing_jobs(app: ModuleApp) -> None:
         for bot_id, quota in readings:  # written after every call: no lock is held while LINE answers
             await store_quota(jctx.db, bot_id, quota, jctx.now_ms())
 
+    register_collection_jobs(app)
     for name, handler in (
         (TRIAL_END_JOB, trial_end),
         (TRIAL_REMINDER_JOB, trial_reminder),
@@ -118,3 +127,5 @@ async def sweep_subscriptions(service: BillingService, jctx: JobContext) -> None
     )
     for sub in await session.scalars(overdue_periods):
         await lifecycle.schedule_renewal(session, sub)
+    if service.collection is not None:
+        await schedule_pending_collections(service.collection, session)

@@ -5,7 +5,7 @@ caller's session so they commit, or roll back, together with the change that cau
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -77,6 +77,9 @@ class Ledger:
         self.handlers = handlers
         self.is_postgres = is_postgres
         self._terms: dict[int, PriceTerms] = {}
+        self.on_charge: Callable[[AsyncSession, str, str], Awaitable[None]] | None = None
+        """Called with (session, bot ID, charge key) after a charge is written, in its transaction: the
+        collection schedules its run there (`collection_service.py`)."""
 
     def now_ms(self) -> int:
         return self.clock.now_ms()
@@ -186,7 +189,7 @@ class Ledger:
         payload: dict[str, Any],
         *,
         key: str,
-        bot_id: str,
+        bot_id: str | None,
         run_at_ms: int | None = None,
     ) -> bool:
         return await self.scheduler.schedule(
@@ -218,6 +221,8 @@ class Ledger:
         result = await session.execute(text(INSERT_CHARGE), values)
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
+        if self.on_charge is not None:
+            await self.on_charge(session, sub.bot_id, key)
         data = {"charge_key": key, "reason": reason, "subtotal_yen": values["subtotal_yen"]}
         if period is not None:
             data |= {"period_start": period.start.isoformat(), "period_end": period.last_day.isoformat()}

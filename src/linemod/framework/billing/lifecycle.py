@@ -185,12 +185,14 @@ class SubscriptionLifecycle:
         account = await self.ledger.account(session, bot_id)
         return "invoice" if account.payment_method else "pause"
 
-    async def remind_trial(self, session: AsyncSession, bot_id: str, trial_ends_at_ms: int, days: int) -> None:
+    async def remind_trial(self, session: AsyncSession, bot_id: str, trial_ends_at_ms: int, days: int) -> bool:
+        """`trial.ending`, if that trial is still running; whether it is (and so whether to mail)."""
         sub = await self.ledger.load(session, bot_id)
         if sub is None or sub.status != S.TRIALING or sub.trial_ends_at_ms != trial_ends_at_ms:
-            return
+            return False
         data = {"days_left": days, "trial_ends_at_ms": trial_ends_at_ms}
         await self.ledger.emit(session, "trial.ending", sub, reason="trial_reminder", data=data)
+        return True
 
     async def renew(self, session: AsyncSession, bot_id: str, period_end: date) -> None:
         """A period ended: charge its usage, then (unless canceling, which ends now) the next period's fee. A

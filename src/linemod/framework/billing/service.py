@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.catalog_sync import SyncedCatalog
 from linemod.framework.billing.changes import SubscriptionChanges
+from linemod.framework.billing.collection_service import CollectionService
 from linemod.framework.billing.entitlements import BillingAccess
 from linemod.framework.billing.events import BillingHandler
 from linemod.framework.billing.ledger import Ledger
@@ -23,6 +24,7 @@ from linemod.framework.clock import Clock
 from linemod.framework.line.client import SentMessages
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
+from linemod.framework.storage.database import Database
 from linemod.framework.tenants.store import LifecycleChange
 
 log = logging.getLogger("linemod.billing")
@@ -39,6 +41,7 @@ class BillingService:
         scheduler: JobScheduler,
         handlers: Mapping[str, Sequence[BillingHandler]],
         is_postgres: bool,
+        db: Database | None = None,
     ) -> None:
         self.catalog = catalog
         self.policy = policy
@@ -50,6 +53,14 @@ class BillingService:
             self.ledger, catalog, policy, self.metering, reminder_days=tuple(settings.billing_trial_reminder_days)
         )
         self.changes = SubscriptionChanges(self.ledger, catalog, self.lifecycle, settings)
+        self.collection: CollectionService | None = None
+        """Invoices, payments and dunning; None when no invoice issuer is configured (or no database given)."""
+        if db is not None and catalog.catalog.plans:
+            self.collection = CollectionService.from_settings(settings, db, clock, self.ledger, self.changes)
+
+    async def aclose(self) -> None:
+        if self.collection is not None:
+            await self.collection.aclose()
 
     @property
     def subscriptions_enabled(self) -> bool:

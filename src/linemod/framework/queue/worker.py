@@ -396,10 +396,31 @@ def parse_event(payload: dict[str, Any]) -> Event | None:
     try:
         return Event.from_dict(payload)
     except ValueError:
+        detached = _detached_without_reason(payload)
+        if detached is not None:
+            return detached
         try:
             return UnknownEvent.new_from_json_dict(payload)  # type: ignore[no-any-return]
         except (ValueError, TypeError):
             return None
+
+
+def _detached_without_reason(payload: dict[str, Any]) -> Event | None:
+    """The `detached` that follows the provider's Detach API carries no `reason` (its one documented value is
+    `bot_deleted`; see docs/emulator-behaviour.md on the Detach API), and the SDK refuses a `detached` without
+    one. It is the lifecycle event all the same: parsed with a stand-in reason, then given `reason` None, so
+    `on_lifecycle("detached")` handlers see it (reading `event.module.reason` as None)."""
+    module = payload.get("module")
+    if payload.get("type") != "module" or not isinstance(module, dict) or module.get("type") != "detached":
+        return None
+    if module.get("reason") is not None:
+        return None
+    try:
+        event = Event.from_dict({**payload, "module": {**module, "reason": "bot_deleted"}})
+    except ValueError:
+        return None
+    object.__setattr__(event.module, "reason", None)  # past the SDK's validation: the truth is "no reason"
+    return event
 
 
 def _failure_outcome(status: str) -> str:

@@ -238,6 +238,10 @@ class OutboxMailRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # Added by 0007: billing mails (invoices) are HTML with the PDF attached and may copy others.
+    cc_addrs: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    attachments_json: Mapped[str | None] = mapped_column(Text)  # [{filename, content_type, size, sha256}]
 
 
 class TenantSettingRow(Base):
@@ -255,6 +259,7 @@ class TenantSettingRow(Base):
 # Billing's tables are declared next to the code that uses them (`billing/records.py`), on this same Base.
 # Importing them here keeps `Base.metadata` every framework table, wherever it is read (migrations, the
 # models-match-migrations test, `create_all`). At the end of the module: they need `Base` and `BigId`.
+from linemod.framework.billing import collection_records as _collection_records  # noqa: E402, F401
 from linemod.framework.billing import records as _billing_records  # noqa: E402, F401
 from linemod.framework.billing.invoicing import records as _invoice_records  # noqa: E402, F401
 from linemod.framework.billing.payments import records as _payment_records  # noqa: E402, F401
