@@ -4,7 +4,8 @@ development mode shows at /console/outbox."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -19,10 +20,20 @@ log = logging.getLogger("linemod.mail")
 
 
 @dataclass(frozen=True)
+class MailFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
     body: str  # plain text
+    sender: str | None = None  # the From, when not `mail_from` (the help desk's own address)
+    headers: Mapping[str, str] = field(default_factory=dict)  # Message-ID, In-Reply-To, References, Reply-To
+    files: tuple[MailFile, ...] = ()
 
 
 class Mailer(Protocol):
@@ -37,10 +48,15 @@ class SmtpMailer:
 
     def message(self, mail: Mail) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.settings.mail_from
+        message["From"] = mail.sender or self.settings.mail_from
         message["To"] = mail.to
         message["Subject"] = mail.subject
+        for name, value in mail.headers.items():
+            message[name] = value
         message.set_content(mail.body)
+        for file in mail.files:
+            maintype, _, subtype = file.content_type.partition("/")
+            message.add_attachment(file.content, maintype=maintype, subtype=subtype, filename=file.filename)
         return message
 
     async def send(self, mail: Mail) -> None:
