@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 
 from linemod.framework.support.attachments import NewAttachment
 
@@ -129,7 +129,3 @@ def _attachments(message: EmailMessage) -> list[NewAttachment]:
         if isinstance(content, bytes):
             found.append(NewAttachment(part.get_filename() or "attachment", part.get_content_type(), content))
     return found
-
-
-def addresses(value: str) -> list[str]:
-    return [address.lower() for _name, address in getaddresses([value]) if address]

@@ -24,6 +24,7 @@ from linemod.framework.support import audit
 from linemod.framework.support.access import TicketNotFound, check_bot_for, load_visible, require_staff, visible_to
 from linemod.framework.support.attachments import AttachmentInfo, AttachmentLimits, NewAttachment, StoredFile
 from linemod.framework.support.audit import Actor, AuditEntry
+from linemod.framework.support.csat import CsatError, record_rating
 from linemod.framework.support.records import SupportAttachmentRow, SupportMessageRow, SupportTicketRow
 from linemod.framework.support.sla import SlaPolicies
 from linemod.framework.support.states import Csat, MessageKind, Priority, TicketStatus, TicketType
@@ -42,10 +43,6 @@ class SupportNotifier(Protocol):
     async def deliver_reply(self, message_id: int) -> None: ...
 
     async def request_csat(self, ticket: Ticket, token: str) -> None: ...
-
-
-class CsatError(ValueError):
-    """A rating of a ticket not solved, with no reason on "bad", or with a token that is not valid."""
 
 
 class TicketService:
@@ -350,7 +347,7 @@ class TicketService:
             row = await load_visible(session, viewer, ticket_id, for_update=True)
             if viewer.provider_staff:
                 raise CsatError("staff do not rate tickets")
-            return self._rate(session, row, Actor.of(viewer), rating, reason)
+            return record_rating(session, row, Actor.of(viewer), rating, reason, self.clock.now_ms())
 
     async def rate_with_token(self, token: str, rating: Csat, reason: str | None = None) -> Ticket:
         """The rating from the link of the CSAT mail (no sign-in needed)."""
@@ -360,21 +357,9 @@ class TicketService:
             )
             if row is None:
                 raise CsatError("this rating link is not valid")
-            return self._rate(session, row, Actor.mail(row.requester_email or ""), rating, reason)
-
-    def _rate(
-        self, session: AsyncSession, row: SupportTicketRow, actor: Actor, rating: Csat, reason: str | None
-    ) -> Ticket:
-        rating = Csat(rating)
-        reason = (reason or "").strip()[:2000] or None
-        if row.status not in (TicketStatus.SOLVED.value, TicketStatus.CLOSED.value):
-            raise CsatError("only a solved ticket can be rated")
-        if rating == Csat.BAD and not reason:
-            raise CsatError("a bad rating needs a reason")
-        now = self.clock.now_ms()
-        row.csat_rating, row.csat_reason, row.csat_at_ms = rating.value, reason, now
-        audit.record(session, row.id, actor, "csat", now, rating=rating.value, reason=reason)
-        return Ticket.from_row(row)
+            return record_rating(
+                session, row, Actor.mail(row.requester_email or ""), rating, reason, self.clock.now_ms()
+            )
 
     # ---- after a commit ---------------------------------------------------------------------------------
 
