@@ -136,3 +136,19 @@ async def test_a_reply_whose_mail_failed_is_sent_by_the_sweep_with_the_same_mess
     assert sent.headers["Message-ID"] == reply.mail_message_id
     [_, stored] = await desk.tickets.messages(people.staff, ticket.id)
     assert stored.mail_state == "sent"
+
+
+async def test_with_reminders_off_a_pending_ticket_is_solved_counting_from_the_start_of_the_wait(
+    db: Database, clock: ManualClock, mailer: ListMailer, people: People
+) -> None:
+    settings = make_settings(support_pending_reminder_days=0, support_auto_solve_days=5)
+    desk = SupportDesk.build(settings, db, clock, mailer)
+    ticket = await desk.tickets.open(people.operator_a, bot_id=BOT_A, subject="s", body="b")
+    await desk.tickets.set_status(people.staff, ticket.id, TicketStatus.PENDING)
+    clock.advance(5 * DAY - 1)
+    await desk.automations.run()
+    assert (await desk.tickets.get(people.staff, ticket.id)).status == TicketStatus.PENDING
+    clock.advance(1)
+    await desk.automations.run()
+    assert (await desk.tickets.get(people.staff, ticket.id)).status == TicketStatus.SOLVED
+    assert "ご返信をお待ちしています" not in " ".join(m.subject for m in mailer.mails)

@@ -59,10 +59,13 @@ class Automations:
             )
         for ticket in pending:
             assert ticket.pending_since_ms is not None
-            if ticket.reminded_at_ms is None:
-                if rules.remind_after_days and now - ticket.pending_since_ms >= rules.remind_after_days * DAY_MS:
+            if ticket.reminded_at_ms is None and rules.remind_after_days:
+                if now - ticket.pending_since_ms >= rules.remind_after_days * DAY_MS:
                     await self._remind(ticket.id)
-            elif rules.solve_after_days and now - ticket.reminded_at_ms >= rules.solve_after_days * DAY_MS:
+                continue
+            # Solved counting from the reminder, or from the start of the wait when reminders are off.
+            since = ticket.reminded_at_ms or ticket.pending_since_ms
+            if rules.solve_after_days and now - since >= rules.solve_after_days * DAY_MS:
                 await self._move(ticket.id, TicketStatus.SOLVED, "auto_solve", TicketStatus.PENDING)
 
     async def _remind(self, ticket_id: int) -> None:

@@ -30,7 +30,7 @@ from linemod.framework.settings import Settings
 from linemod.framework.storage.models import Account, MembershipRow
 from linemod.framework.support.access import member_bot_ids
 from linemod.framework.support.audit import Actor
-from linemod.framework.support.mail_parsing import InboundMail, parse_mail
+from linemod.framework.support.mail_parsing import TICKET_TAG, InboundMail, parse_mail
 from linemod.framework.support.records import SupportMailboxRow, SupportMessageRow, SupportTicketRow
 from linemod.framework.support.states import AuthorKind, MessageKind, Priority, TicketStatus, TicketType
 from linemod.framework.support.ticket_rules import Outcome, add_message
@@ -195,7 +195,7 @@ class MailIntake:
             ticket, _ = await service.create(
                 session,
                 _actor(operator) if operator else Actor.mail(mail.sender),
-                subject=mail.subject,
+                subject=TICKET_TAG.sub("", mail.subject),  # a follow-up of a closed ticket gets its own tag
                 body=mail.body,
                 bot_id=bots[0] if len(bots) == 1 else None,
                 type=TicketType.QUESTION,
