@@ -22,10 +22,11 @@ demo: $(STAMP)
 emulator: $(STAMP)
 	$(BIN)/linemod emulator --port 9000
 
-## Runs every test: installs Debian's Chromium and the CJK fonts when missing (or says how), and localstripe in its own
-## virtualenv (.venv-localstripe); PostgreSQL on 127.0.0.1:5432.
+## Runs every test: installs Debian's Chromium and the CJK fonts when missing (or says how), Debian's Dovecot for the
+## help desk's mail tests, and localstripe in its own virtualenv (.venv-localstripe); PostgreSQL on 127.0.0.1:5432.
 test: $(STAMP)
 	bash scripts/browser-deps.sh
+	bash scripts/mail-servers.sh
 	PYTHON=$(PYTHON) bash scripts/localstripe.sh >/dev/null
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy

@@ -35,6 +35,7 @@ from linemod.framework.runtime import Runtime, database_for
 from linemod.framework.security_headers import SecurityHeaders
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
+from linemod.framework.support.jobs import register_support_jobs, support_recurring
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
 from linemod.framework.tenants.attach_pages import AttachPages
 from linemod.framework.tenants.store import ReconcileReport
@@ -100,6 +101,7 @@ class ModuleApp(Registrations):
         self.job(RECONCILE_JOB)(self._reconcile_job)
         self.job(PURGE_JOB)(self._purge_job)
         register_billing_jobs(self)
+        register_support_jobs(self)
 
     @property
     def settings(self) -> Settings:
@@ -245,6 +247,7 @@ class ModuleApp(Registrations):
         if self.settings.reconcile_interval_seconds > 0:
             jobs.append(Recurring(RECONCILE_JOB, self.settings.reconcile_interval_seconds))
         jobs.append(Recurring(PURGE_JOB, 3600))
+        jobs += support_recurring(self.settings)
         if self.billing.enabled:
             settings = self.settings
             if self.billing.catalog.plans and settings.billing_sweep_interval_seconds > 0:

@@ -159,6 +159,26 @@ class Settings(BaseSettings):
         billing_payment_link_days (default 45): how long a mail's "pay now" link works.
         billing_card_expiry_notice_days (default 30): a card expiring within this many days is mailed about.
 
+    Help desk (the provider's support for operators: `linemod.framework.support`)
+        support_address (LINEMOD_SUPPORT_ADDRESS, default None): the From and Reply-To of help-desk mails, the
+            address of the mailbox below (customers' replies must reach it); unset, `mail_from`.
+        support_imap_host (LINEMOD_SUPPORT_IMAP_HOST, default None): the IMAP server of the support mailbox;
+            unset, no mail is read.
+        support_imap_port (default 993), support_imap_tls (default "tls"; "starttls", or "none" for plain on
+            a trusted network), support_imap_user and support_imap_password (default None),
+            support_imap_mailbox (default "INBOX").
+        support_poll_interval_seconds (default 60): how often the mailbox is read; 0 = never.
+        support_attachment_max_bytes (default 10485760): the largest file a ticket message keeps.
+        support_attachment_types (default: PNG, JPEG, GIF, WebP, PDF, plain text, CSV, JSON, ZIP): the
+            content types kept, comma- or space-separated.
+        support_pending_reminder_days (default 3): days a ticket waits on the customer before they are
+            reminded; 0 = never.
+        support_auto_solve_days (default 7): days pending (after the reminder) before the ticket is solved
+            for them; 0 = never.
+        support_auto_close_days (default 4): days solved before a ticket is closed; 0 = never.
+        support_sweep_interval_seconds (default 300): how often the automations, the SLA warnings and
+            escalations, and the retries of unsent replies run; 0 = never.
+
     Outbound calls
         api_max_retries (default 4): retries of a LINE call answered 429 or 5xx (or failing to connect).
         api_retry_base_seconds (default 0.5): first backoff wait; doubles each retry, honours Retry-After.
@@ -261,6 +281,33 @@ class Settings(BaseSettings):
     billing_payment_link_days: int = Field(default=45, gt=0)
     billing_card_expiry_notice_days: int = Field(default=30, ge=0)
 
+    support_address: str | None = None
+    support_imap_host: str | None = None
+    support_imap_port: int = 993
+    support_imap_tls: Literal["tls", "starttls", "none"] = "tls"
+    support_imap_user: str | None = None
+    support_imap_password: str | None = None
+    support_imap_mailbox: str = "INBOX"
+    support_poll_interval_seconds: int = Field(default=60, ge=0)
+    support_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    support_attachment_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "application/pdf",
+            "text/plain",
+            "text/csv",
+            "application/json",
+            "application/zip",
+        ]
+    )
+    support_pending_reminder_days: int = Field(default=3, ge=0)
+    support_auto_solve_days: int = Field(default=7, ge=0)
+    support_auto_close_days: int = Field(default=4, ge=0)
+    support_sweep_interval_seconds: int = Field(default=300, ge=0)
+
     api_max_retries: int = 4
     api_retry_base_seconds: float = 0.5
     api_timeout_seconds: float = 10.0
@@ -308,6 +355,13 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(",", " ").split() if part]
         return value
 
+    @field_validator("support_attachment_types", mode="before")
+    @classmethod
+    def _split_types(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.replace(",", " ").split() if part.strip()]
+        return value
+
     @field_validator("billing_trial_reminder_days", mode="before")
     @classmethod
     def _split_days(cls, value: object) -> object:
@@ -326,6 +380,11 @@ class Settings(BaseSettings):
     def requested_scopes(self) -> list[str]:
         """The configured scopes with `message:receive` guaranteed (webhooks need it)."""
         return sorted({*self.scopes, RECEIVE_SCOPE})
+
+    @property
+    def support_from(self) -> str:
+        """The From (and Reply-To) of help-desk mails."""
+        return self.support_address or self.mail_from
 
     @property
     def api_url(self) -> str:

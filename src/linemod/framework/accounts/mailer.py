@@ -2,15 +2,17 @@
 development mode shows at /console/outbox.
 
 Console mail is plain text; billing mail (invoices, receipts, notices) adds an HTML alternative, copies (CC)
-and attachments (the PDF). The outbox keeps the HTML and, for attachments, their names, types, sizes and
-SHA-256 (the documents themselves are in the invoice archive)."""
+and attachments (the PDF); help-desk mail its own sender, threading headers and the ticket's files. The
+outbox keeps the HTML and, for attachments, their names, types, sizes and SHA-256 (the documents themselves
+are in the invoice archive and the tickets)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -47,6 +49,8 @@ class Mail:
     html: str | None = None  # an HTML alternative of `body`
     cc: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    sender: str | None = None  # the From, when not `mail_from` (the help desk's own address)
+    headers: Mapping[str, str] = field(default_factory=dict)  # Message-ID, In-Reply-To, References, Reply-To
 
 
 class Mailer(Protocol):
@@ -61,11 +65,13 @@ class SmtpMailer:
 
     def message(self, mail: Mail) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.settings.mail_from
+        message["From"] = mail.sender or self.settings.mail_from
         message["To"] = mail.to
         if mail.cc:
             message["Cc"] = ", ".join(mail.cc)
         message["Subject"] = mail.subject
+        for name, value in mail.headers.items():
+            message[name] = value
         message.set_content(mail.body)
         if mail.html is not None:
             message.add_alternative(mail.html, subtype="html")

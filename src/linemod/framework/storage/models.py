@@ -256,10 +256,12 @@ class TenantSettingRow(Base):
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
-# Billing's tables are declared next to the code that uses them (`billing/records.py`), on this same Base.
+# Billing's and the help desk's tables are declared next to the code that uses them (`billing/records.py`,
+# `support/records.py`), on this same Base.
 # Importing them here keeps `Base.metadata` every framework table, wherever it is read (migrations, the
 # models-match-migrations test, `create_all`). At the end of the module: they need `Base` and `BigId`.
 from linemod.framework.billing import collection_records as _collection_records  # noqa: E402, F401
 from linemod.framework.billing import records as _billing_records  # noqa: E402, F401
 from linemod.framework.billing.invoicing import records as _invoice_records  # noqa: E402, F401
 from linemod.framework.billing.payments import records as _payment_records  # noqa: E402, F401
+from linemod.framework.support import records as _support_records  # noqa: E402, F401

@@ -1,0 +1,53 @@
+"""The help desk's jobs on the app's clock, registered on every `ModuleApp`: reading the support mailbox (when
+one is configured) and the sweep of automations, SLA warnings and escalations, and reply retries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from linemod.framework.accounts.mailer import mailer_for
+from linemod.framework.queue.scheduler import Recurring
+from linemod.framework.settings import Settings
+from linemod.framework.support.desk import SupportDesk
+
+if TYPE_CHECKING:
+    from linemod.framework.app import ModuleApp
+    from linemod.framework.context import JobContext
+    from linemod.framework.runtime import Runtime
+
+POLL_JOB = "linemod.support.poll_mail"
+SWEEP_JOB = "linemod.support.sweep"
+
+
+def support_recurring(settings: Settings) -> list[Recurring]:
+    jobs = []
+    if settings.support_imap_host and settings.support_poll_interval_seconds > 0:
+        jobs.append(Recurring(POLL_JOB, settings.support_poll_interval_seconds))
+    if settings.support_sweep_interval_seconds > 0:
+        jobs.append(Recurring(SWEEP_JOB, settings.support_sweep_interval_seconds))
+    return jobs
+
+
+def register_support_jobs(app: ModuleApp) -> None:
+    built: dict[str, tuple[Runtime, SupportDesk]] = {}
+
+    def desk() -> SupportDesk:
+        # One desk per started runtime: a stopped and restarted app has a new database and clients.
+        runtime = app.runtime
+        if runtime is None:
+            raise RuntimeError("the module app is not started")
+        cached = built.get("desk")
+        if cached is None or cached[0] is not runtime:
+            mailer = mailer_for(runtime.settings, runtime.db, runtime.clock)
+            cached = (runtime, SupportDesk.build(runtime.settings, runtime.db, runtime.clock, mailer, app.catalogs))
+            built["desk"] = cached
+        return cached[1]
+
+    async def poll_mail(_jctx: JobContext, _payload: dict[str, Any]) -> None:
+        await desk().mail_in.poll()
+
+    async def sweep(_jctx: JobContext, _payload: dict[str, Any]) -> None:
+        await desk().automations.run()
+
+    app.job(POLL_JOB)(poll_mail)
+    app.job(SWEEP_JOB)(sweep)
