@@ -14,6 +14,7 @@ import pytest
 from linemod.framework.billing.collection import CollectionRun, IssuedRun
 from linemod.framework.billing.collection_records import CollectionStatus
 from linemod.framework.billing.invoicing.book import InvoiceBook
+from linemod.framework.billing.invoicing.documents import DocumentKind
 from linemod.framework.billing.payments.bank_transfer import BankTransfers
 from linemod.framework.billing.payments.card_payments import ChargeInProgressError
 from linemod.framework.billing.payments.provider import ChargeOutcome, ChargeResult
@@ -109,3 +110,24 @@ async def test_two_dunning_retries_of_one_attempt_charge_once(bench: Bench) -> N
     assert await bench.card_charges_at_stripe() == (2, 2)
     [run] = await bench.runs()
     assert run.card_attempts == 2
+
+
+async def test_concurrent_settlements_of_one_invoice_issue_one_receipt(bench: Bench) -> None:
+    """A charge's own answer and Stripe's webhook about it (or a staff transfer and a statement import) may
+    settle the same invoice at the same moment: one receipt, one receipt mail, and no caller fails."""
+    await bench.attach()
+    await add_charges(bench.db, BOT, CHARGES)
+    issued = await bench.service.collect(BOT)  # no card: a bank transfer, left open
+    assert issued is not None
+    await bench.run.drain(timeout=30)
+
+    receipts = await asyncio.gather(*(bench.service.settlement.settle_paid(issued.collection_id, "bank_transfer")
+                                      for _ in range(4)))
+
+    await bench.run.drain(timeout=30)
+    [run] = await bench.runs()
+    assert run.status == CollectionStatus.PAID and run.receipt_id is not None
+    assert {r.id for r in receipts if r is not None} == {run.receipt_id}
+    related = await bench.service.book.related(issued.invoice_id)
+    assert [d.id for d in related if d.kind is DocumentKind.RECEIPT] == [run.receipt_id]
+    assert sum("領収書" in s for s in await bench.mail_subjects()) == 1
