@@ -81,7 +81,8 @@ class Settlement:
                 run.invoice_id, paid_on=paid_on, method=en if invoice.language == "en" else ja
             )
         except InvoiceStateError:
-            if invoice.status is not DocumentStatus.PAID:
+            # Read again: a concurrent settlement (the charge's answer and its webhook) may have just paid it.
+            if (await self.book.get(run.invoice_id)).status is not DocumentStatus.PAID:
                 raise
             receipt = next(d for d in await self.book.related(run.invoice_id) if d.kind is DocumentKind.RECEIPT)
         async with self.db.transaction() as session:
