@@ -1,33 +1,29 @@
-"""Metering benchmark: the worker's CPU per event with and without a `ctx.meter()` call.
+"""The worker's CPU per event with and without a `ctx.meter()` call (what `billing.py` measures first).
 
-    .venv/bin/python benchmarks/metering.py                          # SQLite and PostgreSQL
-    .venv/bin/python benchmarks/metering.py --engines sqlite --events 3000
-
-Stores `--events` message events over `--chats` chats, then runs one in-process worker with, in turn, a
-handler that writes one row of its own through `ctx.db` (what a module that keeps data does per event), and a
-handler that only changes `ctx.state` (no transaction of its own), each without and with
-`await ctx.meter("reservation.created")`. Goal: metering adds at most 10 % of CPU per event. A handler's usage
-is written with the event's "done": in the batched completion when the handler opened no transaction (a few
-µs), else in its transaction (one statement more: what a handler that writes pays).
+Stores `events` message events over `chats` chats, then runs one in-process worker with, in turn, a handler
+that writes one row of its own through `ctx.db` (what a module that keeps data does per event), and a handler
+that only changes `ctx.state` (no transaction of its own), each without and with
+`await ctx.meter("reservation.created")`. A handler's usage is written with the event's "done": in the
+batched completion when the handler opened no transaction, else in its transaction.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
+import cProfile
 import time
-from pathlib import Path
 from typing import Any
 
-from bench_databases import drop_schema, fresh_database
 from worker import BOT, SECRET, webhook_body
 
 MODES = ("state", "state+meter", "writes", "writes+meter")
 
 
-async def run(url: str, schema: str | None, mode: str, args: argparse.Namespace) -> float:
-    """CPU µs per event handled in `mode`."""
+async def run(
+    url: str, schema: str | None, mode: str, args: argparse.Namespace, profiler: cProfile.Profile | None = None
+) -> float:
+    """CPU µs per event handled in `mode` (`args`: events, chats, concurrency); `profiler` runs while they are."""
     from sqlalchemy import text
 
     from linemod.framework.app import ModuleApp
@@ -75,37 +71,12 @@ async def run(url: str, schema: str | None, mode: str, args: argparse.Namespace)
         bodies = [webhook_body(n, args.chats) for n in range(start, min(args.events, start + 500))]
         await asyncio.gather(*(runtime.intake.receive(b, compute_signature(SECRET, b)) for b in bodies))
     cpu = time.process_time()
+    if profiler:
+        profiler.enable()
     await app.start(workers=True)
     await asyncio.wait_for(finished.wait(), timeout=600)
+    if profiler:
+        profiler.disable()
     cpu = time.process_time() - cpu
     await app.stop()
     return 1e6 * cpu / args.events
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engines", default="sqlite,postgres")
-    parser.add_argument("--events", type=int, default=3000)
-    parser.add_argument("--chats", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="linemod-metering-bench-"))
-    print(f"{args.events} message events over {args.chats} chats, one worker, concurrency {args.concurrency}")
-    for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        results = {}
-        for mode in MODES:
-            url, schema = fresh_database(engine, workdir, "metering")
-            try:
-                results[mode] = asyncio.run(run(url, schema, mode, args))
-            finally:
-                if schema:
-                    asyncio.run(drop_schema(schema))
-        cells = "   ".join(f"{mode}: {us:5.0f} µs" for mode, us in results.items())
-        print(f"{engine:9} CPU per event   {cells}")
-        for base, what in (("state", "keeps chat state"), ("writes", "writes a row")):
-            added = 100 * (results[f"{base}+meter"] / results[base] - 1)
-            print(f"{'':9} metering adds {added:+5.1f} % to a handler that {what}")
-
-
-if __name__ == "__main__":
-    main()
