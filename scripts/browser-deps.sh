@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the page tests open pages with: Debian's Chromium (Playwright cannot download browsers here) and the
 # Japanese fonts the pages and the rich menu images are drawn with. What the invoice tests need: the Pango
-# and HarfBuzz libraries WeasyPrint draws PDFs with, Morisawa's BIZ UDPGothic embedded in them (a sixth of
-# Noto's size and about half its rendering time), and poppler-utils' pdftotext to read those PDFs back. Installs them when missing (as root, with apt), otherwise stops and says
-# what to run: these tests are never skipped for want of a package.
+# and HarfBuzz libraries WeasyPrint draws PDFs with, Morisawa's BIZ UDPGothic embedded in them (PDFs a
+# seventh of the size they had with Noto, made in half the time), and poppler-utils' pdftotext to read those
+# PDFs back. Installs them when missing (as root, with apt), otherwise stops and says what to run: these tests
+# are never skipped for want of a package.
 set -euo pipefail
 CHROMIUM="${LINEMOD_CHROMIUM:-/usr/bin/chromium}"
 FONTS=/usr/share/fonts/opentype/noto
