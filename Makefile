@@ -36,12 +36,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers. wrk drives the HTTP load.
+## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers, billing (metering and a
+## 10,000-tenant invoice run, several minutes). wrk drives the HTTP load.
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python benchmarks/emulator.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/worker.py
+	bash scripts/browser-deps.sh
+	$(BIN)/python benchmarks/billing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -93,7 +93,7 @@ async def test_an_invoice_pdf_shows_every_mandatory_item_with_its_font_embedded(
             "毎度ありがとうございます",
         ],
     )
-    assert any("Noto-Sans-CJK-JP" in font for font in embedded_fonts(pdf))
+    assert any("BIZ-UDPGothic" in font for font in embedded_fonts(pdf))
 
 
 async def test_the_english_invoice_shows_the_same_items(book: InvoiceBook) -> None:

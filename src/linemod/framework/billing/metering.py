@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.catalog import AGGREGATIONS, Aggregation, Catalog, CatalogError, Meter
+from linemod.framework.storage.direct_sql import executemany_in_session
 
 INSERT_USAGE = (
     "INSERT INTO billing_usage (bot_id, meter, idem_key, kind, value, subject, voids_id, note, occurred_at_ms, "
@@ -88,7 +89,7 @@ class Metering:
     async def record_many(self, session: AsyncSession, usages: Sequence[UsageRecord], now_ms: int) -> None:
         """Write several records (keys already present are skipped)."""
         if usages:
-            await session.execute(_INSERT, usage_rows(usages, now_ms))
+            await executemany_in_session(session, INSERT_USAGE, usage_rows(usages, now_ms))
 
     async def adjust(
         self,

@@ -27,7 +27,9 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import sqlalchemy
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
     from linemod.framework.storage.database import Database
@@ -329,3 +331,26 @@ def _connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     return connection
+
+
+async def executemany_in_session(session: AsyncSession, sql: str, rows: Sequence[Params]) -> None:
+    """Run `sql` once per row inside `session`'s transaction, straight on its driver connection.
+
+    For a statement added to a transaction that is open anyway (a handler's usage records): through the ORM
+    the one INSERT took three hops to aiosqlite's thread (open a cursor, execute, close it) and metering added
+    17 % to a handler that writes (12 % this way); the driver's own `executemany` is one hop. The statement joins the
+    transaction: sqlite3 begins one before a write if none is open, and on PostgreSQL it goes through the
+    ORM unless asyncpg is inside the session's transaction already (SQLAlchemy begins it on first use)."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if connection.dialect.name == "sqlite":
+        await driver.executemany(sql, rows)  # type: ignore[union-attr]  # aiosqlite's Connection
+        return
+    if connection.dialect.name == "postgresql" and driver is not None and driver.is_in_transaction():
+        text, names = numbered(sql)
+        if len(rows) == 1:  # asyncpg's executemany costs 85 µs of CPU more than a plain execute, this 50
+            await driver.execute(text, *[rows[0][n] for n in names])
+        else:
+            await driver.executemany(text, [tuple(row[n] for n in names) for row in rows])
+        return
+    await session.execute(sqlalchemy.text(sql), list(rows))
