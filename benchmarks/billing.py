@@ -164,9 +164,10 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
         pdf_cpu = each("pdfs_cpu_s")
         pdf_wall = each("pdfs_s")
         print(
-            f"{'':9} PDF {spread(pdf_wall)} ms wall, {spread(pdf_cpu)} ms CPU (one alone: {spread(one_pdf)} ms); "
-            f"pool speed-up {spread([o / w for o, w in zip(one_pdf, pdf_wall, strict=True)])} × on {workers} "
-            f"processes; {spread(each('pdf_kb', 1.0), '{:.0f}')} KB each"
+            f"{'':9} PDF {spread(pdf_wall)} ms wall, {spread(pdf_cpu)} ms CPU "
+            f"(one alone, median of 3: {spread(one_pdf)} ms); "
+            f"{spread([c / w for c, w in zip(pdf_cpu, pdf_wall, strict=True)])} cores busy of {workers} processes; "
+            f"{spread(each('pdf_kb', 1.0), '{:.0f}')} KB each"
         )
         projected = statistics.median(run_s) * GOAL_TENANTS / n
         if n != GOAL_TENANTS:
