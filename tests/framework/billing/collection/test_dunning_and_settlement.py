@@ -83,9 +83,10 @@ async def test_a_bank_transfer_is_due_at_the_end_of_next_month_reminded_then_pas
     assert (await bench.mail_subjects())[-1] == f"【{ISSUER_NAME}】ご利用を一部制限しました"
     assert (await first_run(bench)).status == CollectionStatus.RESTRICTED
     assert (await subscription(db, BOT)).status == "restricted"
-    assert [reason for _f, to, reason in await history(db, BOT) if to in ("past_due", "restricted")] == [
-        "payment_failed", "grace_period_over"
-    ]
+    # The status changes only: the 1 August renewal may run before or after the overdue step that day, and when
+    # after, it records a past_due → past_due renewal in the history too.
+    changes = [reason for was, to, reason in await history(db, BOT) if to in ("past_due", "restricted") and was != to]
+    assert changes == ["payment_failed", "grace_period_over"]
 
 
 async def test_a_bank_statement_paying_an_overdue_invoice_issues_its_receipt_and_reactivates(
