@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from linemod.framework.clock import Clock, ManualClock, SystemClock
     from linemod.framework.console.context import ConsoleContext
     from linemod.framework.console.params import BadParameter, parse_day, parse_row_id
+    from linemod.framework.console.registry import DataExporter, DataTables
     from linemod.framework.console.settings_forms import Field, SettingsForm
     from linemod.framework.context import Context, JobContext, Transaction, Work
     from linemod.framework.dispatch import Handler, JobHandler
@@ -65,6 +66,8 @@ _EXPORTS: dict[str, str] = {
     "ManualClock": "linemod.framework.clock",
     "ConsoleContext": "linemod.framework.console.context",
     "BadParameter": "linemod.framework.console.params",
+    "DataExporter": "linemod.framework.console.registry",
+    "DataTables": "linemod.framework.console.registry",
     "parse_day": "linemod.framework.console.params",
     "parse_row_id": "linemod.framework.console.params",
     "Field": "linemod.framework.console.settings_forms",
@@ -130,6 +133,8 @@ __all__ = [
     "ConsoleContext",
     "Context",
     "Coupon",
+    "DataExporter",
+    "DataTables",
     "Field",
     "Handler",
     "JobContext",

@@ -20,6 +20,7 @@ from linemod.framework.accounts.cleanup import purge_account_rows
 from linemod.framework.billing.billing_routes import billing_router
 from linemod.framework.billing.collection_jobs import CARD_EXPIRY_JOB
 from linemod.framework.billing.collection_service import CollectionService
+from linemod.framework.billing.console.operator_routes import router as operator_billing_router
 from linemod.framework.billing.extension import Billing
 from linemod.framework.billing.jobs import QUOTA_JOB, SWEEP_JOB, register_billing_jobs
 from linemod.framework.clock import Clock, SystemClock
@@ -208,6 +209,8 @@ class ModuleApp(Registrations):
         self.console.mount(api)
         if self.billing.enabled:
             api.include_router(billing_router(self._collection))
+        if self.billing.catalog.plans:  # the operator's billing pages (plans, invoices, card, cancellation)
+            api.include_router(operator_billing_router)
         api.include_router(self.router)
         for router, prefix in self._routers:
             api.include_router(router, prefix=prefix)

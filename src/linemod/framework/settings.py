@@ -194,6 +194,9 @@ class Settings(BaseSettings):
         stripe_api_base (LINEMOD_STRIPE_API_BASE, default "https://api.stripe.com"): where Stripe's API is.
             Any other base is taken to be a localstripe server (`http://127.0.0.1:8420`, in tests and demos),
             which speaks an older API version.
+        stripe_js_url (LINEMOD_STRIPE_JS_URL, default "https://js.stripe.com/v3/"): the Stripe.js the operator
+            console's card form loads (only that page allows its origin); localstripe serves a shim at
+            `{its URL}/js.stripe.com/v3/`.
     """
 
     model_config = SettingsConfigDict(env_prefix="LINEMOD_", env_file=".env", extra="ignore")
@@ -319,6 +322,7 @@ class Settings(BaseSettings):
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
+    stripe_js_url: str = "https://js.stripe.com/v3/"
 
     @field_validator("scopes", mode="before")
     @classmethod

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from linemod.framework.accounts.info import OWNER, AccountInfo
 from linemod.framework.accounts.sessions import SignedIn
 from linemod.framework.tenants.store import TenantInfo
+
+if TYPE_CHECKING:
+    from linemod.framework.billing.console.banners import BillingNotice
 
 
 @dataclass
@@ -32,6 +36,8 @@ class OaAccess:
     viewer: Viewer
     tenant: TenantInfo
     role: str
+    billing_notice: BillingNotice | None = None
+    """What the billing banner on every page of the OA says (trial ending, payment failed, ...), if anything."""
 
     @property
     def is_owner(self) -> bool:

@@ -8,10 +8,10 @@ use; the routes read the same registry through `request.app.state.console` once 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +19,15 @@ from linemod.framework.console.settings_forms import Field, SettingsForm, read_s
 from linemod.framework.console.templating import Templates
 from linemod.framework.i18n import Catalogs
 
+if TYPE_CHECKING:
+    from linemod.framework.console.context import ConsoleContext
+
 PageHandler = Callable[..., Awaitable[Any]]
-RESERVED = {"team", "settings", "reauthorize", "invite"}
+DataTables = Mapping[str, Sequence[Mapping[str, Any]]]
+"""A module's data about one OA: per table name, its rows (column name → a str, int, float, bool, None,
+date or datetime value). What an OA's owner downloads as JSON, or one table as CSV."""
+DataExporter = Callable[["ConsoleContext"], Awaitable[DataTables]]
+RESERVED = {"team", "settings", "reauthorize", "invite", "billing"}
 """First path segments under /console/oas/{bot_id}/ that the console's own routes use."""
 
 
@@ -43,6 +50,24 @@ class ConsoleRegistry:
         self.pages: list[Page] = []
         self.forms: dict[str, SettingsForm] = {}
         self.templates = Templates(catalogs)
+        self.exporter: DataExporter | None = None
+
+    def data_export(self, exporter: DataExporter) -> DataExporter:
+        """Register what the OA's owner can download of the module's data (a decorator): `exporter(cx)`
+        returns the tables of `cx.tenant.bot_id` only. Offered on the billing pages, notably before a
+        cancellation, as CSV per table and as one JSON document.
+
+        ```python
+        @app.console.data_export
+        async def export(cx: ConsoleContext) -> DataTables:
+            rows = await cx.db.scalars(select(Shop).where(Shop.bot_id == cx.tenant.bot_id))
+            return {"shops": [{"name": s.name} for s in rows]}
+        ```
+        """
+        if self.exporter is not None:
+            raise ValueError("a module registers one data export (it returns all its tables)")
+        self.exporter = exporter
+        return exporter
 
     def page(
         self,

@@ -140,6 +140,8 @@ class ConsoleServices:
         """What the OA layout needs: the OA, the role, the navigation (built-in, extension pages, forms)."""
         base = f"/console/oas/{access.tenant.bot_id}"
         nav: list[tuple[str, str]] = [(base, N_("Overview")), (base + "/team", N_("Team"))]
+        if self.runtime.billing is not None and self.runtime.billing.subscriptions_enabled:
+            nav.append((base + "/billing", N_("Billing")))
         for page in self.registry.pages:
             if page.nav and "{" not in page.path and (access.is_owner or not page.owner_only):
                 nav.append((base + page.path, page.title))
@@ -157,6 +159,7 @@ class ConsoleServices:
             "oa_forms": forms,
             "console_layout": LAYOUT,
             "missing_scopes": self.missing_scopes(access.tenant),
+            "billing_notice": access.billing_notice,
         }
 
     def missing_scopes(self, tenant: TenantInfo) -> list[str]:

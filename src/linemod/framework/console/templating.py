@@ -13,6 +13,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from linemod.framework.i18n import Catalogs, TranslatedEnvironments
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+BILLING_TEMPLATE_DIR = Path(__file__).parents[1] / "billing" / "console" / "templates"
+"""The billing pages' templates (and the billing banner of the OA layout)."""
 STATIC_DIR = Path(__file__).parent / "static"
 # Operators are Japanese businesses; the provider's staff read the same clock. Times are shown in JST.
 DISPLAY_ZONE = ZoneInfo("Asia/Tokyo")
@@ -30,7 +32,8 @@ def format_ms(value: int | None, seconds: bool = False) -> str:
 class Templates:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
-        self._loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR))]
+        self._loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR)),
+                                                 FileSystemLoader(str(BILLING_TEMPLATE_DIR))]
         self._envs = TranslatedEnvironments(catalogs, self._make_env)
 
     def add_directory(self, directory: str | Path) -> None:

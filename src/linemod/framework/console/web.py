@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from linemod.framework.accounts.sessions import COOKIE as SESSION_COOKIE
+from linemod.framework.billing.console.banners import billing_notice
 from linemod.framework.console import csrf
 from linemod.framework.console.access import OaAccess, Viewer
 from linemod.framework.console.services import ConsoleServices, ConsoleState
@@ -112,7 +113,7 @@ async def oa(bot_id: str, who: Operator, services: ServicesDep) -> OaAccess:
     tenant = await services.tenants.get(bot_id) if role else None
     if role is None or tenant is None:
         raise PageNotFound()
-    return OaAccess(who, tenant, role)
+    return OaAccess(who, tenant, role, await billing_notice(services.runtime, bot_id))
 
 
 Oa = Annotated[OaAccess, Depends(oa)]

@@ -1,0 +1,10 @@
+"""The billing pages of the consoles.
+
+The operator's side, under /console/oas/{bot_id}/billing: `operator_pages.py` (the overview, the billing
+profile, the invoices and receipts), `operator_payment.py` (the card form through Stripe.js, or bank
+transfer), `operator_changes.py` (plan change with its preview, cancellation with its reasons, resume),
+`data_export.py` (the module's data as CSV and JSON, through `app.console.data_export`), built on
+`operator_view.py` (what the overview shows, read from the billing engine) and `operator_access.py` (who may
+see, who may change); `banners.py` is the notice every OA page shows while a trial ends or money is owed.
+Templates are in `templates/billing/operator/`.
+"""
