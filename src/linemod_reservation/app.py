@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod import Clock, ModuleApp, Settings, SettingsForm
-from linemod_reservation import booking, console, handlers, migrate, store
+from linemod_reservation import booking, console, handlers, migrate, plans, store
 from linemod_reservation.clock import FollowingClock
 from linemod_reservation.slots import ShopRules
 
@@ -59,6 +59,7 @@ def create_app(
     app = ModuleApp(settings, clock=clock, upgrade_on_start=upgrade_on_start)
     app.add_migrations(migrate.SCRIPT_LOCATION, version_table=migrate.VERSION_TABLE)
     app.add_translations(LOCALES)
+    plans.declare(app)
     module = Reservation(app)
 
     handlers.register(module)

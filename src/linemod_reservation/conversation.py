@@ -17,7 +17,7 @@ from linebot.v3.messaging import Message
 
 from linemod import N_, Context
 from linemod_reservation import messages as m
-from linemod_reservation import reminders, store
+from linemod_reservation import plans, reminders, store
 from linemod_reservation.languages import day_label
 from linemod_reservation.models import Customer, Reservation
 from linemod_reservation.slots import ShopRules
@@ -36,6 +36,7 @@ CANCELLED = N_("Reservation %(number)s (%(day)s %(start)s) was cancelled.")
 FULL = N_("Sorry, that time has just been fully booked. Please choose another time.")
 TOO_LATE = N_("Sorry, bookings for that time are closed. Please choose another time.")
 EXPIRED = N_("That option is no longer available. Please start again from “Reserve”.")
+PAUSED = N_("Sorry, this shop is not taking reservations through LINE at the moment. Please call the shop.")
 REFUSED = {"full": FULL, "too_late": TOO_LATE}
 """What a customer is told when the booking itself is refused (`store.BookingError.reason`)."""
 
@@ -176,6 +177,9 @@ class Turn:
                 await reminders.unschedule(ctx, old_key)
                 done = CHANGED
             else:
+                if not await ctx.billing.allows(plans.BOOKINGS):  # the subscription is paused or has ended
+                    self.set_draft(None)
+                    return await self.reply(m.text(ctx.gettext(PAUSED), m.menu_actions(ctx)))
                 reservation = await store.book(
                     ctx.db,
                     rules,
@@ -188,6 +192,8 @@ class Turn:
                     note=draft.get("note", ""),
                     now_ms=self.now_ms,
                 )
+                # one count per reservation, keyed by it: a re-run of this event meters it once
+                await ctx.meter(plans.RESERVATION_METER, key=f"reservation:{reservation.id}")
                 done = BOOKED
         except store.BookingError as failure:
             return await self.booking_failed(draft, failure.reason)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod import N_, JobContext, Work
+from linemod_reservation import plans
 from linemod_reservation.languages import language
 from linemod_reservation.messages import summary
 from linemod_reservation.models import Customer, Reservation, ReservationStatus
@@ -43,7 +44,7 @@ async def schedule(work: Work, rules: ShopRules, r: Reservation, now_ms: int) ->
     """Schedule the reminder in `work`'s transaction (a handler's `ctx` or a console page's `cx`). False
     when the reminder time has already passed (a booking made for tomorrow evening after the reminder hour:
     the confirmation is reminder enough)."""
-    if r.user_id is None:
+    if r.user_id is None or not await work.billing.allows(plans.REMINDERS):
         return False
     run_at = rules.reminder_ms(r.day)
     if run_at <= now_ms:
@@ -68,6 +69,10 @@ async def remind(jctx: JobContext, payload: dict[str, Any]) -> None:
         or r.reminded_at_ms is not None
         or r.user_id is None
     ):
+        return
+    if not await jctx.billing_for(r.bot_id).allows(plans.REMINDERS):
+        log.info("reminder of reservation %s not sent: the subscription of %s does not include reminders now",
+                 r.number, r.bot_id)
         return
     customer = await session.get(Customer, (r.bot_id, r.user_id))
     if customer is not None and not customer.friend:

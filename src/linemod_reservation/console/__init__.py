@@ -28,11 +28,12 @@ def console_path(bot_id: str) -> str:
 
 
 def register(module: Reservation) -> None:
-    from linemod_reservation.console import pages_reservations, pages_shop
+    from linemod_reservation.console import export, pages_reservations, pages_shop
 
     module.app.console.add_templates(HERE / "templates")
     pages_reservations.register(module)
     pages_shop.register(module)
+    export.register(module)
 
 
 async def create_demo_operator(app: ModuleApp, bot_id: str, email: str = "owner@cafe-sakura.example") -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.responses import Response
 
 from linemod import N_, ConsoleContext, parse_row_id
-from linemod_reservation import customers, notices, reminders, store
+from linemod_reservation import customers, notices, plans, reminders, store
 from linemod_reservation.console.forms import WEEKDAY_NAMES, ReservationForm
 from linemod_reservation.console.views import day_view, to_csv, week_start, week_view
 from linemod_reservation.languages import day_label
@@ -82,6 +82,9 @@ def register(module: ReservationModule) -> None:
     async def week_page(cx: ConsoleContext) -> Response:
         rules, today = await context(cx)
         first = week_start(cx.query_day("start", today))
+        if not await cx.billing.allows(plans.WEEK_VIEW):
+            # restricted (an invoice unpaid after dunning): the day view and bookings go on, this stops
+            return cx.render("reservation/unavailable.html", {"billing_url": cx.url("/billing")}, status=402)
         view = await week_view(cx.db, rules, cx.tenant.bot_id, first)
         return cx.render(
             "reservation/week.html",
@@ -161,6 +164,7 @@ def register(module: ReservationModule) -> None:
         except store.BookingError as refused:
             form.errors["start"] = BOOKING_ERRORS.get(refused.reason, BOOKING_ERRORS["closed"])
             return await form_page(cx, rules, today, form, None, 409)
+        await cx.meter(plans.RESERVATION_METER, key=f"reservation:{r.id}")
         await reminders.schedule(cx, rules, r, now)
         await notices.schedule(cx, r, "created")
         return cx.redirect(cx.url(f"/reservations?day={r.day}"), notice=N_("The reservation was saved."))

@@ -141,7 +141,7 @@ class ConsoleServices:
         base = f"/console/oas/{access.tenant.bot_id}"
         nav: list[tuple[str, str]] = [(base, N_("Overview")), (base + "/team", N_("Team"))]
         if self.runtime.billing is not None and self.runtime.billing.subscriptions_enabled:
-            nav.append((base + "/billing", N_("Billing")))
+            nav.append((base + "/billing", N_("Billing and plan")))
         for page in self.registry.pages:
             if page.nav and "{" not in page.path and (access.is_owner or not page.owner_only):
                 nav.append((base + page.path, page.title))
