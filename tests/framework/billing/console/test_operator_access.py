@@ -119,9 +119,8 @@ async def test_a_staff_member_sees_billing_but_cannot_change_it_and_another_oa_s
         assert (after.status, after.plan_code, after.interval) == (before.status, before.plan_code, before.interval)
         async with db.session() as session:
             assert await contact_of(session, BOT) is None
-            reasons = await session.scalars(
-                select(BillingHistoryRow).where(BillingHistoryRow.bot_id == BOT, BillingHistoryRow.reason == "cancel_reason")
-            )
+            history = select(BillingHistoryRow).where(BillingHistoryRow.bot_id == BOT)
+            reasons = await session.scalars(history.where(BillingHistoryRow.reason == "cancel_reason"))
             assert list(reasons) == []
         for b in console.browsers:
             await b.close()
