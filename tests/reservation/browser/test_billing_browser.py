@@ -112,7 +112,8 @@ def test_an_owner_adds_a_card_gets_the_invoice_switches_to_annual_and_cancels(
     expect(page.get_by_test_id("trial-days-left")).to_contain_text("残り30日")
     expect(page.get_by_test_id("price-gross")).to_have_text("¥3,300")
     expect(page.get_by_test_id("price-net")).to_have_text("¥3,000")
-    expect(page.locator("[data-testid=meter][data-meter='reservation.created'] [data-testid=meter-used]")).to_have_text("1")
+    meter = page.locator("[data-testid=meter][data-meter='reservation.created']")
+    expect(meter.get_by_test_id("meter-used")).to_have_text("1")
 
     # The billing profile: a wrong registration number is refused with a message, then saved.
     page.get_by_test_id("edit-profile").click()
