@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Runs the emulator and the reservation module on SQLite and prints the URLs to open.
+## Runs the emulator, localstripe (installed in .venv-localstripe) and the reservation module on SQLite and
+## prints the URLs to open.
 demo: $(STAMP)
+	PYTHON=$(PYTHON) bash scripts/localstripe.sh >/dev/null
 	$(BIN)/linemod demo
 
 ## Runs the LINE Platform emulator alone on http://127.0.0.1:9000.

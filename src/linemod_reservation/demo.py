@@ -8,6 +8,11 @@ module through the real consent flow: the module's `/attach/start` builds the au
 approves it on the emulator (`POST /_emulator/authorize`), and the browser's redirect lands on the module's
 callback. SIGINT or SIGTERM stops both (the module first, so its workers finish while the emulator still
 answers; the child has a session of its own, so a Ctrl-C in the terminal reaches the demo only).
+
+Billing (`demo_billing.py`): localstripe, the Stripe API emulator, runs beside the emulator when installed
+(`make demo` installs it), a made-up issuer invoices, and the demo OA starts in its free trial; the printed
+instructions say how to add the test card and move the emulator's clock past the trial to see the first
+invoice.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import httpx
 import typer
 import uvicorn
 
+from linemod_reservation import demo_billing
+
 if TYPE_CHECKING:  # not at run time: `linemod` loads this module for every command it runs
     from linemod import ModuleApp
 
@@ -42,6 +49,7 @@ class DemoConfig:
     host: str = "127.0.0.1"
     emulator_port: int = 9000
     port: int = 8000
+    stripe_port: int = 8420
     data_dir: Path = Path("var")
     log_level: str = "warning"
 
@@ -56,6 +64,8 @@ class DemoWorld:
     basic_id: str = ""
     people: list[dict[str, Any]] = field(default_factory=list)
     operator: dict[str, str] = field(default_factory=dict)
+    stripe_url: str | None = None
+    """localstripe's URL when it runs beside the emulator (card payments on)."""
 
     @property
     def app_url(self) -> str:
@@ -70,6 +80,10 @@ class DemoWorld:
         from linemod_reservation.console import console_path
 
         return f"{self.module_url}{console_path(self.bot_id)}"
+
+    @property
+    def billing_url(self) -> str:
+        return f"{self.module_url}/console/oas/{self.bot_id}/billing"
 
 
 class _Server(uvicorn.Server):
@@ -209,11 +223,17 @@ def print_urls(world: DemoWorld) -> None:
         console.print(f"  [bold]{label}[/]\n    [link={url}]{url}[/link]")
     if world.operator:
         console.print(f"\n  Console sign-in: {world.operator['email']} / {world.operator['password']}")
+    console.print()
+    for line in demo_billing.instructions(world.billing_url, world.emulator_url, world.stripe_url is not None):
+        console.print(f"  {line}", markup=False)
     console.print("\nPress Ctrl-C to stop.\n")
     # Plain lines too, for scripts and tests that wait for them.
     print(f"LINE_APP_URL={world.app_url}", flush=True)
     print(f"CONSOLE_URL={world.console_url}", flush=True)
     print(f"OA_MANAGER_URL={world.manager_url}", flush=True)
+    print(f"BILLING_URL={world.billing_url}", flush=True)
+    if world.stripe_url:
+        print(f"LOCALSTRIPE_URL={world.stripe_url}", flush=True)
     if world.operator:
         print(f"CONSOLE_EMAIL={world.operator['email']}", flush=True)
         print(f"CONSOLE_PASSWORD={world.operator['password']}", flush=True)
@@ -231,10 +251,15 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
             loop.add_signal_handler(sig, stop.set)
     world = DemoWorld(f"http://{config.host}:{config.emulator_port}", f"http://{config.host}:{config.port}")
     emulator: asyncio.subprocess.Process | None = None
+    stripe: asyncio.subprocess.Process | None = None
     module: _Server | None = None
     task: asyncio.Task[None] | None = None
     try:
         emulator = await _start_emulator(config, world.emulator_url)
+        stripe = await demo_billing.start_localstripe(config.host, config.stripe_port)
+        if stripe is not None:
+            world.stripe_url = f"http://{config.host}:{config.stripe_port}"
+            await demo_billing.send_webhooks(world.stripe_url, world.module_url)
         async with httpx.AsyncClient(base_url=world.emulator_url, timeout=30) as client:
             control = _Control(client)
             channel = await control.call(
@@ -256,6 +281,7 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
                 public_base_url=world.module_url,
                 database_url=database_url,
                 reconcile_interval_seconds=0,
+                **demo_billing.billing_settings(world.stripe_url),
             )
             app = create_app(settings, follow_emulator=world.emulator_url)
             await app.upgrade_database()
@@ -272,6 +298,7 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
             await asyncio.gather(task, return_exceptions=True)
         if emulator is not None:
             await _stop_emulator(emulator)
+        await demo_billing.stop_localstripe(stripe)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
@@ -298,9 +325,11 @@ def register(cli: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Interface both servers listen on."),
         emulator_port: int = typer.Option(9000, help="Port of the LINE Platform emulator."),
         port: int = typer.Option(8000, help="Port of the reservation module."),
+        stripe_port: int = typer.Option(8420, help="Port of localstripe (the Stripe emulator), when installed."),
         data_dir: str = typer.Option("var", help="Where the module's SQLite file goes (recreated each run)."),
         log_level: str = typer.Option("warning", help="uvicorn log level."),
     ) -> None:
         """Run the emulator and the reservation module with a demo OA attached; prints the URLs to open."""
-        config = DemoConfig(host=host, emulator_port=emulator_port, port=port, data_dir=Path(data_dir))
+        config = DemoConfig(host=host, emulator_port=emulator_port, port=port, stripe_port=stripe_port,
+                            data_dir=Path(data_dir))
         main(replace(config, log_level=log_level))

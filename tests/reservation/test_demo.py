@@ -14,7 +14,8 @@ import httpx
 
 from tests.support.servers import free_port
 
-URL_KEYS = ("LINE_APP_URL", "CONSOLE_URL", "OA_MANAGER_URL", "CONSOLE_EMAIL", "CONSOLE_PASSWORD")
+URL_KEYS = ("LINE_APP_URL", "CONSOLE_URL", "OA_MANAGER_URL", "BILLING_URL", "LOCALSTRIPE_URL", "CONSOLE_EMAIL",
+            "CONSOLE_PASSWORD")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -33,11 +34,12 @@ def _read_urls(process: subprocess.Popen[str], timeout: float) -> dict[str, str]
         key, _, value = line.strip().partition("=")
         if key in URL_KEYS:
             urls[key] = value
+    urls["output"] = "".join(seen)
     return urls
 
 
 def test_demo_prints_three_urls_that_answer_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    emulator_port, module_port = free_port(), free_port()
+    emulator_port, module_port, stripe_port = free_port(), free_port(), free_port()
     command = [
         str(Path(sys.executable).parent / "linemod"),
         "demo",
@@ -45,6 +47,8 @@ def test_demo_prints_three_urls_that_answer_and_stops_cleanly_on_ctrl_c(tmp_path
         str(emulator_port),
         "--port",
         str(module_port),
+        "--stripe-port",
+        str(stripe_port),
         "--data-dir",
         str(tmp_path / "var"),
     ]
@@ -65,6 +69,14 @@ def test_demo_prints_three_urls_that_answer_and_stops_cleanly_on_ctrl_c(tmp_path
             )
             console = browser.get(urls["CONSOLE_URL"])
             assert console.status_code == 200 and "カフェ さくら" in console.text and "新規予約" in console.text
+            # billing: the demo OA is in its trial, the card form loads localstripe's Stripe.js
+            billing = browser.get(urls["BILLING_URL"])
+            assert billing.status_code == 200 and 'data-status="trialing"' in billing.text
+            assert "残り30日" in billing.text
+            payment = browser.get(urls["BILLING_URL"] + "/payment")
+            assert f'src="{urls["LOCALSTRIPE_URL"]}/js.stripe.com/v3/"' in payment.text
+        assert urls["LOCALSTRIPE_URL"] == f"http://127.0.0.1:{stripe_port}"
+        assert "4242 4242 4242 4242" in urls["output"] and "/_emulator/clock/advance" in urls["output"]
         app_page = httpx.get(urls["LINE_APP_URL"], timeout=10).text
         assert "友だち追加ありがとうございます" in app_page  # the demo's people were welcomed by the module
         assert (tmp_path / "var" / "reservation.db").exists()
