@@ -1,0 +1,120 @@
+"""The owner's billing pages answer bad input with a 400 page that says what is wrong (never a 500) and
+write nothing; the billing notice shows on every page of the OA while the trial ends or money is owed, with
+the pay-now link that works; the data export is the module's tables of this OA, CSV cells kept from being
+formulas."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from linemod.framework.billing.billing_contacts import contact_of
+from linemod.framework.billing.records import BillingSubscriptionRow
+from linemod.framework.storage.database import Database
+from tests.framework.billing.console.test_operator_access import PROFILE, world
+from tests.framework.helpers import BOT
+from tests.support.localstripe import LocalStripe
+
+BILLING = f"/console/oas/{BOT}/billing"
+DAY_MS = 86_400_000
+
+
+async def _status(db: Database, status: str, **values: object) -> None:
+    async with db.transaction() as session:
+        await session.execute(update(BillingSubscriptionRow).where(BillingSubscriptionRow.bot_id == BOT)
+                              .values(status=status, **values))
+
+
+async def test_bad_input_is_a_helpful_400_and_changes_nothing(db: Database, localstripe: LocalStripe) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        await owner.get(BILLING)
+        # the profile: each wrong field named, what was typed kept
+        bad = await owner.post(f"{BILLING}/profile", {**PROFILE, "email": "not-an-address", "honorific": "殿",
+                                                      "registration_number": "T1234567890123", "cc": "a@b.example x"})
+        assert bad.status_code == 400
+        for field in ("email", "honorific", "registration_number", "cc"):
+            assert f'data-testid="error-{field}"' in bad.text, field
+        assert 'value="株式会社さくら"' in bad.text
+        async with db.session() as session:
+            assert await contact_of(session, BOT) is None
+        # full-width digits and hyphens, as people type them, are a valid number once normalized
+        typed = "Ｔ２０１１-００１１２３４５６"
+        good = await owner.post(f"{BILLING}/profile", {**PROFILE, "registration_number": typed})
+        assert good.status_code == 303
+        async with db.session() as session:
+            saved = await contact_of(session, BOT)
+        assert saved is not None and saved.registration_number == "T2011001123456"
+        # a plan or interval that does not exist
+        for query in ("plan=gold&interval=month", "plan=pro&interval=year", "plan=basic"):
+            page = await owner.get(f"{BILLING}/plan?{query}")
+            assert page.status_code == 400 and 'data-testid="bad-parameter"' in page.text, query
+        assert (await owner.post(f"{BILLING}/plan", {"plan": "gold", "interval": "month"})).status_code == 400
+        # resume what is not cancelling; cancel without a reason
+        assert (await owner.post(f"{BILLING}/resume")).status_code == 400
+        await owner.get(f"{BILLING}/cancel")
+        refused = await owner.post(f"{BILLING}/cancel", {"note": ""})
+        assert refused.status_code == 400 and 'data-testid="error"' in refused.text
+        assert (await owner.post(f"{BILLING}/cancel", {"note": "x" * 1001})).status_code == 400
+        # a card the form never set up; an unknown table; a document that does not exist or is no number
+        await owner.get(f"{BILLING}/payment")
+        answer = await owner.http.post(f"{BILLING}/payment/card", content=b"{not json",
+                                       headers={"x-csrf-token": owner.token, "content-type": "application/json"})
+        assert answer.status_code == 400
+        assert (await owner.get(f"{BILLING}/export/nothing.csv")).status_code == 404
+        for document in ("99", "99999999999999999999999", "abc"):
+            assert (await owner.get(f"{BILLING}/documents/{document}.pdf")).status_code == 404
+        async with db.session() as session:
+            sub = await session.get(BillingSubscriptionRow, BOT)
+        assert sub is not None and sub.status == "trialing"
+        # a POST without the CSRF token is refused
+        assert (await owner.post(f"{BILLING}/resume", csrf=False)).status_code == 403
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
+
+
+async def test_the_billing_notice_is_on_every_oa_page_with_a_pay_link_that_works(
+    db: Database, localstripe: LocalStripe
+) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        overview = await owner.get(f"/console/oas/{BOT}")
+        assert 'data-testid="billing-notice"' not in overview.text  # 30 days of trial left
+        assert "請求・プラン" in overview.text  # the navigation entry
+        now = console.app.clock.now_ms()
+        await _status(db, "trialing", trial_ends_at_ms=now + 3 * DAY_MS)
+        for path in ("", "/team", "/billing"):
+            page = await owner.get(f"/console/oas/{BOT}{path}")
+            assert 'data-kind="trial_ending"' in page.text and "無料体験はあと3日で終了します。" in page.text, path
+        await _status(db, "past_due")
+        page = await owner.get(f"/console/oas/{BOT}/team")
+        assert 'data-kind="payment_failed"' in page.text
+        pay = page.text.split('data-testid="pay-now"')[0].rsplit('href="', 1)[1].split('"', 1)[0]
+        assert (await owner.http.get(pay.replace(console.app.settings.public_base_url, ""))).status_code == 200
+        await _status(db, "restricted")
+        assert 'data-kind="restricted"' in (await owner.get(f"/console/oas/{BOT}")).text
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
+
+
+async def test_the_export_is_this_oas_tables_with_no_formula_cells(db: Database, localstripe: LocalStripe) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        exported = await owner.get(f"{BILLING}/export.json")
+        assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+        assert exported.json()["tables"] == {"notes": [{"bot_id": BOT, "text": "=1+1"}]}
+        csv = await owner.get(f"{BILLING}/export/notes.csv")
+        assert csv.content.decode("utf-8-sig").splitlines() == ["bot_id,text", f"{BOT},'=1+1"]
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
