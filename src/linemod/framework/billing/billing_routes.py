@@ -12,7 +12,7 @@
   charges every unpaid invoice to it.
 
 The page is deliberately plain (no script: the framework's pages allow scripts from their own origin only);
-the card form with Stripe.js, and the page in the operator console, are issue 13's.
+the card form with Stripe.js is on the operator console's billing pages (`billing/console/`).
 """
 
 from __future__ import annotations
