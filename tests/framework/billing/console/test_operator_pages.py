@@ -9,6 +9,8 @@ from sqlalchemy import update
 
 from linemod.framework.billing.billing_contacts import contact_of
 from linemod.framework.billing.records import BillingSubscriptionRow
+from linemod.framework.i18n import LANG_COOKIE
+from linemod.framework.security_headers import CONTENT_SECURITY_POLICY
 from linemod.framework.storage.database import Database
 from tests.framework.billing.console.test_operator_access import PROFILE, world
 from tests.framework.helpers import BOT
@@ -114,6 +116,32 @@ async def test_the_export_is_this_oas_tables_with_no_formula_cells(db: Database,
         assert exported.json()["tables"] == {"notes": [{"bot_id": BOT, "text": "=1+1"}]}
         csv = await owner.get(f"{BILLING}/export/notes.csv")
         assert csv.content.decode("utf-8-sig").splitlines() == ["bot_id,text", f"{BOT},'=1+1"]
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
+
+
+async def test_only_the_card_page_allows_stripe_js_and_the_pages_speak_english_too(
+    db: Database, localstripe: LocalStripe
+) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        card = await owner.get(f"{BILLING}/payment")
+        policy = card.headers["content-security-policy"]
+        assert f"script-src 'self' {localstripe.url};" in policy and f"connect-src 'self' {localstripe.url};" in policy
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+        assert f'src="{localstripe.url}/js.stripe.com/v3/"' in card.text
+        for path in ("", "/plan", "/profile", "/cancel"):
+            page = await owner.get(f"{BILLING}{path}")
+            assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
+            assert "js.stripe.com" not in page.text, path
+        owner.http.cookies.set(LANG_COOKIE, "en")
+        english = await owner.get(BILLING)
+        assert "Billing and plan" in english.text and "Price (tax included)" in english.text
+        assert "料金（税込）" not in english.text
         for b in console.browsers:
             await b.close()
     finally:
