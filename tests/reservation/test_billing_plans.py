@@ -11,6 +11,7 @@ from linemod.framework.billing.records import BillingSubscriptionRow
 from linemod_reservation import plans, reminders
 from linemod_reservation.models import Reservation
 from tests.reservation.test_conversation import reserve
+from tests.reservation.test_reminders import eventually, pass_reminder_time, reminders_of
 from tests.reservation.world import Operator, World, open_day
 
 
@@ -96,3 +97,27 @@ async def test_reservations_beyond_the_included_300_show_on_the_next_invoice(wor
     assert "予約 従量料金（無料300件超過分）" in page.text
     # the fee ¥3,000 and one reservation beyond the 300 at ¥10, 10 % tax on the total once
     assert 'data-testid="next-total"><strong>¥3,311</strong>' in page.text
+
+
+async def test_a_reminder_scheduled_in_the_trial_is_not_sent_once_restricted(world: World) -> None:
+    await world.shop_ready()
+    hanako = world.person()
+    hanako.follow()
+    day = open_day(3).isoformat()
+    reserve(hanako, day)
+    await world.settled()
+    [reservation] = await _reservations(world)
+    assert await _reminder_jobs(world, reservation) == 1
+    async with world.db.transaction() as session:
+        await session.execute(update(BillingSubscriptionRow).where(BillingSubscriptionRow.bot_id == world.bot_id)
+                              .values(status="restricted"))
+    pass_reminder_time(world, day)
+    await eventually(lambda: _job_done(world, reminders.job_key(reservation)))  # the job ran, and did nothing
+    assert reminders_of(hanako) == []
+    [after] = await _reservations(world)
+    assert after.reminded_at_ms is None
+
+
+async def _job_done(world: World, key: str) -> bool:
+    async with world.db.session() as session:
+        return await session.scalar(text("SELECT status FROM jobs WHERE key = :k"), {"k": key}) == "done"
