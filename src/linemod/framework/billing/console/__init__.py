@@ -1,7 +1,8 @@
 """The billing pages of the consoles.
 
-The operator's side, under /console/oas/{bot_id}/billing: `operator_pages.py` (the overview, the billing
-profile, the invoices and receipts), `operator_payment.py` (the card form through Stripe.js, or bank
+The operator's side, under /console/oas/{bot_id}/billing, served by `app.asgi()` through `operator_routes.py`
+once a plan is declared: `operator_pages.py` (the overview, the billing profile, checked by `profile_form.py`,
+the invoices and receipts), `operator_payment.py` (the card form through Stripe.js, or bank
 transfer), `operator_changes.py` (plan change with its preview, cancellation with its reasons, resume),
 `data_export.py` (the module's data as CSV and JSON, through `app.console.data_export`), built on
 `operator_view.py` (what the overview shows, read from the billing engine) and `operator_access.py` (who may

@@ -125,7 +125,6 @@ class BillingOverview:
     invoices: tuple[InvoiceEntry, ...]
     cards_enabled: bool
     invoicing_enabled: bool
-    cancel_reason: str | None = None
 
     @property
     def status(self) -> str:
@@ -156,8 +155,9 @@ async def billing_overview(service: BillingService, session: AsyncSession, bot_i
     if sub.trial_ends_at_ms is not None and (sub.status == S.TRIALING or sub.resume_status == S.TRIALING):
         trial_days_left = max(0, -(-(sub.trial_ends_at_ms - now) // DAY_MS))
         trial_ends_on = day_of(sub.trial_ends_at_ms)
-    period_last_day = Period(sub.period_start, sub.period_end).last_day if sub.period_start and sub.period_end \
-        and sub.period_end > sub.period_start else None
+    period_last_day = None
+    if sub.period_start and sub.period_end and sub.period_end > sub.period_start:
+        period_last_day = Period(sub.period_start, sub.period_end).last_day
     collection = service.collection
     account = await session.get(BillingAccountRow, bot_id)
     card = await collection.cards.default_card(bot_id) if collection is not None and collection.cards else None
