@@ -5,10 +5,12 @@ formulas."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import json
+
+from sqlalchemy import select, update
 
 from linemod.framework.billing.billing_contacts import contact_of
-from linemod.framework.billing.records import BillingSubscriptionRow
+from linemod.framework.billing.records import BillingHistoryRow, BillingSubscriptionRow
 from linemod.framework.i18n import LANG_COOKIE
 from linemod.framework.security_headers import CONTENT_SECURITY_POLICY
 from linemod.framework.storage.database import Database
@@ -142,6 +144,33 @@ async def test_only_the_card_page_allows_stripe_js_and_the_pages_speak_english_t
         english = await owner.get(BILLING)
         assert "Billing and plan" in english.text and "Price (tax included)" in english.text
         assert "料金（税込）" not in english.text
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
+
+
+async def test_a_cancellation_keeps_its_reasons_and_can_be_withdrawn(db: Database, localstripe: LocalStripe) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        await owner.get(f"{BILLING}/cancel")
+        done = await owner.post(f"{BILLING}/cancel", {"reason": "switching", "note": "別のサービスへ"})
+        assert done.status_code == 303
+        async with db.session() as session:
+            sub = await session.get(BillingSubscriptionRow, BOT)
+            assert sub is not None and sub.status == "canceling"
+            why = await session.scalar(select(BillingHistoryRow.detail_json).where(
+                BillingHistoryRow.bot_id == BOT, BillingHistoryRow.reason == "cancel_reason"))
+        assert why is not None and json.loads(why)["reasons"] == ["switching"]
+        assert json.loads(why)["note"] == "別のサービスへ"
+        page = await owner.get(BILLING)
+        assert 'data-status="canceling"' in page.text and 'data-testid="resume"' in page.text
+        assert (await owner.post(f"{BILLING}/resume")).status_code == 303
+        async with db.session() as session:
+            sub = await session.get(BillingSubscriptionRow, BOT)
+        assert sub is not None and sub.status == "trialing"
         for b in console.browsers:
             await b.close()
     finally:
