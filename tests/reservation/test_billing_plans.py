@@ -93,6 +93,8 @@ async def test_reservations_beyond_the_included_300_show_on_the_next_invoice(wor
             await tx.billing_for(world.bot_id).adjust_usage(plans.RESERVATION_METER, 300, note="test", key="bulk")
 
     world.in_server(add_300)
+    day_view = operator.get(operator.oa(f"/reservations?day={day}"))
+    assert '<strong>301 / 300</strong>' in day_view.text  # the plan's limit, as ctx.billing.limit() reads it
     page = operator.get(operator.oa("/billing"))
     assert "予約 従量料金（無料300件超過分）" in page.text
     # the fee ¥3,000 and one reservation beyond the 300 at ¥10, 10 % tax on the total once

@@ -75,6 +75,8 @@ def register(module: ReservationModule) -> None:
                 "prev": day - timedelta(days=1),
                 "next": day + timedelta(days=1),
                 "monday": week_start(day),
+                # this month's reservations against the plan's included ones (beyond them: ¥10 + tax each)
+                "included": await cx.billing.limit(plans.INCLUDED),
             },
         )
 
