@@ -10,7 +10,7 @@ import json
 from sqlalchemy import select, update
 
 from linemod.framework.billing.billing_contacts import contact_of
-from linemod.framework.billing.records import BillingHistoryRow, BillingSubscriptionRow
+from linemod.framework.billing.records import BillingAccountRow, BillingHistoryRow, BillingSubscriptionRow
 from linemod.framework.i18n import LANG_COOKIE
 from linemod.framework.security_headers import CONTENT_SECURITY_POLICY
 from linemod.framework.storage.database import Database
@@ -74,6 +74,11 @@ async def test_bad_input_is_a_helpful_400_and_changes_nothing(db: Database, loca
         assert sub is not None and sub.status == "trialing"
         # a POST without the CSRF token is refused
         assert (await owner.post(f"{BILLING}/resume", csrf=False)).status_code == 403
+        # choosing bank transfer is recorded on the billing account
+        assert (await owner.post(f"{BILLING}/payment/bank-transfer")).status_code == 303
+        async with db.session() as session:
+            account = await session.get(BillingAccountRow, BOT)
+        assert account is not None and account.payment_method == "bank_transfer"
         for b in console.browsers:
             await b.close()
     finally:
