@@ -12,7 +12,7 @@ from linemod_reservation import plans, reminders
 from linemod_reservation.models import Reservation
 from tests.reservation.test_conversation import reserve
 from tests.reservation.test_reminders import eventually, pass_reminder_time, reminders_of
-from tests.reservation.world import Operator, World, open_day
+from tests.reservation.world import Operator, World, flex_button, open_day, quick
 
 
 async def _subscription(world: World) -> BillingSubscriptionRow:
@@ -123,3 +123,23 @@ async def test_a_reminder_scheduled_in_the_trial_is_not_sent_once_restricted(wor
 async def _job_done(world: World, key: str) -> bool:
     async with world.db.session() as session:
         return await session.scalar(text("SELECT status FROM jobs WHERE key = :k"), {"k": key}) == "done"
+
+
+async def test_a_paused_subscription_refuses_bookings_on_line_with_a_polite_answer(world: World) -> None:
+    await world.shop_ready()
+    hanako = world.person()
+    hanako.follow()
+    day = open_day(3).isoformat()
+    [ask_date] = hanako.tap_menu(0)
+    [ask_time] = hanako.tap(quick(ask_date, "日付を選ぶ"), {"date": day})
+    [ask_party] = hanako.tap(quick(ask_time, "18:00"))
+    [ask_name] = hanako.tap(quick(ask_party, "2名"))
+    hanako.tap(quick(ask_name, hanako.name))
+    [card] = hanako.say("窓際の席を希望")
+    # the trial ended without a payment method: the subscription is paused (nothing is allowed)
+    async with world.db.transaction() as session:
+        await session.execute(update(BillingSubscriptionRow).where(BillingSubscriptionRow.bot_id == world.bot_id)
+                              .values(status="paused", paused_reason="trial_ended"))
+    [answer] = hanako.tap(flex_button(card, "この内容で予約する"))
+    assert "現在LINEでのご予約を受け付けておりません" in answer["text"]
+    assert await _reservations(world) == [] and await _metered(world) == 0
