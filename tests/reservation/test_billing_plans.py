@@ -5,6 +5,7 @@ scheduled and the week view stops."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, text, update
 
 from linemod.framework.billing.records import BillingSubscriptionRow
@@ -13,6 +14,9 @@ from linemod_reservation.models import Reservation
 from tests.reservation.test_conversation import reserve
 from tests.reservation.test_reminders import eventually, pass_reminder_time, reminders_of
 from tests.reservation.world import Operator, World, flex_button, open_day, quick
+
+SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+"""The first test runs on both engines; the others check the module's logic, the same on either."""
 
 
 async def _subscription(world: World) -> BillingSubscriptionRow:
@@ -76,6 +80,7 @@ async def test_trial_then_restricted_keeps_bookings_and_stops_reminders_and_the_
     assert 'data-kind="restricted"' in overview.text  # the banner across the console
 
 
+@SQLITE_ONLY
 async def test_reservations_beyond_the_included_300_show_on_the_next_invoice(world: World) -> None:
     await world.shop_ready()
     hanako = world.person()
@@ -101,6 +106,7 @@ async def test_reservations_beyond_the_included_300_show_on_the_next_invoice(wor
     assert 'data-testid="next-total"><strong>¥3,311</strong>' in page.text
 
 
+@SQLITE_ONLY
 async def test_a_reminder_scheduled_in_the_trial_is_not_sent_once_restricted(world: World) -> None:
     await world.shop_ready()
     hanako = world.person()
@@ -125,6 +131,7 @@ async def _job_done(world: World, key: str) -> bool:
         return await session.scalar(text("SELECT status FROM jobs WHERE key = :k"), {"k": key}) == "done"
 
 
+@SQLITE_ONLY
 async def test_a_paused_subscription_refuses_bookings_on_line_with_a_polite_answer(world: World) -> None:
     await world.shop_ready()
     hanako = world.person()

@@ -1,12 +1,16 @@
 """The owner's billing pages answer bad input with a 400 page that says what is wrong (never a 500) and
 write nothing; the billing notice shows on every page of the OA while the trial ends or money is owed, with
 the pay-now link that works; the data export is the module's tables of this OA, CSV cells kept from being
-formulas."""
+formulas.
+
+On SQLite only: the pages read and write through the billing engine, whose queries are tested on both engines
+(and `test_operator_access.py` runs these pages on both)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select, update
 
 from linemod.framework.billing.billing_contacts import contact_of
@@ -18,6 +22,7 @@ from tests.framework.billing.console.test_operator_access import PROFILE, world
 from tests.framework.helpers import BOT
 from tests.support.localstripe import LocalStripe
 
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 BILLING = f"/console/oas/{BOT}/billing"
 DAY_MS = 86_400_000
 
