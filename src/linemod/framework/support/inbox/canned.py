@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod.framework.i18n import N_
 from linemod.framework.support.inbox.records import InboxCannedRow
 
 VARIABLES = ("customer_name", "oa_name", "inquiry_id")
@@ -32,15 +33,15 @@ def check(title: str, body: str) -> tuple[str, str]:
     title = " ".join(title.split())[:MAX_TITLE]
     body = body.replace("\r\n", "\n").strip()
     if not title or not body:
-        raise CannedError("A canned reply needs a title and a text.")
+        raise CannedError(N_("A canned reply needs a title and a text."))
     if len(body) > MAX_BODY:
-        raise CannedError("An answer is at most 5000 characters.")
+        raise CannedError(N_("An answer is at most 5000 characters."))
     try:
         parsed = _environment().parse(body)
     except TemplateError as exc:
-        raise CannedError("The text does not parse as a template.") from exc
+        raise CannedError(N_("The text does not parse as a template.")) from exc
     if meta.find_undeclared_variables(parsed) - set(VARIABLES):
-        raise CannedError("The text uses a variable the inbox does not know.")
+        raise CannedError(N_("The text uses a variable the inbox does not know."))
     return title, body
 
 
@@ -67,5 +68,5 @@ async def get(session: AsyncSession, bot_id: str, canned_id: int | None) -> Inbo
 async def add(session: AsyncSession, bot_id: str, title: str, body: str, now_ms: int) -> None:
     title, body = check(title, body)
     if len(await list_for(session, bot_id)) >= MAX_PER_OA:
-        raise CannedError("This OA has as many canned replies as it may have.")
+        raise CannedError(N_("This OA has as many canned replies as it may have."))
     session.add(InboxCannedRow(bot_id=bot_id, title=title, body=body, updated_at_ms=now_ms))

@@ -15,6 +15,7 @@ from datetime import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linemod.framework.i18n import N_
 from linemod.framework.support.business_hours import BusinessCalendar, Intervals
 from linemod.framework.support.inbox.records import InboxSettingsRow
 
@@ -91,17 +92,17 @@ def parse_hours_form(form: dict[str, str]) -> tuple[InboxHours | None, dict[str,
             continue
         opens, closes = form.get(f"open_{day}", "").strip(), form.get(f"close_{day}", "").strip()
         if not _HHMM.fullmatch(opens) or not _HHMM.fullmatch(closes):
-            errors[f"day_{day}"] = "Enter the times as HH:MM."
+            errors[f"day_{day}"] = N_("Enter the times as HH:MM.")
         elif not opens < closes:
-            errors[f"day_{day}"] = "The closing time must be after the opening time."
+            errors[f"day_{day}"] = N_("The closing time must be after the opening time.")
         else:
             hours[day] = (opens, closes)
     text = form.get("auto_answer_text", "").strip()
     auto = bool(form.get("auto_answer"))
     if len(text) > MAX_AUTO_ANSWER:
-        errors["auto_answer_text"] = "The automatic answer is too long."
+        errors["auto_answer_text"] = N_("The automatic answer is too long.")
     elif auto and not text:
-        errors["auto_answer_text"] = "Write the automatic answer, or turn it off."
+        errors["auto_answer_text"] = N_("Write the automatic answer, or turn it off.")
     if errors:
         return None, errors
     return InboxHours(hours, bool(form.get("holidays")), auto, text), {}

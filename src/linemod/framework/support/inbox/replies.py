@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.periods import day_of
 from linemod.framework.billing.records import BillingLineQuotaRow
+from linemod.framework.i18n import N_
 from linemod.framework.line.client import error_message
 from linemod.framework.support.inbox import service
 from linemod.framework.support.inbox.records import InboxEntryRow, InboxInquiryRow
@@ -81,9 +82,9 @@ async def quota_of(session: AsyncSession, bot_id: str, now_ms: int) -> Quota | N
 def clean_text(text: str) -> str:
     cleaned = (text or "").replace("\r\n", "\n").strip()
     if not cleaned:
-        raise ReplyRefused("Write an answer first.")
+        raise ReplyRefused(N_("Write an answer first."))
     if len(cleaned) > service.MAX_TEXT:
-        raise ReplyRefused("An answer is at most 5000 characters.")
+        raise ReplyRefused(N_("An answer is at most 5000 characters."))
     return cleaned
 
 
@@ -93,7 +94,7 @@ async def send(runtime: Runtime, bot_id: str, inquiry_id: int, text: str, accoun
     async with runtime.db.session() as session:
         inquiry = await service.load(session, bot_id, inquiry_id)
         if inquiry.status != service.OPEN:
-            raise ReplyRefused("This inquiry is closed.")
+            raise ReplyRefused(N_("This inquiry is closed."))
         chosen = await plan(session, inquiry, runtime.clock.now_ms())
         token_entry = await session.get(InboxEntryRow, chosen.entry_id) if chosen.entry_id is not None else None
         token = token_entry.reply_token if token_entry is not None else None

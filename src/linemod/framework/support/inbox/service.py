@@ -300,8 +300,9 @@ async def transcript(session: AsyncSession, inquiry: InboxInquiryRow) -> list[En
     return out
 
 
-async def open_chats(session: AsyncSession, bot_id: str) -> dict[str, int]:
-    """{chat ID: inquiry ID} of the OA's open inquiries (a module's console shows who is being helped)."""
+async def open_inquiries(session: AsyncSession, bot_id: str) -> dict[str, int]:
+    """{chat ID: inquiry ID} of the OA's open inquiries (a module's console page shows whose chat people are
+    answering, and links to it: `/console/oas/{bot_id}/inbox/{inquiry ID}`)."""
     rows = await session.execute(
         select(InboxInquiryRow.chat_id, InboxInquiryRow.id).where(
             InboxInquiryRow.bot_id == bot_id, InboxInquiryRow.status == OPEN
