@@ -59,7 +59,9 @@ class InboxHours:
 
 
 def default_hours() -> InboxHours:
-    return InboxHours({d: (DEFAULT_OPEN, DEFAULT_CLOSE) for d in range(5)}, True, True, DEFAULT_AUTO_ANSWER)
+    """Weekdays 9:00 to 18:00, the automatic answer written but off: an OA turns it on once its hours are right
+    (an answer saying "we are closed" while the shop is open would be worse than none)."""
+    return InboxHours({d: (DEFAULT_OPEN, DEFAULT_CLOSE) for d in range(5)}, True, False, DEFAULT_AUTO_ANSWER)
 
 
 async def hours_of(session: AsyncSession, bot_id: str) -> InboxHours:
