@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -40,6 +41,7 @@ def operator_of(world: World, bot_id: str) -> Operator:
     return operator
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the scoping is in the queries, not the engine
 async def test_another_oas_operator_gets_404_on_every_inbox_url(world: World) -> None:
     hanako = world.person()
     inquiry = await ask_for_a_person(world, hanako)
