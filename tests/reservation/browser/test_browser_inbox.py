@@ -87,3 +87,12 @@ def test_a_customers_question_reaches_the_inbox_and_the_answer_reaches_the_line_
     expect(console.get_by_test_id("notice")).to_contain_text("対応済みにしました。")
     app.get_by_test_id("richmenu").get_by_role("button", name="予約する").click()
     expect(log).to_contain_text("ご希望の日付を選んでください。")
+
+    # The OA's business hours and automatic answer, in the inbox's own settings page.
+    console.get_by_role("link", name="営業時間").click()
+    form = console.get_by_test_id("hours-form")
+    expect(form).to_contain_text("月曜日")
+    form.locator("input[name='auto_answer']").check()
+    form.get_by_role("button", name="保存").click()
+    expect(console.get_by_test_id("notice")).to_contain_text("営業時間を保存しました。")
+    inbox_shot(console, "settings")
