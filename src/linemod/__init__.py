@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from linemod.framework.line.client import LineClient, MissingScopeError, TenantNotAttachedError
     from linemod.framework.settings import Settings
     from linemod.framework.storage.database import run_module_migrations
+    from linemod.framework.support.inbox.handler_api import HandlerSupport
+    from linemod.framework.support.inbox.service import Inquiry, open_inquiries
     from linemod.framework.tenants.store import ReconcileReport, TenantInfo
 
 _EXPORTS: dict[str, str] = {
@@ -103,6 +105,9 @@ _EXPORTS: dict[str, str] = {
     "BillingHandler": "linemod.framework.billing.events",
     "BillableLine": "linemod.framework.billing.lines",
     "Period": "linemod.framework.billing.periods",
+    "HandlerSupport": "linemod.framework.support.inbox.handler_api",
+    "Inquiry": "linemod.framework.support.inbox.service",
+    "open_inquiries": "linemod.framework.support.inbox.service",
 }
 
 
@@ -137,6 +142,8 @@ __all__ = [
     "DataTables",
     "Field",
     "Handler",
+    "HandlerSupport",
+    "Inquiry",
     "JobContext",
     "JobHandler",
     "Limit",
@@ -164,6 +171,7 @@ __all__ = [
     "UsageCharge",
     "Work",
     "__version__",
+    "open_inquiries",
     "parse_day",
     "parse_row_id",
     "run_module_migrations",

@@ -27,6 +27,9 @@ from linemod.framework.console.web import (
     resolve_viewer,
     signin_url,
 )
+from linemod.framework.support.inbox import routes as inbox_routes
+from linemod.framework.support.inbox import routes_settings as inbox_settings_routes
+from linemod.framework.support.inbox.templates_dir import INBOX_TEMPLATES
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
@@ -34,10 +37,13 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
     api.state.console = state
     api.mount(f"{CONSOLE}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
     # Extension pages after the console's own routes, as they always were: a built-in path wins.
+    state.registry.templates.add_directory(INBOX_TEMPLATES)
     state.routers = [
         routes_auth.router,
         routes_team.router,
         routes_operator.router,
+        inbox_settings_routes.router,  # before the inbox's /{inquiry}, which would take /settings
+        inbox_routes.router,
         pages_router(state.registry.pages),
         routes_provider.router,
     ]

@@ -139,7 +139,11 @@ class ConsoleServices:
     def oa_context(self, access: OaAccess) -> dict[str, Any]:
         """What the OA layout needs: the OA, the role, the navigation (built-in, extension pages, forms)."""
         base = f"/console/oas/{access.tenant.bot_id}"
-        nav: list[tuple[str, str]] = [(base, N_("Overview")), (base + "/team", N_("Team"))]
+        nav: list[tuple[str, str]] = [
+            (base, N_("Overview")),
+            (base + "/inbox", N_("Inbox")),
+            (base + "/team", N_("Team")),
+        ]
         if self.runtime.billing is not None and self.runtime.billing.subscriptions_enabled:
             nav.append((base + "/billing", N_("Billing and plan")))
         for page in self.registry.pages:
