@@ -27,6 +27,7 @@ from linemod.framework.console.web import (
     resolve_viewer,
     signin_url,
 )
+from linemod.framework.support.self_service_pages import mount_self_service
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
@@ -40,6 +41,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         routes_operator.router,
         pages_router(state.registry.pages),
         routes_provider.router,
+        *mount_self_service(state.registry.templates),
     ]
     for router in state.routers:
         api.include_router(router)
