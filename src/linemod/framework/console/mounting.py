@@ -27,11 +27,13 @@ from linemod.framework.console.web import (
     resolve_viewer,
     signin_url,
 )
-from linemod.framework.support.self_service_pages import mount_self_service
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
     """Serve both consoles from `api` (`ModuleApp.asgi()` calls this through `app.console.mount`)."""
+    # Imported here: the help desk's pages import the console's modules, which import this one.
+    from linemod.framework.support.self_service_pages import mount_self_service
+
     api.state.console = state
     api.mount(f"{CONSOLE}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
     # Extension pages after the console's own routes, as they always were: a built-in path wins.

@@ -212,15 +212,10 @@ async def build_report(db: Database, policies: SlaPolicies, now_ms: int, days: D
             )
         )
         staff_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
-        emails = (
-            dict(
-                (await session.execute(select(Account.id, Account.email).where(Account.id.in_(staff_ids))))
-                .tuples()
-                .all()
-            )
-            if staff_ids
-            else {}
-        )
+        emails: dict[int, str] = {}
+        if staff_ids:
+            found = await session.execute(select(Account.id, Account.email).where(Account.id.in_(staff_ids)))
+            emails = {account_id: email for account_id, email in found}
     overall = Group("all", N_("All tickets"), translate=True)
     by_staff: dict[str, Group] = {}
     by_plan: dict[str, Group] = {}
