@@ -21,6 +21,28 @@ def _number(value: float) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
+def _text_width(text: str, size: int = 12) -> float:
+    """Roughly: CJK characters are square, Latin ones a bit over half as wide (no font metrics here)."""
+    return sum(size if ord(c) > 0x2E80 else size * 0.6 for c in text)
+
+
+def _legend(series: Sequence[str]) -> tuple[list[str], int]:
+    """A colour key per series, wrapped onto more rows when it does not fit the width."""
+    parts: list[str] = []
+    x, row = float(LABEL_WIDTH), 0
+    for index, name in enumerate(series):
+        width = 16 + _text_width(name) + 16
+        if x + width > WIDTH and x > LABEL_WIDTH:
+            x, row = float(LABEL_WIDTH), row + 1
+        y = 6 + row * LEGEND_HEIGHT
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLORS[index % len(COLORS)]}"/>'
+            f'<text x="{x + 16:.0f}" y="{y + 10}" font-size="12" fill="#374151">{escape(name)}</text>'
+        )
+        x += width
+    return parts, row + 1
+
+
 def bar_chart(
     rows: Sequence[tuple[str, Sequence[float | None]]],
     series: Sequence[str],
@@ -35,19 +57,15 @@ def bar_chart(
     ]
     largest = max(totals, default=0) or 1
     per_row = BAR_HEIGHT if stacked else BAR_HEIGHT * len(series)
-    height = LEGEND_HEIGHT + len(rows) * (per_row + GAP) + GAP
+    legend, legend_rows = _legend(series)
+    top = legend_rows * LEGEND_HEIGHT
+    height = top + len(rows) * (per_row + GAP) + GAP
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        *legend,
     ]
-    x = LABEL_WIDTH
-    for index, name in enumerate(series):
-        parts.append(
-            f'<rect x="{x}" y="6" width="12" height="12" fill="{COLORS[index % len(COLORS)]}"/>'
-            f'<text x="{x + 16}" y="16" font-size="12" fill="#374151">{escape(name)}</text>'
-        )
-        x += 24 + 8 * len(name) + (6 * sum(1 for c in name if ord(c) > 0x2000))
-    y = LEGEND_HEIGHT + GAP
+    y = top + GAP
     for (label, values), total in zip(rows, totals, strict=True):
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + per_row / 2 + 4}" font-size="12" text-anchor="end" '
