@@ -66,6 +66,13 @@ async def test_article_forms_check_their_input_and_token(console: Console) -> No
     assert bad.status_code == 400 and 'data-testid="error"' in bad.text
     assert (await staff.post("/provider/support/articles/new", ARTICLE, csrf=False)).status_code == 403
     assert (await staff.get("/provider/support/articles/abc")).status_code == 404
+    # a NUL, which PostgreSQL refuses in text, is dropped from what is stored and from what is searched
+    saved = await staff.post("/provider/support/articles/new", {**ARTICLE, "title": "予約\x00の変更"})
+    assert saved.status_code == 303
+    assert "予約の変更" in (await staff.get(saved.headers["location"])).text
+    for params in ({"q": "予約\x00"}, {"category": "予約\x00"}):
+        assert (await staff.get("/help", params=params)).status_code == 200
+    assert (await staff.get("/help/suggest", params={"q": "\x00"})).status_code == 200
     assert "予約を変更する方法" not in (await staff.get("/provider/support/articles")).text
 
 

@@ -23,6 +23,7 @@ from linemod.framework.support.announcements.records import (
     SupportAnnouncementSubscriberRow,
 )
 from linemod.framework.support.business_hours import JST
+from linemod.framework.support.plain_text import multi_line, one_line
 
 MAIL_JOB = "linemod.support.announcement_mail"
 KINDS = ("maintenance", "incident", "notice")
@@ -127,12 +128,12 @@ class AnnouncementDraft:
         elif ends is not None and starts is not None and ends <= starts:
             errors["ends_at"] = N_("The end must come after the start.")
         draft = cls(
-            kind=(form.get("kind") or "").strip(),
-            severity=(form.get("severity") or "").strip(),
-            title_ja=" ".join((form.get("title_ja") or "").split()),
-            title_en=" ".join((form.get("title_en") or "").split()),
-            body_ja=(form.get("body_ja") or "").replace("\r\n", "\n").strip(),
-            body_en=(form.get("body_en") or "").replace("\r\n", "\n").strip(),
+            kind=one_line(form.get("kind")),
+            severity=one_line(form.get("severity")),
+            title_ja=one_line(form.get("title_ja")),
+            title_en=one_line(form.get("title_en")),
+            body_ja=multi_line(form.get("body_ja")),
+            body_en=multi_line(form.get("body_en")),
             starts_at_ms=starts or now_ms,
             ends_at_ms=ends,
             mail=form.get("mail") == "on",

@@ -17,6 +17,7 @@ from linemod.framework.storage.database import Database
 from linemod.framework.support.knowledge import terms
 from linemod.framework.support.knowledge.records import SupportArticleRow, SupportArticleTermRow
 from linemod.framework.support.knowledge.search import ArticleHit, readable, search
+from linemod.framework.support.plain_text import multi_line, one_line
 
 LANGS = ("ja", "en")
 VISIBILITIES = ("public", "operators")
@@ -75,11 +76,11 @@ class ArticleDraft:
     @classmethod
     def parse(cls, form: Mapping[str, str]) -> tuple[ArticleDraft, dict[str, str]]:
         draft = cls(
-            lang=(form.get("lang") or "").strip(),
-            title=" ".join((form.get("title") or "").split()),
-            body=(form.get("body") or "").replace("\r\n", "\n").strip(),
-            category=" ".join((form.get("category") or "").split()),
-            visibility=(form.get("visibility") or "").strip(),
+            lang=one_line(form.get("lang")),
+            title=one_line(form.get("title")),
+            body=multi_line(form.get("body")),
+            category=one_line(form.get("category")),
+            visibility=one_line(form.get("visibility")),
         )
         errors: dict[str, str] = {}
         if draft.lang not in LANGS:

@@ -14,6 +14,7 @@ from linemod.framework.console.web import PageNotFound, ServicesDep, SignInRequi
 from linemod.framework.support.knowledge.articles import ArticleNotFound, ArticleService
 from linemod.framework.support.knowledge.rendering import render_markdown
 from linemod.framework.support.knowledge.search import suggest_articles
+from linemod.framework.support.plain_text import one_line
 
 HELP = "/help"
 MAX_QUERY = 500
@@ -23,7 +24,7 @@ router = APIRouter(prefix=HELP, dependencies=[Depends(check_csrf)], include_in_s
 
 
 def _query(request: Request, name: str) -> str:
-    return (request.query_params.get(name) or "").strip()[:MAX_QUERY]
+    return one_line(request.query_params.get(name))[:MAX_QUERY]
 
 
 @router.get("")
