@@ -1,6 +1,7 @@
 """The help center at /help: categories, search and articles for everyone (public articles), more for
 signed-in operators; and /help/suggest, the fragment of suggestions the ticket form asks for while an
-operator writes (htmx GET, `q` the text so far)."""
+operator writes (htmx GET: `q` the text so far, or the form's own `subject` and `body` fields, e.g. with
+`hx-include`)."""
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
@@ -63,7 +64,8 @@ async def article(request: Request, who: Who, services: ServicesDep, article_id:
 
 @router.get("/suggest")
 async def suggest(request: Request, who: Who, services: ServicesDep) -> Response:
-    """Articles that may answer `q`, as an HTML fragment (empty when none): for the ticket form."""
-    q = _query(request, "q")
+    """Articles that may answer `q` (or `subject` and `body`), as an HTML fragment (empty when none): for the
+    ticket form."""
+    q = " ".join(part for part in (_query(request, name) for name in ("q", "subject", "body")) if part)[:MAX_QUERY]
     hits = await suggest_articles(services.db, q, who.lang, SUGGESTIONS, signed_in=who.account is not None) if q else []
     return html(services, request, who, "support/knowledge/_suggestions.html", {"hits": hits, "q": q})
