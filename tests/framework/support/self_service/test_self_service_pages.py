@@ -133,6 +133,9 @@ async def test_announcement_banner_dismissal_and_mail_opt_in(console: Console) -
     other = await console.operator("taro@other.example")
     assert "LINEプラットフォームの障害" in (await other.get("/console/announcements/banner")).text
     assert "LINEプラットフォームの障害" not in (await staff.get("/console/announcements/banner")).text
+    other.http.cookies.set("linemod_lang", "en")  # in English, the English text
+    assert "LINE platform incident" in (await other.get("/console/announcements/banner")).text
+    assert "LINE platform incident" in (await other.get("/console/announcements")).text
 
     # the mail opt-in on the account page
     setting = await operator.get("/console/account/announcement-mails", headers={"HX-Request": "true"})
@@ -159,3 +162,13 @@ async def test_reports_page_csv_and_bad_ranges(console: Console) -> None:
         answer = await staff.get("/provider/support/reports", params=params)
         assert answer.status_code == 400 and 'data-testid="bad-parameter"' in answer.text, params
         assert (await staff.get("/provider/support/reports.csv", params=params)).status_code == 400
+    staff.http.cookies.set("linemod_lang", "en")
+    for url in (
+        "/provider/support/reports",
+        "/provider/support/articles/new",
+        "/provider/support/announcements/new",
+        "/help",
+    ):
+        english = await staff.get(url)
+        assert english.status_code == 200 and 'lang="en"' in english.text, url
+    assert "Help desk reports" in (await staff.get("/provider/support/reports")).text
