@@ -3,6 +3,7 @@ preview of the rendered body), publishing and taking back to a draft."""
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -78,7 +79,7 @@ async def create_article(request: Request, who: Staff, services: ServicesDep) ->
 async def edit_article(request: Request, who: Staff, services: ServicesDep, article_id: str) -> Response:
     _service, article = await _article(services, article_id)
     return _form_page(
-        services, request, who, article=article, values=article.__dict__, preview=render_markdown(article.body)
+        services, request, who, article=article, values=asdict(article), preview=render_markdown(article.body)
     )
 
 

@@ -28,51 +28,13 @@ _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 LIGHT_WEIGHT = 0.3
 """The weight of a bigram holding hiragana, and of an English function word (a full term weighs 1)."""
 
-ENGLISH_STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "my",
-        "not",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
-)
+# fmt: off
+ENGLISH_STOP_WORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in",
+    "into", "is", "it", "my", "not", "of", "on", "or", "so", "that", "the", "this", "to", "was", "what", "when",
+    "where", "which", "who", "why", "will", "with", "you", "your",
+])
+# fmt: on
 
 
 def normalize(text: str) -> str:
