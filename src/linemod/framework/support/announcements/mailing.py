@@ -3,9 +3,10 @@ clock, run once per publication (service.py schedules it), safe to run again.
 
 Each (announcement, account) gets one `support_announcement_mails` row, inserted before any mail is sent: its
 primary key is what makes a second mail to the same account impossible, whether the job runs twice, two
-workers run it together, or staff edit the announcement. A row is claimed by a conditional update (only one
-runner wins it), mailed, then marked "sent". A mail the SMTP server refused stays "due" and the job fails, to
-be retried with the queue's backoff; after `MAX_ATTEMPTS` the row is "failed". Only a crash between the
+workers run it together, or staff edit the announcement. A row is claimed ("sending") by a conditional
+update (only one runner wins it), mailed, then marked "sent". A mail the SMTP server refused is "due" again
+and the job fails, to be retried with the queue's backoff; after `MAX_ATTEMPTS` the row is "failed". A run
+that died while "sending" leaves the row to be taken again after `CLAIM_LEASE_MS`: only a crash between the
 SMTP server's acceptance and the "sent" mark can repeat a mail (SMTP has no transaction to join).
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from linemod.framework.accounts.mailer import Mail, Mailer, mailer_for
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("linemod.support")
 MAX_ATTEMPTS = 5
+CLAIM_LEASE_MS = 10 * 60_000  # far longer than one SMTP conversation
 
 
 class MailsLeft(RuntimeError):
@@ -63,7 +65,7 @@ class AnnouncementMailer:
                 await session.scalars(
                     select(SupportAnnouncementMailRow).where(
                         SupportAnnouncementMailRow.announcement_id == announcement_id,
-                        SupportAnnouncementMailRow.state == "due",
+                        _claimable(self.clock.now_ms()),
                     )
                 )
             )
@@ -81,7 +83,7 @@ class AnnouncementMailer:
                     row.account_id,
                     exc_info=True,
                 )
-                await self._mark(row, "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "due")
+                await self._mark(row, "failed" if row.attempts >= MAX_ATTEMPTS else "due")
                 continue
             await self._mark(row, "sent")
             sent += 1
@@ -128,18 +130,26 @@ class AnnouncementMailer:
                 return Announcement.from_row(found) if found is not None else None
 
     async def _claim(self, row: SupportAnnouncementMailRow) -> bool:
+        """Take the row for this run ("sending"): of two runs that read it at once, only one gets it back.
+        A row left "sending" longer than `CLAIM_LEASE_MS` belongs to a run that died: it is taken again.
+        (RETURNING, not `rowcount`: the ORM's UPDATE on SQLite reports a rowcount of -1.)"""
+        now = self.clock.now_ms()
         async with self.db.transaction() as session:
-            result = await session.execute(
+            claimed = await session.execute(
                 update(SupportAnnouncementMailRow)
                 .where(
                     SupportAnnouncementMailRow.announcement_id == row.announcement_id,
                     SupportAnnouncementMailRow.account_id == row.account_id,
-                    SupportAnnouncementMailRow.state == "due",
-                    SupportAnnouncementMailRow.attempts == row.attempts,
+                    _claimable(now),
                 )
-                .values(attempts=row.attempts + 1)
+                .values(state="sending", attempts=SupportAnnouncementMailRow.attempts + 1, claimed_at_ms=now)
+                .returning(SupportAnnouncementMailRow.attempts)
             )
-            return bool(getattr(result, "rowcount", 0))
+            attempts = claimed.scalar()
+        if attempts is None:
+            return False
+        row.attempts = attempts
+        return True
 
     async def _mark(self, row: SupportAnnouncementMailRow, state: str) -> None:
         async with self.db.transaction() as session:
@@ -186,6 +196,12 @@ class AnnouncementMailer:
             body=body,
             headers={"Message-ID": f"<announcement.{announcement.id}.{account_id}@{domain}>"},
         )
+
+
+def _claimable(now_ms: int) -> ColumnElement[bool]:
+    row = SupportAnnouncementMailRow
+    stale = and_(row.state == "sending", row.claimed_at_ms < now_ms - CLAIM_LEASE_MS)
+    return or_(row.state == "due", stale)
 
 
 def register_announcement_jobs(app: ModuleApp) -> None:

@@ -56,8 +56,9 @@ class SupportAnnouncementSubscriberRow(Base):
 
 
 class SupportAnnouncementMailRow(Base):
-    """The mail of one announcement to one account: "due" until the SMTP server took it, then "sent". The
-    primary key makes a second mail to the same account impossible, however often the job runs."""
+    """The mail of one announcement to one account: "due", "sending" while a run has it (since
+    `claimed_at_ms`), "sent" once the SMTP server took it ("failed" after too many refusals). The primary key
+    makes a second mail to the same account impossible, however often the job runs."""
 
     __tablename__ = "support_announcement_mails"
 
@@ -67,6 +68,7 @@ class SupportAnnouncementMailRow(Base):
     lang: Mapped[str] = mapped_column(String(2))
     state: Mapped[str] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(Integer)
+    claimed_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     sent_at_ms: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (PrimaryKeyConstraint("announcement_id", "account_id"),)

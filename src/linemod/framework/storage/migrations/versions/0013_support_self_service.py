@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("lang", sa.String(2), nullable=False),
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_at_ms", sa.BigInteger()),
         sa.Column("sent_at_ms", sa.BigInteger()),
         sa.PrimaryKeyConstraint("announcement_id", "account_id"),
     )
