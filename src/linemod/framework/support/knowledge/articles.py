@@ -120,7 +120,7 @@ class ArticleService:
     async def update(self, staff: AccountInfo, article_id: int, draft: ArticleDraft) -> Article:
         _require_staff(staff)
         async with self.db.transaction() as session:
-            row = await _load(session, article_id)
+            row = await _load(session, article_id, for_update=True)
             _fill(row, draft, staff, self.clock.now_ms())
             await _index(session, row)
             return Article.from_row(row)
@@ -131,7 +131,7 @@ class ArticleService:
         if status not in STATUSES:
             raise ValueError(f"unknown article status {status!r}")
         async with self.db.transaction() as session:
-            row = await _load(session, article_id)
+            row = await _load(session, article_id, for_update=True)
             if row.status != status:
                 now = self.clock.now_ms()
                 row.status, row.updated_at_ms, row.updated_by = status, now, staff.id
@@ -192,8 +192,10 @@ def _require_staff(viewer: AccountInfo) -> None:
         raise PermissionError("only provider staff write articles")
 
 
-async def _load(session: AsyncSession, article_id: int) -> SupportArticleRow:
-    row = await session.get(SupportArticleRow, article_id)
+async def _load(session: AsyncSession, article_id: int, *, for_update: bool = False) -> SupportArticleRow:
+    # For a change, the row is locked (PostgreSQL): two staff saving one article at once take turns, or both
+    # would rewrite its search terms and the second would collide with the first's.
+    row = await session.get(SupportArticleRow, article_id, with_for_update=for_update)
     if row is None:
         raise ArticleNotFound(article_id)
     return row
