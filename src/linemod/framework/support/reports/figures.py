@@ -7,7 +7,8 @@ calendar and targets:
 - SLA hit rate: of the first-response and resolution targets decided so far (met, or breached: met late,
   overdue, or overdue when it paused), the share met in time; targets still running count in neither;
 - CSAT: good / (good + bad) of the rated tickets;
-- the backlog: tickets unresolved now by status and age, whatever the range.
+- the backlog: tickets unresolved now by status and age, whatever the range;
+- per staff member: by the ticket's assignee now; per plan: by the OA's plan when the ticket was opened.
 
 Medians and 90th percentiles interpolate between the closest ranks (numpy's default): the median of
 1, 2, 3, 4 is 2.5, the 90th percentile of 1 to 10 is 9.1.
@@ -176,6 +177,8 @@ def add_ticket(group: Group, row: SupportTicketRow, policies: SlaPolicies, now_m
     for due in dues(marks_of(row), targets, calendar):
         if due.target == Target.NEXT_RESPONSE:
             continue  # its history is in the messages, not in the row: not reported
+        if due.met_at_ms is None and row.status == TicketStatus.CLOSED.value:
+            continue  # closed without it (e.g. spam): its clock stopped, neither met nor breached
         if due.breached(now_ms):
             group.sla_breached += 1
         elif due.met_at_ms is not None:
