@@ -9,6 +9,7 @@ Friday 2027-01-08 10:00, three tickets are opened; Monday the 11th is a holiday 
   120 pending: 540 min; rated bad.
 - T3 (unassigned): never answered; its first response was due Tuesday 10:00 (480 min Friday, 60 Tuesday): at
   the report's time, Tuesday 12:00, breached; its resolution is not due yet (undecided).
+- T5 (unassigned) is closed unanswered at 10:30 (spam): its targets count neither as met nor as breached.
 - T4, opened Tuesday 11:00, is outside the range but in the backlog.
 """
 
@@ -47,11 +48,14 @@ async def test_report_figures_match_the_hand_computed_ones(
     t1 = await tickets.open(people.operator_a, subject="予約が入らない", body="助けてください")
     t2 = await tickets.open(people.operator_b, subject="請求について", body="請求書の宛名")
     await tickets.open(people.operator_a, subject="質問", body="質問です")  # T3
+    t5 = await tickets.open(people.operator_a, subject="広告", body="広告です")
     async with db.transaction() as session:
         await session.execute(update(SupportTicketRow).where(SupportTicketRow.id == t2.id).values(plan_code="pro"))
     await tickets.assign(staff, t1.id, staff.id)
     await tickets.assign(staff, t2.id, lead.id)
 
+    move(clock, jst_ms(2027, 1, 8, 10, 30))
+    await tickets.set_status(staff, t5.id, TicketStatus.CLOSED)
     move(clock, jst_ms(2027, 1, 8, 11, 0))
     await tickets.reply(staff, t1.id, "こうしてください")
     move(clock, jst_ms(2027, 1, 8, 13, 0))
@@ -71,7 +75,7 @@ async def test_report_figures_match_the_hand_computed_ones(
     report = await build_report(db, SlaPolicies(), clock.now_ms(), days)
 
     overall = report.overall
-    assert overall.tickets == 3
+    assert overall.tickets == 4
     assert (overall.first_response.count, overall.first_response.median, overall.first_response.p90) == (2, 240, 384)
     assert (overall.resolution.count, overall.resolution.median, overall.resolution.p90) == (2, 360, 504)
     assert (overall.sla_met, overall.sla_breached, overall.sla_rate) == (4, 1, 0.8)
@@ -95,12 +99,12 @@ async def test_report_figures_match_the_hand_computed_ones(
         0.0,
     )
     nobody = staff_rows["Unassigned"]
-    assert (nobody.tickets, nobody.first_response.count, nobody.sla_met, nobody.sla_breached) == (1, 0, 0, 1)
+    assert (nobody.tickets, nobody.first_response.count, nobody.sla_met, nobody.sla_breached) == (2, 0, 0, 1)
 
     plans = {group.key: group for group in report.by_plan}
     assert set(plans) == {"pro", ""}
     assert (plans["pro"].tickets, plans["pro"].resolution.median) == (1, 540)
-    assert (plans[""].tickets, plans[""].first_response.median, plans[""].sla_rate) == (2, 60, 2 / 3)
+    assert (plans[""].tickets, plans[""].first_response.median, plans[""].sla_rate) == (3, 60, 2 / 3)
 
     # now: T3 new since Friday 10:00 (4 days 2 hours: "3-7 days"), T4 new since 11:00 ("under 1 day")
     assert report.backlog[TicketStatus.NEW] == [1, 0, 1, 0]
