@@ -30,6 +30,8 @@ def test_an_operator_searches_the_help_center_in_japanese(chromium: Browser, sit
         expect(page.get_by_test_id("help-categories")).to_contain_text("料金")  # operators-only articles too
         site.shot(page, "help")
         page.get_by_test_id("help-q").fill("予約の変更")
+        # suggestions come as the words are typed (the ticket form's slot, here on the search box)
+        expect(page.get_by_test_id("help-suggestion").first).to_contain_text("予約を変更する方法")
         page.get_by_test_id("help-search").get_by_role("button", name="検索").click()
         results = page.get_by_test_id("help-result")
         expect(results.first).to_contain_text("予約を変更する方法")
