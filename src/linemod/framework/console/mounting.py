@@ -34,6 +34,9 @@ from linemod.framework.support.inbox.templates_dir import INBOX_TEMPLATES
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
     """Serve both consoles from `api` (`ModuleApp.asgi()` calls this through `app.console.mount`)."""
+    # Imported here: the help desk's pages import the console's modules, which import this one.
+    from linemod.framework.support.self_service_pages import mount_self_service
+
     api.state.console = state
     api.mount(f"{CONSOLE}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
     # Extension pages after the console's own routes, as they always were: a built-in path wins.
@@ -46,6 +49,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         inbox_routes.router,
         pages_router(state.registry.pages),
         routes_provider.router,
+        *mount_self_service(state.registry.templates),
     ]
     for router in state.routers:
         api.include_router(router)
