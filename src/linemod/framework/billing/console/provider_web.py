@@ -78,7 +78,7 @@ def parse_yen(value: str | None, what: str, *, allow_zero: bool = False) -> int:
 
 def parse_rate(value: str | None) -> int:
     if value not in ("10", "8"):
-        raise BadParameter(N_("The tax rate is 10 % or 8 %."))
+        raise BadParameter(N_("The tax rate is either 10 or 8 (percent)."))
     return int(value)
 
 

@@ -1,0 +1,125 @@
+"""The provider billing console's reports: the dashboard's charts against the figures they draw, the monthly
+tax report against hand-computed numbers (and its CSV read back), the archive search and its 400 pages,
+and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from linemod.framework.billing.invoicing.documents import InvoiceLine
+from linemod.framework.clock import ManualClock
+from tests.framework.billing.builders import AUGUST, SHOP, module_lines
+from tests.framework.billing.provider_console.world import PLAN_YEN, collection_of, detach_oa, subscribed_oa
+from tests.framework.console.conftest import Console
+from tests.framework.helpers import BOT, OTHER_BOT
+
+POINT = re.compile(r'<(?:circle|rect) [^>]*data-series="(\w+)" data-label="([\d-]+)" data-value="(\d+)"')
+
+
+def chart_values(page: str, chart_id: str) -> dict[tuple[str, str], int]:
+    svg = page.split(f'id="{chart_id}"')[1].split("</svg>")[0]
+    return {(series, label): int(value) for series, label, value in POINT.findall(svg)}
+
+
+async def test_the_dashboard_charts_draw_mrr_arr_and_oas_per_month(console: Console, clock: ManualClock) -> None:
+    await subscribed_oa(console.app, BOT, "Cafe Sakura")  # 10 September 2026
+    clock.advance(30 * 86_400)  # 10 October
+    await subscribed_oa(console.app, OTHER_BOT, "Ramen Kaze")
+    await detach_oa(console.app, BOT)
+    staff = await console.staff()
+    page = (await staff.get("/provider/billing/")).text
+
+    assert '<svg class="chart" id="chart-mrr"' in page and 'role="img"' in page
+    assert '<title id="chart-mrr-title">' in page and '<desc id="chart-mrr-desc">' in page
+    money = chart_values(page, "chart-mrr")
+    assert money[("mrr", "2026-08")] == 0
+    assert money[("mrr", "2026-09")] == PLAN_YEN  # one OA paying at September's end
+    assert money[("mrr", "2026-10")] == PLAN_YEN  # one came, one left
+    assert money[("arr", "2026-10")] == 12 * PLAN_YEN
+    assert len([key for key in money if key[0] == "mrr"]) == 12  # a year of months, November 2025 on
+    oas = chart_values(page, "chart-oas")
+    assert (oas[("new", "2026-09")], oas[("churned", "2026-09")]) == (1, 0)
+    assert (oas[("new", "2026-10")], oas[("churned", "2026-10")], oas[("trialing", "2026-10")]) == (1, 1, 0)
+    # the same numbers as a table, and each point names its figure for screen readers
+    row = page.split('data-month="2026-10"')[1].split("</tr>")[0]
+    assert "¥5,000" in row and "¥60,000" in row
+    assert "<title>2026-10 MRR: ¥5,000</title>" in page
+
+
+async def test_the_tax_report_adds_invoices_and_takes_off_returns_per_rate(console: Console, clock: ManualClock) -> None:
+    book = collection_of(console.app).book
+    first = await book.finalize((await book.create_draft(SHOP, module_lines(), period=AUGUST)).id or 0)
+    second = await book.finalize((await book.create_draft(SHOP, [InvoiceLine("導入支援", 1, 10_000)], period=AUGUST)).id or 0)
+    voided = await book.finalize((await book.create_draft(SHOP, [InvoiceLine("誤り", 1, 7_777)], period=AUGUST)).id or 0)
+    await book.void(voided.id or 0, reason="宛先の誤り")
+    await book.mark_paid(second.id or 0)  # its receipt is no sale: it does not count
+    await book.issue_return_invoice(second.id or 0, [InvoiceLine("導入支援 一部返金", 1, 2_000)], reason="一部未実施")
+    clock.advance(25 * 86_400)  # 5 October: another month
+    await book.finalize((await book.create_draft(SHOP, [InvoiceLine("お茶", 1, 50_000, tax_rate=8)], period=AUGUST)).id or 0)
+    assert first.number is not None
+    staff = await console.staff()
+
+    page = (await staff.get("/provider/billing/tax?month=2026-09")).text
+    # By hand: 10 %: 3 × ¥1,005 (tax ¥301, rounded once) + ¥10,000 (¥1,000) − the ¥2,000 return (¥200);
+    # 8 %: 2 × ¥540 = ¥1,080, tax ¥86 (86.4 rounded down). The void invoice and the receipt count nothing.
+    ten = page.split('data-rate="10"')[1].split("</tr>")[0]
+    eight = page.split('data-rate="8"')[1].split("</tr>")[0]
+    assert '<td class="num" data-testid="base">¥11,015</td><td class="num" data-testid="tax">¥1,101</td>' in ten
+    assert '<td class="num" data-testid="base">¥1,080</td><td class="num" data-testid="tax">¥86</td>' in eight
+
+    download = await staff.get("/provider/billing/tax.csv?month=2026-09")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert 'filename="tax-report-2026-09.csv"' in download.headers["content-disposition"]
+    assert download.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["対象月", "税率"]
+    assert rows[1] == ["2026-09", "10%", "13015", "1301", "2000", "200", "11015", "1101", "2", "1"]
+    assert rows[2] == ["2026-09", "8%", "1080", "86", "0", "0", "1080", "86", "1", "0"]
+    assert rows[3][:8] == ["2026-09", "合計", "14095", "1387", "2000", "200", "12095", "1187"]
+
+    october = list(csv.reader(io.StringIO((await staff.get("/provider/billing/tax.csv?month=2026-10")).text)))
+    assert october[2][6:8] == ["50000", "4000"] and october[1][6:8] == ["0", "0"]
+    for bad in ("2026-13", "2026-9", "september"):
+        refused = await staff.get(f"/provider/billing/tax?month={bad}")
+        assert refused.status_code == 400 and "YYYY-MM" in refused.text
+
+
+async def test_the_archive_finds_by_amount_range_and_explains_bad_input(console: Console) -> None:
+    book = collection_of(console.app).book
+    for yen in (1_000, 20_000, 300_000):
+        await book.finalize((await book.create_draft(SHOP, [InvoiceLine("作業", 1, yen)], period=AUGUST)).id or 0)
+    staff = await console.staff()
+    found = await staff.get("/provider/billing/archive?min=10000&max=100000")
+    assert found.status_code == 200
+    assert re.findall(r'data-testid="document-row" data-number="[^"]+" data-total="(\d+)"', found.text) == ["22000"]
+    by_name = await staff.get("/provider/billing/archive?counterparty=%E3%81%95%E3%81%8F%E3%82%89")  # さくら
+    assert by_name.text.count('data-testid="document-row"') == 3
+
+    swapped = await staff.get("/provider/billing/archive?min=100000&max=10000")
+    assert swapped.status_code == 400
+    assert "100,000" in swapped.text and "10,000" in swapped.text  # says which numbers are the wrong way round
+    for query, field in (("min=abc", "最小金額"), ("max=1.5", "最大金額"), ("from=2026-02-30", "発行日（から）")):
+        refused = await staff.get(f"/provider/billing/archive?{query}")
+        assert refused.status_code == 400, query
+        assert field in refused.text, (query, refused.text[-1500:])
+    assert (await staff.get("/provider/billing/archive?min=1&page=0")).status_code == 400
+
+
+async def test_the_audit_log_shows_staff_and_engine_actions_with_who(console: Console) -> None:
+    run = await subscribed_oa(console.app, BOT, "Cafe Sakura")
+    assert run is not None
+    staff = await console.staff("kaori@provider.example")
+    await staff.post(f"/provider/billing/invoices/{run.invoice_id}/mark-paid",
+                     {"amount": str(run.amount_yen), "paid_on": "2026-09-10", "note": "みずほ 入金確認"})
+    page = (await staff.get("/provider/billing/audit")).text
+    marked = page.split('data-action="transfer.marked_paid"')[1].split("</tr>")[0]
+    assert marked.startswith(' data-actor="staff:kaori@provider.example"')
+    assert run.number in marked
+    assert "&#34;status&#34;: &#34;finalized&#34;" in marked and "&#34;status&#34;: &#34;paid&#34;" in marked
+    assert 'data-action="invoice.finalized" data-actor="system"' in page  # the engine's own change log
+    assert 'data-action="receipt.created"' in page
+    assert 'data-action="subscription.attached" data-actor="system"' in page
+    tenant_only = await staff.get(f"/provider/billing/audit?bot_id={OTHER_BOT}")
+    assert 'data-testid="audit-row"' not in tenant_only.text
