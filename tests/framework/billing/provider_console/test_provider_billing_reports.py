@@ -8,7 +8,8 @@ import csv
 import io
 import re
 
-from linemod.framework.billing.invoicing.documents import InvoiceLine
+from linemod.framework.billing.invoicing.book import InvoiceBook
+from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine
 from linemod.framework.clock import ManualClock
 from tests.framework.billing.builders import AUGUST, SHOP, module_lines
 from tests.framework.billing.provider_console.world import PLAN_YEN, collection_of, detach_oa, subscribed_oa
@@ -48,16 +49,20 @@ async def test_the_dashboard_charts_draw_mrr_arr_and_oas_per_month(console: Cons
     assert "<title>2026-10 MRR: ¥5,000</title>" in page
 
 
+async def issue(book: InvoiceBook, lines: list[InvoiceLine]) -> Invoice:
+    return await book.finalize((await book.create_draft(SHOP, lines, period=AUGUST)).id or 0)
+
+
 async def test_the_tax_report_adds_invoices_and_takes_off_returns_per_rate(console: Console, clock: ManualClock) -> None:
     book = collection_of(console.app).book
-    first = await book.finalize((await book.create_draft(SHOP, module_lines(), period=AUGUST)).id or 0)
-    second = await book.finalize((await book.create_draft(SHOP, [InvoiceLine("導入支援", 1, 10_000)], period=AUGUST)).id or 0)
-    voided = await book.finalize((await book.create_draft(SHOP, [InvoiceLine("誤り", 1, 7_777)], period=AUGUST)).id or 0)
+    first = await issue(book, module_lines())
+    second = await issue(book, [InvoiceLine("導入支援", 1, 10_000)])
+    voided = await issue(book, [InvoiceLine("誤り", 1, 7_777)])
     await book.void(voided.id or 0, reason="宛先の誤り")
     await book.mark_paid(second.id or 0)  # its receipt is no sale: it does not count
     await book.issue_return_invoice(second.id or 0, [InvoiceLine("導入支援 一部返金", 1, 2_000)], reason="一部未実施")
     clock.advance(25 * 86_400)  # 5 October: another month
-    await book.finalize((await book.create_draft(SHOP, [InvoiceLine("お茶", 1, 50_000, tax_rate=8)], period=AUGUST)).id or 0)
+    await issue(book, [InvoiceLine("お茶", 1, 50_000, tax_rate=8)])
     assert first.number is not None
     staff = await console.staff()
 
@@ -89,7 +94,7 @@ async def test_the_tax_report_adds_invoices_and_takes_off_returns_per_rate(conso
 async def test_the_archive_finds_by_amount_range_and_explains_bad_input(console: Console) -> None:
     book = collection_of(console.app).book
     for yen in (1_000, 20_000, 300_000):
-        await book.finalize((await book.create_draft(SHOP, [InvoiceLine("作業", 1, yen)], period=AUGUST)).id or 0)
+        await issue(book, [InvoiceLine("作業", 1, yen)])
     staff = await console.staff()
     found = await staff.get("/provider/billing/archive?min=10000&max=100000")
     assert found.status_code == 200
