@@ -53,7 +53,7 @@ async def issue(book: InvoiceBook, lines: list[InvoiceLine]) -> Invoice:
     return await book.finalize((await book.create_draft(SHOP, lines, period=AUGUST)).id or 0)
 
 
-async def test_the_tax_report_adds_invoices_and_takes_off_returns_per_rate(console: Console, clock: ManualClock) -> None:
+async def test_the_tax_report_adds_invoices_less_returns_per_rate(console: Console, clock: ManualClock) -> None:
     book = collection_of(console.app).book
     first = await issue(book, module_lines())
     second = await issue(book, [InvoiceLine("導入支援", 1, 10_000)])
