@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 70, 28, 26, 28
 PALETTE = ("#06c755", "#2f6fde", "#e8590c", "#7048e8")
 
 
@@ -38,19 +38,30 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
-def _frame(chart_id: str, title: str, description: str, top: int, fmt: Callable[[int], str]) -> list[str]:
+def _ticks(top: int) -> int:
+    """How many steps the axis has: each a whole number (a chart of 2 OAs has the steps 0, 1, 2)."""
+    for count in (5, 4):
+        if top % count == 0:
+            return count
+    return top  # 1 or 2
+
+
+def _frame(
+    chart_id: str, title: str, description: str, top: int, fmt: Callable[[int], str], width: int
+) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" data-chart="{escape(chart_id)}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
     ]
-    for step in range(5):
-        value = top * step // 4
-        y = TOP + plot_h - plot_h * step / 4
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
+    ticks = _ticks(top)
+    for step in range(ticks + 1):
+        value = top * step // ticks
+        y = TOP + plot_h - plot_h * step / ticks
+        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">'
                      f"{escape(fmt(value))}</text>")
     return parts
@@ -70,18 +81,18 @@ def _legend(series: Sequence[Series]) -> list[str]:
     parts = []
     for n, one in enumerate(series):
         x = LEFT + n * 130
-        parts.append(f'<rect x="{x}" y="0" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14}" y="9" font-size="11" fill="#374151">{escape(one.name)}</text>')
+        parts.append(f'<rect x="{x}" y="2" width="10" height="10" fill="{PALETTE[n % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 14}" y="11" font-size="11" fill="#374151">{escape(one.name)}</text>')
     return parts
 
 
 def line_chart(
     chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series],
-    fmt: Callable[[int], str] = str,
+    fmt: Callable[[int], str] = str, width: int = WIDTH,
 ) -> Markup:
     """Lines over `labels` (months), one per series, with a marker per value."""
     top = _nice_max(max((max(s.values, default=0) for s in series), default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x_of(i: int) -> float:
         return LEFT + (plot_w * i / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
@@ -89,7 +100,7 @@ def line_chart(
     def y_of(value: int) -> float:
         return TOP + plot_h - plot_h * value / top
 
-    parts = _frame(chart_id, title, description, top, fmt) + _labels(labels, x_of)
+    parts = _frame(chart_id, title, description, top, fmt, width) + _labels(labels, x_of)
     for n, one in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
         points = " ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in enumerate(one.values))
@@ -108,18 +119,18 @@ def line_chart(
 
 def bar_chart(
     chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series],
-    fmt: Callable[[int], str] = str,
+    fmt: Callable[[int], str] = str, width: int = WIDTH,
 ) -> Markup:
     """Grouped bars: for each label (month), one bar per series side by side."""
     top = _nice_max(max((max(s.values, default=0) for s in series), default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group = plot_w / max(1, len(labels))
     bar = group * 0.8 / max(1, len(series))
 
     def x_of(i: int) -> float:
         return LEFT + group * i + group / 2
 
-    parts = _frame(chart_id, title, description, top, fmt) + _labels(labels, x_of)
+    parts = _frame(chart_id, title, description, top, fmt, width) + _labels(labels, x_of)
     for n, one in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
         for i, value in enumerate(one.values):

@@ -43,10 +43,15 @@ async def dashboard(request: Request, who: Staff, services: ServicesDep, collect
         return services.templates.gettext(who.lang, message)
 
     mrr = line_chart(
-        "chart-mrr", gettext(N_("MRR and ARR by month")),
-        gettext(N_("Monthly recurring revenue and annual run rate (twelve times the MRR) at each month's end.")),
-        labels, [Series("mrr", "MRR", [f.mrr_yen for f in board.figures]),
-                 Series("arr", "ARR", [f.arr_yen for f in board.figures])], yen,
+        "chart-mrr", gettext(N_("MRR by month")),
+        gettext(N_("Monthly recurring revenue: what the paying subscriptions' plans bring in a month, at each "
+                   "month's end.")),
+        labels, [Series("mrr", "MRR", [f.mrr_yen for f in board.figures])], yen,
+    )
+    arr = line_chart(
+        "chart-arr", gettext(N_("ARR by month")),
+        gettext(N_("Annual run rate: twelve times the MRR, at each month's end.")),
+        labels, [Series("arr", "ARR", [f.arr_yen for f in board.figures])], yen,
     )
     movement = bar_chart(
         "chart-oas", gettext(N_("New, churned and trialing OAs by month")),
@@ -54,9 +59,10 @@ async def dashboard(request: Request, who: Staff, services: ServicesDep, collect
         labels, [Series("new", gettext(N_("New")), [f.new for f in board.figures]),
                  Series("churned", gettext(N_("Churned")), [f.churned for f in board.figures]),
                  Series("trialing", gettext(N_("Trialing")), [f.trialing for f in board.figures])],
+        width=1000,
     )
     return page(services, request, who, "billing/provider/dashboard.html", board=board, mrr_chart=mrr,
-                oa_chart=movement, transfers=await queries.open_transfers(services.db))
+                arr_chart=arr, oa_chart=movement, transfers=await queries.open_transfers(services.db))
 
 
 @router.get("/tenants/{bot_id}")
