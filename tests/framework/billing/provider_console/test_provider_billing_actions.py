@@ -82,6 +82,9 @@ async def test_coupons_are_created_refused_when_taken_and_deactivated(console: C
     too_big = {**form, "code": "big", "kind": "percent", "value": "150"}
     bad_terms = await staff.post("/provider/billing/coupons", too_big)
     assert bad_terms.status_code == 400 and "at most 100" in bad_terms.text
+    for field, value, message in (("value", "abc", "値は5000のように"), ("months", "9999999999", "月数は1から120")):
+        refused = await staff.post("/provider/billing/coupons", {**form, "code": "odd", field: value})
+        assert refused.status_code == 400 and message in refused.text, field
 
     await subscribed_oa(console.app, BOT, "Cafe Sakura")
     billing = console.app.runtime.billing

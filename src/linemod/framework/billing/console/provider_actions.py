@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from linemod.framework.billing import audit_log
 from linemod.framework.billing.catalog import CatalogError
 from linemod.framework.billing.console import provider_queries as queries
-from linemod.framework.billing.console.provider_pages import _document
+from linemod.framework.billing.console.provider_pages import document_or_404
 from linemod.framework.billing.console.provider_web import (
     BILLING,
     CollectionDep,
@@ -44,6 +44,7 @@ from linemod.framework.i18n import N_
 
 router = APIRouter(prefix=BILLING, dependencies=[Depends(check_csrf)], include_in_schema=False)
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024  # a year of a busy account's statement is a few hundred kilobytes
+MAX_COUPON_MONTHS = 120  # ten years: past that, "forever" is meant (and the months fit any integer column)
 
 DONE_ALREADY = N_("This form was already sent: nothing was done a second time.")
 TRANSFER_RECORDED = N_("The transfer was recorded.")
@@ -80,7 +81,7 @@ async def _record(services: ConsoleServices, who: Viewer, action: str, **entry: 
 @router.post("/invoices/{invoice_id}/mark-paid")
 async def mark_paid(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
                     invoice_id: str) -> Response:
-    document = await _document(collection, invoice_id)
+    document = await document_or_404(collection, invoice_id)
     form = await request.form()
     open_runs = [t for t in await queries.open_transfers(services.db, document.bot_id) if t.invoice_id == document.id]
     if not open_runs or document.id is None:
@@ -102,7 +103,7 @@ async def mark_paid(request: Request, who: Staff, services: ServicesDep, collect
 @router.post("/invoices/{invoice_id}/refund")
 async def refund(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
                  invoice_id: str) -> Response:
-    document = await _document(collection, invoice_id)
+    document = await document_or_404(collection, invoice_id)
     assert document.id is not None
     form = await request.form()
     key = request_key(_field(form, "request_key"))
@@ -139,7 +140,7 @@ async def refund(request: Request, who: Staff, services: ServicesDep, collection
 @router.post("/invoices/{invoice_id}/retry-refund")
 async def refund_again(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
                        invoice_id: str) -> Response:
-    document = await _document(collection, invoice_id)
+    document = await document_or_404(collection, invoice_id)
     form = await request.form()
     return_id = parse_row_id(_field(form, "return_id"))
     related = {d.id: d for d in await collection.book.related(document.id or 0)}
@@ -198,16 +199,21 @@ async def new_coupon(request: Request, who: Staff, services: ServicesDep, collec
     declared = billing.catalog.catalog.coupons
     try:
         months = values["months"].strip()
+        if months and (not months.isascii() or not months.isdigit() or not 1 <= int(months) <= MAX_COUPON_MONTHS):
+            raise BadParameter(N_("Months is a whole number from 1 to %(max)s."), max=str(MAX_COUPON_MONTHS))
         coupon = Coupon(
-            code=values["code"].strip(), kind=values["kind"], value=parse_yen(values["value"], "value"),  # type: ignore[arg-type]
-            duration=values["duration"], months=int(months) if months.isdigit() else None,  # type: ignore[arg-type]
+            code=values["code"].strip(), kind=values["kind"],  # type: ignore[arg-type]
+            value=parse_yen(values["value"], _label(services, who, N_("Value"))),
+            duration=values["duration"], months=int(months) if months else None,  # type: ignore[arg-type]
             name_ja=values["name_ja"].strip()[:255], name_en=values["name_en"].strip()[:255],
         )
         await create_coupon(services.db, coupon, declared, created_by=actor_of(who), now_ms=services.clock.now_ms())
     except (CatalogError, BadParameter) as refused:
+        error = (services.templates.gettext(who.lang, refused.message, **refused.values)
+                 if isinstance(refused, BadParameter) else str(refused))
         listed = await list_coupons(services.db, declared)
         return page(services, request, who, "billing/provider/coupons.html", 400, coupons=listed,
-                    request_key=new_request_key(), values=values, error=str(refused))
+                    request_key=new_request_key(), values=values, error=error)
     await _record(services, who, "coupon.created", subject=coupon.code, after=coupon.to_json())
     return _back(services, f"{BILLING}/coupons", COUPON_CREATED)
 

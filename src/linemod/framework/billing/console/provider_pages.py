@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from linemod.framework.billing.audit_log import audit_trail
+from linemod.framework.billing.collection_service import CollectionService
 from linemod.framework.billing.console import provider_queries as queries
 from linemod.framework.billing.console.charts import Series, bar_chart, line_chart, yen
 from linemod.framework.billing.console.provider_web import (
@@ -21,7 +22,7 @@ from linemod.framework.billing.console.provider_web import (
     parse_month,
 )
 from linemod.framework.billing.console.search_form import archive_query, page_number
-from linemod.framework.billing.invoicing.documents import DocumentKind, DocumentStatus
+from linemod.framework.billing.invoicing.documents import DocumentKind, DocumentStatus, Invoice
 from linemod.framework.billing.invoicing.errors import InvoiceNotFoundError
 from linemod.framework.billing.invoicing.tax_report import monthly_tax_report
 from linemod.framework.billing.payments.payment_ledger import PaymentLedger
@@ -81,7 +82,8 @@ async def tenant(request: Request, who: Staff, services: ServicesDep, collection
     )
 
 
-async def _document(collection: CollectionDep, invoice_id: str):  # type: ignore[no-untyped-def]
+async def document_or_404(collection: CollectionService, invoice_id: str) -> Invoice:
+    """The document whose ID the path carries; 404 for anything else (not an ID, no such document)."""
     row_id = parse_row_id(invoice_id)
     if row_id is None:
         raise PageNotFound()
@@ -94,7 +96,7 @@ async def _document(collection: CollectionDep, invoice_id: str):  # type: ignore
 @router.get("/invoices/{invoice_id}")
 async def invoice(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
                   invoice_id: str) -> Response:
-    document = await _document(collection, invoice_id)
+    document = await document_or_404(collection, invoice_id)
     assert document.id is not None
     related = await collection.book.related(document.id)
     refunds = {d.id: await refund_state(collection, d.id) for d in related
@@ -114,7 +116,7 @@ async def invoice(request: Request, who: Staff, services: ServicesDep, collectio
 
 @router.get("/invoices/{invoice_id}/pdf")
 async def invoice_pdf(who: Staff, collection: CollectionDep, invoice_id: str) -> Response:
-    document = await _document(collection, invoice_id)
+    document = await document_or_404(collection, invoice_id)
     if document.is_draft or document.id is None:
         raise PageNotFound()
     name = f"{document.number}.pdf"
