@@ -128,3 +128,18 @@ async def test_the_audit_log_shows_staff_and_engine_actions_with_who(console: Co
     assert 'data-action="subscription.attached" data-actor="system"' in page
     tenant_only = await staff.get(f"/provider/billing/audit?bot_id={OTHER_BOT}")
     assert 'data-testid="audit-row"' not in tenant_only.text
+
+
+async def test_the_pages_read_in_english_too_and_the_tenant_page_links_to_its_billing(console: Console) -> None:
+    run = await subscribed_oa(console.app, BOT, "Cafe Sakura")
+    assert run is not None
+    staff = await console.staff()
+    tenant = await staff.get(f"/provider/tenants/{BOT}")
+    assert f'href="/provider/billing/tenants/{BOT}" data-testid="tenant-billing"' in tenant.text
+    billing = await staff.get(f"/provider/billing/tenants/{BOT}")
+    assert "契約の履歴" in billing.text and run.number in billing.text
+    await staff.get("/console/lang/en?next=/provider/billing/")
+    for path, words in (("/provider/billing/", "Trials ending soon"), ("/provider/billing/tax", "Taxable base"),
+                        (f"/provider/billing/invoices/{run.invoice_id}", "Mark the bank transfer paid")):
+        page = await staff.get(path)
+        assert page.status_code == 200 and '<html lang="en">' in page.text and words in page.text, path
