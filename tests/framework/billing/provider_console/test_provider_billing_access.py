@@ -47,6 +47,21 @@ async def test_an_operator_gets_404_on_every_billing_url_get_and_post(console: C
     assert (await collection_of(console.app).book.get(run.invoice_id)).status is DocumentStatus.FINALIZED
 
 
+async def test_staff_open_every_billing_page(console: Console) -> None:
+    run = await subscribed_oa(console.app, BOT, "Cafe Sakura")
+    assert run is not None
+    staff = await console.staff()
+    values = {"bot_id": BOT, "invoice_id": str(run.invoice_id)}
+    pages = [path for method, path in billing_urls({**values, "code": "-", "item_id": "-"}) if method == "GET"]
+    assert len(pages) >= 9
+    for path in pages:
+        answer = await staff.get(path)
+        assert answer.status_code == 200, (path, answer.status_code)
+    assert (await staff.get("/provider/billing/invoices/99999")).status_code == 404
+    assert (await staff.get("/provider/billing/invoices/x1")).status_code == 404
+    assert (await staff.get("/provider/billing/tenants/Unknown")).status_code == 404
+
+
 async def test_nobody_signed_in_is_sent_to_sign_in(console: Console) -> None:
     stranger = console.browser()
     for path in ("/provider/billing/", "/provider/billing/tax.csv", "/provider/billing/audit"):

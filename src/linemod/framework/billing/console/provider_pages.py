@@ -17,6 +17,7 @@ from linemod.framework.billing.console.charts import Series, bar_chart, line_cha
 from linemod.framework.billing.console.provider_web import (
     BILLING,
     CollectionDep,
+    MaybeCollection,
     new_request_key,
     page,
     parse_month,
@@ -36,7 +37,9 @@ router = APIRouter(prefix=BILLING, dependencies=[Depends(check_csrf)], include_i
 
 
 @router.get("/")
-async def dashboard(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep) -> Response:
+async def dashboard(request: Request, who: Staff, services: ServicesDep, collection: MaybeCollection) -> Response:
+    if collection is None:
+        return page(services, request, who, "billing/provider/not_configured.html")
     board = await queries.dashboard(services.db, services.clock.now_ms())
     labels = [month.label for month in board.figures]
 

@@ -3,7 +3,8 @@ what staff typed (yen, tax rates, dates, the form's one-time key) into values or
 
 Every route takes `Staff` (an operator gets the same 404 as for a page that does not exist) and the
 routers check CSRF on every POST (`check_csrf`). `CollectionDep` is the engine: without an invoice issuer
-configured there is no billing to show, and the pages answer 404 like any page that does not exist.
+configured there is no billing to show: the dashboard says so and how to configure it, the other pages
+answer 404 like any page that does not exist.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the dependencies' annotations at run time.
@@ -32,14 +33,20 @@ _REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
-async def collection_service(services: ServicesDep) -> CollectionService:
+async def optional_collection(services: ServicesDep) -> CollectionService | None:
     billing = services.runtime.billing
-    if billing is None or billing.collection is None:
+    return billing.collection if billing is not None else None
+
+
+async def collection_service(services: ServicesDep) -> CollectionService:
+    collection = await optional_collection(services)
+    if collection is None:
         raise PageNotFound()
-    return billing.collection
+    return collection
 
 
 CollectionDep = Annotated[CollectionService, Depends(collection_service)]
+MaybeCollection = Annotated[CollectionService | None, Depends(optional_collection)]
 
 
 def page(
