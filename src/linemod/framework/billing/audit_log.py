@@ -1,13 +1,15 @@
-"""Who did what to billing, when: one trail over three append-only sources.
+"""Who did what to billing, when, on one trail over these sources:
 
 - staff actions in the provider console (`billing_audit_log`, written here): a transfer marked paid, a
   refund, a manual invoice or credit, a coupon created or deactivated, a statement imported, a credit
   assigned; with the staff member, the OA, and the state before and after;
 - the invoice engine's change log (`invoice_changes`): every document created, issued, paid, voided or
   returned, with its actor (`staff:{email}` when the console did it, else `system`);
-- the subscription history (`billing_subscription_history`): every status change the engine made.
+- the subscription history (`billing_subscription_history`): every status change the engine made;
+- payments and refunds (`payments`, `payment_refunds`): every card charge and retry with its outcome, every
+  transfer recorded (by the staff member who recorded it), every refund.
 
-The two engine sources already keep who, when and before/after; copying them into a third table would only
+The engine's sources already keep who, when and before/after; copying them into another table would only
 make two records that can disagree, so the trail reads them where they are.
 
 A console form carries a one-time key (`request_key`). The audit row is written with it *before* the action
@@ -27,9 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.invoicing.records import InvoiceChangeRow, InvoiceRow
+from linemod.framework.billing.payments.records import PaymentRow, RefundRow
 from linemod.framework.billing.records import BillingHistoryRow
 from linemod.framework.billing.staff_records import BillingAuditRow
 from linemod.framework.storage.database import Database
+from linemod.framework.storage.models import Account
 
 SYSTEM = "system"
 
@@ -43,7 +47,7 @@ class AuditEntry:
     at_ms: int
     actor: str
     action: str
-    source: str  # "console", "invoice" or "subscription"
+    source: str  # "console", "invoice", "subscription" or "payment"
     bot_id: str | None
     subject: str | None
     before: Any
@@ -126,5 +130,35 @@ async def audit_trail(db: Database, *, bot_id: str | None = None, limit: int = 2
                 _loads(change.after_json) if change.reason is None
                 else {**(_loads(change.after_json) or {}), "reason": change.reason},
             ))
+        entries += await _payments(session, bot_id, limit)
     entries.sort(key=lambda entry: entry.at_ms, reverse=True)
     return entries[:limit]
+
+
+async def _payments(session: AsyncSession, bot_id: str | None, limit: int) -> list[AuditEntry]:
+    """Payments (card charges and their retries, transfers recorded) and refunds, as they stand: who recorded
+    a transfer is its staff member, a card charge is the engine's."""
+    payments = select(PaymentRow, Account.email).outerjoin(Account, Account.id == PaymentRow.recorded_by)
+    refunds = select(RefundRow, PaymentRow).join(PaymentRow, PaymentRow.id == RefundRow.payment_id)
+    if bot_id is not None:
+        payments = payments.where(PaymentRow.bot_id == bot_id)
+        refunds = refunds.where(PaymentRow.bot_id == bot_id)
+    entries = [
+        AuditEntry(
+            payment.updated_at_ms, staff_actor(email) if email else SYSTEM, f"payment.{payment.method}", "payment",
+            payment.bot_id, f"#{payment.invoice_id}", None,
+            {"status": payment.status, "amount_yen": payment.amount_yen, "attempt": payment.attempt,
+             **({"decline_code": payment.decline_code} if payment.decline_code else {})},
+        )
+        for payment, email in await session.execute(
+            payments.order_by(PaymentRow.updated_at_ms.desc(), PaymentRow.id.desc()).limit(limit)
+        )
+    ]
+    entries += [
+        AuditEntry(refund.updated_at_ms, SYSTEM, "refund.card", "payment", payment.bot_id, f"#{payment.invoice_id}",
+                   None, {"status": refund.status, "amount_yen": refund.amount_yen, "key": refund.idempotency_key})
+        for refund, payment in await session.execute(
+            refunds.order_by(RefundRow.updated_at_ms.desc(), RefundRow.id.desc()).limit(limit)
+        )
+    ]
+    return entries

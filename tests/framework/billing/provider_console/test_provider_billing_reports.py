@@ -126,6 +126,7 @@ async def test_the_audit_log_shows_staff_and_engine_actions_with_who(console: Co
     assert 'data-action="invoice.finalized" data-actor="system"' in page  # the engine's own change log
     assert 'data-action="receipt.created"' in page
     assert 'data-action="subscription.attached" data-actor="system"' in page
+    assert 'data-action="payment.bank_transfer" data-actor="staff:kaori@provider.example"' in page
     tenant_only = await staff.get(f"/provider/billing/audit?bot_id={OTHER_BOT}")
     assert 'data-testid="audit-row"' not in tenant_only.text
 
