@@ -86,6 +86,8 @@ async def test_the_tax_report_adds_invoices_less_returns_per_rate(console: Conso
 
     october = list(csv.reader(io.StringIO((await staff.get("/provider/billing/tax.csv?month=2026-10")).text)))
     assert october[2][6:8] == ["50000", "4000"] and october[1][6:8] == ["0", "0"]
+    december = list(csv.reader(io.StringIO((await staff.get("/provider/billing/tax.csv?month=2026-12")).text)))
+    assert [row[6:8] for row in december[1:3]] == [["0", "0"], ["0", "0"]]  # the month that ends a year
     for bad in ("2026-13", "2026-9", "september"):
         refused = await staff.get(f"/provider/billing/tax?month={bad}")
         assert refused.status_code == 400 and "YYYY-MM" in refused.text

@@ -23,7 +23,6 @@ from linemod.framework.billing.invoicing.documents import DocumentKind, Document
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.snapshots import document_from_row
 from linemod.framework.billing.invoicing.tax import TaxRate
-from linemod.framework.billing.periods import add_months
 
 CSV_HEADER = (
     "対象月", "税率", "請求 課税標準額(税抜)", "請求 消費税額", "返還 対価の額(税抜)", "返還 消費税額",
@@ -81,7 +80,12 @@ class TaxReport:
         return out.getvalue().encode("utf-8-sig")
 
 
+def _next_month(first: date) -> date:
+    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+
+
 async def monthly_tax_report(session: AsyncSession, provider: str, month: date) -> TaxReport:
+    """The report of `month` (any day of it) for `provider`'s documents."""
     first = date(month.year, month.month, 1)
     rows = await session.scalars(
         select(InvoiceRow).where(
@@ -89,7 +93,7 @@ async def monthly_tax_report(session: AsyncSession, provider: str, month: date) 
             InvoiceRow.kind.in_([DocumentKind.INVOICE.value, DocumentKind.RETURN_INVOICE.value]),
             InvoiceRow.status.in_([DocumentStatus.FINALIZED.value, DocumentStatus.PAID.value]),
             InvoiceRow.issue_date >= first,
-            InvoiceRow.issue_date < add_months(first, 1),
+            InvoiceRow.issue_date < _next_month(first),
         )
     )
     sums = {int(rate): [0, 0, 0, 0, 0, 0] for rate in (TaxRate.STANDARD, TaxRate.REDUCED)}
