@@ -10,6 +10,8 @@ import re
 
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine
+from linemod.framework.billing.payments.records import PaymentRow
+from linemod.framework.billing.records import BillingSubscriptionRow
 from linemod.framework.clock import ManualClock
 from tests.framework.billing.builders import AUGUST, SHOP, module_lines
 from tests.framework.billing.provider_console.world import PLAN_YEN, collection_of, detach_oa, subscribed_oa
@@ -146,3 +148,29 @@ async def test_the_pages_read_in_english_too_and_the_tenant_page_links_to_its_bi
                         (f"/provider/billing/invoices/{run.invoice_id}", "Mark the bank transfer paid")):
         page = await staff.get(path)
         assert page.status_code == 200 and '<html lang="en">' in page.text and words in page.text, path
+
+
+async def test_the_dashboard_lists_trials_ending_past_due_oas_and_failed_payments(
+    console: Console, clock: ManualClock
+) -> None:
+    first = await subscribed_oa(console.app, BOT, "Cafe Sakura")
+    await subscribed_oa(console.app, OTHER_BOT, "Ramen Kaze")
+    assert first is not None
+    now = clock.now_ms()
+    async with console.db.transaction() as session:  # the states dunning and a trial would have left
+        trial = await session.get(BillingSubscriptionRow, BOT)
+        late = await session.get(BillingSubscriptionRow, OTHER_BOT)
+        assert trial is not None and late is not None
+        trial.status, trial.trial_ends_at_ms = "trialing", now + 3 * 86_400_000
+        late.status = "past_due"
+        session.add(PaymentRow(invoice_id=str(first.invoice_id), attempt=1, idempotency_key="charge:test:1",
+                               method="card", status="declined", amount_yen=first.amount_yen, bot_id=BOT,
+                               message="Your card was declined.", created_at_ms=now, updated_at_ms=now))
+    staff = await console.staff()
+    page = (await staff.get("/provider/billing/")).text
+    trials = page.split('data-testid="trials-ending"')[1].split("</table>")[0]
+    unpaid = page.split('data-testid="past-due"')[1].split("</table>")[0]
+    failed = page.split('data-testid="failed-payments"')[1].split("</table>")[0]
+    assert "Cafe Sakura" in trials and "Ramen Kaze" not in trials
+    assert "Ramen Kaze" in unpaid and 'data-status="past_due"' in unpaid and "Cafe Sakura" not in unpaid
+    assert "Cafe Sakura" in failed and "Your card was declined." in failed and f"¥{first.amount_yen:,}" in failed
