@@ -22,7 +22,9 @@ def test_a_staff_member_marks_a_bank_transfer_paid(chromium: Browser, billing_si
         expect(form.locator("[name=amount]")).to_have_value(str(billing_site.transfer.amount_yen))
         form.get_by_test_id("mark-paid").click()
         expect(page.get_by_test_id("notice")).to_have_text("振込の入金を記録しました。")
-        expect(page.get_by_test_id("invoice").locator("[data-status]").first).to_have_attribute("data-status", "paid")
+        badge = page.get_by_test_id("invoice").locator("[data-status]").first
+        expect(badge).to_have_attribute("data-status", "paid")
+        expect(badge).to_have_text("入金済み")
         expect(page.locator("[data-testid=related-row][data-kind=receipt]")).to_have_count(1)
         expect(page.get_by_test_id("mark-paid-form")).to_have_count(0)  # nothing left to mark
         page.get_by_role("link", name="操作履歴").click()
