@@ -39,7 +39,7 @@ def test_a_staff_member_refunds_part_of_a_card_paid_invoice(chromium: Browser, b
     page = billing_site.signed_in(chromium)
     try:
         page.goto(f"{billing_site.base}/provider/billing/invoices/{billing_site.card.invoice_id}")
-        expect(page.get_by_test_id("payments")).to_contain_text("card")
+        expect(page.get_by_test_id("payments")).to_contain_text("クレジットカード")
         form = page.get_by_test_id("refund-form")
         form.locator("[name=description]").fill("9月分 月額利用料の一部")
         form.locator("[name=amount]").fill("2000")
