@@ -173,4 +173,5 @@ async def test_the_dashboard_lists_trials_ending_past_due_oas_and_failed_payment
     failed = page.split('data-testid="failed-payments"')[1].split("</table>")[0]
     assert "Cafe Sakura" in trials and "Ramen Kaze" not in trials
     assert "Ramen Kaze" in unpaid and 'data-status="past_due"' in unpaid and "Cafe Sakura" not in unpaid
+    assert first.number in failed
     assert "Cafe Sakura" in failed and "Your card was declined." in failed and f"¥{first.amount_yen:,}" in failed

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from linemod.framework.billing.collection_records import UNPAID, CollectionRow
+from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.metrics import HistoryPoint, MonthFigures, PriceValue, last_months, monthly_figures
 from linemod.framework.billing.payments.records import PaymentRow, PaymentStatus
 from linemod.framework.billing.periods import day_of
@@ -41,6 +42,7 @@ class FailedPayment:
     bot_id: str | None
     name: str
     invoice_id: str
+    invoice_number: str
     amount_yen: int
     status: str
     message: str | None
@@ -75,6 +77,17 @@ async def _names(db: Database, bot_ids: set[str]) -> dict[str, str]:
         return {bot: name or basic or bot for bot, name, basic in rows}
 
 
+async def _numbers(db: Database, invoice_ids: set[str]) -> dict[str, str]:
+    """Invoice numbers by the invoice IDs payments carry (as text: the payment tables do not depend on the
+    invoice engine's)."""
+    ids = [int(text) for text in invoice_ids if text.isdigit() and len(text) < 19]
+    if not ids:
+        return {}
+    async with db.session() as session:
+        rows = await session.execute(select(InvoiceRow.id, InvoiceRow.number).where(InvoiceRow.id.in_(ids)))
+        return {str(row_id): number for row_id, number in rows if number}
+
+
 async def dashboard(db: Database, now_ms: int) -> Dashboard:
     async with db.session() as session:
         history = [
@@ -100,6 +113,7 @@ async def dashboard(db: Database, now_ms: int) -> Dashboard:
             .order_by(PaymentRow.updated_at_ms.desc()).limit(20)
         ))
     names = await _names(db, {s.bot_id for s in trialing + unpaid} | {p.bot_id for p in failed if p.bot_id})
+    numbers = await _numbers(db, {p.invoice_id for p in failed})
     figures = monthly_figures(history, prices, last_months(day_of(now_ms), CHART_MONTHS), now_ms)
 
     def line(sub: BillingSubscriptionRow, at_ms: int | None) -> TenantLine:
@@ -110,8 +124,9 @@ async def dashboard(db: Database, now_ms: int) -> Dashboard:
         trials_ending=[line(sub, sub.trial_ends_at_ms) for sub in trialing],
         past_due=[line(sub, sub.updated_at_ms) for sub in unpaid],
         failed_payments=[
-            FailedPayment(p.bot_id, names.get(p.bot_id or "", p.bot_id or "-"), p.invoice_id, p.amount_yen, p.status,
-                          p.message, p.updated_at_ms)
+            FailedPayment(p.bot_id, names.get(p.bot_id or "", p.bot_id or "-"), p.invoice_id,
+                          numbers.get(p.invoice_id, f"#{p.invoice_id}"), p.amount_yen, p.status, p.message,
+                          p.updated_at_ms)
             for p in failed
         ],
     )
