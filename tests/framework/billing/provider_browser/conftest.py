@@ -50,6 +50,8 @@ class BillingSite:
     transfer: IssuedRun  # waiting for its bank transfer
     card: IssuedRun  # paid by card at localstripe
     manual: IssuedRun  # a manual invoice of ¥33,000
+    manual_reference: str  # the payer reference printed on it
+    earliest: IssuedRun  # the first seeded OA's first invoice, still waiting for its transfer
 
     def signed_in(self, browser: Browser, lang: str = "ja") -> Page:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
@@ -75,7 +77,7 @@ def bot_id(n: int) -> str:
     return "U" + f"{n:032x}"
 
 
-async def seed(settings: Settings, stripe: LocalStripe) -> tuple[IssuedRun, IssuedRun, IssuedRun]:
+async def seed(settings: Settings, stripe: LocalStripe) -> tuple[IssuedRun, IssuedRun, IssuedRun, str, IssuedRun]:
     now_ms = int(time.time() * 1000)
     clock = ManualClock(now_ms - 150 * DAY_S * 1000)
     app = billing_module(settings, clock)
@@ -84,8 +86,9 @@ async def seed(settings: Settings, stripe: LocalStripe) -> tuple[IssuedRun, Issu
         await app.console.services().accounts.create_staff(STAFF, PASSWORD)
         collection = collection_of(app)
         collection.book.pdf_on_issue = False  # made when downloaded
+        runs = []
         for n, name in enumerate(EARLIER_OAS, start=1):  # an OA a month, two of them leave again
-            await subscribed_oa(app, bot_id(n), name)
+            runs.append(await subscribed_oa(app, bot_id(n), name))
             if n in (3, 5):
                 await detach_oa(app, bot_id(n - 1))
             clock.advance(24 * DAY_S)
@@ -99,8 +102,10 @@ async def seed(settings: Settings, stripe: LocalStripe) -> tuple[IssuedRun, Issu
         manual = await add_manual_charge(app.runtime.db, collection, BOT,  # type: ignore[union-attr]
                                          ManualCharge("invoice", "導入サポート", 30_000, 10),
                                          request_key="seed-manual-invoice-1")
-        assert transfer is not None and card is not None and manual is not None
-        return transfer, card, manual
+        assert transfer is not None and card is not None and manual is not None and runs[0] is not None
+        reference = (await collection.book.get(manual.invoice_id)).payer_reference
+        assert reference is not None
+        return transfer, card, manual, reference, runs[0]
     finally:
         await app.stop()
 
@@ -117,10 +122,10 @@ def billing_site(localstripe_server: LocalStripe, tmp_path_factory: pytest.TempP
         database_url=url, public_base_url=base, development=True, run_workers_in_process=False,
         stripe_api_key=SECRET_KEY, stripe_publishable_key=PUBLISHABLE_KEY, stripe_api_base=localstripe_server.url,
     )
-    transfer, card, manual = in_thread(lambda: seed(settings, localstripe_server))
+    transfer, card, manual, reference, earliest = in_thread(lambda: seed(settings, localstripe_server))
     app: Any = billing_module(settings)
     with ThreadedServer(app.asgi(), port=port):
-        yield BillingSite(base, localstripe_server, transfer, card, manual)
+        yield BillingSite(base, localstripe_server, transfer, card, manual, reference, earliest)
 
 
 async def _migrate(url: str) -> None:

@@ -1,8 +1,11 @@
 """The provider's billing console in Debian's Chromium: a staff member marks a bank transfer paid, refunds
 part of an invoice paid by card (localstripe refunds it; the return invoice is listed and downloads), finds
-an invoice by amount range in the archive, and is told what is wrong with a range the wrong way round."""
+an invoice by amount range in the archive, and is told what is wrong with a range the wrong way round;
+imports a bank statement and assigns the credit the matcher could not place."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
@@ -93,5 +96,38 @@ def test_a_staff_member_finds_an_invoice_by_amount_range(chromium: Browser, bill
         page.goto(f"{billing_site.base}/provider/billing/tax")
         expect(page.get_by_test_id("tax-report")).to_be_visible()
         billing_site.shot(page, "tax")
+    finally:
+        page.close()
+
+
+def test_a_staff_member_imports_a_statement_and_assigns_what_did_not_match(
+    chromium: Browser, billing_site: BillingSite, tmp_path: Path
+) -> None:
+    statement = tmp_path / "nyushukkin.csv"
+    statement.write_bytes((
+        "取引日,摘要,入金金額,出金金額,残高,振込依頼人名\n"
+        f"2026/12/01,振込,{billing_site.manual.amount_yen},,500000,{billing_site.manual_reference} ｶ)ｶﾌｪｻｸﾗ\n"
+        f"2026/12/01,振込,{billing_site.earliest.amount_yen},,504789,ﾀﾅｶ ｲﾁﾛｳ\n"
+    ).encode("cp932"))  # as Japanese banks export it: Shift_JIS
+    page = billing_site.signed_in(chromium)
+    try:
+        page.goto(f"{billing_site.base}/provider/billing/transfers")
+        form = page.get_by_test_id("statement-form")
+        form.locator("[name=statement]").set_input_files(str(statement))
+        form.get_by_test_id("import").click()
+        expect(page.get_by_test_id("import-result")).to_contain_text("自動消込 1 件、要確認 1 件")
+        matched = page.get_by_test_id("matched-row")
+        expect(matched).to_have_count(1)
+        expect(matched).to_contain_text(billing_site.manual.number)
+        queued = page.get_by_test_id("queue-row")
+        expect(queued).to_have_count(1)
+        expect(queued).to_contain_text("ﾀﾅｶ ｲﾁﾛｳ")
+        billing_site.shot(page, "transfers")
+        queued.locator("[name=invoice_number]").fill(billing_site.earliest.number)
+        queued.get_by_test_id("assign").click()
+        expect(page.get_by_test_id("notice")).to_have_text("入金を請求書に割り当てました。")
+        expect(page.get_by_test_id("queue-row")).to_have_count(0)
+        for run in (billing_site.manual, billing_site.earliest):  # both paid now, neither waits any more
+            expect(page.locator(f'[data-testid=open-transfer][data-number="{run.number}"]')).to_have_count(0)
     finally:
         page.close()
