@@ -126,11 +126,18 @@ async def test_a_statement_import_pays_what_matches_and_queues_the_rest(console:
 
     wrong = await staff.post(f"/provider/billing/reconciliation/{queued}/assign", {"invoice_number": "INV-404"})
     assert wrong.status_code == 400 and "INV-404" in wrong.text
+    paid = await staff.post(f"/provider/billing/reconciliation/{queued}/assign", {"invoice_number": first.number})
+    assert paid.status_code == 400 and "支払い済みか無効" in paid.text  # the first invoice is paid already
     assigned = await staff.post(f"/provider/billing/reconciliation/{queued}/assign", {"invoice_number": second.number})
     assert await notice_after(staff, assigned) == "入金を請求書に割り当てました。"
     assert (await book.get(second.invoice_id)).status is DocumentStatus.PAID
     again = await staff.post(f"/provider/billing/reconciliation/{queued}/assign", {"invoice_number": second.number})
-    assert again.status_code == 404  # resolved already: nothing is paid twice
+    assert again.status_code == 400  # paid now: nothing is paid twice
+    third = await subscribed_oa(console.app, "U" + "3" * 32, "Soba Kiku")
+    assert third is not None
+    closed = await staff.post(f"/provider/billing/reconciliation/{queued}/assign", {"invoice_number": third.number})
+    assert closed.status_code == 404  # the credit is assigned already: it cannot pay a second invoice
+    assert (await book.get(third.invoice_id)).status is DocumentStatus.FINALIZED
 
     not_csv = await staff.http.post("/provider/billing/statements", data={"csrf_token": staff.token},
                                     files={"statement": ("photo.csv", b"\x89PNG\r\n", "text/csv")})

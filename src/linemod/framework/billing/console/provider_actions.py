@@ -30,7 +30,7 @@ from linemod.framework.billing.console.provider_web import (
     text_field,
 )
 from linemod.framework.billing.coupons import Coupon
-from linemod.framework.billing.invoicing.documents import DocumentKind, InvoiceLine
+from linemod.framework.billing.invoicing.documents import DocumentKind, DocumentStatus, InvoiceLine
 from linemod.framework.billing.invoicing.errors import InvoiceNotFoundError
 from linemod.framework.billing.manual_charges import ManualCharge, NoSubscription, add_manual_charge
 from linemod.framework.billing.payments.bank_statement import StatementFormatError
@@ -269,6 +269,8 @@ async def assign(request: Request, who: Staff, services: ServicesDep, collection
         raise BadParameter(N_("There is no invoice numbered %(number)s."), number=number) from None
     if document.kind is not DocumentKind.INVOICE or document.id is None:
         raise BadParameter(N_("%(number)s is not an invoice."), number=number)
+    if document.status is not DocumentStatus.FINALIZED:  # a paid or void invoice takes no more money
+        raise BadParameter(N_("%(number)s is not waiting for a payment: it is paid or void."), number=number)
     assert who.account is not None
     try:
         payment = await collection.settlement.resolve_statement_item(row_id or 0, document.id,
