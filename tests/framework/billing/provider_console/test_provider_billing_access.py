@@ -82,6 +82,9 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(cons
     async with console.db.session() as session:
         row = await session.get(CollectionRow, run.collection_id)
         assert row is not None and row.status == "open"
+    for bad in ({"paid_on": "2026-09-11"}, {"paid_on": "10/9/2026"}, {"amount": "0"}, {"amount": "五千"}):
+        refused = await staff.post(path, {"amount": str(run.amount_yen), "paid_on": "2026-09-10", **bad})
+        assert refused.status_code == 400 and 'data-testid="bad-parameter"' in refused.text, bad
     accepted = await staff.post(path, {"amount": str(run.amount_yen), "paid_on": "2026-09-10"})
     assert accepted.status_code == 303
     assert (await collection_of(console.app).book.get(run.invoice_id)).status is DocumentStatus.PAID

@@ -88,6 +88,9 @@ async def mark_paid(request: Request, who: Staff, services: ServicesDep, collect
         raise BadParameter(N_("This invoice is not waiting for a bank transfer."))
     amount = parse_yen(_field(form, "amount"), _label(services, who, N_("Amount received")))
     paid_on = parse_date_field(_field(form, "paid_on"), _label(services, who, N_("Received on")))
+    if paid_on > collection.book.today():
+        raise BadParameter(N_("The money cannot have arrived after today (%(today)s)."),
+                           today=collection.book.today().isoformat())
     note = text_field(_field(form, "note"), _label(services, who, N_("Note")), required=False)
     url = f"{BILLING}/invoices/{document.id}"
     assert who.account is not None
