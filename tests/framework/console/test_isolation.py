@@ -65,7 +65,10 @@ async def test_no_provider_console_url_is_reachable_by_an_operator(console: Cons
               "body_en": "Text"}
     assert (await staff.post("/provider/support/announcements/new", notice)).status_code == 303
     for method, template in provider:
-        if method == "GET" and "reconcile" not in template:  # reconciliation asks LINE, absent here
+        # Reconciliation asks LINE, absent here. Billing's pages need billing, which this module does not sell:
+        # only its dashboard answers (saying so); the rest are tested in tests/framework/billing/provider_console.
+        billing_page = template.startswith("/provider/billing/") and template != "/provider/billing/"
+        if method == "GET" and "reconcile" not in template and not billing_page:
             assert (await staff.get(fill(template, BOT))).status_code == 200, template
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from linemod.framework.billing.console import provider_routes
 from linemod.framework.console import routes_auth, routes_operator, routes_provider, routes_team
 from linemod.framework.console.csrf import CsrfRejected
 from linemod.framework.console.params import BadParameter
@@ -50,6 +51,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         pages_router(state.registry.pages),
         routes_provider.router,
         *mount_self_service(state.registry.templates),
+        *provider_routes.routers(state.registry),
     ]
     for router in state.routers:
         api.include_router(router)
