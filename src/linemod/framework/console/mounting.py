@@ -27,6 +27,7 @@ from linemod.framework.console.web import (
     resolve_viewer,
     signin_url,
 )
+from linemod.framework.support import console as support_pages
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
@@ -40,6 +41,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         routes_operator.router,
         pages_router(state.registry.pages),
         routes_provider.router,
+        *support_pages.mount(api, state),
     ]
     for router in state.routers:
         api.include_router(router)

@@ -265,3 +265,4 @@ from linemod.framework.billing import records as _billing_records  # noqa: E402,
 from linemod.framework.billing.invoicing import records as _invoice_records  # noqa: E402, F401
 from linemod.framework.billing.payments import records as _payment_records  # noqa: E402, F401
 from linemod.framework.support import records as _support_records  # noqa: E402, F401
+from linemod.framework.support import view_as_records as _view_as_records  # noqa: E402, F401
