@@ -59,7 +59,9 @@ async def test_no_provider_console_url_is_reachable_by_an_operator(console: Cons
         assert answer.status_code == 404, (method, path, answer.status_code)
     assert (await console.app.runtime.tenants.get(BOT)).state == "attached"  # the detach POST did nothing
     for method, template in provider:
-        if method == "GET" and "reconcile" not in template:  # reconciliation asks LINE, absent here
+        # Reconciliation asks LINE, absent here; a path naming a row other than the OA (a help-desk ticket)
+        # has none to show here: tests/framework/support/pages open those with real rows.
+        if method == "GET" and "reconcile" not in template and not re.search(r"\{(?!bot_id\})", template):
             assert (await staff.get(fill(template, BOT))).status_code == 200, template
 
 

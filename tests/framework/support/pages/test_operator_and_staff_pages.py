@@ -115,7 +115,9 @@ async def test_bad_input_gets_a_400_page_and_changes_nothing(desk: Desk) -> None
     )
     assert bad_status.status_code == 400
     await desk.owner.get("/console/support/new")
-    empty = await desk.owner.post("/console/support/new", {"bot_id": BOT, "type": "question", "subject": "", "body": "x"})
+    empty = await desk.owner.post(
+        "/console/support/new", {"bot_id": BOT, "type": "question", "subject": "", "body": "x"}
+    )
     assert empty.status_code == 400
     too_big = await post_files(
         desk.owner,
