@@ -49,6 +49,11 @@ if TYPE_CHECKING:
     from linemod.framework.line.client import LineClient, MissingScopeError, TenantNotAttachedError
     from linemod.framework.settings import Settings
     from linemod.framework.storage.database import run_module_migrations
+    from linemod.framework.support.business_hours import BusinessCalendar
+    from linemod.framework.support.extension import Support
+    from linemod.framework.support.sla import SlaTargets
+    from linemod.framework.support.states import Priority
+    from linemod.framework.support.suggestions import Article, ArticleSuggester
     from linemod.framework.tenants.store import ReconcileReport, TenantInfo
 
 _EXPORTS: dict[str, str] = {
@@ -100,6 +105,12 @@ _EXPORTS: dict[str, str] = {
     "BillingHandler": "linemod.framework.billing.events",
     "BillableLine": "linemod.framework.billing.lines",
     "Period": "linemod.framework.billing.periods",
+    "Support": "linemod.framework.support.extension",
+    "BusinessCalendar": "linemod.framework.support.business_hours",
+    "SlaTargets": "linemod.framework.support.sla",
+    "Priority": "linemod.framework.support.states",
+    "Article": "linemod.framework.support.suggestions",
+    "ArticleSuggester": "linemod.framework.support.suggestions",
 }
 
 
@@ -114,6 +125,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "N_",
+    "Article",
+    "ArticleSuggester",
     "BadParameter",
     "BillableLine",
     "Billing",
@@ -123,6 +136,7 @@ __all__ = [
     "BillingHandler",
     "BillingPolicy",
     "BillingStateError",
+    "BusinessCalendar",
     "CatalogError",
     "CatalogWarning",
     "ChatControl",
@@ -145,12 +159,15 @@ __all__ = [
     "Plan",
     "PlanChangePreview",
     "Price",
+    "Priority",
     "ReauthorizationRequired",
     "ReconcileReport",
     "Settings",
     "SettingsForm",
+    "SlaTargets",
     "SubscriptionInfo",
     "SubscriptionStatus",
+    "Support",
     "SystemClock",
     "TenantInfo",
     "TenantNotAttachedError",

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
+from linemod.framework.accounts.passwords import Passwords
 from linemod.framework.app import ModuleApp
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
@@ -59,6 +61,8 @@ def ticket_id_in(url: str) -> int:
 async def desk(db: Database) -> AsyncIterator[Desk]:
     clock = ManualClock(FRIDAY_10_00)
     app = ModuleApp(make_settings(development=True), database=db, clock=clock)
+    # Cheap hashes: these tests sign five people in per test; what they check is who sees what, not argon2.
+    app.console.state.passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     async with Running(app, workers=False) as run:
         world = Console(run, db)
         owner = await world.operator("owner@cafe.example")
@@ -69,5 +73,3 @@ async def desk(db: Database) -> AsyncIterator[Desk]:
         yield Desk(world, clock, owner, rival, staff)
         for b in world.browsers:
             await b.close()
-
-

@@ -65,7 +65,7 @@ async def test_another_oas_operator_gets_404_on_every_ticket_url(desk: Desk) -> 
     assert forged.status_code == 404
 
 
-async def test_operators_get_404_on_every_staff_url(desk: Desk) -> None:
+async def test_operators_get_404_on_every_staff_url_and_staff_looks_are_logged(desk: Desk) -> None:
     number = await open_ticket(desk)
     routes = support_routes(desk, "/provider/support")
     assert len(routes) >= 15
@@ -80,9 +80,15 @@ async def test_operators_get_404_on_every_staff_url(desk: Desk) -> None:
         row = await session.get(SupportTicketRow, number)
         assert row is not None and (row.status, row.priority) == ("new", "normal")
     assert await access_actions(desk) == []
+    # staff opening a ticket about a tenant is a look at its data: logged
+    assert (await desk.staff.get(f"/provider/support/tickets/{number}")).status_code == 200
+    async with desk.console.db.session() as session:
+        row = await session.scalar(select(SupportStaffAccessRow))
+    assert row is not None and (row.action, row.bot_id, row.ticket_id) == ("ticket", BOT, number)
+    assert row.staff_email == "staff@provider.example"
 
 
-async def test_view_as_needs_the_operators_live_consent(desk: Desk) -> None:
+async def test_view_as_needs_the_operators_live_consent_and_ends_with_it(desk: Desk) -> None:
     # without consent: refused, logged, and the OA's console stays closed to staff
     await desk.staff.get("/provider/support/view-as")
     refused = await desk.staff.post(f"/provider/support/view-as/{BOT}")
@@ -118,8 +124,8 @@ async def test_view_as_needs_the_operators_live_consent(desk: Desk) -> None:
     assert (await access_actions(desk))[-1] == "view_as_refused"
 
 
-async def test_a_revoked_consent_ends_the_session_at_once(desk: Desk) -> None:
-    await desk.owner.get("/console/support")
+    # consent again, then withdrawn: the session ends at once
+    await desk.console.sign_in(desk.owner, "owner@cafe.example")
     location(await desk.owner.post(f"/console/support/consent/{BOT}", {"hours": "4"}))
     await desk.staff.get("/provider/support/view-as")
     location(await desk.staff.post(f"/provider/support/view-as/{BOT}"))
@@ -127,12 +133,3 @@ async def test_a_revoked_consent_ends_the_session_at_once(desk: Desk) -> None:
     await desk.owner.get("/console/support")
     location(await desk.owner.post(f"/console/support/consent/{BOT}/revoke"))
     assert (await desk.staff.get(f"/console/oas/{BOT}")).status_code == 404
-
-
-async def test_staff_opening_a_ticket_about_a_tenant_is_logged(desk: Desk) -> None:
-    number = await open_ticket(desk)
-    assert (await desk.staff.get(f"/provider/support/tickets/{number}")).status_code == 200
-    async with desk.console.db.session() as session:
-        row = await session.scalar(select(SupportStaffAccessRow))
-    assert row is not None and (row.action, row.bot_id, row.ticket_id) == ("ticket", BOT, number)
-    assert row.staff_email == "staff@provider.example"
