@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 
 from linemod.framework.accounts.passwords import Passwords
 from linemod.framework.app import ModuleApp
+from linemod.framework.billing.records import BillingSubscriptionRow
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
 from tests.framework.console.conftest import Browser, Console
@@ -73,3 +75,22 @@ async def desk(db: Database) -> AsyncIterator[Desk]:
         yield Desk(world, clock, owner, rival, staff)
         for b in world.browsers:
             await b.close()
+
+
+async def add_subscription(db: Database, bot_id: str, plan: str, status: str) -> None:
+    """The OA's subscription as billing keeps it (what the tenant context shows of billing)."""
+    async with db.transaction() as session:
+        session.add(
+            BillingSubscriptionRow(
+                bot_id=bot_id,
+                status=status,
+                plan_code=plan,
+                price_id=1,
+                interval="month",
+                period_end=date(2027, 2, 1),
+                started_at_ms=1,
+                revision=1,
+                created_at_ms=1,
+                updated_at_ms=1,
+            )
+        )

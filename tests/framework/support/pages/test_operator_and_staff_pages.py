@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from linemod.framework.support.records import SupportCannedReplyRow, SupportTicketRow
 from tests.framework.helpers import BOT
-from tests.framework.support.pages.conftest import Desk, location, post_files, ticket_id_in
+from tests.framework.support.pages.conftest import Desk, add_subscription, location, post_files, ticket_id_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -26,6 +26,9 @@ async def open_ticket(desk: Desk, subject: str = "予約が表示されない", 
 
 
 async def test_a_ticket_from_opening_to_rating(desk: Desk) -> None:
+    await add_subscription(desk.console.db, BOT, "standard", "past_due")
+    form = await desk.owner.get("/console/support/new")
+    assert 'data-testid="context-billing"><strong>standard</strong> · 支払い遅延' in form.text
     number = await open_ticket(desk)
     mine = await desk.owner.get("/console/support")
     assert "予約が表示されない" in mine.text and f"#{number}" in mine.text
@@ -46,6 +49,7 @@ async def test_a_ticket_from_opening_to_rating(desk: Desk) -> None:
     assert staff_page.status_code == 200
     assert f"Cafe Sakura 様\nお問い合わせ #{number} を確認しています。" in staff_page.text
     assert 'data-testid="tenant-context"' in staff_page.text and "message:send" in staff_page.text
+    assert "<strong>standard</strong> · 支払い遅延" in staff_page.text
     note = await desk.staff.post(f"/provider/support/tickets/{number}/note", {"body": "社内メモ: DBの遅延を調査"})
     location(note)
     reply = await desk.staff.post(

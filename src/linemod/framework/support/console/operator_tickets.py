@@ -21,6 +21,7 @@ from linemod.framework.i18n import N_
 from linemod.framework.support.access import TicketNotFound
 from linemod.framework.support.attachments import AttachmentRefused
 from linemod.framework.support.console.downloads import file_response
+from linemod.framework.support.console.labels import ACCESS_LABELS, BILLING_STATUS_LABELS
 from linemod.framework.support.console.web import (
     Problem,
     SupportDep,
@@ -66,7 +67,18 @@ def page(
     services: ConsoleServices, request: Request, who: Viewer, template: str, status: int = 200, **values: Any
 ) -> Response:
     return html(
-        services, request, who, template, {"STATUS_LABELS": STATUS_LABELS, "TYPE_LABELS": TYPE_LABELS, **values}, status
+        services,
+        request,
+        who,
+        template,
+        {
+            "STATUS_LABELS": STATUS_LABELS,
+            "TYPE_LABELS": TYPE_LABELS,
+            "BILLING_LABELS": BILLING_STATUS_LABELS,
+            "ACCESS_LABELS": ACCESS_LABELS,
+            **values,
+        },
+        status,
     )
 
 

@@ -18,6 +18,7 @@ from linemod.framework.support.access import TicketNotFound
 from linemod.framework.support.attachments import AttachmentRefused
 from linemod.framework.support.canned_replies import CannedReplyError
 from linemod.framework.support.console.downloads import file_response
+from linemod.framework.support.console.labels import BILLING_STATUS_LABELS
 from linemod.framework.support.console.sla_view import overall, timers
 from linemod.framework.support.console.staff_queue import BASE, labels, staff_accounts
 from linemod.framework.support.console.web import (
@@ -91,6 +92,7 @@ async def _page(
         "priorities": list(Priority),
         "types": list(TicketType),
         "context": ticket.context or {},
+        "BILLING_LABELS": BILLING_STATUS_LABELS,
     }
     return html(services, request, who, "support/staff/ticket.html", values, status)
 

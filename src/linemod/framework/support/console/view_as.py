@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from linemod.framework.console.web import CONSOLE, PageNotFound, ServicesDep, Staff, check_csrf, html
 from linemod.framework.i18n import N_
+from linemod.framework.support.console.labels import ACCESS_LABELS
 from linemod.framework.support.console.staff_queue import BASE
 from linemod.framework.support.console.web import SupportDep
 from linemod.framework.support.view_as import ConsentRequired
@@ -58,5 +59,10 @@ async def access_log(request: Request, who: Staff, services: ServicesDep, suppor
         request,
         who,
         "support/staff/access_log.html",
-        {"entries": entries, "tenants": tenants, "tenant": tenant if tenant in tenants else ""},
+        {
+            "entries": entries,
+            "tenants": tenants,
+            "tenant": tenant if tenant in tenants else "",
+            "ACCESS_LABELS": ACCESS_LABELS,
+        },
     )
