@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from linemod.framework.support.records import SupportCannedReplyRow, SupportTicketRow
+from linemod.framework.support.view_as_records import SupportStaffAccessRow
 from tests.framework.helpers import BOT
 from tests.framework.support.pages.conftest import Desk, add_subscription, location, post_files, ticket_id_in
 
@@ -79,6 +80,11 @@ async def test_a_ticket_from_opening_to_rating(desk: Desk) -> None:
     assert "社内メモ: DBの遅延を調査" in staff_page.text
     for action in ("created", "status", "csat"):
         assert f'data-action="{action}"' in staff_page.text
+    staff_link = link.replace("/console/support/", "/provider/support/")
+    assert (await desk.staff.get(staff_link)).content == PNG
+    async with desk.console.db.session() as session:
+        looks = list(await session.scalars(select(SupportStaffAccessRow.action).order_by(SupportStaffAccessRow.id)))
+    assert looks[-1] == "file" and set(looks) == {"ticket", "file"}
 
 
 async def test_staff_change_a_ticket_and_filter_the_queue(desk: Desk) -> None:
@@ -103,6 +109,24 @@ async def test_staff_change_a_ticket_and_filter_the_queue(desk: Desk) -> None:
     breached = await desk.staff.get("/provider/support?sla=breached")
     assert f'data-ticket-id="{number}"' in breached.text
     assert 'data-testid="sla-warning"' in (await desk.staff.get(f"/provider/support/tickets/{number}")).text
+
+    # staff open a ticket on behalf of a tenant: its operators see it among theirs; a made-up tenant is refused
+    await desk.staff.get("/provider/support/new")
+    fields = {"requester": "owner@cafe.example", "type": "billing", "priority": "high", "subject": "電話でのご相談"}
+    made_up = await desk.staff.post("/provider/support/new", {**fields, "bot_id": "U" + "9" * 32, "body": "請求書"})
+    assert made_up.status_code == 400
+    created = await desk.staff.post("/provider/support/new", {**fields, "bot_id": BOT, "body": "請求書の宛名変更"})
+    on_behalf = ticket_id_in(location(created))
+    await desk.console.sign_in(desk.owner, "owner@cafe.example")
+    await desk.console.sign_in(desk.rival, "owner@ramen.example")
+    assert "電話でのご相談" in (await desk.owner.get("/console/support")).text
+    assert "請求書の宛名変更" in (await desk.owner.get(f"/console/support/tickets/{on_behalf}")).text
+    assert (await desk.rival.get(f"/console/support/tickets/{on_behalf}")).status_code == 404
+
+    # the pages are in English too
+    await desk.staff.get("/console/lang/en?next=/provider/support")
+    english = await desk.staff.get("/provider/support")
+    assert "Support queue" in english.text and "サポートキュー" not in english.text
 
 
 async def test_bad_input_gets_a_400_page_and_changes_nothing(desk: Desk) -> None:

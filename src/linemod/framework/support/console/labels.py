@@ -16,6 +16,7 @@ BILLING_STATUS_LABELS = {
 
 ACCESS_LABELS = {
     "ticket": N_("Opened a ticket with the OA's state"),
+    "file": N_("Downloaded a ticket's file"),
     "view_as_start": N_("Started viewing the console"),
     "view_as_page": N_("Opened a console page"),
     "view_as_stop": N_("Stopped viewing the console"),

@@ -195,10 +195,13 @@ async def update(request: Request, who: Staff, services: ServicesDep, support: S
 @router.get("/{ticket_id}/files/{attachment_id}")
 async def download(who: Staff, support: SupportDep, ticket_id: str, attachment_id: str) -> Response:
     assert who.account is not None
+    number = ticket_id_of(ticket_id)
+    tickets = support.desk().tickets
     try:
-        stored = await support.desk().tickets.attachment(
-            who.account, ticket_id_of(ticket_id), ticket_id_of(attachment_id)
-        )
+        stored = await tickets.attachment(who.account, number, ticket_id_of(attachment_id))
+        ticket = await tickets.get(who.account, number)
     except TicketNotFound:
         raise PageNotFound() from None
+    if ticket.bot_id is not None:  # a tenant's file is its data: the look is logged like the ticket's
+        await support.view_as().log(who.account, ticket.bot_id, "file", ticket_id=number)
     return file_response(stored)
