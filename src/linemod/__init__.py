@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from linemod.framework.storage.database import run_module_migrations
     from linemod.framework.support.business_hours import BusinessCalendar
     from linemod.framework.support.extension import Support
+    from linemod.framework.support.inbox.handler_api import HandlerSupport
+    from linemod.framework.support.inbox.service import Inquiry, open_inquiries
     from linemod.framework.support.sla import SlaTargets
     from linemod.framework.support.states import Priority
     from linemod.framework.support.suggestions import Article, ArticleSuggester
@@ -105,6 +107,9 @@ _EXPORTS: dict[str, str] = {
     "BillingHandler": "linemod.framework.billing.events",
     "BillableLine": "linemod.framework.billing.lines",
     "Period": "linemod.framework.billing.periods",
+    "HandlerSupport": "linemod.framework.support.inbox.handler_api",
+    "Inquiry": "linemod.framework.support.inbox.service",
+    "open_inquiries": "linemod.framework.support.inbox.service",
     "Support": "linemod.framework.support.extension",
     "BusinessCalendar": "linemod.framework.support.business_hours",
     "SlaTargets": "linemod.framework.support.sla",
@@ -146,6 +151,8 @@ __all__ = [
     "Coupon",
     "Field",
     "Handler",
+    "HandlerSupport",
+    "Inquiry",
     "JobContext",
     "JobHandler",
     "Limit",
@@ -176,6 +183,7 @@ __all__ = [
     "UsageCharge",
     "Work",
     "__version__",
+    "open_inquiries",
     "parse_day",
     "parse_row_id",
     "run_module_migrations",

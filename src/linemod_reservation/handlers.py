@@ -2,7 +2,9 @@
 
 Chat listeners are registered with `standby=True`, so they see every event of a chat: when the event is
 `active` the module answers; when it is `standby` (a person handles the chat in the OA Manager) the event is
-recorded for the console and nothing is sent. Who handles each chat is kept per customer.
+recorded for the console and nothing is sent. Who handles each chat is kept per customer. While a chat has
+an open inquiry (お問い合わせ, `handover.py`), the framework records its messages for the inbox and these
+listeners do not see them.
 
 What the module says is in the customer's language: `customers.seen()` sets `ctx.lang` from it, and the
 texts are translated with `ctx.gettext`.
@@ -97,6 +99,8 @@ def register(module: Reservation) -> None:
         body = event.message.text if isinstance(event.message, TextMessageContent) else f"({event.message.type})"
         if not ctx.is_active:
             return await customers.record_standby(ctx, body, now)
+        if isinstance(event.message, TextMessageContent) and handover.asks_for_contact(event.message.text):
+            return await handover.contact(ctx, customer, now)
         turn = Turn(ctx, customer, await module.rules(ctx.db, ctx.bot_id), now)
         if isinstance(event.message, TextMessageContent):
             return await turn.text(event.message.text)

@@ -38,6 +38,8 @@ WRONG_TYPES: list[tuple[str, str, Any, bool]] = [
     ("POST", f"{CHAT}/actions", {"action": "postback"}, False),
     ("POST", f"{CHAT}/operator-messages", {"text": 5}, False),
     ("POST", "/_emulator/load/messages", {"bot_id": "{bot_id}", "user_ids": "{user_id}"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups", {"name": "Team", "members": "{user_id}"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/messages", {"user_id": 5, "message": {}}, False),
 ]
 
 
@@ -75,7 +77,7 @@ def world(emulator: Emulator) -> Iterator[World]:
     emulator.call("POST", f"/_emulator/accounts/{account['bot_id']}/friends", json={"user_id": person["user_id"]},
                   expect=200)
     yield World(emulator, {"channel_id": channel["channel_id"], "bot_id": account["bot_id"],
-                           "user_id": person["user_id"]})
+                           "user_id": person["user_id"], "group_id": "C" + "0" * 32})
 
 
 def _filled(body: Any, ids: dict[str, str]) -> Any:

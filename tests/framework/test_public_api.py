@@ -147,3 +147,28 @@ def test_a_plain_function_is_refused_at_registration_not_at_the_first_event() ->
         module.on_startup(not_async)  # type: ignore[type-var]
     with pytest.raises(ValueError, match="registered already"):
         module.job("linemod.purge")(lambda jctx, payload: None)  # type: ignore[arg-type,return-value]
+
+
+def test_mypy_types_the_inquiry_inbox_for_handlers(tmp_path: Path) -> None:
+    report = mypy(
+        """
+from linebot.v3.webhooks import PostbackEvent
+from sqlalchemy.ext.asyncio import AsyncSession
+from linemod import Context, Inquiry, ModuleApp, open_inquiries
+
+app = ModuleApp()
+
+@app.on_postback("contact")
+async def contact(ctx: Context, event: PostbackEvent) -> None:
+    inquiry: Inquiry = await ctx.support.open_inquiry("Contact us", display_name="Hanako")
+    reveal_type(inquiry.chat_type)
+    await ctx.support.open_inquiry(subject=1)
+
+async def page(session: AsyncSession, bot_id: str) -> dict[str, int]:
+    return await open_inquiries(session, bot_id)
+""",
+        tmp_path,
+    )
+    assert 'Revealed type is "str"' in report or 'Revealed type is "builtins.str"' in report, report
+    assert 'Argument "subject" to "open_inquiry" of "HandlerSupport" has incompatible type "int"' in report, report
+    assert "Found 1 error in 1 file" in report, report

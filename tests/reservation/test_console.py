@@ -164,22 +164,27 @@ async def _slots(world: World) -> list[tuple[str, str, int, int]]:
         return [(s.day, s.start, s.capacity, s.booked) for s in rows]
 
 
-async def test_the_customers_page_shows_and_moves_who_handles_each_chat(world: World) -> None:
-    hanako = world.person()
+async def test_the_customers_page_shows_who_handles_each_chat(world: World) -> None:
+    hanako, taro = world.person(), world.person("佐藤 太郎")
     hanako.follow()
+    taro.follow()
     await world.settled()
     operator = Operator(world).sign_in()
     page = operator.get(operator.oa("/customers"))
     assert f'data-user="{hanako.line_id}" data-handler="module"' in page.text
-    moved = operator.post(operator.oa(f"/customers/{hanako.line_id}/handover"))
-    assert "このチャットは担当者が対応します。" in moved.text
-    assert f'data-user="{hanako.line_id}" data-handler="person"' in moved.text
-    world.control("POST", f"{hanako.chat_path}/messages", 202, json={"type": "text", "text": "駐車場はありますか？"})
+    hanako.tap_menu(2)  # お問い合わせ: the staff answer her in the inbox
+    world.control("POST", f"{taro.chat_path}/takeover", 200)  # an operator takes Taro over in the OA Manager
+    world.control("POST", f"{taro.chat_path}/messages", 202, json={"type": "text", "text": "駐車場はありますか？"})
     await world.settled()
     page = operator.get(operator.oa("/customers"))
-    assert "駐車場はありますか？" in page.text
-    back = operator.post(operator.oa(f"/customers/{hanako.line_id}/takeback"))
-    assert f'data-user="{hanako.line_id}" data-handler="module"' in back.text
+    assert f'data-user="{hanako.line_id}" data-handler="inbox"' in page.text
+    inquiry = re.search(r'href="(/console/oas/[^"]+/inbox/\d+)" data-testid="inquiry-link"', page.text)
+    assert inquiry is not None and operator.get(inquiry.group(1)).status_code == 200
+    assert f'data-user="{taro.line_id}" data-handler="person"' in page.text and "駐車場はありますか？" in page.text
+    # The hand-over buttons are gone; a bookmarked form lands on the inbox.
+    assert 'data-testid="hand-over"' not in page.text
+    moved = operator.post(operator.oa(f"/customers/{hanako.line_id}/handover"))
+    assert moved.url.path == operator.oa("/inbox") and "お客様へのご返信は「お問い合わせ」から行います。" in moved.text
 
 
 def _label(day: str) -> str:

@@ -21,6 +21,7 @@ class EmulatorSettings:
     monthly_message_limit: None for an unlimited quota (`type: none`), else the monthly cap.
     events_without_receive_scope: send attached/detached/botSuspended/botResumed to modules that lack
         `message:receive` (choice 25; off by default).
+    content_retention_seconds: how long what users send (images) can be downloaded (choice 35).
     control_hosts: the host names the control API (`/_emulator/`) answers for; "*" for any. Loopback by
         default: add the name tools reach the emulator by when it runs elsewhere (a container, a CI host).
     """
@@ -40,4 +41,5 @@ class EmulatorSettings:
     request_log_size: int = 10_000
     delivery_log_size: int = 10_000
     default_purge_after_seconds: int = 7_776_000
+    content_retention_seconds: int = 7 * 24 * 3600
     control_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])

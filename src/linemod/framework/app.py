@@ -35,6 +35,7 @@ from linemod.framework.runtime import Runtime, database_for
 from linemod.framework.security_headers import SecurityHeaders
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
+from linemod.framework.support.announcements.mailing import register_announcement_jobs
 from linemod.framework.support.extension import Support
 from linemod.framework.support.jobs import register_support_jobs, support_recurring
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
@@ -106,6 +107,7 @@ class ModuleApp(Registrations):
         self.job(PURGE_JOB)(self._purge_job)
         register_billing_jobs(self)
         register_support_jobs(self)
+        register_announcement_jobs(self)
 
     @property
     def settings(self) -> Settings:

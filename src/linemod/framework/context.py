@@ -28,6 +28,7 @@ from linemod.framework.tenants.store import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.billing.service import BillingService
+    from linemod.framework.support.inbox.handler_api import HandlerSupport
 
 JsonObject = dict[str, Any]
 
@@ -182,6 +183,7 @@ class Context(Work):
         never touches it costs no session at all.
     state: the module's JSON state for this chat (user, group or room); changes are saved on success.
     chat: chat control of this chat (`acquire()`, `release()`, `mode`), or None for OA-wide events.
+    support: the OA's inquiry inbox (`await ctx.support.open_inquiry()`).
     match: the regex match when the handler was registered with `regex=`.
     raw_event: the event's JSON object as LINE sent it (for fields the installed SDK does not know).
     lang / gettext: the language texts are translated into, and the translation.
@@ -246,6 +248,13 @@ class Context(Work):
     @property
     def bot_id(self) -> str:
         return self.tenant.bot_id
+
+    @property
+    def support(self) -> HandlerSupport:
+        """The OA's inquiry inbox: `await ctx.support.open_inquiry()` hands this chat to the OA's people."""
+        from linemod.framework.support.inbox.handler_api import HandlerSupport
+
+        return HandlerSupport(self)
 
     @property
     def chat_id(self) -> str | None:

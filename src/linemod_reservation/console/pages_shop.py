@@ -1,6 +1,6 @@
 """Console pages of the shop (hours per weekday, holidays; the booking rules are shown, and changed in their
-settings form) and of its customers (who is handling each chat: the module or a person, with the buttons
-that move it)."""
+settings form) and of its customers (who is handling each chat: the module, a person answering an inquiry
+in the inbox, or a person in LINE's OA Manager)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from fastapi.responses import Response
 from sqlalchemy import delete, select
 
-from linemod import N_, ConsoleContext, ModuleApp
-from linemod_reservation import booking, customers, handover, store
+from linemod import N_, ConsoleContext, ModuleApp, open_inquiries
+from linemod_reservation import booking, customers, store
 from linemod_reservation.console.forms import WEEKDAY_NAMES, HoursForm
 from linemod_reservation.languages import day_label
-from linemod_reservation.models import BusinessHours, Customer, Holiday, Reservation, ReservationStatus
+from linemod_reservation.models import BusinessHours, Holiday, Reservation, ReservationStatus
 
 if TYPE_CHECKING:
     from linemod_reservation.app import Reservation as ReservationModule
@@ -100,30 +100,25 @@ def register(module: ReservationModule) -> None:
         }
         return cx.render(
             "reservation/customers.html",
-            {"people": people, "upcoming": upcoming, "waiting": waiting, "manager_url": _manager_url(app, bot_id)},
+            {
+                "people": people,
+                "upcoming": upcoming,
+                "waiting": waiting,
+                "inquiries": await open_inquiries(cx.db, bot_id),
+                "inbox_url": f"/console/oas/{bot_id}/inbox",
+                "manager_url": _manager_url(app, bot_id),
+            },
         )
 
-    async def move(cx: ConsoleContext, uid: str, to_person: bool) -> Response:
-        bot_id = cx.tenant.bot_id
-        if await cx.db.get(Customer, (bot_id, uid)) is None:
-            return cx.redirect(cx.url("/customers"), notice=N_("There is no such customer."))
-        try:
-            if to_person:
-                await handover.hand_to_person(app, bot_id, uid, cx.db)
-            else:
-                await handover.take_back(app, bot_id, uid, cx.db)
-        except Exception:  # LINE refused (the OA is suspended, the scope is missing, ...): say so, keep going
-            return cx.redirect(cx.url("/customers"), notice=N_("LINE did not accept the change. Try again later."))
-        notice = N_("A person now handles this chat.") if to_person else N_("The module handles this chat again.")
-        return cx.redirect(cx.url("/customers"), notice=notice)
-
+    # The hand-over buttons of earlier versions: people answer in the inbox now (お問い合わせ opens an
+    # inquiry there, and closing it gives the chat back), so a bookmarked form lands on the inbox.
     @console.page("/customers/{uid}/handover", title=N_("Hand over"), nav=False, methods=("POST",))
     async def hand_over(cx: ConsoleContext, uid: str) -> Response:
-        return await move(cx, uid, True)
+        return cx.redirect(f"/console/oas/{cx.tenant.bot_id}/inbox", notice=N_("People answer customers in the inbox."))
 
     @console.page("/customers/{uid}/takeback", title=N_("Take back"), nav=False, methods=("POST",))
     async def take_back(cx: ConsoleContext, uid: str) -> Response:
-        return await move(cx, uid, False)
+        return cx.redirect(f"/console/oas/{cx.tenant.bot_id}/inbox", notice=N_("People answer customers in the inbox."))
 
 
 def _manager_url(app: ModuleApp, bot_id: str) -> str | None:

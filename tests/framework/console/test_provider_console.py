@@ -99,3 +99,10 @@ async def test_health_shows_queue_depth_oldest_event_failure_rate_and_intake(con
     assert 'data-testid="dead">1<' in page.text
     partial = await staff.http.get("/provider/health", headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith('<div class="metrics"')  # htmx refreshes only the numbers
+
+
+async def test_the_billing_tab_says_when_the_module_does_not_invoice(console: Console) -> None:
+    staff = await console.staff()
+    page = await staff.get("/provider/billing/")
+    assert page.status_code == 200 and 'data-testid="billing-not-configured"' in page.text
+    assert (await staff.get("/provider/billing/archive")).status_code == 404  # nothing to search

@@ -21,6 +21,7 @@ from linemod.emulator.http import (
     routes_attach,
     routes_control,
     routes_control_chats,
+    routes_control_groups,
     routes_messaging,
     routes_module,
     routes_richmenu,
@@ -81,7 +82,9 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     console.add_exception_handler(RequestValidationError, _validation_error)
     document_errors_as_answered(console)
     console.add_middleware(ControlGuard, allowed_hosts=platform.settings.control_hosts)
-    console.router.routes.extend([*routes_control.router.routes, *routes_control_chats.router.routes])
+    console.router.routes.extend(
+        [*routes_control.router.routes, *routes_control_chats.router.routes, *routes_control_groups.router.routes]
+    )
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
     # Routes are matched in order: the hot paths of load tests first.

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from linemod.emulator.platform.commands import Command, NonBlank
+from linemod.emulator.platform.commands import Command, NonBlank, UserMessage
 
 PickerParams = dict[str, StrictStr]
 
@@ -79,3 +79,17 @@ class FaultSpec(Command):
     status: Annotated[StrictInt, Field(ge=400, le=599)]
     count: Annotated[StrictInt, Field(ge=1)] = 1
     body: Any = Field(None, description="the answer's JSON body (default: a LINE-style message)")
+
+
+class NewGroup(Command):
+    """`POST /_emulator/accounts/{bot_id}/groups`: the OA is invited into a group with these people."""
+
+    name: NonBlank
+    members: Annotated[list[StrictStr], Field(min_length=1, max_length=500)]
+
+
+class GroupMessage(Command):
+    """`POST .../groups/{group_id}/messages`: a member writes in the group."""
+
+    user_id: StrictStr
+    message: Annotated[UserMessage, Field(description="a message as the user sends it")]

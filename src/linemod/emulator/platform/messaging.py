@@ -110,6 +110,8 @@ class MessagingArea:
         return f"channel:{caller.channel.channel_id}"
 
     def _deliverable(self, account: OfficialAccount, person: str) -> bool:
+        if self.platform.groups.of_account(account.bot_id, person) is not None:
+            return True
         friendship = account.friends.get(person)
         if friendship is None or friendship.blocked:
             return False
@@ -171,6 +173,8 @@ class MessagingArea:
         if not isinstance(to, str) or not to:
             raise invalid_property(prop)
         person = self.platform.resolve_user(caller, to)
+        if person is None and self.platform.groups.of_account(caller.require_account().bot_id, to) is not None:
+            return to  # a group the OA is in (choice 34): its chat stands where a user's does
         if person is None:
             if ids.GROUP_ID_RE.match(to) or ids.ROOM_ID_RE.match(to) or ids.is_chat_id(to):
                 raise LineApiError(400, "Failed to send messages")
@@ -220,7 +224,8 @@ class MessagingArea:
         self._check_standby(caller, account, person)
         delivered = self._deliverable(account, person)
         if delivered:
-            self._charge(account, 1)
+            group = self.platform.groups.of_account(account.bot_id, person)
+            self._charge(account, len(group.members) if group is not None else 1)  # a group: each member counts
         return {"sentMessages": self._deliver(caller, account, person, messages, delivered)}
 
     def multicast(self, caller: Caller, body: Any) -> dict[str, Any]:

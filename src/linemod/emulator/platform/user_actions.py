@@ -29,6 +29,7 @@ class UserActions:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.contents: dict[str, tuple[bytes, str, str]] = {}  # message ID -> (bytes, type, bot_id)
+        self.content_times: dict[str, int] = {}  # message ID -> when it was sent (content expiry)
         self.mark_as_read_tokens: dict[str, tuple[str, str, str]] = {}  # token -> (channel, bot, person)
         self.read_up_to: dict[tuple[str, str], int] = {}  # (bot, person) -> ms the OA read up to
 
@@ -86,21 +87,39 @@ class UserActions:
         content = _as_sent(message)
         entry = self.platform.record(bot_id, user_id, "user", content)
         if isinstance(message, ImageFromUser):
-            self.contents[entry.id] = (message.content, message.content_type or "image/jpeg", bot_id)
+            self.keep_content(entry.id, message, bot_id)
 
         def build(channel: Channel, seen: str) -> dict[str, Any]:
-            body = {"id": entry.id, **content}
-            if content["type"] in ("text", "sticker", "image"):
-                body["quoteToken"] = ids.opaque_token(40)
-            if content["type"] == "image":
-                body["contentProvider"] = {"type": "line"}
-            token = ids.opaque_token(32)
-            self.mark_as_read_tokens[token] = (channel.channel_id, bot_id, user_id)
-            body["markAsReadToken"] = token
-            return {"message": body}
+            return {"message": self.message_body(channel, bot_id, user_id, entry.id, content)}
 
         event_ids = self.platform.webhooks.chat_event(account, user_id, "message", build)
         return {"message_id": entry.id, "webhook_event_ids": event_ids}
+
+    def as_sent(self, message: UserMessage) -> dict[str, Any]:
+        return _as_sent(message)
+
+    def keep_content(self, message_id: str, message: ImageFromUser, bot_id: str) -> None:
+        """Keep what `GET .../content` answers for the message, until it expires (choice 35)."""
+        self.contents[message_id] = (message.content, message.content_type or "image/jpeg", bot_id)
+        self.content_times[message_id] = self.platform.clock.now_ms()
+
+    def content_expired(self, message_id: str) -> bool:
+        kept_at = self.content_times.get(message_id)
+        retention_ms = self.platform.settings.content_retention_seconds * 1000
+        return kept_at is not None and self.platform.clock.now_ms() - kept_at > retention_ms
+
+    def message_body(self, channel: Channel, bot_id: str, chat: str, message_id: str,
+                     content: dict[str, Any]) -> dict[str, Any]:
+        """The `message` object of a webhook for one channel."""
+        body = {"id": message_id, **content}
+        if content["type"] in ("text", "sticker", "image"):
+            body["quoteToken"] = ids.opaque_token(40)
+        if content["type"] == "image":
+            body["contentProvider"] = {"type": "line"}
+        token = ids.opaque_token(32)
+        self.mark_as_read_tokens[token] = (channel.channel_id, bot_id, chat)
+        body["markAsReadToken"] = token
+        return body
 
     def postback(self, bot_id: str, user_id: str, postback: Postback) -> dict[str, Any]:
         account = self._chatting(bot_id, user_id)
@@ -156,11 +175,15 @@ class UserActions:
         return {
             "contents": {k: [base64.b64encode(v[0]).decode(), v[1], v[2]] for k, v in self.contents.items()},
             "mark_as_read_tokens": {k: list(v) for k, v in self.mark_as_read_tokens.items()},
+            "content_times": self.content_times,
+            "groups": self.platform.groups.export(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
         self.contents = {k: (base64.b64decode(v[0]), v[1], v[2]) for k, v in data.get("contents", {}).items()}
         self.mark_as_read_tokens = {k: (v[0], v[1], v[2]) for k, v in data.get("mark_as_read_tokens", {}).items()}
+        self.content_times = dict(data.get("content_times", {}))
+        self.platform.groups.load(data.get("groups", []))
 
 
 def _as_sent(message: UserMessage) -> dict[str, Any]:

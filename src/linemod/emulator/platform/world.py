@@ -77,6 +77,7 @@ class Platform:
         from linemod.emulator.platform.attach import AttachArea
         from linemod.emulator.platform.chat_control import ChatControlArea
         from linemod.emulator.platform.chat_extras import ChatExtras
+        from linemod.emulator.platform.groups import GroupArea
         from linemod.emulator.platform.messaging import MessagingArea
         from linemod.emulator.platform.module_api import ModuleApi
         from linemod.emulator.platform.rate_limits import RateLimiter
@@ -103,6 +104,7 @@ class Platform:
         self.module_api = ModuleApi(self)
         self.extras = ChatExtras(self)
         self.users = UserActions(self)
+        self.groups = GroupArea(self)
         self.rate_limiter = RateLimiter(self.clock)
 
     def reset(self) -> None:

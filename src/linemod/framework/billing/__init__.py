@@ -8,6 +8,9 @@ renewal), changes.py (plan changes, cancel, resume), metering.py (usage records 
 line_usage.py (messages sent, LINE's quota), entitlements.py (`ctx.billing`), events.py (`@app.on_billing`),
 jobs.py (the jobs that run on the app's clock), records.py (tables). Invoices, receipts and return
 invoices: `billing/invoicing/`. Payments (Stripe, bank transfer) and their retries: `billing/payments/`.
+What provider staff do: metrics.py (MRR, ARR, OAs per month), refunds.py (return invoice, then the card
+refund keyed by it), manual_charges.py (manual invoices and credits), staff_coupons.py, audit_log.py (who did
+what, over every source) and staff_records.py (their tables); the pages: `billing/console/`.
 
 Nothing is imported here: `storage/models.py` imports `records`, which must not pull in the rest.
 """

@@ -24,6 +24,7 @@ from linemod.framework.billing.lines import BillableLine, subtotal_yen
 from linemod.framework.billing.periods import Period, day_of, month_start, period_from
 from linemod.framework.billing.pricing import billable_lines
 from linemod.framework.billing.records import BillingSubscriptionRow
+from linemod.framework.billing.staff_coupons import active_staff_coupon
 from linemod.framework.billing.states import SubscriptionStatus
 from linemod.framework.settings import Settings
 from linemod.framework.storage.models import Tenant
@@ -200,9 +201,10 @@ class SubscriptionChanges:
         await self.ledger.transition(session, sub, target, "cancel_revoked")
 
     async def redeem_coupon(self, session: AsyncSession, bot_id: str, code: str) -> None:
-        """Apply a declared coupon (replacing any other) from the next charged period on."""
+        """Apply a declared coupon, or an active one staff created (replacing any other), from the next charged
+        period on."""
         sub = await self._require(session, bot_id)
-        coupon = self.catalog.catalog.coupons.get(code)
+        coupon = self.catalog.catalog.coupons.get(code) or await active_staff_coupon(session, code)
         if coupon is None:
             raise LookupError(f"no coupon {code!r}")
         sub.coupon_json = json.dumps(coupon.to_json(), ensure_ascii=False)

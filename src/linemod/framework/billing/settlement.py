@@ -157,6 +157,15 @@ class Settlement:
             await self._settle_if_covered(int(credit.invoice_id), credit.value_date)
         return imported
 
+    async def resolve_statement_item(
+        self, item_id: int, invoice_id: int, *, resolved_by: int, note: str = ""
+    ) -> PaymentRecord:
+        """Staff decided a queued statement credit pays `invoice_id`: it is recorded as that invoice's
+        payment, and the invoice is settled once paid in full."""
+        payment = await self.transfers.resolve(item_id, str(invoice_id), resolved_by=resolved_by, note=note)
+        await self._settle_if_covered(invoice_id, payment.paid_on or self.book.today())
+        return payment
+
     async def _settle_if_covered(self, invoice_id: int, paid_on: date) -> None:
         async with self.db.session() as session:
             run = await session.scalar(select(CollectionRow).where(CollectionRow.invoice_id == invoice_id))

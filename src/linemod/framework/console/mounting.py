@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from linemod.framework.billing.console import provider_routes
 from linemod.framework.console import routes_auth, routes_operator, routes_provider, routes_team
 from linemod.framework.console.csrf import CsrfRejected
 from linemod.framework.console.params import BadParameter
@@ -28,19 +29,30 @@ from linemod.framework.console.web import (
     signin_url,
 )
 from linemod.framework.support import console as support_pages
+from linemod.framework.support.inbox import routes as inbox_routes
+from linemod.framework.support.inbox import routes_settings as inbox_settings_routes
+from linemod.framework.support.inbox.templates_dir import INBOX_TEMPLATES
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
     """Serve both consoles from `api` (`ModuleApp.asgi()` calls this through `app.console.mount`)."""
+    # Imported here: the help desk's pages import the console's modules, which import this one.
+    from linemod.framework.support.self_service_pages import mount_self_service
+
     api.state.console = state
     api.mount(f"{CONSOLE}/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
     # Extension pages after the console's own routes, as they always were: a built-in path wins.
+    state.registry.templates.add_directory(INBOX_TEMPLATES)
     state.routers = [
         routes_auth.router,
         routes_team.router,
         routes_operator.router,
+        inbox_settings_routes.router,  # before the inbox's /{inquiry}, which would take /settings
+        inbox_routes.router,
         pages_router(state.registry.pages),
         routes_provider.router,
+        *mount_self_service(state.registry.templates),
+        *provider_routes.routers(state.registry),
         *support_pages.mount(api, state),
     ]
     for router in state.routers:

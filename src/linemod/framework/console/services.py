@@ -147,7 +147,11 @@ class ConsoleServices:
     def oa_context(self, access: OaAccess) -> dict[str, Any]:
         """What the OA layout needs: the OA, the role, the navigation (built-in, extension pages, forms)."""
         base = f"/console/oas/{access.tenant.bot_id}"
-        nav: list[tuple[str, str]] = [(base, N_("Overview")), (base + "/team", N_("Team"))]
+        nav: list[tuple[str, str]] = [
+            (base, N_("Overview")),
+            (base + "/inbox", N_("Inbox")),
+            (base + "/team", N_("Team")),
+        ]
         for page in self.registry.pages:
             if page.nav and "{" not in page.path and (access.is_owner or not page.owner_only):
                 nav.append((base + page.path, page.title))

@@ -34,7 +34,10 @@ class Templates:
         self._envs = TranslatedEnvironments(catalogs, self._make_env)
 
     def add_directory(self, directory: str | Path) -> None:
-        """Search `directory` first (an extension's templates; it may also override framework templates)."""
+        """Search `directory` first (an extension's templates; it may also override framework templates).
+        Adding a directory again changes nothing (an app mounted twice adds its directories twice)."""
+        if any(str(directory) in loader.searchpath for loader in self._loaders):
+            return
         self._loaders.insert(0, FileSystemLoader(str(directory)))
         self._envs.clear()
 

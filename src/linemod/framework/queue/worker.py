@@ -38,6 +38,7 @@ from linemod.framework.queue.work_queue import LeaseLost, WorkQueue
 from linemod.framework.runtime import Runtime
 from linemod.framework.storage.direct_sql import DirectConnection
 from linemod.framework.storage.models import QueueStatus, TenantState
+from linemod.framework.support.inbox.recording import in_inquiry, inquiry_of
 
 log = logging.getLogger("linemod.worker")
 
@@ -271,6 +272,11 @@ class Worker:
         if chat_state is not None:
             chat_state.observe_mode(payload.get("mode"), row.event_ts_ms)
         found = self.dispatcher.find(event) if event is not None and tenant is not None else None
+        inquiry_id = inquiry_of(chat_state.data) if chat_state is not None else None
+        if inquiry_id is not None and event is not None and tenant is not None:
+            # People answer this chat in the inbox: the event is recorded there, and reaches the module only
+            # when it is not one they answer (`support/inbox/recording.py`).
+            found = in_inquiry(found, inquiry_id, event_kind(event))
         lifecycle = row.event_type in ("module", "botSuspended", "botResumed")
         ctx: Context | None = None
         try:

@@ -12,5 +12,9 @@ mail_in.py (IMAP polling, UID-tracked), mail_out.py (staff replies by SMTP, thre
 mails), automations.py (reminders, auto-solve, auto-close, SLA warnings and escalations, reply retries),
 desk.py (all of it wired together), jobs.py (the jobs that run on the app's clock).
 
+The self-service side has pages of its own, mounted by self_service_pages.py: knowledge/ (help articles, their
+Japanese-capable search and `suggest_articles`, /help), announcements/ (notices, their banner and mail job) and
+reports/ (staff figures, charts, CSV).
+
 Nothing is imported here: `storage/models.py` imports `records`, which must not pull in the rest.
 """

@@ -18,7 +18,7 @@ and the console pages share is built when the app first needs it after starting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -28,9 +28,10 @@ from linemod.framework.accounts.mailer import mailer_for
 from linemod.framework.i18n import Catalogs
 from linemod.framework.support.business_hours import BusinessCalendar
 from linemod.framework.support.desk import SupportDesk
+from linemod.framework.support.knowledge.search import suggest_articles
 from linemod.framework.support.sla import DEFAULT_TARGETS, SlaPolicies, SlaTargets
 from linemod.framework.support.states import Priority
-from linemod.framework.support.suggestions import ArticleSuggester, no_suggestions
+from linemod.framework.support.suggestions import MAX_SUGGESTIONS, Article, ArticleSuggester
 from linemod.framework.support.view_as import VIEW_AS_ROLE, ViewAs
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ class Support:
         self._calendar = BusinessCalendar()
         self._warn_before_minutes = 60
         self._escalate_to: int | None = None
-        self.suggest_articles: ArticleSuggester = no_suggestions
-        """Articles suggested while an operator writes a ticket (the knowledge base sets it; default: none)."""
+        self.suggest_articles: ArticleSuggester = self.help_articles
+        """Articles suggested while an operator writes a ticket: the help center's (`knowledge/search.py`) unless
+        the module sets its own (`no_suggestions` turns them off)."""
         self._built: tuple[Runtime, SupportDesk, ViewAs] | None = None
 
     # ---- declarations -------------------------------------------------------------------------------
@@ -103,6 +105,10 @@ class Support:
             warn_before_minutes=self._warn_before_minutes,
             escalate_to=self._escalate_to,
         )
+
+    async def help_articles(self, text: str, lang: str) -> Sequence[Article]:
+        """The help center's published articles for `text` (the default of `suggest_articles`)."""
+        return await suggest_articles(self._runtime().db, text, lang, MAX_SUGGESTIONS)
 
     # ---- at run time --------------------------------------------------------------------------------
 

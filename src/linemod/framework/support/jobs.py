@@ -1,5 +1,6 @@
 """The help desk's jobs on the app's clock, registered on every `ModuleApp`: reading the support mailbox (when
-one is configured) and the sweep of automations, SLA warnings and escalations, and reply retries."""
+one is configured), the sweep of automations, SLA warnings and escalations, and reply retries, and the
+inbox's copies of the media LINE users send."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.settings import Settings
 from linemod.framework.support.desk import SupportDesk
+from linemod.framework.support.inbox.media import copy_media
+from linemod.framework.support.inbox.recording import MEDIA_JOB
 
 if TYPE_CHECKING:
     from linemod.framework.app import ModuleApp
@@ -37,5 +40,9 @@ def register_support_jobs(app: ModuleApp) -> None:
     async def sweep(_jctx: JobContext, _payload: dict[str, Any]) -> None:
         await desk().automations.run()
 
+    async def copy_inbox_media(jctx: JobContext, payload: dict[str, Any]) -> None:
+        await copy_media(jctx, payload, app.settings.support_attachment_max_bytes)
+
     app.job(POLL_JOB)(poll_mail)
     app.job(SWEEP_JOB)(sweep)
+    app.job(MEDIA_JOB)(copy_inbox_media)

@@ -1,8 +1,8 @@
 """Where help articles are suggested to an operator writing a ticket: a hook the knowledge base fills.
 
 The ticket form asks `suggest_articles(text, lang)` for articles that may already answer what the operator is
-typing. Until a knowledge base is plugged in (`app.support.suggest_articles = ...`), the default suggests
-nothing and the form shows no suggestions: the help desk works with or without one.
+typing: by default the help center's (`app.support.help_articles`, over `knowledge/search.py`); a module may
+plug in its own (`app.support.suggest_articles = ...`), or none (`no_suggestions`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class ArticleSuggester(Protocol):
 
 
 def no_suggestions(text: str, lang: str) -> Sequence[Article]:
-    """The default: no knowledge base, no suggestions."""
+    """No suggestions at all."""
     return ()
 
 

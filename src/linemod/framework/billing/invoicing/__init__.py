@@ -7,6 +7,7 @@ PDF, and searchable in an archive.
 - `book.py`: `InvoiceBook`, the service (drafts, finalize, void, mark_paid, issue_return_invoice, search).
 - `records.py` (tables, migration `0004_invoices`), `document_rows.py`, `snapshots.py`, `numbering.py`,
   `change_log.py`, `archive.py`: storage; `rendering.py` + `templates/`: HTML and PDF.
+- `tax_report.py`: the month's taxable base and tax per rate, invoices less returns, and its CSV.
 
 Money is integer yen everywhere. Nothing is imported here: `storage/models.py` imports `records`, which must
 not pull in the rest (the service needs the database module, which needs the models).
