@@ -50,8 +50,13 @@ if TYPE_CHECKING:
     from linemod.framework.line.client import LineClient, MissingScopeError, TenantNotAttachedError
     from linemod.framework.settings import Settings
     from linemod.framework.storage.database import run_module_migrations
+    from linemod.framework.support.business_hours import BusinessCalendar
+    from linemod.framework.support.extension import Support
     from linemod.framework.support.inbox.handler_api import HandlerSupport
     from linemod.framework.support.inbox.service import Inquiry, open_inquiries
+    from linemod.framework.support.sla import SlaTargets
+    from linemod.framework.support.states import Priority
+    from linemod.framework.support.suggestions import Article, ArticleSuggester
     from linemod.framework.tenants.store import ReconcileReport, TenantInfo
 
 _EXPORTS: dict[str, str] = {
@@ -108,6 +113,12 @@ _EXPORTS: dict[str, str] = {
     "HandlerSupport": "linemod.framework.support.inbox.handler_api",
     "Inquiry": "linemod.framework.support.inbox.service",
     "open_inquiries": "linemod.framework.support.inbox.service",
+    "Support": "linemod.framework.support.extension",
+    "BusinessCalendar": "linemod.framework.support.business_hours",
+    "SlaTargets": "linemod.framework.support.sla",
+    "Priority": "linemod.framework.support.states",
+    "Article": "linemod.framework.support.suggestions",
+    "ArticleSuggester": "linemod.framework.support.suggestions",
 }
 
 
@@ -122,6 +133,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "N_",
+    "Article",
+    "ArticleSuggester",
     "BadParameter",
     "BillableLine",
     "Billing",
@@ -131,6 +144,7 @@ __all__ = [
     "BillingHandler",
     "BillingPolicy",
     "BillingStateError",
+    "BusinessCalendar",
     "CatalogError",
     "CatalogWarning",
     "ChatControl",
@@ -157,12 +171,15 @@ __all__ = [
     "Plan",
     "PlanChangePreview",
     "Price",
+    "Priority",
     "ReauthorizationRequired",
     "ReconcileReport",
     "Settings",
     "SettingsForm",
+    "SlaTargets",
     "SubscriptionInfo",
     "SubscriptionStatus",
+    "Support",
     "SystemClock",
     "TenantInfo",
     "TenantNotAttachedError",

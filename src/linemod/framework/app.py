@@ -37,6 +37,7 @@ from linemod.framework.security_headers import SecurityHeaders
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import FRAMEWORK_VERSION_TABLE, Database, ModuleMigrations
 from linemod.framework.support.announcements.mailing import register_announcement_jobs
+from linemod.framework.support.extension import Support
 from linemod.framework.support.jobs import register_support_jobs, support_recurring
 from linemod.framework.tenants.attach_flow import AttachFlow, attach_router
 from linemod.framework.tenants.attach_pages import AttachPages
@@ -100,6 +101,9 @@ class ModuleApp(Registrations):
         self.billing = Billing()
         """What the module sells (plans, meters, coupons) and its billing policy: see
         `linemod.framework.billing.extension`."""
+        self.support = Support(self.catalogs, runtime=self._require)
+        """The help desk: SLA policies per plan and priority, business hours, article suggestions: see
+        `linemod.framework.support.extension`."""
         self.job(RECONCILE_JOB)(self._reconcile_job)
         self.job(PURGE_JOB)(self._purge_job)
         register_billing_jobs(self)
@@ -208,6 +212,8 @@ class ModuleApp(Registrations):
             runtime = self._require()
             return Response(await runtime.metrics.render(runtime), media_type=runtime.metrics.content_type)
 
+        api.state.support = self.support  # the help desk's pages (support/console) reach the desk through it
+        self.console.state.guest_role = self.support.guest_role
         self.console.mount(api)
         if self.billing.enabled:
             api.include_router(billing_router(self._collection))

@@ -67,8 +67,11 @@ async def test_no_provider_console_url_is_reachable_by_an_operator(console: Cons
     for method, template in provider:
         # Reconciliation asks LINE, absent here. Billing's pages need billing, which this module does not sell:
         # only its dashboard answers (saying so); the rest are tested in tests/framework/billing/provider_console.
+        # A path naming a row other than the OA (a help-desk ticket) has none to show here:
+        # tests/framework/support/pages open those with real rows.
         billing_page = template.startswith("/provider/billing/") and template != "/provider/billing/"
-        if method == "GET" and "reconcile" not in template and not billing_page:
+        names_a_row = re.search(r"\{(?!bot_id\})", template)
+        if method == "GET" and "reconcile" not in template and not billing_page and not names_a_row:
             assert (await staff.get(fill(template, BOT))).status_code == 200, template
 
 

@@ -1,4 +1,4 @@
-"""The tables of what provider staff do to billing (migration `0011_billing_staff`): the audit log of their
+"""The tables of what provider staff do to billing (migration `0009_billing_staff`): the audit log of their
 actions, and the coupons they create in the console (next to the ones the module declares in code).
 
 Declared on the framework's `Base`; nothing else is imported here (`storage/models.py` imports this module).

@@ -28,6 +28,7 @@ from linemod.framework.console.web import (
     resolve_viewer,
     signin_url,
 )
+from linemod.framework.support import console as support_pages
 from linemod.framework.support.inbox import routes as inbox_routes
 from linemod.framework.support.inbox import routes_settings as inbox_settings_routes
 from linemod.framework.support.inbox.templates_dir import INBOX_TEMPLATES
@@ -52,6 +53,7 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
         routes_provider.router,
         *mount_self_service(state.registry.templates),
         *provider_routes.routers(state.registry),
+        *support_pages.mount(api, state),
     ]
     for router in state.routers:
         api.include_router(router)

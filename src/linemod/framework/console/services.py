@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import APIRouter, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from linemod.framework.accounts.info import AccountInfo
 from linemod.framework.accounts.mailer import Mail, Mailer, mailer_for
 from linemod.framework.accounts.passwords import Passwords
 from linemod.framework.accounts.rate_limit import AccountLimits
@@ -46,6 +47,13 @@ class TenantOperations(Protocol):
     async def detach(self, bot_id: str) -> None: ...
 
     async def sync_tenants(self, *, apply: bool = True) -> ReconcileReport: ...
+
+
+class GuestRole(Protocol):
+    """The role on OA `bot_id` of a signed-in account that is not on its team (None: it has none), for this
+    request; e.g. provider staff viewing an OA's console with its operator's consent."""
+
+    async def __call__(self, request: Request, account: AccountInfo, bot_id: str) -> str | None: ...
 
 
 @dataclass
@@ -195,6 +203,8 @@ class ConsoleState:
         self.routers: list[APIRouter] = []
         """The routers `mounting.mount()` served (every console route, e.g. for tests that visit them all)."""
         self._services: ConsoleServices | None = None
+        self.guest_role: GuestRole | None = None
+        """Who else may see an OA's pages, and as what role (the help desk's "view as operator")."""
 
     def services(self) -> ConsoleServices:
         """The services of the runtime started now (raises `RuntimeError` when the app is not started);

@@ -107,9 +107,13 @@ async def operator(request: Request, who: Who) -> Viewer:
 Operator = Annotated[Viewer, Depends(operator)]
 
 
-async def oa(bot_id: str, who: Operator, services: ServicesDep) -> OaAccess:
+async def oa(request: Request, bot_id: str, who: Operator, services: ServicesDep) -> OaAccess:
     assert who.account is not None
     role = await services.teams.role_of(who.account.id, bot_id)
+    state: ConsoleState = request.app.state.console
+    if role is None and who.account.provider_staff and state.guest_role is not None:
+        # Provider staff viewing the OA with its operator's consent (the help desk's "view as operator").
+        role = await state.guest_role(request, who.account, bot_id)
     tenant = await services.tenants.get(bot_id) if role else None
     if role is None or tenant is None:
         raise PageNotFound()

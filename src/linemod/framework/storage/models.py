@@ -266,6 +266,7 @@ from linemod.framework.billing import staff_records as _billing_staff_records  #
 from linemod.framework.billing.invoicing import records as _invoice_records  # noqa: E402, F401
 from linemod.framework.billing.payments import records as _payment_records  # noqa: E402, F401
 from linemod.framework.support import records as _support_records  # noqa: E402, F401
+from linemod.framework.support import view_as_records as _view_as_records  # noqa: E402, F401
 from linemod.framework.support.announcements import records as _announcement_records  # noqa: E402, F401
 from linemod.framework.support.inbox import records as _inbox_records  # noqa: E402, F401
 from linemod.framework.support.knowledge import records as _knowledge_records  # noqa: E402, F401

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from linemod.framework.accounts.info import AccountInfo
 from linemod.framework.clock import Clock
@@ -83,6 +84,13 @@ class CannedReplies:
             raise CannedReplyError("a canned reply needs a title")
         now = self.clock.now_ms()
         async with self.db.transaction() as session:
+            taken = await session.scalar(
+                select(SupportCannedReplyRow.id).where(
+                    SupportCannedReplyRow.title == title, SupportCannedReplyRow.id != (canned_id or 0)
+                )
+            )
+            if taken is not None:
+                raise CannedReplyError("another canned reply has this title")
             row = await session.get(SupportCannedReplyRow, canned_id) if canned_id is not None else None
             if canned_id is not None and row is None:
                 raise CannedReplyError(f"no canned reply {canned_id}")
@@ -90,8 +98,28 @@ class CannedReplies:
                 row = SupportCannedReplyRow(created_by=viewer.id, created_at_ms=now)
                 session.add(row)
             row.title, row.body, row.updated_at_ms = title, body, now
-            await session.flush()
+            try:
+                await session.flush()
+            except IntegrityError as exc:  # saved at the same moment by someone else
+                raise CannedReplyError("another canned reply has this title") from exc
             return row.id
+
+    async def get(self, viewer: AccountInfo, canned_id: int) -> tuple[int, str, str] | None:
+        """(id, title, template) of one canned reply, or None."""
+        require_staff(viewer)
+        async with self.db.session() as session:
+            row = await session.get(SupportCannedReplyRow, canned_id)
+            return (row.id, row.title, row.body) if row else None
+
+    async def delete(self, viewer: AccountInfo, canned_id: int) -> bool:
+        """Remove a canned reply (replies already sent with it keep their text); False when there was none."""
+        require_staff(viewer)
+        async with self.db.transaction() as session:
+            row = await session.get(SupportCannedReplyRow, canned_id)
+            if row is None:
+                return False
+            await session.delete(row)
+            return True
 
     async def list(self, viewer: AccountInfo) -> list[tuple[int, str, str]]:
         """(id, title, template) of every canned reply, by title."""

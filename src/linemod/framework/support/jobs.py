@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from linemod.framework.accounts.mailer import mailer_for
 from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.settings import Settings
 from linemod.framework.support.desk import SupportDesk
@@ -16,7 +15,6 @@ from linemod.framework.support.inbox.recording import MEDIA_JOB
 if TYPE_CHECKING:
     from linemod.framework.app import ModuleApp
     from linemod.framework.context import JobContext
-    from linemod.framework.runtime import Runtime
 
 POLL_JOB = "linemod.support.poll_mail"
 SWEEP_JOB = "linemod.support.sweep"
@@ -32,19 +30,9 @@ def support_recurring(settings: Settings) -> list[Recurring]:
 
 
 def register_support_jobs(app: ModuleApp) -> None:
-    built: dict[str, tuple[Runtime, SupportDesk]] = {}
-
     def desk() -> SupportDesk:
-        # One desk per started runtime: a stopped and restarted app has a new database and clients.
-        runtime = app.runtime
-        if runtime is None:
-            raise RuntimeError("the module app is not started")
-        cached = built.get("desk")
-        if cached is None or cached[0] is not runtime:
-            mailer = mailer_for(runtime.settings, runtime.db, runtime.clock)
-            cached = (runtime, SupportDesk.build(runtime.settings, runtime.db, runtime.clock, mailer, app.catalogs))
-            built["desk"] = cached
-        return cached[1]
+        # The desk of `app.support`: the module's SLA policies, shared with the console pages.
+        return app.support.desk()
 
     async def poll_mail(_jctx: JobContext, _payload: dict[str, Any]) -> None:
         await desk().mail_in.poll()

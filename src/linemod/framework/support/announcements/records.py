@@ -1,4 +1,4 @@
-"""The tables of announcements and incident notices (migration 0013): the notices, who dismissed which, who
+"""The tables of announcements and incident notices (migration 0011): the notices, who dismissed which, who
 wants them by mail, and the mails sent (one row per announcement and account: the mail's once-only guard)."""
 
 from __future__ import annotations

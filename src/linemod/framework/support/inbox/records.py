@@ -1,4 +1,4 @@
-"""The inquiry inbox's tables (migration 0014_inbox), on the framework's declarative `Base`.
+"""The inquiry inbox's tables (migration 0012_inbox), on the framework's declarative `Base`.
 
 An inquiry is one conversation of an OA's LINE chat (a user, a group or a room) handed to people; its entries
 are the transcript, append-only; media the user sent is copied into `inbox_media` while LINE still has it.

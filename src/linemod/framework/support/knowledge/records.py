@@ -1,4 +1,4 @@
-"""The knowledge base's tables (migration 0013): articles, and their search terms (terms.py) so that a
+"""The knowledge base's tables (migration 0011): articles, and their search terms (terms.py) so that a
 search is one indexed lookup on either database."""
 
 from __future__ import annotations

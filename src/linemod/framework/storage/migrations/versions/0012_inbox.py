@@ -1,8 +1,8 @@
 """The inquiry inbox: inquiries of an OA's LINE chats, their transcripts, copies of the media users sent,
 per-OA business hours with the automatic answer, and per-OA canned replies.
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """The help desk's self-service side: knowledge-base articles and their search terms, announcements and
 incident notices with their dismissals, mail subscribers and mails.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
