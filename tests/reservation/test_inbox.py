@@ -182,7 +182,11 @@ async def test_asking_the_provider_makes_a_ticket_with_the_transcript(world: Wor
     async with world.db.session() as session:
         [ticket] = list(await session.scalars(select(SupportTicketRow)))
     assert ticket.bot_id == world.bot_id and f"#{inquiry}" in ticket.subject
-    assert 'data-testid="ticket"' in page.text and f"#{ticket.id}" in page.text
+    ticket_url = f"/console/support/tickets/{ticket.id}"
+    assert f'data-testid="ticket" href="{ticket_url}"' in page.text and f"#{ticket.id}" in page.text
+    # The operator follows the link to the ticket, which carries the transcript.
+    opened = operator.get(ticket_url)
+    assert opened.status_code == 200 and "領収書の宛名を変えられますか？" in opened.text
     twice = operator.post(operator.oa(f"/inbox/{inquiry}/escalate"), {"note": "もう一度"})
     assert "このお問い合わせはすでに提供者に送っています。" in twice.text
     async with world.db.session() as session:
