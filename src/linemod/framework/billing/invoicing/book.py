@@ -9,6 +9,7 @@ an issued document without its PDF, which `pdf()` then makes from the stored HTM
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,6 +32,7 @@ from linemod.framework.billing.invoicing.document_rows import (
     insert_row,
     load_row,
     load_row_by_number,
+    load_rows,
     returns_against,
     write_transaction,
 )
@@ -43,12 +45,10 @@ from linemod.framework.billing.invoicing.documents import (
     PaymentReceived,
     Period,
     Recipient,
-    check_qualified,
 )
 from linemod.framework.billing.invoicing.errors import (
     ImmutableInvoiceError,
     InvoiceStateError,
-    NotQualifiedError,
 )
 from linemod.framework.billing.invoicing.follow_up_documents import (
     check_return_fits,
@@ -58,7 +58,7 @@ from linemod.framework.billing.invoicing.follow_up_documents import (
     return_invoice_draft,
 )
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
-from linemod.framework.billing.invoicing.numbering import take_next
+from linemod.framework.billing.invoicing.issuing import Batch, Issuing
 from linemod.framework.billing.invoicing.pdf_files import PdfFiles
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
@@ -108,6 +108,7 @@ class InvoiceBook:
         self.renderer = renderer or InvoiceRenderer()
         self.pdf_on_issue = pdf_on_issue
         self.pdfs = PdfFiles(db, self.renderer, self.settings.provider)
+        self.issuing = Issuing(issuer, self.settings, self.renderer, dialect=db.dialect)
 
     @property
     def provider(self) -> str:
@@ -210,6 +211,18 @@ class InvoiceBook:
                 raise InvoiceStateError(f"{draft.kind.value} {draft.number} is already {draft.status.value}")
             issued, html = await self._issue(session, row, draft, actor)
         return await self._with_pdf(issued, html)
+
+    async def finalize_many(self, invoice_ids: Sequence[int], *, actor: str = "system") -> Batch:
+        """Issue several drafts in one transaction (the monthly run: batches of a few hundred), each checked,
+        numbered (consecutively, in the order given), rendered and logged as `finalize` does. A draft that
+        cannot be issued is left as it is and reported in `refused`, using no number; the others are issued."""
+        async with write_transaction(self.db) as session:
+            rows = await load_rows(session, self.provider, invoice_ids, lock=True)
+            ready, refused = self.issuing.triage(invoice_ids, rows, self.clock.now_ms())
+            issued = await self.issuing.issue(session, ready, actor=actor, now_ms=self.clock.now_ms()) if ready else []
+        if self.pdf_on_issue:
+            await asyncio.gather(*(self._with_pdf(each.document, each.html) for each in issued))
+        return Batch([each.document for each in issued], refused)
 
     async def void(self, invoice_id: int, *, reason: str, actor: str = "system") -> Invoice:
         """Cancel a draft or an unpaid issued document; it stays in the archive, marked void, with the
@@ -343,29 +356,8 @@ class InvoiceBook:
 
     async def _issue(self, session: AsyncSession, row: InvoiceRow, draft: Invoice, actor: str) -> tuple[Invoice, str]:
         """Check, number, render and log a document whose row is locked; returns it with its HTML."""
-        today = self.today()
-        due = draft.due_date
-        if draft.kind is DocumentKind.INVOICE and due is None:
-            due = self.settings.due_date(today)
-        issued = replace(draft, issuer=self.issuer, issue_date=today, due_date=due, status=DocumentStatus.FINALIZED)
-        missing = check_qualified(issued)
-        if missing:
-            raise NotQualifiedError(f"{draft.kind.value} {draft.id}", missing)
-        number_format = self.settings.number_formats[draft.kind]
-        sequence = await take_next(session, provider=self.provider, series=draft.kind.value, dialect=self.db.dialect)
-        number = number_format.format(sequence)
-        payer_reference = draft.payer_reference
-        if draft.kind is DocumentKind.INVOICE and not payer_reference:
-            payer_reference = f"{sequence:0{number_format.width}d}"
-        issued = replace(issued, number=number, sequence=sequence, payer_reference=payer_reference)
-        now = self.clock.now_ms()
-        fill_row(row, issued)
-        row.series, row.sequence, row.number = draft.kind.value, sequence, number
-        row.status, row.finalized_at_ms, row.updated_at_ms = DocumentStatus.FINALIZED.value, now, now
-        row.html = html = self.renderer.html(issued)
-        after = {"number": number, "issue_date": today.isoformat(), "total_gross": issued.total_gross}
-        await self._log(session, row.id, actor, ChangeAction.FINALIZED, {"status": "draft"}, after)
-        return issued, html
+        [issued] = await self.issuing.issue(session, [(row, draft)], actor=actor, now_ms=self.clock.now_ms())
+        return issued.document, issued.html
 
     async def _with_pdf(self, issued: Invoice, html: str) -> Invoice:
         assert issued.id is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select, text
@@ -39,6 +39,18 @@ async def load_row(
     if row is None:
         raise InvoiceNotFoundError(f"no document {invoice_id}")
     return row
+
+
+async def load_rows(
+    session: AsyncSession, provider: str, invoice_ids: Sequence[int], *, lock: bool = False
+) -> list[InvoiceRow]:
+    """The rows of the documents found among `invoice_ids` (without HTML and PDF), by id; `lock` as `load_row`."""
+    statement = (
+        select(InvoiceRow)
+        .where(InvoiceRow.id.in_(list(invoice_ids)), InvoiceRow.provider == provider)
+        .order_by(InvoiceRow.id)
+    )
+    return list(await session.scalars(statement.with_for_update() if lock else statement))
 
 
 async def load_row_by_number(session: AsyncSession, provider: str, number: str) -> InvoiceRow:
