@@ -117,3 +117,18 @@ async def test_batches_and_single_finalizations_at_once_share_one_gap_free_serie
     for batch in batches:  # each batch's block is consecutive
         numbers = [d.sequence or 0 for d in batch.issued]
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+async def test_drafts_created_together_are_stored_in_order_each_logged_and_refused_when_not_new(
+    book: InvoiceBook,
+) -> None:
+    drafts = [book.new_draft(SHOP, module_lines(), period=AUGUST, bot_id=f"U{n}") for n in range(5)]
+    stored = await book.create_drafts(drafts, actor="job:monthly")
+    assert [d.bot_id for d in stored] == [f"U{n}" for n in range(5)]
+    for document in stored:
+        assert await book.get(document.id or 0) == document
+        assert [(c.action, c.actor) for c in await book.history(document.id or 0)] == [
+            (ChangeAction.CREATED, "job:monthly")
+        ]
+    with pytest.raises(ValueError, match="new draft"):
+        await book.create_drafts([stored[0]])

@@ -17,19 +17,22 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Unpack
 
 from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
 from linemod.framework.billing.invoicing.change_log import (
     ChangeAction,
     InvoiceChange,
+    change_values,
     changed_fields,
     changes_of,
-    record_change,
 )
 from linemod.framework.billing.invoicing.document_rows import (
     documents_related_to,
     insert_row,
+    insert_rows,
     load_row,
     load_row_by_number,
     load_rows,
@@ -39,6 +42,7 @@ from linemod.framework.billing.invoicing.document_rows import (
 from linemod.framework.billing.invoicing.documents import (
     DocumentKind,
     DocumentStatus,
+    DraftFields,
     Invoice,
     InvoiceLine,
     Issuer,
@@ -60,7 +64,7 @@ from linemod.framework.billing.invoicing.follow_up_documents import (
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
 from linemod.framework.billing.invoicing.issuing import Batch, Issuing
 from linemod.framework.billing.invoicing.pdf_files import PdfFiles
-from linemod.framework.billing.invoicing.records import InvoiceRow
+from linemod.framework.billing.invoicing.records import InvoiceChangeRow, InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.billing.invoicing.snapshots import content_to_plain, document_from_row, fill_row
@@ -119,40 +123,49 @@ class InvoiceBook:
 
     # ---- drafts ---------------------------------------------------------------------------------------
 
+    def new_draft(
+        self,
+        recipient: Recipient,
+        lines: Sequence[InvoiceLine],
+        *,
+        language: str | None = None,
+        **fields: Unpack[DraftFields],
+    ) -> Invoice:
+        """A draft invoice of this book (in its language unless told), not stored yet (what `create_drafts`
+        takes)."""
+        return Invoice(
+            kind=DocumentKind.INVOICE, issuer=self.issuer, recipient=recipient, lines=tuple(lines),
+            language=language or self.settings.language, prices_include_tax=self.settings.prices_include_tax,
+            rounding=self.settings.rounding, **fields,
+        )
+
     async def create_draft(
         self,
         recipient: Recipient,
         lines: Sequence[InvoiceLine],
         *,
-        transaction_date: date | None = None,
-        period: Period | None = None,
-        due_date: date | None = None,
-        notes: str = "",
-        payer_reference: str | None = None,
         language: str | None = None,
-        bot_id: str | None = None,
         actor: str = "system",
+        **fields: Unpack[DraftFields],
     ) -> Invoice:
         """A new draft invoice: editable, unnumbered, not yet a document anyone received."""
-        draft = Invoice(
-            kind=DocumentKind.INVOICE,
-            issuer=self.issuer,
-            recipient=recipient,
-            lines=tuple(lines),
-            transaction_date=transaction_date,
-            period=period,
-            due_date=due_date,
-            notes=notes,
-            payer_reference=payer_reference,
-            language=language or self.settings.language,
-            prices_include_tax=self.settings.prices_include_tax,
-            rounding=self.settings.rounding,
-            bot_id=bot_id,
-        )
+        draft = self.new_draft(recipient, lines, language=language, **fields)
+        return (await self.create_drafts([draft], actor=actor))[0]
+
+    async def create_drafts(self, drafts: Sequence[Invoice], *, actor: str = "system") -> list[Invoice]:
+        """Store drafts made by `new_draft` in one transaction (the monthly run), each logged as created;
+        returned with their ids, in order."""
+        if any(d.kind is not DocumentKind.INVOICE or not d.is_draft or d.id is not None for d in drafts):
+            raise ValueError("create_drafts stores new draft invoices (from new_draft), not stored documents")
+        now = self.clock.now_ms()
         async with write_transaction(self.db) as session:
-            row = await insert_row(session, self.provider, draft, self.clock.now_ms())
-            await self._log(session, row.id, actor, ChangeAction.CREATED, after=content_to_plain(draft))
-            return replace(draft, id=row.id)
+            rows = await insert_rows(session, self.provider, drafts, now)
+            changes = [
+                change_values(row.id, now, actor, ChangeAction.CREATED, after=content_to_plain(draft))
+                for row, draft in zip(rows, drafts, strict=True)
+            ]
+            await session.execute(insert(InvoiceChangeRow), changes)
+        return [replace(draft, id=row.id) for row, draft in zip(rows, drafts, strict=True)]
 
     async def update_draft(
         self,
@@ -381,13 +394,5 @@ class InvoiceBook:
         reason: str | None = None,
     ) -> None:
         at_ms = self.clock.now_ms()
-        await record_change(
-            session,
-            invoice_id=invoice_id,
-            at_ms=at_ms,
-            actor=actor,
-            action=action,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+        session.add(InvoiceChangeRow(**change_values(invoice_id, at_ms, actor, action, before=before, after=after,
+                                                     reason=reason)))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.billing.invoicing.change_log import ChangeAction
+from linemod.framework.billing.invoicing.change_log import ChangeAction, change_values
 from linemod.framework.billing.invoicing.documents import (
     DocumentKind,
     DocumentStatus,
@@ -38,7 +38,7 @@ from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
 from linemod.framework.billing.invoicing.numbering import take_block
 from linemod.framework.billing.invoicing.records import InvoiceChangeRow, InvoiceRow
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
-from linemod.framework.billing.invoicing.snapshots import document_from_row, dumps, fill_row
+from linemod.framework.billing.invoicing.snapshots import document_from_row, fill_row
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,9 @@ class Issuing:
             row.html = html = self.renderer.html(numbered)
             after = {"number": numbered.number, "issue_date": numbered.issue_date.isoformat() if numbered.issue_date
                      else None, "total_gross": numbered.total_gross}
-            changes.append({
-                "invoice_id": row.id, "at_ms": now_ms, "actor": actor, "action": ChangeAction.FINALIZED.value,
-                "before_json": dumps({"status": "draft"}), "after_json": dumps(after), "reason": None,
-            })
+            changes.append(
+                change_values(row.id, now_ms, actor, ChangeAction.FINALIZED, before={"status": "draft"}, after=after)
+            )
             results.append(IssuedDocument(numbered, html))
         await session.flush()  # the rows' UPDATEs, batched by the ORM
         await session.execute(insert(InvoiceChangeRow), changes)
