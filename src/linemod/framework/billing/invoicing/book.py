@@ -3,8 +3,10 @@
 Issuing happens in two transactions. The first locks the draft, checks every mandatory item, takes the
 next number of its series, renders the HTML and logs the change: the number is used only if all of that
 commits, and the counter row stays locked only for those milliseconds. The second stores the PDF made from
-that HTML, outside any lock (WeasyPrint takes about 80 ms of CPU a page). A crash in between leaves
-an issued document without its PDF, which `pdf()` then makes from the stored HTML.
+that HTML, outside any lock (WeasyPrint takes 60-80 ms of CPU a page). A crash in between leaves
+an issued document without its PDF, which `pdf()` then makes from the stored HTML. A monthly run creates and
+issues drafts in batches (`create_drafts`, `finalize_many`: one transaction and one block of numbers per
+batch, see `issuing.py`) and leaves the PDFs to `render_pending_pdfs()` in a process pool.
 """
 
 from __future__ import annotations

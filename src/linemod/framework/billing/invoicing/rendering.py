@@ -2,9 +2,9 @@
 are) and as PDF made from that same HTML by WeasyPrint, with the CJK font embedded (subset) so the PDF reads
 the same on any machine.
 
-The PDF step is CPU-bound (about 80 ms of CPU a page, 15 times what issuing the document takes); it runs off
-the event loop, in the executor given (a process pool renders in parallel) or in the loop's default thread
-pool. WeasyPrint is imported on first use: importing this module costs nothing.
+The PDF step is CPU-bound (60-80 ms of CPU a page, 60 times what issuing the document in a batch takes); it
+runs off the event loop, in the executor given (`pdf_pool()` renders in parallel processes) or in the loop's
+default thread pool. WeasyPrint is imported on first use: importing this module costs nothing.
 """
 
 from __future__ import annotations
