@@ -132,3 +132,4 @@ async def test_drafts_created_together_are_stored_in_order_each_logged_and_refus
         ]
     with pytest.raises(ValueError, match="new draft"):
         await book.create_drafts([stored[0]])
+    assert await book.create_drafts([]) == [] and (await book.finalize_many([])).issued == []

@@ -159,6 +159,8 @@ class InvoiceBook:
         returned with their ids, in order."""
         if any(d.kind is not DocumentKind.INVOICE or not d.is_draft or d.id is not None for d in drafts):
             raise ValueError("create_drafts stores new draft invoices (from new_draft), not stored documents")
+        if not drafts:
+            return []
         now = self.clock.now_ms()
         async with write_transaction(self.db) as session:
             rows = await insert_rows(session, self.provider, drafts, now)
@@ -395,6 +397,6 @@ class InvoiceBook:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> None:
-        at_ms = self.clock.now_ms()
-        session.add(InvoiceChangeRow(**change_values(invoice_id, at_ms, actor, action, before=before, after=after,
+        now = self.clock.now_ms()
+        session.add(InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after,
                                                      reason=reason)))
