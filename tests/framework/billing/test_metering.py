@@ -153,3 +153,39 @@ async def test_metering_refuses_what_it_cannot_bill(db) -> None:  # type: ignore
             await tx.meter("reservation.created", -1, bot_id=BOT)
         with pytest.raises(RuntimeError, match="bot_id"):
             await tx.meter("reservation.created")
+
+
+async def test_a_handler_that_writes_meters_with_its_work_once_per_event_even_redelivered(db) -> None:  # type: ignore[no-untyped-def]
+    """The usage of a handler that opened a transaction is written with the event's "done" in it: one row
+    rides in the completing statement, two take the other way; a redelivered event meters nothing more."""
+    from sqlalchemy import text
+
+    clock = ManualClock(START)
+    app = billing_app(db, clock)
+    app.billing.meter("party.size", aggregation="sum")
+
+    @app.on_message()
+    async def reserve(ctx: Any, event: Any) -> None:
+        await ctx.db.execute(text("INSERT INTO test_notes (event_id) VALUES (:e)"), {"e": event.webhook_event_id})
+        await ctx.meter("reservation.created")
+        if int(event.message.text) % 2 == 0:
+            await ctx.meter("party.size", int(event.message.text))
+
+    async with Running(app) as run:
+        async with run.runtime.db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE test_notes (event_id VARCHAR(64))"))
+        await run.post_webhook([attached_event(ts=clock.now_ms())])
+        events = [message_event(str(n % 7 + 1), user=user_id(n % 20), ts=clock.now_ms()) for n in range(200)]
+        for i in range(0, 200, 50):
+            await run.post_webhook(events[i : i + 50])
+        await run.drain(timeout=120)
+        await run.runtime.events.purge_finished(clock.now_ms() + 1)
+        await run.post_webhook([{**e, "deliveryContext": {"isRedelivery": True}} for e in events[:30]])
+        await run.drain(timeout=120)
+        async with app.transaction() as tx:
+            billing = tx.billing_for(BOT)
+            assert await billing.usage("reservation.created") == 200
+            assert await billing.usage("party.size") == sum(n % 7 + 1 for n in range(200) if (n % 7 + 1) % 2 == 0)
+        async with run.runtime.db.session() as session:
+            notes = (await session.execute(text("SELECT COUNT(*) FROM test_notes"))).scalar()
+    assert notes == 230  # the redelivered events ran again (their own writes are the handler's business)

@@ -1,4 +1,4 @@
-"""Every message the consoles show has a Japanese translation, with the same placeholders."""
+"""Every message the consoles (and the invoices) show has a Japanese translation, with the same placeholders."""
 
 from __future__ import annotations
 
@@ -13,25 +13,31 @@ FRAMEWORK = Path(__file__).resolve().parents[3] / "src" / "linemod" / "framework
 JINJA = {"extensions": "jinja2.ext.i18n"}
 
 
-def extracted() -> set[str]:
+def extracted() -> set[tuple[str | None, str]]:
+    """(context, message) of every message in the framework's code and templates (context None for plain
+    gettext; the invoice template's words carry the context "invoice")."""
     found = extract_from_dir(
         str(FRAMEWORK),
         method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")],
         options_map={"**/templates/**.html": JINJA, "**/templates/**.txt": JINJA},
         keywords={**DEFAULT_KEYWORDS, "N_": None},
     )
-    return {message if isinstance(message, str) else message[0] for _file, _line, message, _c, _ctx in found}
+    return {(ctx, message if isinstance(message, str) else message[0]) for _file, _line, message, _c, ctx in found}
 
 
 def test_every_console_message_is_translated_to_japanese() -> None:
     messages = extracted()
-    assert len(messages) > 150 and "Sign in" in messages
+    assert len(messages) > 150 and (None, "Sign in") in messages and ("invoice", "Invoice") in messages
     japanese = compile_po(LOCALE_DIR / "ja" / "LC_MESSAGES" / "messages.po")
-    untranslated = sorted(m for m in messages if japanese.gettext(m) == m)
+
+    def translated(ctx: str | None, message: str) -> str:
+        return japanese.gettext(message) if ctx is None else japanese.pgettext(ctx, message)
+
+    untranslated = sorted(m for ctx, m in messages if translated(ctx, m) == m)
     assert untranslated == []
     placeholder = re.compile(r"%\([a-z_]+\)s")
-    for message in messages:
-        assert sorted(placeholder.findall(message)) == sorted(placeholder.findall(japanese.gettext(message))), message
+    for ctx, message in messages:
+        assert sorted(placeholder.findall(message)) == sorted(placeholder.findall(translated(ctx, message))), message
 
 
 def test_japanese_is_the_default_and_english_the_alternative() -> None:

@@ -14,7 +14,7 @@ effects commit together with "done" or not at all.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +26,7 @@ from linemod.framework.queue.engine import QueueEngine, engine_for
 from linemod.framework.queue.rows import EventRecord, JobRecord, QueueRecord
 from linemod.framework.queue.statements import claim_of, queue_statements
 from linemod.framework.storage.database import Database
-from linemod.framework.storage.direct_sql import DirectConnection
+from linemod.framework.storage.direct_sql import DirectConnection, Params, execute_in_session
 from linemod.framework.storage.models import QueueStatus
 
 Extra = TypeVar("Extra")
@@ -144,12 +144,19 @@ class WorkQueue(Generic[R]):
                 await self.fail(row, worker_id, "lease expired too many times (worker killed?)", final=True)
         return [r for r in rows if r.attempts <= self.retry.max_attempts]
 
-    async def complete(self, session: AsyncSession, row: QueueRecord, worker_id: str) -> None:
-        """Mark the claimed `row` done inside `session`'s transaction; raises `LeaseLost` if this claim no
-        longer holds it."""
+    async def complete(
+        self,
+        session: AsyncSession,
+        row: QueueRecord,
+        worker_id: str,
+        *,
+        then_many: tuple[str, Sequence[Params]] | None = None,
+    ) -> None:
+        """Mark the claimed `row` done inside `session`'s transaction, and run `then_many` (a statement, once
+        per row: the usage the handler metered) with it; raises `LeaseLost` if this claim no longer holds
+        the row (the caller rolls the transaction back, the statement's writes with it)."""
         params = {"now": self.clock.now_ms(), "id": row.id, "me": worker_id, "attempts": row.attempts}
-        result = await session.execute(text(self.sql.complete), params)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if await execute_in_session(session, self.sql.complete, params, then_many=then_many) != 1:
             raise LeaseLost(f"{self.table} row {row.id} is no longer held by {worker_id}")
 
     async def complete_many(

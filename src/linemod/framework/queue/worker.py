@@ -307,9 +307,8 @@ class Worker:
                 # No `write_lock()` here: the handler may already hold SQLite's write lock.
                 if chat_state is not None:
                     await chat_state.save(session, rt.clock.now_ms())
-                if usage and rt.billing is not None:
-                    await rt.billing.write_usage(session, usage)
-                await rt.events.complete(session, row, self.worker_id)
+                metered = (INSERT_USAGE, usage_rows(usage, rt.clock.now_ms())) if usage else None  # with the "done"
+                await rt.events.complete(session, row, self.worker_id, then_many=metered)
                 await session.commit()
             else:
                 changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None

@@ -3,12 +3,15 @@
 Issuing happens in two transactions. The first locks the draft, checks every mandatory item, takes the
 next number of its series, renders the HTML and logs the change: the number is used only if all of that
 commits, and the counter row stays locked only for those milliseconds. The second stores the PDF made from
-that HTML, outside any lock (WeasyPrint takes about 80 ms of CPU a page). A crash in between leaves
-an issued document without its PDF, which `pdf()` then makes from the stored HTML.
+that HTML, outside any lock (WeasyPrint takes 60-80 ms of CPU a page). A crash in between leaves
+an issued document without its PDF, which `pdf()` then makes from the stored HTML. A monthly run creates and
+issues drafts in batches (`create_drafts`, `finalize_many`: one transaction and one block of numbers per
+batch, see `issuing.py`) and leaves the PDFs to `render_pending_pdfs()` in a process pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -16,39 +19,42 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import Unpack
 
 from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
 from linemod.framework.billing.invoicing.change_log import (
     ChangeAction,
     InvoiceChange,
+    change_values,
     changed_fields,
     changes_of,
-    record_change,
 )
 from linemod.framework.billing.invoicing.document_rows import (
     documents_related_to,
     insert_row,
+    insert_rows,
     load_row,
     load_row_by_number,
+    load_rows,
     returns_against,
     write_transaction,
 )
 from linemod.framework.billing.invoicing.documents import (
     DocumentKind,
     DocumentStatus,
+    DraftFields,
     Invoice,
     InvoiceLine,
     Issuer,
     PaymentReceived,
     Period,
     Recipient,
-    check_qualified,
 )
 from linemod.framework.billing.invoicing.errors import (
     ImmutableInvoiceError,
     InvoiceStateError,
-    NotQualifiedError,
 )
 from linemod.framework.billing.invoicing.follow_up_documents import (
     check_return_fits,
@@ -58,9 +64,9 @@ from linemod.framework.billing.invoicing.follow_up_documents import (
     return_invoice_draft,
 )
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
-from linemod.framework.billing.invoicing.numbering import take_next
+from linemod.framework.billing.invoicing.issuing import Batch, Issuing
 from linemod.framework.billing.invoicing.pdf_files import PdfFiles
-from linemod.framework.billing.invoicing.records import InvoiceRow
+from linemod.framework.billing.invoicing.records import InvoiceChangeRow, InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.billing.invoicing.snapshots import content_to_plain, document_from_row, fill_row
@@ -108,6 +114,7 @@ class InvoiceBook:
         self.renderer = renderer or InvoiceRenderer()
         self.pdf_on_issue = pdf_on_issue
         self.pdfs = PdfFiles(db, self.renderer, self.settings.provider)
+        self.issuing = Issuing(issuer, self.settings, self.renderer, dialect=db.dialect)
 
     @property
     def provider(self) -> str:
@@ -118,40 +125,51 @@ class InvoiceBook:
 
     # ---- drafts ---------------------------------------------------------------------------------------
 
+    def new_draft(
+        self,
+        recipient: Recipient,
+        lines: Sequence[InvoiceLine],
+        *,
+        language: str | None = None,
+        **fields: Unpack[DraftFields],
+    ) -> Invoice:
+        """A draft invoice of this book (in its language unless told), not stored yet (what `create_drafts`
+        takes)."""
+        return Invoice(
+            kind=DocumentKind.INVOICE, issuer=self.issuer, recipient=recipient, lines=tuple(lines),
+            language=language or self.settings.language, prices_include_tax=self.settings.prices_include_tax,
+            rounding=self.settings.rounding, **fields,
+        )
+
     async def create_draft(
         self,
         recipient: Recipient,
         lines: Sequence[InvoiceLine],
         *,
-        transaction_date: date | None = None,
-        period: Period | None = None,
-        due_date: date | None = None,
-        notes: str = "",
-        payer_reference: str | None = None,
         language: str | None = None,
-        bot_id: str | None = None,
         actor: str = "system",
+        **fields: Unpack[DraftFields],
     ) -> Invoice:
         """A new draft invoice: editable, unnumbered, not yet a document anyone received."""
-        draft = Invoice(
-            kind=DocumentKind.INVOICE,
-            issuer=self.issuer,
-            recipient=recipient,
-            lines=tuple(lines),
-            transaction_date=transaction_date,
-            period=period,
-            due_date=due_date,
-            notes=notes,
-            payer_reference=payer_reference,
-            language=language or self.settings.language,
-            prices_include_tax=self.settings.prices_include_tax,
-            rounding=self.settings.rounding,
-            bot_id=bot_id,
-        )
+        draft = self.new_draft(recipient, lines, language=language, **fields)
+        return (await self.create_drafts([draft], actor=actor))[0]
+
+    async def create_drafts(self, drafts: Sequence[Invoice], *, actor: str = "system") -> list[Invoice]:
+        """Store drafts made by `new_draft` in one transaction (the monthly run), each logged as created;
+        returned with their ids, in order."""
+        if any(d.kind is not DocumentKind.INVOICE or not d.is_draft or d.id is not None for d in drafts):
+            raise ValueError("create_drafts stores new draft invoices (from new_draft), not stored documents")
+        if not drafts:
+            return []
+        now = self.clock.now_ms()
         async with write_transaction(self.db) as session:
-            row = await insert_row(session, self.provider, draft, self.clock.now_ms())
-            await self._log(session, row.id, actor, ChangeAction.CREATED, after=content_to_plain(draft))
-            return replace(draft, id=row.id)
+            rows = await insert_rows(session, self.provider, drafts, now)
+            changes = [
+                change_values(row.id, now, actor, ChangeAction.CREATED, after=content_to_plain(draft))
+                for row, draft in zip(rows, drafts, strict=True)
+            ]
+            await session.execute(insert(InvoiceChangeRow), changes)
+        return [replace(draft, id=row.id) for row, draft in zip(rows, drafts, strict=True)]
 
     async def update_draft(
         self,
@@ -210,6 +228,18 @@ class InvoiceBook:
                 raise InvoiceStateError(f"{draft.kind.value} {draft.number} is already {draft.status.value}")
             issued, html = await self._issue(session, row, draft, actor)
         return await self._with_pdf(issued, html)
+
+    async def finalize_many(self, invoice_ids: Sequence[int], *, actor: str = "system") -> Batch:
+        """Issue several drafts in one transaction (the monthly run: batches of a few hundred), each checked,
+        numbered (consecutively, in the order given), rendered and logged as `finalize` does. A draft that
+        cannot be issued is left as it is and reported in `refused`, using no number; the others are issued."""
+        async with write_transaction(self.db) as session:
+            rows = await load_rows(session, self.provider, invoice_ids, lock=True)
+            ready, refused = self.issuing.triage(invoice_ids, rows, self.clock.now_ms())
+            issued = await self.issuing.issue(session, ready, actor=actor, now_ms=self.clock.now_ms()) if ready else []
+        if self.pdf_on_issue:
+            await asyncio.gather(*(self._with_pdf(each.document, each.html) for each in issued))
+        return Batch([each.document for each in issued], refused)
 
     async def void(self, invoice_id: int, *, reason: str, actor: str = "system") -> Invoice:
         """Cancel a draft or an unpaid issued document; it stays in the archive, marked void, with the
@@ -343,29 +373,8 @@ class InvoiceBook:
 
     async def _issue(self, session: AsyncSession, row: InvoiceRow, draft: Invoice, actor: str) -> tuple[Invoice, str]:
         """Check, number, render and log a document whose row is locked; returns it with its HTML."""
-        today = self.today()
-        due = draft.due_date
-        if draft.kind is DocumentKind.INVOICE and due is None:
-            due = self.settings.due_date(today)
-        issued = replace(draft, issuer=self.issuer, issue_date=today, due_date=due, status=DocumentStatus.FINALIZED)
-        missing = check_qualified(issued)
-        if missing:
-            raise NotQualifiedError(f"{draft.kind.value} {draft.id}", missing)
-        number_format = self.settings.number_formats[draft.kind]
-        sequence = await take_next(session, provider=self.provider, series=draft.kind.value, dialect=self.db.dialect)
-        number = number_format.format(sequence)
-        payer_reference = draft.payer_reference
-        if draft.kind is DocumentKind.INVOICE and not payer_reference:
-            payer_reference = f"{sequence:0{number_format.width}d}"
-        issued = replace(issued, number=number, sequence=sequence, payer_reference=payer_reference)
-        now = self.clock.now_ms()
-        fill_row(row, issued)
-        row.series, row.sequence, row.number = draft.kind.value, sequence, number
-        row.status, row.finalized_at_ms, row.updated_at_ms = DocumentStatus.FINALIZED.value, now, now
-        row.html = html = self.renderer.html(issued)
-        after = {"number": number, "issue_date": today.isoformat(), "total_gross": issued.total_gross}
-        await self._log(session, row.id, actor, ChangeAction.FINALIZED, {"status": "draft"}, after)
-        return issued, html
+        [issued] = await self.issuing.issue(session, [(row, draft)], actor=actor, now_ms=self.clock.now_ms())
+        return issued.document, issued.html
 
     async def _with_pdf(self, issued: Invoice, html: str) -> Invoice:
         assert issued.id is not None
@@ -388,14 +397,6 @@ class InvoiceBook:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> None:
-        at_ms = self.clock.now_ms()
-        await record_change(
-            session,
-            invoice_id=invoice_id,
-            at_ms=at_ms,
-            actor=actor,
-            action=action,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+        now = self.clock.now_ms()
+        session.add(InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after,
+                                                     reason=reason)))

@@ -37,28 +37,26 @@ class InvoiceChange:
     reason: str | None
 
 
-async def record_change(
-    session: AsyncSession,
-    *,
+def change_values(
     invoice_id: int,
     at_ms: int,
     actor: str,
     action: ChangeAction,
+    *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> None:
-    session.add(
-        InvoiceChangeRow(
-            invoice_id=invoice_id,
-            at_ms=at_ms,
-            actor=actor,
-            action=action.value,
-            before_json=None if before is None else dumps(before),
-            after_json=None if after is None else dumps(after),
-            reason=reason,
-        )
-    )
+) -> dict[str, Any]:
+    """One change as the values of an INSERT (what batches write many of in one statement)."""
+    return {
+        "invoice_id": invoice_id,
+        "at_ms": at_ms,
+        "actor": actor,
+        "action": action.value,
+        "before_json": None if before is None else dumps(before),
+        "after_json": None if after is None else dumps(after),
+        "reason": reason,
+    }
 
 
 async def changes_of(session: AsyncSession, invoice_id: int) -> list[InvoiceChange]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select, text
@@ -41,6 +41,18 @@ async def load_row(
     return row
 
 
+async def load_rows(
+    session: AsyncSession, provider: str, invoice_ids: Sequence[int], *, lock: bool = False
+) -> list[InvoiceRow]:
+    """The rows of the documents found among `invoice_ids` (without HTML and PDF), by id; `lock` as `load_row`."""
+    statement = (
+        select(InvoiceRow)
+        .where(InvoiceRow.id.in_(list(invoice_ids)), InvoiceRow.provider == provider)
+        .order_by(InvoiceRow.id)
+    )
+    return list(await session.scalars(statement.with_for_update() if lock else statement))
+
+
 async def load_row_by_number(session: AsyncSession, provider: str, number: str) -> InvoiceRow:
     row = await session.scalar(select(InvoiceRow).where(InvoiceRow.provider == provider, InvoiceRow.number == number))
     if row is None:
@@ -50,17 +62,24 @@ async def load_row_by_number(session: AsyncSession, provider: str, number: str) 
 
 async def insert_row(session: AsyncSession, provider: str, document: Invoice, now_ms: int) -> InvoiceRow:
     """A new draft row for `document` (its id is set once this returns)."""
-    row = InvoiceRow(
-        provider=provider,
-        status=DocumentStatus.DRAFT.value,
-        currency="JPY",
-        created_at_ms=now_ms,
-        updated_at_ms=now_ms,
-    )
-    fill_row(row, document)
-    session.add(row)
+    return (await insert_rows(session, provider, [document], now_ms))[0]
+
+
+async def insert_rows(
+    session: AsyncSession, provider: str, documents: Sequence[Invoice], now_ms: int
+) -> list[InvoiceRow]:
+    """New draft rows for `documents`, in order, written together (one multi-row INSERT … RETURNING)."""
+    rows = []
+    for document in documents:
+        row = InvoiceRow(
+            provider=provider, status=DocumentStatus.DRAFT.value, currency="JPY", created_at_ms=now_ms,
+            updated_at_ms=now_ms,
+        )
+        fill_row(row, document)
+        rows.append(row)
+    session.add_all(rows)
     await session.flush()
-    return row
+    return rows
 
 
 async def returns_against(session: AsyncSession, original_id: int) -> list[Invoice]:

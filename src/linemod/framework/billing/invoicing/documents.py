@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from typing import TypedDict
 
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.tax import RateTotals, Rounding, TaxRate, totals_per_rate
@@ -147,6 +148,17 @@ class PaymentReceived:
     paid_on: date
     method: str
     proviso: str
+
+
+class DraftFields(TypedDict, total=False):
+    """What a new draft invoice may say besides its recipient, lines and language (`InvoiceBook.create_draft`)."""
+
+    transaction_date: date | None
+    period: Period | None
+    due_date: date | None
+    notes: str
+    payer_reference: str | None
+    bot_id: str | None
 
 
 @dataclass(frozen=True)
