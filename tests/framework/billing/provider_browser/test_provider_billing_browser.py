@@ -30,7 +30,7 @@ def test_a_staff_member_marks_a_bank_transfer_paid(chromium: Browser, billing_si
         expect(badge).to_have_text("入金済み")
         expect(page.locator("[data-testid=related-row][data-kind=receipt]")).to_have_count(1)
         expect(page.get_by_test_id("mark-paid-form")).to_have_count(0)  # nothing left to mark
-        page.get_by_role("link", name="操作履歴").click()
+        page.get_by_role("link", name="監査ログ").click()
         row = page.locator('[data-testid=audit-row][data-action="transfer.marked_paid"]')
         expect(row).to_have_attribute("data-actor", "staff:keiri@provider.example")
         expect(row).to_contain_text(billing_site.transfer.number)
