@@ -64,6 +64,8 @@ class DemoWorld:
     basic_id: str = ""
     people: list[dict[str, Any]] = field(default_factory=list)
     operator: dict[str, str] = field(default_factory=dict)
+    staff: dict[str, str] = field(default_factory=dict)
+    """The provider staff account (the provider console, its billing pages and the help desk)."""
     stripe_url: str | None = None
     """localstripe's URL when it runs beside the emulator (card payments on)."""
 
@@ -223,6 +225,9 @@ def print_urls(world: DemoWorld) -> None:
         console.print(f"  [bold]{label}[/]\n    [link={url}]{url}[/link]")
     if world.operator:
         console.print(f"\n  Console sign-in: {world.operator['email']} / {world.operator['password']}")
+    if world.staff:
+        console.print(f"\n  [bold]Provider console[/] (staff: tenants, billing, help desk)\n    {world.module_url}/provider/")
+        console.print(f"  Staff sign-in: {world.staff['email']} / {world.staff['password']}")
     console.print()
     for line in demo_billing.instructions(world.billing_url, world.emulator_url, world.stripe_url is not None):
         console.print(f"  {line}", markup=False)
@@ -237,6 +242,10 @@ def print_urls(world: DemoWorld) -> None:
     if world.operator:
         print(f"CONSOLE_EMAIL={world.operator['email']}", flush=True)
         print(f"CONSOLE_PASSWORD={world.operator['password']}", flush=True)
+    if world.staff:
+        print(f"PROVIDER_URL={world.module_url}/provider/", flush=True)
+        print(f"STAFF_EMAIL={world.staff['email']}", flush=True)
+        print(f"STAFF_PASSWORD={world.staff['password']}", flush=True)
 
 
 async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorld:
@@ -289,6 +298,7 @@ async def run(config: DemoConfig, stop: asyncio.Event | None = None) -> DemoWorl
             task = await _start(module, "module")
             await _populate(world, control, channel["channel_id"])
             world.operator = await _demo_operator(app, world)
+            world.staff = await _demo_staff(app)
         print_urls(world)
         await stop.wait()
     finally:
@@ -310,6 +320,13 @@ async def _demo_operator(app: ModuleApp, world: DemoWorld) -> dict[str, str]:
     from linemod_reservation.console import create_demo_operator
 
     return await create_demo_operator(app, world.bot_id)
+
+
+async def _demo_staff(app: ModuleApp) -> dict[str, str]:
+    """The demo provider's staff account."""
+    from linemod_reservation.console import create_demo_staff
+
+    return await create_demo_staff(app)
 
 
 def main(config: DemoConfig) -> None:

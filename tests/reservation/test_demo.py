@@ -15,7 +15,7 @@ import httpx
 from tests.support.servers import free_port
 
 URL_KEYS = ("LINE_APP_URL", "CONSOLE_URL", "OA_MANAGER_URL", "BILLING_URL", "LOCALSTRIPE_URL", "CONSOLE_EMAIL",
-            "CONSOLE_PASSWORD")
+            "CONSOLE_PASSWORD", "PROVIDER_URL", "STAFF_EMAIL", "STAFF_PASSWORD")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -75,6 +75,18 @@ def test_demo_prints_three_urls_that_answer_and_stops_cleanly_on_ctrl_c(tmp_path
             assert "残り30日" in billing.text
             payment = browser.get(urls["BILLING_URL"] + "/payment")
             assert f'src="{urls["LOCALSTRIPE_URL"]}/js.stripe.com/v3/"' in payment.text
+        # the provider's side: the printed staff account signs in to the provider console and its billing pages
+        with httpx.Client(base_url=f"http://127.0.0.1:{module_port}", timeout=10, follow_redirects=True) as staff:
+            token = CSRF.search(staff.get("/console/signin").text).group(1)  # type: ignore[union-attr]
+            staff.post(
+                "/console/signin",
+                data={"email": urls["STAFF_EMAIL"], "password": urls["STAFF_PASSWORD"], "csrf_token": token},
+            )
+            assert urls["PROVIDER_URL"] == f"http://127.0.0.1:{module_port}/provider/"
+            tenants = staff.get(urls["PROVIDER_URL"])
+            assert tenants.status_code == 200 and "カフェ さくら" in tenants.text
+            dashboard = staff.get("/provider/billing/")
+            assert dashboard.status_code == 200 and 'id="chart-mrr"' in dashboard.text
         assert urls["LOCALSTRIPE_URL"] == f"http://127.0.0.1:{stripe_port}"
         assert "4242 4242 4242 4242" in urls["output"] and "/_emulator/clock/advance" in urls["output"]
         app_page = httpx.get(urls["LINE_APP_URL"], timeout=10).text

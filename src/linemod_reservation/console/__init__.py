@@ -43,3 +43,11 @@ async def create_demo_operator(app: ModuleApp, bot_id: str, email: str = "owner@
     password = secrets.token_urlsafe(9)
     await app.console.create_operator(email, password, bot_id)
     return {"email": email, "password": password}
+
+
+async def create_demo_staff(app: ModuleApp, email: str = "staff@provider.example") -> dict[str, str]:
+    """A provider staff account with a fresh password, so the demo also shows the provider's side: the
+    tenants, the billing console and the help desk."""
+    password = secrets.token_urlsafe(9)
+    await app.console.create_staff(email, password)
+    return {"email": email, "password": password}

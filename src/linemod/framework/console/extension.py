@@ -123,6 +123,14 @@ class Console(ConsoleRegistry):
                 await services.teams.accept(token, account)
         return account.id
 
+    async def create_staff(self, email: str, password: str) -> int:
+        """A provider staff account (signs in to /provider/: tenants, billing, the help desk); returns its ID.
+        For demos and scripts, as `linemod accounts create-staff` is for a shell: sign-up never makes one."""
+        account = await self.services().accounts.create_staff(email, password)
+        if account is None:
+            raise AccountError("email_taken")
+        return account.id
+
     async def owner_attached(self, tenant: TenantInfo, account_id: int) -> str:
         """The attach flow finished for a signed-in operator: they own the OA; where to send the browser."""
         return await self.services().owner_attached(tenant, account_id)
