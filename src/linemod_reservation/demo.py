@@ -226,7 +226,8 @@ def print_urls(world: DemoWorld) -> None:
     if world.operator:
         console.print(f"\n  Console sign-in: {world.operator['email']} / {world.operator['password']}")
     if world.staff:
-        console.print(f"\n  [bold]Provider console[/] (staff: tenants, billing, help desk)\n    {world.module_url}/provider/")
+        provider = f"{world.module_url}/provider/"
+        console.print(f"\n  [bold]Provider console[/] (staff: tenants, billing, help desk)\n    {provider}")
         console.print(f"  Staff sign-in: {world.staff['email']} / {world.staff['password']}")
     console.print()
     for line in demo_billing.instructions(world.billing_url, world.emulator_url, world.stripe_url is not None):
