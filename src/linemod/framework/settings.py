@@ -158,6 +158,10 @@ class Settings(BaseSettings):
         billing_final_notice_days (default 7): days from the final notice to the provider-side detach.
         billing_payment_link_days (default 45): how long a mail's "pay now" link works.
         billing_card_expiry_notice_days (default 30): a card expiring within this many days is mailed about.
+        billing_pdf_on_issue (default False): render each document's PDF in the job that issues it. Off, an
+            invoice run stores the HTML only and the `linemod.billing.render_pdfs` job makes the PDFs
+            afterwards in a process pool (a mail or a download before then makes its PDF on demand).
+        billing_pdf_workers (default 0 = one per core): processes of that pool, started at the first PDF.
 
     Help desk (the provider's support for operators: `linemod.framework.support`)
         support_address (LINEMOD_SUPPORT_ADDRESS, default None): the From and Reply-To of help-desk mails, the
@@ -283,6 +287,8 @@ class Settings(BaseSettings):
     billing_final_notice_days: int = Field(default=7, ge=0)
     billing_payment_link_days: int = Field(default=45, gt=0)
     billing_card_expiry_notice_days: int = Field(default=30, ge=0)
+    billing_pdf_on_issue: bool = False
+    billing_pdf_workers: int = Field(default=0, ge=0)
 
     support_address: str | None = None
     support_imap_host: str | None = None

@@ -12,6 +12,9 @@ changes, final charges at detach); each write schedules a collect job for its OA
 3. marks the charges with the invoice's number, opens the run, and in that same transaction schedules the
    invoice mail and the first collection step (card: attempt 1 now; bank transfer: reminders around the due
    date). Those are keyed jobs (`dunning.py` runs them): a run that is repeated schedules nothing twice.
+   Unless the book renders PDFs on issue, it also schedules the `render_pdfs` job of the current time slot,
+   which makes the PDFs in the collection's process pool (the invoice mail makes its PDF on demand if it is
+   sent first: the PDF is a rendering of the HTML stored at issue, the same whenever it is made).
 
 A worker that dies mid-run leaves the run `claimed` with a lease; once the lease has passed, the next run of
 that OA finishes it (the draft it recorded is finalized rather than made again). A draft made but not yet
@@ -50,6 +53,10 @@ log = logging.getLogger("linemod.billing")
 COLLECT_JOB = "linemod.billing.collect"
 DUNNING_JOB = "linemod.billing.dunning"
 NOTICE_JOB = "linemod.billing.notice"
+RENDER_PDFS_JOB = "linemod.billing.render_pdfs"
+RENDER_SLOT_MS = 10_000
+"""Documents issued within one such slot get one `render_pdfs` job, run when the slot ends: a run of thousands
+of invoices then hands the pool batches rather than one PDF per job."""
 NOTHING_TO_INVOICE = "none"
 """The `invoice_ref` of charges whose lines are all worth ¥0: settled without an invoice."""
 LEASE_MS = 120_000  # a run takes well under a second; a worker silent this long has died
@@ -218,6 +225,8 @@ class CollectionRun:
                 run.amount_yen = invoice.total_gross
                 run.due_date, run.lease_until_ms, run.updated_at_ms = invoice.due_date, None, self.clock.now_ms()
                 await self._start_collecting(session, run)
+            if not self.book.pdf_on_issue:
+                await schedule_pdf_rendering(self.ledger, session, self.clock.now_ms())
         return IssuedRun(run_id, invoice_id, invoice.number, invoice.total_gross, method)
 
     async def _start_collecting(self, session: AsyncSession, run: CollectionRow) -> None:
@@ -241,6 +250,16 @@ class CollectionRun:
                     key=f"billing:dunning:{run.id}:reminder:{index}", bot_id=run.bot_id,
                     run_at_ms=start_ms(day),
                 )
+
+
+async def schedule_pdf_rendering(ledger: Ledger, session: AsyncSession, now_ms: int) -> None:
+    """The `render_pdfs` job of the slot `now_ms` falls in, once (keyed), to run at the slot's end so that it
+    finds the slot's documents issued."""
+    slot = now_ms // RENDER_SLOT_MS
+    await ledger.schedule(
+        session, RENDER_PDFS_JOB, {"slot": slot, "round": 0}, key=f"billing:render_pdfs:{slot}:0", bot_id=None,
+        run_at_ms=(slot + 1) * RENDER_SLOT_MS,
+    )
 
 
 def invoice_lines(charges: Sequence[BillingChargeRow], language: str) -> list[InvoiceLine]:

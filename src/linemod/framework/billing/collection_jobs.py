@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text, update
 
-from linemod.framework.billing.collection import COLLECT_JOB, DUNNING_JOB, NOTICE_JOB
+from linemod.framework.billing.collection import (
+    COLLECT_JOB,
+    DUNNING_JOB,
+    NOTICE_JOB,
+    RENDER_PDFS_JOB,
+    schedule_pdf_rendering,
+)
 from linemod.framework.billing.collection_records import StripeWebhookEventRow
 from linemod.framework.billing.dunning_steps import DETACH
+from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.payment_event_json import event_from_json
 from linemod.framework.billing.payments.dunning import cards_expiring
 from linemod.framework.billing.periods import day_of
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("linemod.billing")
 PAYMENT_EVENT_JOB = "linemod.billing.payment_event"
 CARD_EXPIRY_JOB = "linemod.billing.card_expiry"
+RENDER_BATCH = 100  # PDFs handed to the pool at once: enough to keep every process busy, a few seconds' work
 INSERT_WEBHOOK = (
     "INSERT INTO stripe_webhook_events (event_id, kind, event_json, received_at_ms) "
     "VALUES (:event_id, :kind, :event_json, :now) ON CONFLICT (event_id) DO NOTHING"
@@ -97,8 +105,24 @@ def register_collection_jobs(app: ModuleApp) -> None:
                     bot_id=bot_id,
                 )
 
+    async def render_pdfs(jctx: JobContext, payload: dict[str, Any]) -> None:
+        service = collection()
+        if service is None:
+            return
+        if await service.book.render_pending_pdfs(limit=RENDER_BATCH) < RENDER_BATCH:
+            return
+        # A full batch: more may wait. The next round is a job of its own (not a loop here) so that the
+        # worker's other jobs, the invoice run's among them, are not held up behind thousands of PDFs.
+        slot, next_round = payload.get("slot"), int(payload.get("round", 0)) + 1
+        async with service.db.transaction() as session:
+            await service.ledger.schedule(
+                session, RENDER_PDFS_JOB, {"slot": slot, "round": next_round},
+                key=f"billing:render_pdfs:{slot}:{next_round}", bot_id=None,
+            )
+
     for name, handler in (
         (COLLECT_JOB, collect),
+        (RENDER_PDFS_JOB, render_pdfs),
         (DUNNING_JOB, dunning),
         (NOTICE_JOB, notice),
         (PAYMENT_EVENT_JOB, payment_event),
@@ -138,3 +162,17 @@ async def schedule_pending_collections(service: CollectionService, session: Asyn
     for bot_id in bots:
         await service.ledger.schedule(session, COLLECT_JOB, {}, key=f"billing:collect:sweep:{bot_id}:{day}",
                                       bot_id=bot_id)
+    if not service.book.pdf_on_issue:
+        await _schedule_missing_pdfs(service, session)
+
+
+async def _schedule_missing_pdfs(service: CollectionService, session: AsyncSession) -> None:
+    """Documents issued with no `render_pdfs` job after them (receipts and return invoices issued on
+    settlement, or a job that found its slot's last document not yet committed) get one from the sweep."""
+    missing = await session.scalar(
+        select(InvoiceRow.id)
+        .where(InvoiceRow.provider == service.book.provider, InvoiceRow.pdf.is_(None), InvoiceRow.html.is_not(None))
+        .limit(1)
+    )
+    if missing is not None:
+        await schedule_pdf_rendering(service.ledger, session, service.clock.now_ms())

@@ -9,6 +9,7 @@ Who issues the invoices is the deployment's choice, not the module author's: the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -22,6 +23,7 @@ from linemod.framework.billing.collection_records import CollectionRow
 from linemod.framework.billing.dunning_steps import DunningSteps
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import BankAccount, Issuer
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, LazyPdfPool
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.notice_mails import NoticeFacts, notice_mail
 from linemod.framework.billing.pay_links import PayLinks
@@ -80,7 +82,12 @@ class CollectionService:
         self.clock = clock
         self.settings = settings
         self.ledger = ledger
-        self.book = InvoiceBook(db, clock, issuer)
+        # Every PDF of this service (the render job's, and those a mail or a download makes on demand) is made
+        # in one pool of processes, started at the first and stopped by `aclose()`: WeasyPrint's CPU then
+        # neither blocks the event loop nor competes for its GIL, and uses every core.
+        self.pdf_executor = LazyPdfPool(settings.billing_pdf_workers or None)
+        self.book = InvoiceBook(db, clock, issuer, renderer=InvoiceRenderer(executor=self.pdf_executor),
+                                pdf_on_issue=settings.billing_pdf_on_issue)
         self.provider = provider
         self.cards = CardPayments(db, provider, clock) if provider is not None else None
         self.transfers = BankTransfers(db, clock)
@@ -115,6 +122,8 @@ class CollectionService:
     async def aclose(self) -> None:
         if self.provider is not None:
             await self.provider.aclose()
+        # Waits for PDFs being made (each is stored, or made again on demand); off the loop, as it blocks.
+        await asyncio.to_thread(self.pdf_executor.shutdown)
 
     async def _schedule_collection(self, session: AsyncSession, bot_id: str, charge_key: str) -> None:
         await self.ledger.schedule(session, COLLECT_JOB, {}, key=f"billing:collect:{charge_key}", bot_id=bot_id)

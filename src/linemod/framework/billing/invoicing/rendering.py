@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,34 @@ def pdf_pool(workers: int | None = None, *, nice: int = 10) -> ProcessPoolExecut
         initializer=_start_pdf_process,
         initargs=(nice,),
     )
+
+
+class LazyPdfPool(Executor):
+    """`pdf_pool()` started at its first PDF, not before: a service that may never render one (no invoice
+    issued while it runs) spawns no processes. `shutdown()` stops the pool if it was started."""
+
+    def __init__(self, workers: int | None = None, *, nice: int = 10) -> None:
+        self.workers = workers
+        self.nice = nice
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = pdf_pool(self.workers, nice=self.nice)
+            pool = self._pool
+        return pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _start_pdf_process(nice: int) -> None:
