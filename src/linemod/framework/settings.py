@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The help desk's attachment limits are defined once, beside the check that applies them.
+from linemod.framework.support.attachments import DEFAULT_MAX_BYTES, DEFAULT_TYPES
+
 DEFAULT_SCOPES = ("message:send", "message:receive")
 RECEIVE_SCOPE = "message:receive"
 
@@ -298,20 +301,8 @@ class Settings(BaseSettings):
     support_imap_password: str | None = None
     support_imap_mailbox: str = "INBOX"
     support_poll_interval_seconds: int = Field(default=60, ge=0)
-    support_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    support_attachment_types: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: [
-            "image/png",
-            "image/jpeg",
-            "image/gif",
-            "image/webp",
-            "application/pdf",
-            "text/plain",
-            "text/csv",
-            "application/json",
-            "application/zip",
-        ]
-    )
+    support_attachment_max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    support_attachment_types: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_TYPES))
     support_pending_reminder_days: int = Field(default=3, ge=0)
     support_auto_solve_days: int = Field(default=7, ge=0)
     support_auto_close_days: int = Field(default=4, ge=0)
