@@ -29,6 +29,7 @@ emulator: $(STAMP)
 test: $(STAMP)
 	bash scripts/browser-deps.sh
 	bash scripts/mail-servers.sh
+	bash scripts/nginx.sh
 	PYTHON=$(PYTHON) bash scripts/localstripe.sh >/dev/null
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy

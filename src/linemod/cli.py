@@ -25,6 +25,9 @@ def emulator(
     control_host: list[str] = typer.Option(  # noqa: B008
         [], help="Another host name the control API answers for (loopback always; '*' for any). Repeatable."
     ),
+    webhook_ca_file: str = typer.Option(
+        None, help="A PEM file of certificate authorities trusted for https webhook URLs, besides the system's."
+    ),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Run the LINE Platform emulator."""
@@ -32,7 +35,9 @@ def emulator(
 
     from linemod.emulator import EmulatorSettings, create_app
 
-    settings = EmulatorSettings(bot_id_header=bot_id_header, rate_limits=not no_rate_limits)
+    settings = EmulatorSettings(
+        bot_id_header=bot_id_header, rate_limits=not no_rate_limits, webhook_ca_file=webhook_ca_file
+    )
     settings.control_hosts = [*settings.control_hosts, *control_host]
     # The emulator keeps every chat, token and delivery in memory; with the default threshold (700)
     # the cyclic collector runs every few requests and rescans that growing heap under load.

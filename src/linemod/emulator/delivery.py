@@ -15,11 +15,13 @@ import copy
 import hashlib
 import hmac
 import json
+import ssl
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import certifi
 import httpx
 
 from linemod.emulator import ids
@@ -103,8 +105,17 @@ class WebhookDispatcher:
         limits = httpx.Limits(max_connections=self.settings.webhook_concurrency,
                               max_keepalive_connections=self.settings.webhook_concurrency)
         self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, limits=limits,
-                                         headers={"user-agent": "LineBotWebhook/2.0"})
+                                         headers={"user-agent": "LineBotWebhook/2.0"}, verify=self._tls())
         self._workers = [asyncio.create_task(self._work()) for _ in range(self.settings.webhook_concurrency)]
+
+    def _tls(self) -> ssl.SSLContext | bool:
+        """Webhook URLs on https are verified as LINE does, against the public authorities (httpx's), plus
+        those of `webhook_ca_file` (a private or self-signed certificate a test or a staging proxy serves)."""
+        if not self.settings.webhook_ca_file:
+            return True
+        context = ssl.create_default_context(cafile=certifi.where())
+        context.load_verify_locations(cafile=self.settings.webhook_ca_file)
+        return context
 
     async def stop(self) -> None:
         for worker in self._workers:

@@ -24,6 +24,8 @@ class EmulatorSettings:
     content_retention_seconds: how long what users send (images) can be downloaded (choice 35).
     control_hosts: the host names the control API (`/_emulator/`) answers for; "*" for any. Loopback by
         default: add the name tools reach the emulator by when it runs elsewhere (a container, a CI host).
+    webhook_ca_file: a PEM file of certificate authorities trusted for https webhook URLs, besides the
+        system's (a module behind a proxy with a self-signed or private-CA certificate, in tests).
     """
 
     bot_id_header: str = "X-Line-Bot-Id"
@@ -43,3 +45,4 @@ class EmulatorSettings:
     default_purge_after_seconds: int = 7_776_000
     content_retention_seconds: int = 7 * 24 * 3600
     control_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    webhook_ca_file: str | None = None

@@ -26,6 +26,7 @@ from linemod.framework.billing.jobs import QUOTA_JOB, SWEEP_JOB, register_billin
 from linemod.framework.clock import Clock, SystemClock
 from linemod.framework.console import Console
 from linemod.framework.context import JobContext, Transaction
+from linemod.framework.health import health_router
 from linemod.framework.i18n import Catalogs
 from linemod.framework.line.client import LineApis, LineClient
 from linemod.framework.queue.intake import webhook_router
@@ -94,6 +95,8 @@ class ModuleApp(Registrations):
         self._routers: list[tuple[APIRouter, str]] = []
         self.runtime: Runtime | None = None
         self.worker: Worker | None = None
+        self.draining = False
+        """Set by a SIGTERM to `linemod serve` (`begin_draining`): `/healthz` answers 503 from then on."""
         # The app hands the console its started runtime and its tenant operations: the console never reaches in.
         self.console = Console(self.catalogs, runtime=self._require, operations=self)
         """The operator console (/console/) and provider console (/provider/); extensions add pages and
@@ -197,9 +200,7 @@ class ModuleApp(Registrations):
         api.include_router(webhook_router(self.settings.webhook_path, lambda: self._require().intake))
         api.include_router(attach_router(self.settings.attach_path, self.attach_flow, AttachPages(self.catalogs)))
 
-        @api.get("/healthz", include_in_schema=False)
-        async def health() -> dict[str, Any]:
-            return {"ok": True, "events": await self._require().events.counts()}
+        api.include_router(health_router(self._require, lambda: self.draining))
 
         @api.get("/metrics", include_in_schema=False)
         async def metrics(request: Request) -> Response:
@@ -235,6 +236,10 @@ class ModuleApp(Registrations):
         from linemod.framework.serving import server_config
 
         return server_config(self.asgi(), self.settings, host=host, port=port, **options)
+
+    def begin_draining(self) -> None:
+        """Report not-ready on `/healthz` from now on (the process is about to stop); requests are still served."""
+        self.draining = True
 
     def attach_flow(self) -> AttachFlow:
         rt = self._require()
@@ -312,7 +317,7 @@ class ModuleApp(Registrations):
         """Stop the worker (handlers still running get a grace period), then run the shutdown hooks, then
         close the database and LINE clients."""
         if self.worker is not None:
-            await self.worker.stop()
+            await self.worker.stop(self.settings.shutdown_grace_seconds)
             self.worker = None
         if self.runtime is not None:
             try:

@@ -45,19 +45,27 @@ def register(app: typer.Typer) -> None:
         log_level: str = typer.Option("warning", help="uvicorn log level."),
     ) -> None:
         """Serve a module: webhook, attach flow, routes, and (by default) in-process workers. The client IP
-        comes from X-Forwarded-For only when the peer is in LINEMOD_FORWARDED_ALLOW_IPS."""
-        import uvicorn
+        comes from X-Forwarded-For only when the peer is in LINEMOD_FORWARDED_ALLOW_IPS. SIGTERM drains
+        (/healthz answers 503 for LINEMOD_SHUTDOWN_DRAIN_SECONDS), closes the port, lets requests and handlers
+        in progress finish (LINEMOD_SHUTDOWN_GRACE_SECONDS) and exits 0."""
+        from linemod.framework.serving import ModuleServer
 
         module_app = load_app(app_spec)
-        module_app.settings.run_workers_in_process = workers
-        uvicorn.Server(module_app.server_config(host=host, port=port, log_level=log_level)).run()
+        settings = module_app.settings
+        settings.run_workers_in_process = workers
+        config = module_app.server_config(host=host, port=port, log_level=log_level)
+        server = ModuleServer(config, drain_seconds=settings.shutdown_drain_seconds, on_drain=module_app.begin_draining)
+        server.run()
+        if not server.started:  # the port was taken, or the app failed to start: uvicorn has said why
+            raise typer.Exit(3)
 
     @app.command()
     def worker(
         app_spec: str = typer.Argument(..., metavar="APP", help=APP_HELP),
         concurrency: int = typer.Option(0, help="Events at once (0: the setting worker_concurrency)."),
     ) -> None:
-        """Process stored events and jobs (run as many as the database allows)."""
+        """Process stored events and jobs (run as many as the database allows). SIGTERM stops claiming, lets
+        running handlers finish (LINEMOD_SHUTDOWN_GRACE_SECONDS) and exits 0."""
         module_app = load_app(app_spec)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(module_app.run_worker(concurrency=concurrency or None))

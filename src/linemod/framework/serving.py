@@ -11,11 +11,21 @@ It also says which peers may tell, in `X-Forwarded-For`, who the client is. The 
 sign-in and mail limits count by; uvicorn's own defaults believe that header from loopback (or from whatever its
 FORWARDED_ALLOW_IPS variable lists), so on a host without a proxy anyone could name a new IP on every request.
 Here only the setting `forwarded_allow_ips` counts.
+
+And how it stops (`ModuleServer`): SIGTERM starts a drain (`/healthz` answers 503 while requests are still
+served, for `shutdown_drain_seconds`), then uvicorn's own graceful shutdown: the port closes, requests in
+progress finish within `shutdown_grace_seconds`, the in-process worker finishes its handlers, and the process
+exits with status 0 (uvicorn would re-raise the signal once done, which a service manager counts as a
+crash of `linemod serve`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
+from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypedDict
 
 import uvicorn
@@ -127,7 +137,39 @@ def server_config(app: Any, settings: Settings, *, host: str, port: int, **optio
         host=host,
         port=port,
         timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         # Past this many connections (or requests in progress), requests are answered 503 at once.
         limit_concurrency=settings.max_connections,
         **options,
     )
+
+
+class ModuleServer(uvicorn.Server):
+    """uvicorn's server, stopped the way a deployment with several processes needs (see the module's doc).
+
+    The first SIGTERM or SIGINT calls `on_drain` (which makes `/healthz` answer 503) and, `drain_seconds`
+    later, starts uvicorn's graceful shutdown; a second one during the drain starts it at once, and another
+    SIGINT after that forces the exit, as in uvicorn.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, drain_seconds: float, on_drain: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.drain_seconds = drain_seconds
+        self.on_drain = on_drain
+        self._drain_ends: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Not recorded in `_captured_signals`: a stop asked for by a signal and done gracefully is a clean exit.
+        if self._drain_ends is None:
+            self._drain_ends = time.monotonic() + self.drain_seconds
+            self.on_drain()
+            if self.drain_seconds > 0:
+                return
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._drain_ends is not None and time.monotonic() >= self._drain_ends:
+            self.should_exit = True
+        return await super().on_tick(counter)

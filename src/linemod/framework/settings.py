@@ -97,6 +97,14 @@ class Settings(BaseSettings):
             after this long.
         max_connections (LINEMOD_MAX_CONNECTIONS, default 1000): open connections (or requests in progress)
             from which new requests are answered 503 instead of being handled.
+        shutdown_drain_seconds (LINEMOD_SHUTDOWN_DRAIN_SECONDS, default 0): after SIGTERM, `linemod serve`
+            goes on serving this long with `/healthz` answering 503 (draining), so that a load balancer polling
+            it stops sending requests before the port closes. nginx's passive checks need none: a closed port
+            makes it try the next server.
+        shutdown_grace_seconds (LINEMOD_SHUTDOWN_GRACE_SECONDS, default 30): after SIGTERM (and the drain),
+            how long requests in progress and running handlers (of `linemod serve` and `linemod worker`) get to
+            finish. Past it they are cancelled: their transactions roll back and their events are taken
+            again once the lease runs out. Keep it under the service manager's stop timeout.
 
     Workers and queue
         run_workers_in_process (default True): `linemod serve` also processes events; set False when
@@ -242,6 +250,8 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(default=10.0, gt=0)
     keep_alive_seconds: int = Field(default=5, gt=0)
     max_connections: int = Field(default=1000, ge=1)
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0)
 
     run_workers_in_process: bool = True
     worker_concurrency: int = Field(default=16, ge=1)

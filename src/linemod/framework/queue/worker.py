@@ -94,6 +94,7 @@ class Worker:
         self._stopping = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         # Events whose handler did not use ctx.db are marked done (with their chat state) in batches.
         self._completions: GroupCommit[Completion] = GroupCommit(self._write_completions, name="linemod-completions")
         self.processed = 0
@@ -102,11 +103,14 @@ class Worker:
     def start(self) -> None:
         self.runtime.add_waker(self._wake)
         self._completions.start()
+        self._heartbeat_task = asyncio.create_task(self._heartbeat(), name=f"linemod-heartbeat-{self.worker_id}")
         self._task = asyncio.create_task(self.run(), name=f"linemod-worker-{self.worker_id}")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop claiming, let running handlers finish for up to `grace_seconds`, then cancel them (their
-        transactions roll back and the rows are taken again after the lease)."""
+        transactions roll back and the rows are taken again after the lease), and write the last "done"s.
+        The leases of running rows keep being extended until then: a grace longer than the lease must not
+        hand a row still being handled here to another worker."""
         self._stopping.set()
         self._wake.set()
         if self._task is not None:
@@ -116,31 +120,31 @@ class Worker:
             _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
             for task in pending:
                 task.cancel()
+            if pending:
+                log.warning("stopping: cancelled %d handler(s) still running after %.0f s", len(pending), grace_seconds)
             await asyncio.gather(*pending, return_exceptions=True)
         await self._completions.stop()
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
 
     async def run(self) -> None:
         settings = self.runtime.settings
-        heartbeat = asyncio.create_task(self._heartbeat())
-        try:
-            for recurring in self.recurring.values():
-                await self.runtime.scheduler.ensure_next(recurring)
-            while not self._stopping.is_set():
-                await self._gather_free_slots()
-                if self._intake_saturated():
-                    await self._pause_for_intake()
-                # Cleared before the claim, not after an empty one: a handler finishing (or a webhook stored)
-                # while the claim runs sets it again, and that wake-up must not be lost. Clearing after an
-                # empty claim threw it away: 30 events of one chat took 6.3 s, every other one waiting for
-                # the poll interval.
-                self._wake.clear()
-                claimed = await self._claim_and_start()
-                if claimed == 0:
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=settings.worker_poll_seconds)
-        finally:
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
+        for recurring in self.recurring.values():
+            await self.runtime.scheduler.ensure_next(recurring)
+        while not self._stopping.is_set():
+            await self._gather_free_slots()
+            if self._intake_saturated():
+                await self._pause_for_intake()
+            # Cleared before the claim, not after an empty one: a handler finishing (or a webhook stored)
+            # while the claim runs sets it again, and that wake-up must not be lost. Clearing after an
+            # empty claim threw it away: 30 events of one chat took 6.3 s, every other one waiting for
+            # the poll interval.
+            self._wake.clear()
+            claimed = await self._claim_and_start()
+            if claimed == 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=settings.worker_poll_seconds)
 
     async def _gather_free_slots(self, max_wait: float = 0.01) -> None:
         """Each claim is a query; while most slots are busy, wait a few milliseconds for more to free up
