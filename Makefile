@@ -25,11 +25,12 @@ emulator: $(STAMP)
 	$(BIN)/linemod emulator --port 9000
 
 ## Runs every test: installs Debian's Chromium and the CJK fonts when missing (or says how), Debian's Dovecot for the
-## help desk's mail tests, and localstripe in its own virtualenv (.venv-localstripe); PostgreSQL on 127.0.0.1:5432.
+## help desk's mail tests, Debian's nginx and systemd-analyze for the deployment test (docs/deploy.md), and
+## localstripe in its own virtualenv (.venv-localstripe); PostgreSQL on 127.0.0.1:5432.
 test: $(STAMP)
 	bash scripts/browser-deps.sh
 	bash scripts/mail-servers.sh
-	bash scripts/nginx.sh
+	bash scripts/deploy-deps.sh
 	PYTHON=$(PYTHON) bash scripts/localstripe.sh >/dev/null
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
