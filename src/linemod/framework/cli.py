@@ -56,8 +56,6 @@ def register(app: typer.Typer) -> None:
         config = module_app.server_config(host=host, port=port, log_level=log_level)
         server = ModuleServer(config, drain_seconds=settings.shutdown_drain_seconds, on_drain=module_app.begin_draining)
         server.run()
-        if not server.started:  # the port was taken, or the app failed to start: uvicorn has said why
-            raise typer.Exit(3)
 
     @app.command()
     def worker(
