@@ -58,18 +58,6 @@ def unit_option(unit: str, name: str) -> str:
     raise AssertionError(f"the unit has no {name}=")
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost, and its key (openssl's command line)."""
-    certificate, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", str(key), "-out", str(certificate), "-days", "2", "-subj", "/CN=linemod deployment test",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True,
-    )
-    return certificate, key
-
-
 def client(base_url: str, certificate: Path, *, source: str = "127.0.0.2") -> httpx.Client:
     """An https client trusting `certificate` that connects from `source` (another loopback address, so the
     client IP nginx sees differs from nginx's own)."""

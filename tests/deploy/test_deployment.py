@@ -42,11 +42,11 @@ from tests.deploy.deployment import (
     doc_block,
     environment_file,
     fill,
-    make_certificate,
     unit_option,
     wait_until,
 )
 from tests.framework.helpers import POSTGRES_URL, drop_schema, require_postgres
+from tests.support.certificates import make_certificate
 from tests.support.servers import free_port
 
 ENV_FILE = "# /etc/linemod/linemod.env"
@@ -203,6 +203,7 @@ def health(port: int) -> tuple[int, dict[str, Any]]:
     return answer.status_code, answer.json()
 
 
+@pytest.mark.postgres
 def test_a_rolling_restart_and_a_killed_worker_lose_no_message_and_answer_no_5xx(tmp_path: Path) -> None:
     marks = [("", time.monotonic())]  # the phases' durations, printed with the figures
 
