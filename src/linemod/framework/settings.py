@@ -87,7 +87,7 @@ class Settings(BaseSettings):
             storing a webhook. Past it the webhook is answered 503 (LINE waits 2 s for an answer, and
             redelivers a failed webhook when redelivery is on); one log line per webhook says so.
 
-    Serving (`linemod serve`; behind a reverse proxy, set the proxy's own limits too: see the README)
+    Serving (`linemod serve`; behind a reverse proxy, set the proxy's own limits too: see docs/deploy.md)
         header_timeout_seconds (LINEMOD_HEADER_TIMEOUT_SECONDS, default 5.0): a connection that has not sent a
             request's complete headers this long after it opened (or after the first byte of a request on a
             kept-alive connection) is answered 408 and closed.
