@@ -257,7 +257,7 @@ def test_a_rolling_restart_and_a_killed_worker_lose_no_message_and_answer_no_5xx
                # Only for the test: LINE is the emulator; a fresh schema; a killed worker's events come back
                # within seconds; a drain long enough to see /healthz say so.
                "LINEMOD_LINE_BASE_URL": f"http://127.0.0.1:{emulator_port}", "LINEMOD_DATABASE_SCHEMA": schema,
-               "LINEMOD_LEASE_SECONDS": "3", "LINEMOD_SHUTDOWN_DRAIN_SECONDS": "1",
+               "LINEMOD_LEASE_SECONDS": "3", "LINEMOD_SHUTDOWN_DRAIN_SECONDS": "2",
                "LINEMOD_RECONCILE_INTERVAL_SECONDS": "0"}
         serves = [Service(f"serve{n + 1}", unit_command(SERVE_UNIT, str(port)), env, tmp_path)
                   for n, port in enumerate(serve_ports)]
