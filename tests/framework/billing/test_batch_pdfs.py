@@ -97,7 +97,8 @@ async def test_the_render_job_prints_documents_together_into_one_file_each(db: D
     # The long invoice keeps every page of its own, numbered as its own, and starts no other document.
     assert pages_of(long_pdf) >= 2 and pages_of(salon_pdf) == pages_of(dentist_pdf) == 1
     total = pages_of(long_pdf)
-    assert_shows(pdf_text(long_pdf), ["有限会社ひまわり製パン 御中", "第1回", "第60回", f"1 / {total}", f"{total} / {total}"])
+    expected = ["有限会社ひまわり製パン 御中", "第1回", "第60回", f"1 / {total}", f"{total} / {total}"]
+    assert_shows(pdf_text(long_pdf), expected)
 
     names = {salon.number: SALON.name, long.number: BAKERY.name, dentist.number: DENTIST.name}
     for number, pdf in files.items():
