@@ -193,6 +193,7 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
         bars += [
             (f"{engine} issuing", statistics.median(issue)),
             (f"{engine} PDF (pool CPU)", statistics.median(pdf_cpu)),
+            (f"{engine} PDF alone (WeasyPrint)", statistics.median(each("one_pdf_cpu_s", 1000.0))),
             (f"{engine} plain INSERT", statistics.median(plain)),
         ]
     plot("time per invoice (median)", bars, "ms")
