@@ -6,7 +6,7 @@ The run is what a monthly billing job does with `InvoiceBook(pdf_on_issue=False)
 together (`finalize_many`: numbered, checked, HTML rendered and stored, logged). Once a batch is issued its
 legal content is fixed; its PDFs are made from the stored HTML by `render_pending_pdfs()` (what the
 `render_pdfs` job runs, `RENDER_BATCH` at a time) through `pdf_pool()` (one process per core), each process
-printing 50 documents at once with its Chromium, while the next batches are issued. Two times are
+printing 100 documents at once with its Chromium, while the next batches are issued. Two times are
 reported: when every invoice is issued, and when every PDF is stored. The PDFs' CPU is the pool processes'
 and their browsers' (every descendant). References: a plain INSERT of the same rows, one transaction per row
 (the least a durable per-invoice write costs on this database), and one PDF rendered alone by WeasyPrint in

@@ -7,7 +7,7 @@
 Goals (issue 12): a `ctx.meter()` call adds at most 10 % to the worker's CPU per event of a handler that writes a
 row (one that only keeps chat state is measured too); an invoice run for
 10,000 tenants (drafts and finalization in batches, PDFs rendered beside them in a pool of one process per
-core, each printing 50 at once with Chromium) issues every invoice and stores every PDF in under 60 s on this
+core, each printing 100 at once with Chromium) issues every invoice and stores every PDF in under 60 s on this
 machine (`--browser off`: every PDF WeasyPrint's alone, as before the batches).
 The machine is shared and its speed drifts by tens of percent: every figure is a median over
 `--rounds` rounds with its range, each ratio taken against a reference measured in the same round (metering:

@@ -166,7 +166,7 @@ class Settings(BaseSettings):
             afterwards in a process pool (a mail or a download before then makes its PDF on demand).
         billing_pdf_workers (default 0 = one per core): processes of that pool, started at the first PDF.
         billing_pdf_browser (default "auto": `chromium` on the PATH): the Chromium that job prints its PDFs
-            with, 50 documents at once (a tenth of the CPU WeasyPrint takes for each); "off", or no browser
+            with, 100 documents at once (a tenth of the CPU WeasyPrint takes for each); "off", or no browser
             found, and WeasyPrint makes every PDF. Single PDFs (a mail, a download) are WeasyPrint's.
 
     Help desk (the provider's support for operators: `linemod.framework.support`)
