@@ -128,3 +128,21 @@ def test_a_batch_loads_nothing_a_document_points_to(tmp_path: Path) -> None:
     for pdf in pdfs:
         assert "Chromium" in producer_of(pdf)
         assert re.search(rb"/Width 37\b", pdf) is None and re.search(rb"/Height 23\b", pdf) is None
+
+
+def template_page(number: int) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n<title>請求書 {number}</title>\n'
+        f"<style>h1 {{ color: #111; }}</style>\n</head>\n<body>\n<h1>請求書 INV-{number:06d}</h1>\n</body>\n</html>\n"
+    )
+
+
+def test_a_page_of_another_shape_is_made_alone_and_a_browser_that_fails_leaves_every_pdf_to_weasyprint() -> None:
+    other = "<!DOCTYPE html><html lang=en><body><p>Not from the invoice template</p></body></html>"
+    pdfs = print_batch([template_page(1), other, template_page(2)], html_to_pdf, CHROMIUM)
+    assert [producer_of(pdf).split()[0] for pdf in pdfs] == ["linemod", "WeasyPrint", "linemod"]
+    assert_shows(pdf_text(pdfs[2]), ["INV-000002"])
+
+    failing = print_batch([template_page(3), template_page(4)], html_to_pdf, "/bin/false")
+    assert ["WeasyPrint" in producer_of(pdf) for pdf in failing] == [True, True]
+    assert_shows(pdf_text(failing[1]), ["INV-000004"])

@@ -158,9 +158,10 @@ def _printer(browser: str) -> BatchPrinter | None:
 
 
 def _forget_printer(browser: str) -> None:
+    """Close this thread's browser for `browser`; the next batch starts a new one (a crashed browser is not
+    the end of batches)."""
     known: dict[str, BatchPrinter | None] = _printers.__dict__.setdefault("by_setting", {})
-    printer = known.get(browser)
-    known[browser] = None
+    printer = known.pop(browser, None)
     if printer is not None:
         try:
             printer.close()

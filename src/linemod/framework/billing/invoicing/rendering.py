@@ -50,8 +50,9 @@ BatchPdfMaker = Callable[[Sequence[str]], list[bytes]]
 def pdf_pool(workers: int | None = None, *, nice: int = 10) -> ProcessPoolExecutor:
     """A process pool for `InvoiceRenderer(executor=...)`: one process per core unless told, each a fresh
     interpreter (spawned: nothing of the caller's event loop) that loads WeasyPrint and the fonts when it
-    starts, at a lower CPU priority (`nice`) so that PDFs made beside issuing and serving take only the CPU
-    those leave."""
+    starts, and starts its Chromium at its first batch (a few hundred MB of memory for the pool's life), at
+    a lower CPU priority (`nice`, the browser's too) so that PDFs made beside issuing and serving take only
+    the CPU those leave."""
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=multiprocessing.get_context("spawn"),
@@ -167,7 +168,8 @@ class InvoiceRenderer:
     stub in tests that are not about the PDF); `batch_maker` turns many at once (printed together by the
     Chromium `browser` names when `pdf_maker` is WeasyPrint; `pdf_maker` on each otherwise); `executor` is
     where they run; `catalogs` translate the template's words (the framework's own unless the app's, with its
-    modules' additions, are given)."""
+    modules' additions, are given). Without an executor, each thread of the loop's default pool that prints
+    a batch starts a browser of its own (a Playwright browser belongs to its thread): give it a `pdf_pool()`."""
 
     def __init__(
         self,
