@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 import subprocess
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from linemod.framework.billing.invoicing.batch_printing import find_browser, print_batch
+from linemod.framework.billing.invoicing.batch_printing import close_printers, find_browser, print_batch
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Honorific, Invoice, InvoiceLine, Recipient
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, html_to_pdf
@@ -37,8 +38,19 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield opened
 
 
-def book_printing_with(db: Database, browser: str) -> InvoiceBook:
-    renderer = InvoiceRenderer(browser=browser)
+@pytest.fixture
+def thread() -> Iterator[ThreadPoolExecutor]:
+    """A thread to print in, its browser closed at the end (a Playwright browser belongs to the thread that
+    started it, and pytest's own thread runs the event loops)."""
+    with ThreadPoolExecutor(max_workers=1) as opened:
+        try:
+            yield opened
+        finally:
+            opened.submit(close_printers).result()
+
+
+def book_printing_with(db: Database, browser: str, thread: ThreadPoolExecutor) -> InvoiceBook:
+    renderer = InvoiceRenderer(browser=browser, executor=thread)
     return InvoiceBook(db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=renderer, pdf_on_issue=False)
 
 
@@ -76,9 +88,11 @@ def assert_nothing_of(pdf: bytes, others: list[str]) -> None:
             assert other.encode(encoding) not in raw, f"{other!r} is in the file ({encoding})"
 
 
-async def test_the_render_job_prints_documents_together_into_one_file_each(db: Database) -> None:
+async def test_the_render_job_prints_documents_together_into_one_file_each(
+    db: Database, thread: ThreadPoolExecutor
+) -> None:
     assert find_browser(CHROMIUM) is not None, "Chromium is missing: run `bash scripts/browser-deps.sh`"
-    book = book_printing_with(db, CHROMIUM)
+    book = book_printing_with(db, CHROMIUM, thread)
     salon = await issue(book, SALON, module_lines())
     long = await issue(book, BAKERY, LONG_LINES)
     dentist = await issue(book, DENTIST, module_lines(), language="en")
@@ -106,8 +120,10 @@ async def test_the_render_job_prints_documents_together_into_one_file_each(db: D
         assert_nothing_of(pdf, [other or "" for other in names if other != number])
 
 
-async def test_without_a_browser_every_pdf_is_made_alone_by_weasyprint(db: Database) -> None:
-    book = book_printing_with(db, "off")
+async def test_without_a_browser_every_pdf_is_made_alone_by_weasyprint(
+    db: Database, thread: ThreadPoolExecutor
+) -> None:
+    book = book_printing_with(db, "off", thread)
     first, second = await issue(book, SALON, module_lines()), await issue(book, BAKERY, module_lines())
     assert await book.render_pending_pdfs() == 2
     for invoice, name in ((first, SALON.name), (second, BAKERY.name)):
@@ -116,7 +132,7 @@ async def test_without_a_browser_every_pdf_is_made_alone_by_weasyprint(db: Datab
         assert_shows(pdf_text(pdf), [invoice.number or "", f"{name} 御中", "1 / 1"])
 
 
-def test_a_batch_loads_nothing_a_document_points_to(tmp_path: Path) -> None:
+def test_a_batch_loads_nothing_a_document_points_to(tmp_path: Path, thread: ThreadPoolExecutor) -> None:
     image = tmp_path / "secret.png"
     Image.new("RGB", (37, 23), "red").save(image)  # a size of its own, told apart from a broken-image icon
     page = (
@@ -124,7 +140,7 @@ def test_a_batch_loads_nothing_a_document_points_to(tmp_path: Path) -> None:
         "<style>h1 {{ color: #111; }}</style>\n</head>\n<body>\n<h1>請求書 {n}</h1>"
         f'<img src="{image.as_uri()}"><img src="http://127.0.0.1:9/tracker.png">\n</body>\n</html>\n'
     )
-    pdfs = print_batch([page.format(n=1), page.format(n=2)], html_to_pdf, CHROMIUM)
+    pdfs = thread.submit(print_batch, [page.format(n=1), page.format(n=2)], html_to_pdf, CHROMIUM).result()
     for pdf in pdfs:
         assert "Chromium" in producer_of(pdf)
         assert re.search(rb"/Width 37\b", pdf) is None and re.search(rb"/Height 23\b", pdf) is None
@@ -137,12 +153,14 @@ def template_page(number: int) -> str:
     )
 
 
-def test_a_page_of_another_shape_is_made_alone_and_a_browser_that_fails_leaves_every_pdf_to_weasyprint() -> None:
+def test_a_page_of_another_shape_is_made_alone_and_a_browser_that_fails_leaves_every_pdf_to_weasyprint(
+    thread: ThreadPoolExecutor,
+) -> None:
     other = "<!DOCTYPE html><html lang=en><body><p>Not from the invoice template</p></body></html>"
-    pdfs = print_batch([template_page(1), other, template_page(2)], html_to_pdf, CHROMIUM)
+    pdfs = thread.submit(print_batch, [template_page(1), other, template_page(2)], html_to_pdf, CHROMIUM).result()
     assert [producer_of(pdf).split()[0] for pdf in pdfs] == ["linemod", "WeasyPrint", "linemod"]
     assert_shows(pdf_text(pdfs[2]), ["INV-000002"])
 
-    failing = print_batch([template_page(3), template_page(4)], html_to_pdf, "/bin/false")
+    failing = thread.submit(print_batch, [template_page(3), template_page(4)], html_to_pdf, "/bin/false").result()
     assert ["WeasyPrint" in producer_of(pdf) for pdf in failing] == [True, True]
     assert_shows(pdf_text(failing[1]), ["INV-000004"])
