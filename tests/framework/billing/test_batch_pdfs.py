@@ -5,6 +5,7 @@ raw bytes. Real Chromium and WeasyPrint; SQLite only (the PDF does not depend on
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import zlib
@@ -18,7 +19,7 @@ from PIL import Image
 from linemod.framework.billing.invoicing.batch_printing import close_printers, find_browser, print_batch
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import Honorific, Invoice, InvoiceLine, Recipient
-from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, html_to_pdf
+from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, LazyPdfPool, html_to_pdf
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
 from tests.framework.billing.builders import AUGUST, ISSUER, SEPT_1_2026_MS, module_lines
@@ -164,3 +165,37 @@ def test_a_page_of_another_shape_is_made_alone_and_a_browser_that_fails_leaves_e
     failing = thread.submit(print_batch, [template_page(3), template_page(4)], html_to_pdf, "/bin/false").result()
     assert ["WeasyPrint" in producer_of(pdf) for pdf in failing] == [True, True]
     assert_shows(pdf_text(failing[1]), ["INV-000004"])
+
+
+def descendants(pids: set[int]) -> set[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    found: set[int] = set()
+    while grown := {pid for pid, parent in parents.items() if parent in pids | found} - found:
+        found |= grown
+    return found
+
+
+async def test_a_pool_process_prints_with_its_own_browser_which_stops_with_the_pool(db: Database) -> None:
+    pool = LazyPdfPool(1)
+    renderer = InvoiceRenderer(browser=CHROMIUM, executor=pool)
+    book = InvoiceBook(db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=renderer, pdf_on_issue=False)
+    try:
+        invoices = [await issue(book, SALON, module_lines()), await issue(book, BAKERY, module_lines())]
+        assert await book.render_pending_pdfs() == 2
+        for invoice in invoices:
+            assert "Chromium" in producer_of(await book.pdf(invoice.id or 0))
+        browsers = descendants(set(pool._pool._processes))  # type: ignore[union-attr]  # started by now
+        assert browsers, "the pool's process started no browser"
+    finally:
+        await asyncio.to_thread(pool.shutdown)
+    for _ in range(100):  # the browser's processes may take a moment to be reaped after the pool's has ended
+        if not any(Path(f"/proc/{pid}").exists() for pid in browsers):
+            break
+        await asyncio.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in browsers), "the browser outlived the pool"
