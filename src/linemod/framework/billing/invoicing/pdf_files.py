@@ -58,7 +58,9 @@ class PdfFiles:
         together, the batches at once through the renderer's executor; returns how many."""
         async with self.db.session() as session:
             pending = await _pending(session, self.provider, limit)
-        batches = [pending[start : start + PRINT_BATCH] for start in range(0, len(pending), PRINT_BATCH)]
+        # Near-equal batches (201 documents: 67 + 67 + 67, not 100 + 100 + 1, whose last would be printed alone).
+        size = -(-len(pending) // max(1, -(-len(pending) // PRINT_BATCH)))
+        batches = [pending[start : start + size] for start in range(0, len(pending), size)] if pending else []
         await asyncio.gather(*(self._make_batch(batch) for batch in batches))
         return len(pending)
 
