@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
-from linemod.emulator.platform.commands import user_message
 from linemod.emulator.platform.entities import OfficialAccount
+from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
@@ -194,8 +194,16 @@ async def richmenu_image(request: Request, rich_menu_id: str) -> Response:
 
 @router.get("/content/{message_id}")
 async def message_content(request: Request, message_id: str) -> Response:
-    """The picture a person sent (the LINE app shows its own photos from the phone)."""
-    found = platform_of(request).users.contents.get(message_id)
-    if found is None:
+    """What a person sent (the LINE app shows its own photos, videos and files from the phone)."""
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.blob is None:
         raise PageError(404, "error.not_found")
-    return Response(found[0], media_type=found[1], headers={"Cache-Control": "private, max-age=86400"})
+    return Response(found.blob, media_type=found.media_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/content/{message_id}/preview")
+async def message_content_preview(request: Request, message_id: str) -> Response:
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.preview is None:
+        raise PageError(404, "error.not_found")
+    return Response(found.preview, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
