@@ -35,7 +35,7 @@ def _say(emulator: Emulator, setup: Attached, chat: str, kind: str = "group") ->
     return str(emulator.call("POST", path, json=body, expect=202)["message_id"])
 
 
-def test_chat_control_in_a_room_follows_the_rules_of_a_users_chat(
+def test_choice_36_chat_control_in_a_room_follows_the_rules_of_a_users_chat(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver, channel_extra={"default_active": False})
@@ -61,7 +61,7 @@ def test_chat_control_in_a_room_follows_the_rules_of_a_users_chat(
         "members"][1]]}
 
 
-def test_the_oa_leaving_a_group_tells_every_channel_and_ends_the_chat(
+def test_choice_36_the_oa_leaving_a_group_tells_every_channel_and_ends_the_chat(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver, scopes="message:send message:receive profile:read")
@@ -82,7 +82,7 @@ def test_the_oa_leaving_a_group_tells_every_channel_and_ends_the_chat(
                                           "message": {"type": "text", "text": "?"}}).status_code == 404
 
 
-def test_group_apis_need_the_profile_scope_and_leaving_needs_message_send(
+def test_choice_4_group_apis_need_the_profile_scope_and_leaving_needs_message_send(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver, scopes="message:receive")
@@ -93,7 +93,7 @@ def test_group_apis_need_the_profile_scope_and_leaving_needs_message_send(
     assert emulator.http.post(f"/v2/bot/group/{group}/leave", headers=setup.headers).status_code == 403
 
 
-def test_member_id_pages_belong_to_their_group(emulator: Emulator, receiver: WebhookReceiver) -> None:
+def test_choice_36_member_id_pages_belong_to_their_group(emulator: Emulator, receiver: WebhookReceiver) -> None:
     setup = with_primary(emulator, receiver, scopes="message:send message:receive profile:read")
     crowd = [emulator.person(f"P{i}")["user_id"] for i in range(101)]
     base = f"/_emulator/accounts/{setup.bot_id}/groups"
@@ -111,7 +111,7 @@ def test_member_id_pages_belong_to_their_group(emulator: Emulator, receiver: Web
     assert joined == {"message": "every user given is already a member"}
 
 
-def test_videos_and_audio_are_processing_until_ready_and_a_failed_one_never_is(
+def test_choice_37_videos_and_audio_are_processing_until_ready_and_a_failed_one_never_is(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver)
@@ -133,7 +133,7 @@ def test_videos_and_audio_are_processing_until_ready_and_a_failed_one_never_is(
     assert emulator.http.get(f"/v2/bot/message/{slow}/content/preview", headers=setup.headers).status_code == 200
 
 
-def test_unsend_removes_the_message_and_its_content_and_only_its_sender_can(
+def test_choice_37_unsend_removes_the_message_and_its_content_and_only_its_sender_can(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver)
@@ -152,7 +152,7 @@ def test_unsend_removes_the_message_and_its_content_and_only_its_sender_can(
     assert (answer.status_code, answer.json()) == (409, {"message": "a message can be unsent for 24 hours only"})
 
 
-def test_video_play_complete_needs_a_video_the_oa_sent_with_a_tracking_id(
+def test_choice_37_video_play_complete_needs_a_video_the_oa_sent_with_a_tracking_id(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver)
@@ -170,7 +170,7 @@ def test_video_play_complete_needs_a_video_the_oa_sent_with_a_tracking_id(
     assert event["videoPlayComplete"] == {"trackingId": "t-9"} and event["replyToken"]
 
 
-def test_beacons_come_from_friends_only_and_their_fields_are_checked(
+def test_choice_37_beacons_come_from_friends_only_and_their_fields_are_checked(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver)
@@ -186,7 +186,7 @@ def test_beacons_come_from_friends_only_and_their_fields_are_checked(
     assert event["beacon"] == {"hwid": "0123456789", "type": "banner"}
 
 
-def test_an_expired_or_used_link_token_links_nothing_and_gives_no_reply_token(
+def test_choice_37_an_expired_or_used_link_token_links_nothing_and_gives_no_reply_token(
     emulator: Emulator, receiver: WebhookReceiver
 ) -> None:
     setup = with_primary(emulator, receiver)

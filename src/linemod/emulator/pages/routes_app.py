@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
+from linemod.emulator.pages.uploads import upload_message
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
@@ -39,6 +40,19 @@ def _chat_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
             "friend": bool(friendship and friendship.friend and not friendship.blocked),
             "blocked": bool(friendship and friendship.blocked),
         })
+    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
+    return rows
+
+
+def _group_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
+    """The groups and rooms the person is in, newest conversation first."""
+    rows = []
+    for group in platform.groups.of_person(person or ""):
+        entries = platform.chats.get((group.bot_id, group.group_id), [])
+        names = [platform.people[p].display_name for p in group.members if p in platform.people]
+        rows.append({"group": group, "account": platform.accounts[group.bot_id],
+                     "title": group.name if group.kind == "group" else ", ".join(names),
+                     "last": entries[-1] if entries else None})
     rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
     return rows
 
@@ -86,6 +100,7 @@ async def app_home(request: Request) -> Response:
         "people": list(platform.people.values()),
         "me": platform.people.get(chosen or ""),
         "chats": _chat_list(platform, chosen),
+        "group_chats": _group_list(platform, chosen),
     })
 
 
@@ -139,6 +154,14 @@ async def send(request: Request, bot_id: str, user_id: str) -> Response:
         platform.users.send(bot_id, user_id, user_message({"type": "text", "text": text}))
     else:
         raise PageError(400, "error.empty_message")
+    return Response(status_code=204, headers=CHANGED)
+
+
+@router.post("/app/{bot_id}/{user_id}/upload")
+async def upload(request: Request, bot_id: str, user_id: str) -> Response:
+    """A photo, video, voice message or file picked in the composer."""
+    platform, _ = _chat(request, bot_id, user_id)
+    platform.users.send(bot_id, user_id, await upload_message(request))
     return Response(status_code=204, headers=CHANGED)
 
 
