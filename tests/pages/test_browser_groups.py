@@ -1,0 +1,73 @@
+"""The LINE app page's group chats in Debian's Chromium: a member finds the group in their chat list, sees its
+members, writes and sends a file there, sees another member's message under that member's name, and leaves;
+each step reaches the module as the webhook the control API would cause."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.emulator.chats import MODULE, of_type
+from tests.pages.conftest import PageClient
+from tests.support.flows import attach
+from tests.support.servers import Emulator, WebhookReceiver
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_member_talks_in_a_group_from_the_line_app_page(page: Page, emulator: Emulator,
+                                                          receiver: WebhookReceiver) -> None:
+    setup = attach(emulator, receiver.url + MODULE)
+    me = setup.person["user_id"]
+    other = emulator.person("佐藤 太郎")["user_id"]
+    base = f"/_emulator/accounts/{setup.bot_id}/groups"
+    group = emulator.call("POST", base, json={"name": "読書会", "members": [me, other]}, expect=201)["group_id"]
+
+    page.goto(f"{emulator.url}/_pages/app?user={me}")
+    page.get_by_test_id("group-row").filter(has_text="読書会").click()
+    expect(page.get_by_test_id("members")).to_contain_text("佐藤 太郎")
+    expect(page.get_by_test_id("members")).to_contain_text("Hanako")
+
+    page.locator("#composer input[name='text']").fill("こんにちは")
+    page.locator("#composer button.send").click()
+    expect(page.get_by_test_id("chat-log")).to_contain_text("こんにちは")
+    page.get_by_test_id("attach-file").set_input_files(
+        files=[{"name": "予定.txt", "mimeType": "text/plain", "buffer": "土曜 10時".encode()}])
+    expect(page.get_by_test_id("chat-log")).to_contain_text("予定.txt")
+    emulator.call("POST", f"{base}/{group}/messages", expect=202,
+                  json={"user_id": other, "message": {"type": "text", "text": "了解です"}})
+    latest = page.locator(".row.theirs").last
+    expect(latest).to_contain_text("了解です")
+    expect(page.locator(".row.theirs .who").last).to_have_text("佐藤 太郎")
+
+    page.get_by_role("button", name="メニュー").click()
+    page.get_by_role("button", name="退会").click()
+    expect(page).to_have_url(f"{emulator.url}/_pages/app?user={me}")
+    expect(page.get_by_test_id("group-row")).to_have_count(0)
+
+    emulator.flush()
+    messages = of_type(receiver, MODULE, "message")
+    assert [m["message"]["type"] for m in messages] == ["text", "file", "text"]
+    assert messages[1]["message"]["fileName"] == "予定.txt" and messages[1]["source"]["groupId"] == group
+    assert messages[0]["source"]["userId"] == setup.user_id
+    [left] = of_type(receiver, MODULE, "memberLeft")
+    assert left["left"]["members"] == [{"type": "user", "userId": setup.user_id}]
+
+
+def test_the_chat_page_sends_an_uploaded_photo_as_an_image_message(pages: PageClient, emulator: Emulator,
+                                                                    receiver: WebhookReceiver) -> None:
+    setup = attach(emulator, receiver.url + MODULE)
+    chat = f"/_pages/app/{setup.bot_id}/{setup.person['user_id']}"
+    pages.get(chat)
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+    answer = pages.http.post(f"{chat}/upload", files={"file": ("photo.png", png, "image/png")},
+                             headers={"X-CSRF-Token": pages.token, "HX-Request": "true"})
+    assert answer.status_code == 204
+    empty = pages.http.post(f"{chat}/upload", files={"file": ("empty.bin", b"", "application/octet-stream")},
+                            headers={"X-CSRF-Token": pages.token, "HX-Request": "true"})
+    assert empty.status_code == 400
+    emulator.flush()
+    [event] = of_type(receiver, MODULE, "message")
+    assert event["message"]["type"] == "image" and event["message"]["contentProvider"] == {"type": "line"}
+    shown = pages.get(chat).text
+    assert f"/_pages/content/{event['message']['id']}/preview" in shown
