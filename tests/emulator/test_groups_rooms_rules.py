@@ -211,3 +211,48 @@ def test_choice_37_an_expired_or_used_link_token_links_nothing_and_gives_no_repl
     links = of_type(receiver, MODULE, "accountLink")
     assert [(e["link"]["result"], "replyToken" in e) for e in links] == [("ok", True), ("failed", False),
                                                                          ("failed", False)]
+
+
+def test_choice_36_groups_content_and_used_link_tokens_survive_a_snapshot(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = with_primary(emulator, receiver, scopes="message:send message:receive profile:read")
+    group = _group(emulator, setup)
+    chat = f"/_emulator/accounts/{setup.bot_id}/chats/{setup.person['user_id']}/messages"
+    video = emulator.call("POST", chat, expect=202, json={
+        "type": "video", "content_base64": base64.b64encode(b"movie").decode(), "ready_after_seconds": 60})
+    token = emulator.http.post(f"/v2/bot/user/{setup.user_id}/linkToken", headers=setup.headers).json()["linkToken"]
+    emulator.call("POST", "/_emulator/account-link", json={"link_token": token, "nonce": "abcdefghij"}, expect=202)
+
+    snapshot = emulator.call("GET", "/_emulator/state", expect=200)
+    emulator.reset()
+    emulator.call("PUT", "/_emulator/state", json=snapshot, expect=200)
+
+    summary = emulator.http.get(f"/v2/bot/group/{group}/summary", headers=setup.headers)
+    assert (summary.status_code, summary.json()) == (200, {"groupId": group, "groupName": "Club"})
+    content = f"/v2/bot/message/{video['message_id']}/content"
+    assert emulator.http.get(f"{content}/transcoding", headers=setup.headers).json() == {"status": "processing"}
+    assert emulator.http.get(f"{content}/preview", headers=setup.headers).status_code == 200
+    again = emulator.call("POST", "/_emulator/account-link", json={"link_token": token, "nonce": "abcdefghij"},
+                          expect=202)
+    assert again["result"] == "failed"
+
+
+def test_choice_37_the_account_link_screen_links_once_from_the_browser(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = with_primary(emulator, receiver)
+    token = emulator.http.post(f"/v2/bot/user/{setup.user_id}/linkToken", headers=setup.headers).json()["linkToken"]
+    screen = "/dialog/bot/accountLink"
+    params = {"linkToken": token, "nonce": "NjY2NzQ0MDIyNA"}
+    linked = emulator.http.get(screen, params=params)
+    assert linked.status_code == 200 and "text/html" in linked.headers["content-type"]
+    assert "アカウントを連携しました" in linked.text
+    assert "連携できませんでした" in emulator.http.get(screen, params=params).text
+    for bad in ({"linkToken": token, "nonce": "short"}, {"linkToken": "unknown", "nonce": "NjY2NzQ0MDIyNA"}):
+        refused = emulator.http.get(screen, params=bad)
+        assert refused.status_code == 400 and "text/html" in refused.headers["content-type"]
+    emulator.flush()
+    links = of_type(receiver, MODULE, "accountLink")
+    assert [e["link"] for e in links] == [{"result": "ok", "nonce": "NjY2NzQ0MDIyNA"},
+                                          {"result": "failed", "nonce": "NjY2NzQ0MDIyNA"}]

@@ -23,6 +23,7 @@ from linemod.emulator.http import (
     routes_control_chats,
     routes_control_events,
     routes_control_groups,
+    routes_dialog,
     routes_groups,
     routes_messaging,
     routes_module,
@@ -92,7 +93,8 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
 
     # Routes are matched in order: the hot paths of load tests first.
     line_routes = [route for module in (routes_messaging, routes_module, routes_tokens, routes_attach,
-                                        routes_richmenu, routes_groups) for route in module.router.routes]
+                                        routes_richmenu, routes_groups, routes_dialog)
+                   for route in module.router.routes]
     app = Starlette(
         routes=[*line_routes, Mount("", app=console)],
         exception_handlers=handlers,

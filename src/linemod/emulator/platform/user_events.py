@@ -107,7 +107,12 @@ class UserEvents:
         return {"result": result, "webhook_event_ids": event_ids}
 
     def export(self) -> dict[str, Any]:
-        return {"used_link_tokens": sorted(self.used_link_tokens)}
+        """The account-link flow's state: the tokens the OA issued (kept by `ChatExtras`) and those used."""
+        issued = {token: list(found) for token, found in self.platform.extras.link_tokens.items()}
+        return {"link_tokens": issued, "used_link_tokens": sorted(self.used_link_tokens)}
 
     def load(self, data: dict[str, Any]) -> None:
+        self.platform.extras.link_tokens = {
+            token: (str(bot), str(person), int(at)) for token, (bot, person, at) in data.get("link_tokens", {}).items()
+        }
         self.used_link_tokens = set(data.get("used_link_tokens", []))
