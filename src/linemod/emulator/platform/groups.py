@@ -42,7 +42,7 @@ class Group:
         return out
 
     def public(self) -> dict[str, Any]:
-        out = {"type": self.kind, f"{self.kind}_id": self.group_id, "members": list(self.members)}
+        out: dict[str, Any] = {"type": self.kind, f"{self.kind}_id": self.group_id, "members": list(self.members)}
         if self.kind == "group":
             out.update(name=self.name, picture_url=self.picture_url)
         return out
