@@ -49,6 +49,8 @@ WRONG_TYPES: list[tuple[str, str, Any, bool]] = [
     ("POST", f"{CHAT}/video-play-complete", {"message_id": 5}, False),
     ("POST", f"{CHAT}/beacon", {"hwid": 5}, False),
     ("POST", "/_emulator/account-link", {"link_token": 5, "nonce": "0123456789"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/postback", {"user_id": "{user_id}", "data": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/postback", {"user_id": 5, "data": "d"}, False),
 ]
 
 

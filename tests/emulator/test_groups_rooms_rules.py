@@ -256,3 +256,24 @@ def test_choice_37_the_account_link_screen_links_once_from_the_browser(
     links = of_type(receiver, MODULE, "accountLink")
     assert [e["link"] for e in links] == [{"result": "ok", "nonce": "NjY2NzQ0MDIyNA"},
                                           {"result": "failed", "nonce": "NjY2NzQ0MDIyNA"}]
+
+
+def test_choice_36_a_members_postback_names_the_group_and_the_member(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = with_primary(emulator, receiver)
+    group = _group(emulator, setup)
+    base = f"/_emulator/accounts/{setup.bot_id}/groups/{group}"
+    tapped = {"user_id": setup.person["user_id"], "data": "slot", "params": {"datetime": "2026-12-24T19:00"},
+              "display_text": "19時で"}
+    emulator.call("POST", f"{base}/postback", json=tapped, expect=202)
+    outsider = {**tapped, "user_id": emulator.person("Outsider")["user_id"]}
+    assert emulator.http.post(f"{base}/postback", json=outsider).status_code == 409
+    assert emulator.call("GET", f"{base}/control", expect=200)["active_channel_id"] == setup.channel["channel_id"]
+    emulator.flush()
+    [event] = of_type(receiver, MODULE, "postback")
+    assert event["postback"] == {"data": "slot", "params": {"datetime": "2026-12-24T19:00"}}
+    assert event["source"] == {"type": "group", "groupId": group, "userId": setup.user_id}
+    assert event["replyToken"] and of_type(receiver, PRIMARY, "postback")[0]["mode"] == "standby"
+    shown = emulator.call("GET", f"{base}/messages", expect=200)["messages"]
+    assert [m["message"] for m in shown] == [{"type": "text", "text": "19時で"}]

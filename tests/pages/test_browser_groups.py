@@ -71,3 +71,27 @@ def test_the_chat_page_sends_an_uploaded_photo_as_an_image_message(pages: PageCl
     assert event["message"]["type"] == "image" and event["message"]["contentProvider"] == {"type": "line"}
     shown = pages.get(chat).text
     assert f"/_pages/content/{event['message']['id']}/preview" in shown
+
+
+def test_a_member_taps_the_oas_quick_reply_in_a_group(pages: PageClient, emulator: Emulator,
+                                                      receiver: WebhookReceiver) -> None:
+    setup = attach(emulator, receiver.url + MODULE)
+    me = setup.person["user_id"]
+    base = f"/_emulator/accounts/{setup.bot_id}/groups"
+    group = emulator.call("POST", base, json={"name": "幹事会", "members": [me]}, expect=201)["group_id"]
+    quick = {"items": [{"type": "action", "action": {"type": "postback", "label": "出席", "data": "rsvp=yes"}},
+                       {"type": "action", "action": {"type": "message", "label": "欠席", "text": "欠席します"}}]}
+    emulator.call("POST", "/v2/bot/message/push", headers=setup.headers, expect=200,
+                  json={"to": group, "messages": [{"type": "text", "text": "出欠は？", "quickReply": quick}]})
+    page = f"/_pages/app/{setup.bot_id}/{me}/chats/{group}"
+    shown = pages.get(page).text
+    assert "出席" in shown and "欠席" in shown
+    message_id = emulator.call("GET", f"{base}/{group}/messages")["messages"][0]["id"]
+    for index in (0, 1):
+        assert pages.post(f"{page}/act", {"ref": f"{message_id}:{index}"}, htmx=True).status_code == 204
+    assert pages.post(f"{page}/act", {"ref": f"{message_id}:9"}, htmx=True).status_code == 404
+    emulator.flush()
+    [postback] = of_type(receiver, MODULE, "postback")
+    assert postback["postback"] == {"data": "rsvp=yes"} and postback["source"]["groupId"] == group
+    [said] = of_type(receiver, MODULE, "message")
+    assert said["message"]["text"] == "欠席します" and said["source"]["userId"] == setup.user_id

@@ -112,6 +112,15 @@ class GroupMessage(Command):
     message: Annotated[UserMessage, Field(description="a message as the user sends it")]
 
 
+class GroupPostback(Command):
+    """`POST .../groups/{group_id}/postback`: a member taps a postback action in the group."""
+
+    user_id: StrictStr
+    data: Annotated[StrictStr, Field(min_length=1)]
+    params: PickerParams | None = Field(None, description="date/time/datetime as the datetime picker sends them")
+    display_text: StrictStr | None = Field(None, description="shown as the member's bubble; no message event")
+
+
 class Acting(Command):
     """The body of an action in a chat: in a group or room, `user_id` names the member who acts."""
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.http.control_api import ERROR_RESPONSES, PEOPLE, JsonBodyRoute
-from linemod.emulator.http.control_bodies import GroupMessage, Joining, NewGroup, NewRoom
+from linemod.emulator.http.control_bodies import GroupMessage, GroupPostback, Joining, NewGroup, NewRoom
 from linemod.emulator.http.requests import platform_of
+from linemod.emulator.platform.commands import Postback, build
 from linemod.emulator.platform.groups import ChatKind
 
 router = APIRouter(prefix="/_emulator", route_class=JsonBodyRoute, tags=[PEOPLE], responses=ERROR_RESPONSES)
@@ -61,6 +62,19 @@ def _write(request: Request, bot_id: str, chat_id: str, kind: ChatKind, body: Gr
     groups = platform_of(request).groups
     groups.get(bot_id, chat_id, kind)
     return JSONResponse(groups.send(bot_id, chat_id, body.user_id, body.message), status_code=202)
+
+
+def _postback(request: Request, bot_id: str, chat_id: str, kind: ChatKind, body: GroupPostback) -> JSONResponse:
+    groups = platform_of(request).groups
+    groups.get(bot_id, chat_id, kind)
+    tapped = build(Postback, data=body.data, params=body.params, display_text=body.display_text)
+    return JSONResponse(groups.postback(bot_id, chat_id, body.user_id, tapped), status_code=202)
+
+
+def _control(request: Request, bot_id: str, chat_id: str, kind: ChatKind) -> JSONResponse:
+    platform = platform_of(request)
+    platform.groups.get(bot_id, chat_id, kind)
+    return JSONResponse(platform.chat_control.describe(platform.account(bot_id), chat_id))
 
 
 def _messages(request: Request, bot_id: str, chat_id: str, kind: ChatKind) -> JSONResponse:
@@ -129,3 +143,25 @@ async def group_messages(request: Request, bot_id: str, group_id: str) -> JSONRe
 @router.get(f"{ROOM}/messages")
 async def room_messages(request: Request, bot_id: str, room_id: str) -> JSONResponse:
     return _messages(request, bot_id, room_id, "room")
+
+
+@router.post(f"{GROUP}/postback", status_code=202)
+async def group_postback(request: Request, bot_id: str, group_id: str, body: GroupPostback) -> JSONResponse:
+    """A member taps a postback action (a datetime picker's value in `params`): a `postback` event."""
+    return _postback(request, bot_id, group_id, "group", body)
+
+
+@router.post(f"{ROOM}/postback", status_code=202)
+async def room_postback(request: Request, bot_id: str, room_id: str, body: GroupPostback) -> JSONResponse:
+    return _postback(request, bot_id, room_id, "room", body)
+
+
+@router.get(f"{GROUP}/control")
+async def group_control(request: Request, bot_id: str, group_id: str) -> JSONResponse:
+    """Who holds chat control in the group, as for a user's chat."""
+    return _control(request, bot_id, group_id, "group")
+
+
+@router.get(f"{ROOM}/control")
+async def room_control(request: Request, bot_id: str, room_id: str) -> JSONResponse:
+    return _control(request, bot_id, room_id, "room")

@@ -16,13 +16,16 @@ from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
 from linemod.emulator.pages.uploads import upload_message
+from linemod.emulator.platform.commands import Postback, build
 from linemod.emulator.platform.groups import Group
+from linemod.emulator.platform.user_actions import picker_params
 from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 
 CHANGED = {"HX-Trigger": "chat-changed"}
+PICKER_MODES = ("date", "time", "datetime")
 
 
 def _group(request: Request, bot_id: str, user_id: str, group_id: str) -> tuple[Platform, Group]:
@@ -107,6 +110,34 @@ async def group_send(request: Request, bot_id: str, user_id: str, group_id: str)
 async def group_upload(request: Request, bot_id: str, user_id: str, group_id: str) -> Response:
     platform, _ = _group(request, bot_id, user_id, group_id)
     platform.groups.send(bot_id, group_id, user_id, await upload_message(request))
+    return Response(status_code=204, headers=CHANGED)
+
+
+@router.post("/app/{bot_id}/{user_id}/chats/{group_id}/act")
+async def group_act(request: Request, bot_id: str, user_id: str, group_id: str) -> Response:
+    """A member taps an action the OA sent to the group (a button, a quick reply, a datetime picker)."""
+    platform, _ = _group(request, bot_id, user_id, group_id)
+    form = await request.form()
+    action = chat_view.find_action(platform.chats.get((bot_id, group_id), []), str(form.get("ref") or ""))
+    if action is None:
+        raise PageError(404, "error.action_gone")
+    groups = platform.groups
+    kind = action.get("type")
+    if kind == "message":
+        groups.send(bot_id, group_id, user_id, user_message({"type": "text", "text": action.get("text", "")}))
+    elif kind == "location":
+        groups.send(bot_id, group_id, user_id, samples.SAMPLE_LOCATION)
+    elif kind in ("camera", "cameraRoll"):
+        groups.send(bot_id, group_id, user_id, samples.sample_photo_message())
+    elif kind in ("postback", "datetimepicker"):
+        params = None
+        picked = form.get("picked")
+        if kind == "datetimepicker":
+            mode = action.get("mode") if action.get("mode") in PICKER_MODES else "datetime"
+            params = picker_params(action, {mode: picked[:16]} if isinstance(picked, str) and picked else None)
+        shown = (action.get("displayText") or action.get("text")) if kind == "postback" else None
+        tapped = build(Postback, data=action.get("data", ""), display_text=shown, params=params)
+        groups.postback(bot_id, group_id, user_id, tapped)
     return Response(status_code=204, headers=CHANGED)
 
 

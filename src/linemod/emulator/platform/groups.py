@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from linemod.emulator.errors import ControlError
+from linemod.emulator.platform.commands import Postback
 from linemod.emulator.platform.user_messages import AnyUserMessage
 
 if TYPE_CHECKING:
@@ -153,6 +154,23 @@ class GroupArea:
 
         event_ids = self.platform.webhooks.chat_event(account, group_id, "message", build)
         return {"message_id": entry.id, "webhook_event_ids": event_ids}
+
+    def postback(self, bot_id: str, group_id: str, member: str, postback: Postback) -> dict[str, Any]:
+        """`member` taps a postback action in the group: a `postback` event whose source names them."""
+        group = self.get(bot_id, group_id)
+        self.platform.person(member)
+        if member not in group.members:
+            raise ControlError(409, f"the user is not a member of this {group.kind}")
+        account = self._active(bot_id)
+        if postback.display_text:
+            # The app shows displayText as the member's bubble, but only a postback event is sent.
+            self.platform.record(bot_id, group_id, f"user:{member}", {"type": "text", "text": postback.display_text})
+        sent: dict[str, Any] = {"data": postback.data}
+        if postback.params:
+            sent["params"] = dict(postback.params)
+        event_ids = self.platform.webhooks.chat_event(account, group_id, "postback", lambda channel: {
+            "postback": dict(sent), "source": group.source(self.platform.seen_id(channel, bot_id, member))})
+        return {"webhook_event_ids": event_ids}
 
     def _user_sources(self, channel: Channel, bot_id: str, people: list[str]) -> list[dict[str, str]]:
         return [{"type": "user", "userId": self.platform.seen_id(channel, bot_id, p)} for p in people]

@@ -146,7 +146,7 @@ class UserActions:
             tapped = build(Postback, data=action.get("data", ""), display_text=shown)
             return {"action": kind, **self.postback(bot_id, user_id, tapped)}
         if kind == "datetimepicker":
-            picked = build(Postback, data=action.get("data", ""), params=_picker_params(action, params))
+            picked = build(Postback, data=action.get("data", ""), params=picker_params(action, params))
             return {"action": kind, **self.postback(bot_id, user_id, picked)}
         if kind == "richmenuswitch":
             alias = action.get("richMenuAliasId")
@@ -208,7 +208,8 @@ def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
     return out
 
 
-def _picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:
+def picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:
+    """What a datetime picker sends: the value picked in its mode, else its `initial`; 400 without either."""
     mode = action.get("mode", "datetime")
     if params and isinstance(params.get(mode), str):
         return {mode: params[mode]}
