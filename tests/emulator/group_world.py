@@ -90,6 +90,11 @@ def build_world(emulator: Emulator, receiver: WebhookReceiver) -> World:
         answer = emulator.call("POST", f"{chat}/uploads", expect=202, data={"type": kind},
                                files={"file": (f"upload.{kind}", blob, mime)})
         world.messages[f"upload-{kind}"] = answer["message_id"]
+    mentioning = {"type": "text", "text": "@Cafe @All @Hanako see you", "mentions": [
+        {"index": 0, "length": 5, "target": "oa"}, {"index": 6, "length": 4, "target": "all"},
+        {"index": 11, "length": 7, "target": person}]}
+    world.messages["mention"] = emulator.call("POST", f"{group_path}/messages", expect=202, json={
+        "user_id": others[0], "message": mentioning})["message_id"]
     in_group = emulator.call("POST", f"{group_path}/messages", expect=202,
                              json={"user_id": others[0], "message": sent["image"]})
     world.messages["group-image"] = in_group["message_id"]

@@ -277,3 +277,28 @@ def test_choice_36_a_members_postback_names_the_group_and_the_member(
     assert event["replyToken"] and of_type(receiver, PRIMARY, "postback")[0]["mode"] == "standby"
     shown = emulator.call("GET", f"{base}/messages", expect=200)["messages"]
     assert [m["message"] for m in shown] == [{"type": "text", "text": "19時で"}]
+
+
+def test_choice_37_mentions_exist_in_groups_only_and_name_members_or_everyone(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = with_primary(emulator, receiver)
+    group = _group(emulator, setup)
+    me = setup.person["user_id"]
+
+    def text(*mentions: dict[str, object], body: str = "@x hello") -> dict[str, object]:
+        return {"type": "text", "text": body, "mentions": list(mentions)}
+
+    chat = f"/_emulator/accounts/{setup.bot_id}/chats/{me}/messages"
+    alone = emulator.http.post(chat, json=text({"index": 0, "length": 2, "target": "oa"}))
+    assert (alone.status_code, alone.json()) == (400, {"message": "mentions: only in a group or room"})
+    path = f"/_emulator/accounts/{setup.bot_id}/groups/{group}/messages"
+    outside = emulator.http.post(path, json={"user_id": me, "message": text({"index": 0, "length": 2, "target": "U1"})})
+    assert outside.status_code == 409
+    beyond = text({"index": 5, "length": 9, "target": "all"})
+    too_long = emulator.http.post(path, json={"user_id": me, "message": beyond})
+    assert too_long.status_code == 400 and "within the text" in too_long.json()["message"]
+    emulator.call("POST", path, expect=202, json={"user_id": me, "message": text({"index": 0, "length": 2,
+                                                                                  "target": "all"})})
+    shown = emulator.call("GET", path)["messages"][-1]["message"]
+    assert shown["mention"] == {"mentionees": [{"index": 0, "length": 2, "type": "all"}]}

@@ -28,6 +28,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import (
     AccountLinkEvent,
+    AllMentionee,
     AudioMessageContent,
     BeaconEvent,
     FileMessageContent,
@@ -44,6 +45,7 @@ from linebot.v3.webhooks import (
     StickerMessageContent,
     TextMessageContent,
     UnsendEvent,
+    UserMentionee,
     UserSource,
     VideoMessageContent,
     VideoPlayCompleteEvent,
@@ -126,6 +128,15 @@ def test_every_webhook_body_matches_webhook_yml_and_parses_into_its_own_class(
         assert message_ids[world.messages["video"]]["duration"] == 4000
         group_file = message_ids[world.messages["group-upload"]]
         assert group_file["fileName"] == "notes.txt"
+    mentioned = next(e for e in module_events if isinstance(e, MessageEvent) and e.message.id == world.messages[
+        "mention"])
+    oa, everyone, member = mentioned.message.mention.mentionees
+    assert (type(oa), oa.is_self, oa.user_id) == (UserMentionee, True, world.setup.bot_id)
+    assert type(everyone) is AllMentionee and (everyone.index, everyone.length) == (6, 4)
+    assert (member.is_self, member.user_id) == (False, world.setup.user_id)  # the module's own L… ID
+    primary_view = next(e for e in _receiver.events(PRIMARY) if e["type"] == "message"
+                        and e["message"]["id"] == world.messages["mention"])
+    assert ids.USER_ID_RE.match(primary_view["message"]["mention"]["mentionees"][2]["userId"])
     postback = next(e for e in module_events if isinstance(e, PostbackEvent))
     assert postback.postback.params == {"datetime": "2026-12-24T19:00"}
     unsent = [e.unsend.message_id for e in parsed[MODULE] if isinstance(e, UnsendEvent)]

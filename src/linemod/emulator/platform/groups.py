@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from linemod.emulator.errors import ControlError
 from linemod.emulator.platform.commands import Postback
-from linemod.emulator.platform.user_messages import AnyUserMessage
+from linemod.emulator.platform.user_messages import AnyUserMessage, TextFromUser
 
 if TYPE_CHECKING:
     from linemod.emulator.platform.entities import Channel, OfficialAccount
@@ -143,6 +143,10 @@ class GroupArea:
         if member not in group.members:
             raise ControlError(409, f"the user is not a member of this {group.kind}")
         account = self._active(bot_id)
+        if isinstance(message, TextFromUser):
+            for mention in message.mentions or []:
+                if mention.target not in ("all", "oa") and mention.target not in group.members:
+                    raise ControlError(409, f"mentions: {mention.target} is not a member of this {group.kind}")
         users = self.platform.users
         content = users.as_sent(message)
         entry = self.platform.record(bot_id, group_id, f"user:{member}", content)

@@ -88,6 +88,8 @@ class UserActions:
         return account
 
     def send(self, bot_id: str, user_id: str, message: AnyUserMessage) -> dict[str, Any]:
+        if isinstance(message, TextFromUser) and message.mentions:
+            raise ControlError(400, "mentions: only in a group or room")
         account = self._chatting(bot_id, user_id)
         content = _as_sent(message)
         entry = self.platform.record(bot_id, user_id, "user", content)
@@ -111,12 +113,24 @@ class UserActions:
                      content: dict[str, Any]) -> dict[str, Any]:
         """The `message` object of a webhook for one channel."""
         body = {"id": message_id, **content}
+        if "mention" in content:
+            body["mention"] = {"mentionees": [self._mentionee_for(channel, bot_id, m)
+                                              for m in content["mention"]["mentionees"]]}
         if content["type"] in QUOTABLE:
             body["quoteToken"] = ids.opaque_token(40)
         token = ids.opaque_token(32)
         self.mark_as_read_tokens[token] = (channel.channel_id, bot_id, chat)
         body["markAsReadToken"] = token
         return body
+
+    def _mentionee_for(self, channel: Channel, bot_id: str, mentionee: dict[str, Any]) -> dict[str, Any]:
+        """A mention as `channel` sees it: the member's ID for that channel, the OA's bot user ID for itself."""
+        out = dict(mentionee)
+        if out.get("isSelf"):
+            out["userId"] = bot_id
+        elif "userId" in out:
+            out["userId"] = self.platform.seen_id(channel, bot_id, out["userId"])
+        return out
 
     def postback(self, bot_id: str, user_id: str, postback: Postback) -> dict[str, Any]:
         account = self._chatting(bot_id, user_id)
@@ -190,6 +204,9 @@ def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "text", "text": message.text}
         if message.emojis is not None:
             out["emojis"] = message.emojis
+        if message.mentions:
+            # Kept with the people's global IDs (what the chat log shows); each channel's IDs go in at sending.
+            out["mention"] = {"mentionees": [_mentionee(m.index, m.length, m.target) for m in message.mentions]}
         return out
     if isinstance(message, StickerFromUser):
         return {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
@@ -206,6 +223,14 @@ def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
     if isinstance(message, VideoFromUser | AudioFromUser) and message.duration is not None:
         out["duration"] = message.duration
     return out
+
+
+def _mentionee(index: int, length: int, target: str) -> dict[str, Any]:
+    if target == "all":
+        return {"index": index, "length": length, "type": "all"}
+    if target == "oa":
+        return {"index": index, "length": length, "type": "user", "isSelf": True}
+    return {"index": index, "length": length, "type": "user", "userId": target, "isSelf": False}
 
 
 def picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:

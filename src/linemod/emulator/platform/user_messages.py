@@ -30,10 +30,27 @@ from linemod.emulator.platform.commands import Command, IdText, NonBlank, Second
 MAX_CONTENT_BYTES = 50 * 1024 * 1024  # a bound on memory; the control API's max_body_bytes usually binds first
 
 
+class MentionFromUser(Command):
+    """`@someone` in a group or room's text: `target` is a member's user ID, `oa` for the OA, or `all`."""
+
+    index: Annotated[StrictInt, Field(ge=0)]
+    length: Annotated[StrictInt, Field(ge=1)]
+    target: Annotated[StrictStr, Field(min_length=1)]
+
+
 class TextFromUser(Command):
     type: Literal["text"]
     text: Annotated[StrictStr, Field(min_length=1, max_length=5000)]
     emojis: list[dict[str, object]] | None = None
+    mentions: Annotated[list[MentionFromUser], Field(max_length=20)] | None = Field(
+        None, description="in a group or room only")
+
+    @model_validator(mode="after")
+    def _mentions_in_text(self) -> Self:
+        for mention in self.mentions or []:
+            if mention.index + mention.length > len(self.text):
+                raise ValueError("a mention must lie within the text")
+        return self
 
 
 class StickerFromUser(Command):
