@@ -95,6 +95,9 @@ def build_world(emulator: Emulator, receiver: WebhookReceiver) -> World:
         {"index": 11, "length": 7, "target": person}]}
     world.messages["mention"] = emulator.call("POST", f"{group_path}/messages", expect=202, json={
         "user_id": others[0], "message": mentioning})["message_id"]
+    photos = [("file", (f"p{i}.png", png(32, 32), "image/png")) for i in (1, 2)]
+    together = emulator.call("POST", f"{chat}/uploads", expect=202, data={"type": "image"}, files=photos)
+    world.answers["image-set"] = [m["message_id"] for m in together["messages"]]
     in_group = emulator.call("POST", f"{group_path}/messages", expect=202,
                              json={"user_id": others[0], "message": sent["image"]})
     world.messages["group-image"] = in_group["message_id"]

@@ -213,9 +213,11 @@ def test_bodies_are_json_whatever_their_content_type_says(world: World) -> None:
     ({"type": "image", "duration": "12"}, {"file": ("a.png", b"x", "image/png")}, "duration"),
     ({"type": "video", "duration": "0"}, {"file": ("a.mp4", b"x", "video/mp4")}, "duration"),
     ({"type": "file"}, {"file": ("empty.txt", b"", "text/plain")}, "must not be empty"),
+    ({"type": "video"}, [("file", ("a.mp4", b"x", "video/mp4")), ("file", ("b.mp4", b"y", "video/mp4"))],
+     "only photos"),
 ])
 def test_a_bad_upload_is_a_400_and_changes_nothing(world: World, form: dict[str, str],
-                                                   files: dict[str, Any] | None, fragment: str) -> None:
+                                                   files: Any, fragment: str) -> None:
     before = world.state()
     answer = world.emulator.http.post(world.path(f"{CHAT}/uploads"), data=form, files=files)
     world.assert_refused(answer, fragment)

@@ -137,6 +137,10 @@ def test_every_webhook_body_matches_webhook_yml_and_parses_into_its_own_class(
     primary_view = next(e for e in _receiver.events(PRIMARY) if e["type"] == "message"
                         and e["message"]["id"] == world.messages["mention"])
     assert ids.USER_ID_RE.match(primary_view["message"]["mention"]["mentionees"][2]["userId"])
+    photos = [e.message for e in module_events if isinstance(e, MessageEvent)
+              and e.message.id in world.answers["image-set"]]
+    assert [(p.image_set.index, p.image_set.total) for p in photos] == [(1, 2), (2, 2)]
+    assert photos[0].image_set.id == photos[1].image_set.id
     postback = next(e for e in module_events if isinstance(e, PostbackEvent))
     assert postback.postback.params == {"datetime": "2026-12-24T19:00"}
     unsent = [e.unsend.message_id for e in parsed[MODULE] if isinstance(e, UnsendEvent)]

@@ -60,15 +60,25 @@ def test_the_chat_page_sends_an_uploaded_photo_as_an_image_message(pages: PageCl
     chat = f"/_pages/app/{setup.bot_id}/{setup.person['user_id']}"
     pages.get(chat)
     png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
-    answer = pages.http.post(f"{chat}/upload", files={"file": ("photo.png", png, "image/png")},
-                             headers={"X-CSRF-Token": pages.token, "HX-Request": "true"})
+    htmx = {"X-CSRF-Token": pages.token, "HX-Request": "true"}
+    answer = pages.http.post(f"{chat}/upload", files={"file": ("photo.png", png, "image/png")}, headers=htmx)
     assert answer.status_code == 204
     empty = pages.http.post(f"{chat}/upload", files={"file": ("empty.bin", b"", "application/octet-stream")},
-                            headers={"X-CSRF-Token": pages.token, "HX-Request": "true"})
+                            headers=htmx)
     assert empty.status_code == 400
+    mixed = [("file", ("a.png", png, "image/png")), ("file", ("b.txt", b"text", "text/plain"))]
+    refused = pages.http.post(f"{chat}/upload", files=mixed, headers=htmx)
+    assert refused.status_code == 400
+    together = [("file", (f"{n}.png", png, "image/png")) for n in ("a", "b", "c")]
+    sent = pages.http.post(f"{chat}/upload", files=together, headers=htmx)
+    assert sent.status_code == 204
     emulator.flush()
-    [event] = of_type(receiver, MODULE, "message")
+    event, *photos = of_type(receiver, MODULE, "message")
     assert event["message"]["type"] == "image" and event["message"]["contentProvider"] == {"type": "line"}
+    assert "imageSet" not in event["message"]
+    assert [(p["message"]["imageSet"]["index"], p["message"]["imageSet"]["total"]) for p in photos] == [
+        (1, 3), (2, 3), (3, 3)]
+    assert len({p["message"]["imageSet"]["id"] for p in photos}) == 1
     shown = pages.get(chat).text
     assert f"/_pages/content/{event['message']['id']}/preview" in shown
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from linemod.emulator import ids
 from linemod.emulator.errors import ControlError
 from linemod.emulator.http.control_api import ERROR_RESPONSES, PEOPLE, JsonBodyRoute
 from linemod.emulator.http.control_bodies import AccountLinkDone, BeaconSeen, VideoWatched
@@ -24,51 +25,69 @@ CHAT = "/accounts/{bot_id}/chats/{user_id}"
 GROUP = "/accounts/{bot_id}/groups/{group_id}"
 ROOM = "/accounts/{bot_id}/rooms/{room_id}"
 MediaType = Literal["image", "video", "audio", "file"]
+MAX_IMAGE_SET = 20  # ImageSet.total's bound
 
 
-async def _uploaded(kind: str, file: UploadFile, duration: int | None) -> AnyUserMessage:
-    blob = await file.read(MAX_CONTENT_BYTES + 1)
-    if len(blob) > MAX_CONTENT_BYTES:
-        raise ControlError(400, f"file: must be at most {MAX_CONTENT_BYTES} bytes")
-    fields: dict[str, Any] = {"type": kind, "content_base64": base64.b64encode(blob).decode()}
-    if file.content_type and file.content_type != "application/octet-stream":
-        fields["content_type"] = file.content_type
-    if kind == "file":
-        fields["file_name"] = file.filename or "file"
-        fields["content_type"] = file.content_type
-    elif duration is not None:
-        if kind not in ("video", "audio"):
-            raise ControlError(400, "duration: only a video or audio has one")
-        fields["duration"] = duration
-    return user_message(fields)
+async def _uploaded(kind: str, files: list[UploadFile], duration: int | None) -> list[AnyUserMessage]:
+    """The messages the LINE app sends for the files picked: several photos at once form an image set."""
+    if len(files) > 1 and kind != "image":
+        raise ControlError(400, "file: only photos can be sent several at once")
+    if len(files) > MAX_IMAGE_SET:
+        raise ControlError(400, f"file: at most {MAX_IMAGE_SET} photos at once")
+    set_id = ids.opaque_token(32) if len(files) > 1 else None
+    out = []
+    for index, upload in enumerate(files, start=1):
+        blob = await upload.read(MAX_CONTENT_BYTES + 1)
+        if len(blob) > MAX_CONTENT_BYTES:
+            raise ControlError(400, f"file: must be at most {MAX_CONTENT_BYTES} bytes")
+        fields: dict[str, Any] = {"type": kind, "content_base64": base64.b64encode(blob).decode()}
+        if upload.content_type and upload.content_type != "application/octet-stream":
+            fields["content_type"] = upload.content_type
+        if kind == "file":
+            fields["file_name"] = upload.filename or "file"
+            fields["content_type"] = upload.content_type
+        elif duration is not None:
+            if kind not in ("video", "audio"):
+                raise ControlError(400, "duration: only a video or audio has one")
+            fields["duration"] = duration
+        if set_id is not None:
+            fields["image_set"] = {"id": set_id, "index": index, "total": len(files)}
+        out.append(user_message(fields))
+    return out
+
+
+def _sent(results: list[dict[str, Any]]) -> JSONResponse:
+    """One message: its answer as for a JSON message; an image set: `messages`, one answer per photo."""
+    return JSONResponse(results[0] if len(results) == 1 else {"messages": results}, status_code=202)
 
 
 @uploads.post(f"{CHAT}/uploads", status_code=202)
 async def upload_in_chat(request: Request, bot_id: str, user_id: str, type: Annotated[MediaType, Form()],
-                         file: UploadFile, duration: Annotated[int | None, Form()] = None) -> JSONResponse:
-    """The user sends a photo, video, voice message or file from their phone (`multipart/form-data`)."""
-    message = await _uploaded(type, file, duration)
-    return JSONResponse(platform_of(request).users.send(bot_id, user_id, message), status_code=202)
+                         file: list[UploadFile], duration: Annotated[int | None, Form()] = None) -> JSONResponse:
+    """The user sends a photo (or several at once), video, voice message or file (`multipart/form-data`)."""
+    messages = await _uploaded(type, file, duration)
+    users = platform_of(request).users
+    return _sent([users.send(bot_id, user_id, message) for message in messages])
 
 
 @uploads.post(f"{GROUP}/uploads", status_code=202)
 async def upload_in_group(request: Request, bot_id: str, group_id: str, user_id: Annotated[str, Form()],
-                          type: Annotated[MediaType, Form()], file: UploadFile,
+                          type: Annotated[MediaType, Form()], file: list[UploadFile],
                           duration: Annotated[int | None, Form()] = None) -> JSONResponse:
-    message = await _uploaded(type, file, duration)
+    messages = await _uploaded(type, file, duration)
     groups = platform_of(request).groups
     groups.get(bot_id, group_id, "group")
-    return JSONResponse(groups.send(bot_id, group_id, user_id, message), status_code=202)
+    return _sent([groups.send(bot_id, group_id, user_id, message) for message in messages])
 
 
 @uploads.post(f"{ROOM}/uploads", status_code=202)
 async def upload_in_room(request: Request, bot_id: str, room_id: str, user_id: Annotated[str, Form()],
-                         type: Annotated[MediaType, Form()], file: UploadFile,
+                         type: Annotated[MediaType, Form()], file: list[UploadFile],
                          duration: Annotated[int | None, Form()] = None) -> JSONResponse:
-    message = await _uploaded(type, file, duration)
+    messages = await _uploaded(type, file, duration)
     groups = platform_of(request).groups
     groups.get(bot_id, room_id, "room")
-    return JSONResponse(groups.send(bot_id, room_id, user_id, message), status_code=202)
+    return _sent([groups.send(bot_id, room_id, user_id, message) for message in messages])
 
 
 @router.post(CHAT + "/messages/{message_id}/unsend", status_code=202)

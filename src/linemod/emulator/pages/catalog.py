@@ -290,6 +290,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.action_gone": ("このボタンはもう使えません。", "This button is no longer available."),
     "error.empty_message": ("メッセージを入力してください。", "Enter a message."),
     "error.no_file": ("ファイルを選んでください。", "Choose a file."),
+    "error.one_file": ("まとめて送れるのは写真だけです。", "Only photos can be sent several at once."),
     "error.bad_file": ("空のファイルや50 MBを超えるファイルは送れません。", "A file must not be empty or over 50 MB."),
     "error.chat_off": ("Botモードではチャットは使えません。", "Chat is off in bot mode."),
     "error.confirm_delete": ("削除の確認にチェックしてください。", "Tick the box to confirm the deletion."),

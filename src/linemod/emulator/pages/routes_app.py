@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
-from linemod.emulator.pages.uploads import upload_message
+from linemod.emulator.pages.uploads import upload_messages
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
@@ -161,7 +161,8 @@ async def send(request: Request, bot_id: str, user_id: str) -> Response:
 async def upload(request: Request, bot_id: str, user_id: str) -> Response:
     """A photo, video, voice message or file picked in the composer."""
     platform, _ = _chat(request, bot_id, user_id)
-    platform.users.send(bot_id, user_id, await upload_message(request))
+    for message in await upload_messages(request):
+        platform.users.send(bot_id, user_id, message)
     return Response(status_code=204, headers=CHANGED)
 
 

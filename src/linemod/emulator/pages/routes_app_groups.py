@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
-from linemod.emulator.pages.uploads import upload_message
+from linemod.emulator.pages.uploads import upload_messages
 from linemod.emulator.platform.commands import Postback, build
 from linemod.emulator.platform.groups import Group
 from linemod.emulator.platform.user_actions import picker_params
@@ -109,7 +109,8 @@ async def group_send(request: Request, bot_id: str, user_id: str, group_id: str)
 @router.post("/app/{bot_id}/{user_id}/chats/{group_id}/upload")
 async def group_upload(request: Request, bot_id: str, user_id: str, group_id: str) -> Response:
     platform, _ = _group(request, bot_id, user_id, group_id)
-    platform.groups.send(bot_id, group_id, user_id, await upload_message(request))
+    for message in await upload_messages(request):
+        platform.groups.send(bot_id, group_id, user_id, message)
     return Response(status_code=204, headers=CHANGED)
 
 

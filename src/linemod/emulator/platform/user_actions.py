@@ -13,6 +13,7 @@ from linemod.emulator.platform.user_messages import (
     AnyUserMessage,
     AudioFromUser,
     FileFromUser,
+    ImageFromUser,
     LocationFromUser,
     MediaFromUser,
     StickerFromUser,
@@ -220,6 +221,8 @@ def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
     if isinstance(message, FileFromUser):
         return {"type": "file", "fileName": message.file_name, "fileSize": len(message.content)}
     out = {"type": message.type, "contentProvider": message.provider()}
+    if isinstance(message, ImageFromUser) and message.image_set is not None:
+        out["imageSet"] = message.image_set.model_dump()
     if isinstance(message, VideoFromUser | AudioFromUser) and message.duration is not None:
         out["duration"] = message.duration
     return out

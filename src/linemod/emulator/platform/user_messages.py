@@ -126,11 +126,26 @@ class MediaFromUser(Command):
         return out
 
 
+class ImageSet(Command):
+    """Photos sent together: the same `id`, each with its place in the set."""
+
+    id: Annotated[StrictStr, Field(min_length=1)]
+    index: Annotated[StrictInt, Field(ge=1)]
+    total: Annotated[StrictInt, Field(ge=2, le=20)]
+
+    @model_validator(mode="after")
+    def _index_in_set(self) -> Self:
+        if self.index > self.total:
+            raise ValueError("index must not exceed total")
+        return self
+
+
 class ImageFromUser(MediaFromUser):
     """A photo; its preview (`.../content/preview`) is made from it."""
 
     DEFAULT_TYPE = "image/jpeg"
     type: Literal["image"]
+    image_set: ImageSet | None = Field(None, description="set when several photos are sent at once")
 
 
 class Transcoded(MediaFromUser):
