@@ -85,6 +85,8 @@ def build_world(emulator: Emulator, receiver: WebhookReceiver) -> World:
     }
     for name, message in sent.items():
         world.messages[name] = emulator.call("POST", f"{chat}/messages", json=message, expect=202)["message_id"]
+    quoting = {"type": "text", "text": "this one", "quoted_message_id": world.messages["sticker"]}
+    world.messages["quote"] = emulator.call("POST", f"{chat}/messages", json=quoting, expect=202)["message_id"]
     for kind, blob, mime in (("image", png(64, 64), "image/png"), ("video", b"movie", "video/mp4"),
                              ("audio", b"sound", "audio/m4a"), ("file", b"a,b\n1,2\n", "text/csv")):
         answer = emulator.call("POST", f"{chat}/uploads", expect=202, data={"type": kind},

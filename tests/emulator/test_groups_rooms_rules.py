@@ -302,3 +302,21 @@ def test_choice_37_mentions_exist_in_groups_only_and_name_members_or_everyone(
                                                                                   "target": "all"})})
     shown = emulator.call("GET", path)["messages"][-1]["message"]
     assert shown["mention"] == {"mentionees": [{"index": 0, "length": 2, "type": "all"}]}
+
+
+def test_choice_37_a_user_quotes_only_a_message_of_the_same_chat(
+    emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    setup = with_primary(emulator, receiver)
+    group = _group(emulator, setup)
+    in_group = _say(emulator, setup, group)
+    chat = f"/_emulator/accounts/{setup.bot_id}/chats/{setup.person['user_id']}/messages"
+    elsewhere = emulator.http.post(chat, json={"type": "text", "text": "re", "quoted_message_id": in_group})
+    assert (elsewhere.status_code, elsewhere.json()) == (
+        409, {"message": f"quoted_message_id: message {in_group} is not in this chat"})
+    pushed = send(emulator, setup, "push").json()["sentMessages"][0]["id"]
+    sticker = {"type": "sticker", "packageId": "446", "stickerId": "1989", "quoted_message_id": pushed}
+    emulator.call("POST", chat, json=sticker, expect=202)
+    emulator.flush()
+    [event] = of_type(receiver, MODULE, "message")[-1:]
+    assert event["message"]["quotedMessageId"] == pushed

@@ -137,6 +137,9 @@ def test_every_webhook_body_matches_webhook_yml_and_parses_into_its_own_class(
     primary_view = next(e for e in _receiver.events(PRIMARY) if e["type"] == "message"
                         and e["message"]["id"] == world.messages["mention"])
     assert ids.USER_ID_RE.match(primary_view["message"]["mention"]["mentionees"][2]["userId"])
+    quote = next(e.message for e in module_events if isinstance(e, MessageEvent)
+                 and e.message.id == world.messages["quote"])
+    assert quote.quoted_message_id == world.messages["sticker"]
     photos = [e.message for e in module_events if isinstance(e, MessageEvent)
               and e.message.id in world.answers["image-set"]]
     assert [(p.image_set.index, p.image_set.total) for p in photos] == [(1, 2), (2, 2)]

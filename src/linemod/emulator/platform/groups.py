@@ -148,6 +148,7 @@ class GroupArea:
                 if mention.target not in ("all", "oa") and mention.target not in group.members:
                     raise ControlError(409, f"mentions: {mention.target} is not a member of this {group.kind}")
         users = self.platform.users
+        users.check_quote(bot_id, group_id, message)
         content = users.as_sent(message)
         entry = self.platform.record(bot_id, group_id, f"user:{member}", content)
         users.keep_content(entry.id, message, bot_id)

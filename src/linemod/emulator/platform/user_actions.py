@@ -91,6 +91,9 @@ class UserActions:
     def send(self, bot_id: str, user_id: str, message: AnyUserMessage) -> dict[str, Any]:
         if isinstance(message, TextFromUser) and message.mentions:
             raise ControlError(400, "mentions: only in a group or room")
+        self.platform.account(bot_id)
+        self.platform.person(user_id)
+        self.check_quote(bot_id, user_id, message)
         account = self._chatting(bot_id, user_id)
         content = _as_sent(message)
         entry = self.platform.record(bot_id, user_id, "user", content)
@@ -104,6 +107,12 @@ class UserActions:
 
     def as_sent(self, message: AnyUserMessage) -> dict[str, Any]:
         return _as_sent(message)
+
+    def check_quote(self, bot_id: str, chat: str, message: AnyUserMessage) -> None:
+        """A quoted message must be one of this chat's (the LINE app quotes only what the chat shows)."""
+        quoted = getattr(message, "quoted_message_id", None)
+        if quoted is not None and all(e.id != quoted for e in self.platform.chats.get((bot_id, chat), [])):
+            raise ControlError(409, f"quoted_message_id: message {quoted} is not in this chat")
 
     def keep_content(self, message_id: str, message: AnyUserMessage, bot_id: str) -> None:
         """Keep what `GET .../content` answers for a medium, until it expires (choice 35)."""
@@ -205,13 +214,18 @@ def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "text", "text": message.text}
         if message.emojis is not None:
             out["emojis"] = message.emojis
+        if message.quoted_message_id is not None:
+            out["quotedMessageId"] = message.quoted_message_id
         if message.mentions:
             # Kept with the people's global IDs (what the chat log shows); each channel's IDs go in at sending.
             out["mention"] = {"mentionees": [_mentionee(m.index, m.length, m.target) for m in message.mentions]}
         return out
     if isinstance(message, StickerFromUser):
-        return {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
-                "stickerResourceType": "STATIC"}
+        out = {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
+               "stickerResourceType": "STATIC"}
+        if message.quoted_message_id is not None:
+            out["quotedMessageId"] = message.quoted_message_id
+        return out
     if isinstance(message, LocationFromUser):
         out = {"type": "location", "latitude": message.latitude, "longitude": message.longitude}
         for key in ("title", "address"):

@@ -44,6 +44,7 @@ class TextFromUser(Command):
     emojis: list[dict[str, object]] | None = None
     mentions: Annotated[list[MentionFromUser], Field(max_length=20)] | None = Field(
         None, description="in a group or room only")
+    quoted_message_id: StrictStr | None = Field(None, description="a message of the same chat the user quotes")
 
     @model_validator(mode="after")
     def _mentions_in_text(self) -> Self:
@@ -57,6 +58,7 @@ class StickerFromUser(Command):
     type: Literal["sticker"]
     packageId: Annotated[IdText, Field(min_length=1)]
     stickerId: Annotated[IdText, Field(min_length=1)]
+    quoted_message_id: StrictStr | None = Field(None, description="a message of the same chat the user quotes")
 
 
 class LocationFromUser(Command):
