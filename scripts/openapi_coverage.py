@@ -17,7 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.line_openapi import COMMIT, openapi_dir
 
-from linemod.emulator.http import routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens
+from linemod.emulator.http import (
+    routes_attach,
+    routes_groups,
+    routes_messaging,
+    routes_module,
+    routes_richmenu,
+    routes_tokens,
+)
 from linemod.emulator.http.middleware import template_pattern
 
 FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml")
@@ -25,7 +32,7 @@ FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messagi
 
 def served_routes() -> list[tuple[str, str]]:
     out = []
-    for module in (routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens):
+    for module in (routes_attach, routes_groups, routes_messaging, routes_module, routes_richmenu, routes_tokens):
         for route in module.router.routes:
             out.extend((method, route.path) for method in module.router.methods_of(route.path))
     return out

@@ -7,15 +7,17 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from linemod.emulator.http import routes_control, routes_control_chats, routes_control_groups
+from linemod.emulator.http import routes_control, routes_control_chats, routes_control_events, routes_control_groups
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "emulator-control-api.md"
 
 
 def _served() -> set[tuple[str, str]]:
     served = set()
-    for module in (routes_control, routes_control_chats, routes_control_groups):
-        for route in module.router.routes:
+    routers = (routes_control.router, routes_control_chats.router, routes_control_groups.router,
+               routes_control_events.router, routes_control_events.uploads)
+    for router in routers:
+        for route in router.routes:
             assert isinstance(route, APIRoute)
             served.update((method, route.path) for method in route.methods)
     return served

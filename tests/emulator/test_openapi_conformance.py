@@ -35,9 +35,12 @@ class SpecIndex:
             openapi = OpenAPI.from_file_path(str(directory / name))
             host = raw["servers"][0]["url"]
             for template, operations in raw["paths"].items():
-                for method in operations:
+                for method, operation in operations.items():
                     if method in ("get", "post", "put", "delete"):
-                        self.entries.append((template_pattern(template), template, method.upper(), host, openapi))
+                        # Content download lives on api-data.line.me: the operation names its own server.
+                        served = operation.get("servers") or operations.get("servers") or [{"url": host}]
+                        self.entries.append((template_pattern(template), template, method.upper(),
+                                             served[0]["url"], openapi))
         # Static paths before templated ones, as a router would match them.
         self.entries.sort(key=lambda e: e[1].count("{"))
 

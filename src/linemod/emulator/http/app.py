@@ -21,7 +21,10 @@ from linemod.emulator.http import (
     routes_attach,
     routes_control,
     routes_control_chats,
+    routes_control_events,
     routes_control_groups,
+    routes_dialog,
+    routes_groups,
     routes_messaging,
     routes_module,
     routes_richmenu,
@@ -83,13 +86,15 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     document_errors_as_answered(console)
     console.add_middleware(ControlGuard, allowed_hosts=platform.settings.control_hosts)
     console.router.routes.extend(
-        [*routes_control.router.routes, *routes_control_chats.router.routes, *routes_control_groups.router.routes]
+        [*routes_control.router.routes, *routes_control_chats.router.routes, *routes_control_groups.router.routes,
+         *routes_control_events.router.routes, *routes_control_events.uploads.routes]
     )
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
     # Routes are matched in order: the hot paths of load tests first.
     line_routes = [route for module in (routes_messaging, routes_module, routes_tokens, routes_attach,
-                                        routes_richmenu) for route in module.router.routes]
+                                        routes_richmenu, routes_groups, routes_dialog)
+                   for route in module.router.routes]
     app = Starlette(
         routes=[*line_routes, Mount("", app=console)],
         exception_handlers=handlers,

@@ -13,7 +13,8 @@ from linemod.emulator.errors import ControlError
 from linemod.emulator.http.control_api import ERROR_RESPONSES, PEOPLE, JsonBodyRoute
 from linemod.emulator.http.control_bodies import ActionTap, Friend, LoadMessages, OperatorMessage, RichMenuTap
 from linemod.emulator.http.requests import platform_of
-from linemod.emulator.platform.commands import Postback, TextFromUser, UserMessage
+from linemod.emulator.platform.commands import Postback
+from linemod.emulator.platform.user_messages import TextFromUser, UserMessage
 
 router = APIRouter(prefix="/_emulator", route_class=JsonBodyRoute, tags=[PEOPLE], responses=ERROR_RESPONSES)
 

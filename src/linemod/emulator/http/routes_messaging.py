@@ -141,8 +141,21 @@ async def mark_as_read(request: Request) -> JSONResponse:
 @router.get("/v2/bot/message/{messageId}/content")
 async def content(request: Request, messageId: str) -> Response:
     caller = line_caller(request, scope="message:receive")
-    blob, media_type = platform_of(request).extras.content(caller, messageId)
+    blob, media_type = platform_of(request).users.content.content(caller, messageId)
     return Response(blob, media_type=media_type)
+
+
+@router.get("/v2/bot/message/{messageId}/content/preview")
+async def content_preview(request: Request, messageId: str) -> Response:
+    caller = line_caller(request, scope="message:receive")
+    blob, media_type = platform_of(request).users.content.preview(caller, messageId)
+    return Response(blob, media_type=media_type)
+
+
+@router.get("/v2/bot/message/{messageId}/content/transcoding")
+async def content_transcoding(request: Request, messageId: str) -> JSONResponse:
+    caller = line_caller(request, scope="message:receive")
+    return JSONResponse(platform_of(request).users.content.transcoding(caller, messageId))
 
 
 def _primary_only(request: Request) -> PrimaryChannel:

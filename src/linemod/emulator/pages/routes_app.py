@@ -17,8 +17,9 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
-from linemod.emulator.platform.commands import user_message
+from linemod.emulator.pages.uploads import upload_messages
 from linemod.emulator.platform.entities import OfficialAccount
+from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
@@ -39,6 +40,19 @@ def _chat_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
             "friend": bool(friendship and friendship.friend and not friendship.blocked),
             "blocked": bool(friendship and friendship.blocked),
         })
+    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
+    return rows
+
+
+def _group_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
+    """The groups and rooms the person is in, newest conversation first."""
+    rows = []
+    for group in platform.groups.of_person(person or ""):
+        entries = platform.chats.get((group.bot_id, group.group_id), [])
+        names = [platform.people[p].display_name for p in group.members if p in platform.people]
+        rows.append({"group": group, "account": platform.accounts[group.bot_id],
+                     "title": group.name if group.kind == "group" else ", ".join(names),
+                     "last": entries[-1] if entries else None})
     rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
     return rows
 
@@ -86,6 +100,7 @@ async def app_home(request: Request) -> Response:
         "people": list(platform.people.values()),
         "me": platform.people.get(chosen or ""),
         "chats": _chat_list(platform, chosen),
+        "group_chats": _group_list(platform, chosen),
     })
 
 
@@ -142,6 +157,15 @@ async def send(request: Request, bot_id: str, user_id: str) -> Response:
     return Response(status_code=204, headers=CHANGED)
 
 
+@router.post("/app/{bot_id}/{user_id}/upload")
+async def upload(request: Request, bot_id: str, user_id: str) -> Response:
+    """A photo, video, voice message or file picked in the composer."""
+    platform, _ = _chat(request, bot_id, user_id)
+    for message in await upload_messages(request):
+        platform.users.send(bot_id, user_id, message)
+    return Response(status_code=204, headers=CHANGED)
+
+
 @router.post("/app/{bot_id}/{user_id}/act")
 async def act(request: Request, bot_id: str, user_id: str) -> Response:
     """A tap on an action the person can see: a message's button, a quick reply, a rich menu area."""
@@ -194,8 +218,16 @@ async def richmenu_image(request: Request, rich_menu_id: str) -> Response:
 
 @router.get("/content/{message_id}")
 async def message_content(request: Request, message_id: str) -> Response:
-    """The picture a person sent (the LINE app shows its own photos from the phone)."""
-    found = platform_of(request).users.contents.get(message_id)
-    if found is None:
+    """What a person sent (the LINE app shows its own photos, videos and files from the phone)."""
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.blob is None:
         raise PageError(404, "error.not_found")
-    return Response(found[0], media_type=found[1], headers={"Cache-Control": "private, max-age=86400"})
+    return Response(found.blob, media_type=found.media_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/content/{message_id}/preview")
+async def message_content_preview(request: Request, message_id: str) -> Response:
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.preview is None:
+        raise PageError(404, "error.not_found")
+    return Response(found.preview, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

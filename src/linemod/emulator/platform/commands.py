@@ -12,8 +12,6 @@ Unknown fields are ignored (the contract welcomes more fields).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, get_args
 
 from pydantic import (
@@ -24,7 +22,6 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
-    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -242,64 +239,6 @@ class ClockAdvance(Command):
     """`POST /_emulator/clock/advance`."""
 
     seconds: Annotated[Seconds, Field(gt=0)]
-
-
-# ---- what people send in a chat -------------------------------------------------------------------
-
-
-class TextFromUser(Command):
-    type: Literal["text"]
-    text: Annotated[StrictStr, Field(min_length=1, max_length=5000)]
-    emojis: list[dict[str, Any]] | None = None
-
-
-class StickerFromUser(Command):
-    type: Literal["sticker"]
-    packageId: Annotated[IdText, Field(min_length=1)]
-    stickerId: Annotated[IdText, Field(min_length=1)]
-
-
-class LocationFromUser(Command):
-    type: Literal["location"]
-    latitude: Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
-    longitude: Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
-    title: StrictStr | None = None
-    address: StrictStr | None = None
-
-
-def _base64(value: str) -> str:
-    try:
-        blob = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("must be base64") from None
-    if not blob:
-        raise ValueError("is required for an image")
-    return value
-
-
-class ImageFromUser(Command):
-    """A photo the person sends; its bytes are what `GET .../content` answers."""
-
-    type: Literal["image"]
-    content_base64: Annotated[StrictStr, AfterValidator(_base64)]
-    content_type: StrictStr | None = Field(None, description="default image/jpeg")
-
-    @property
-    def content(self) -> bytes:
-        return base64.b64decode(self.content_base64)
-
-
-UserMessage = Annotated[TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser,
-                        Field(discriminator="type")]
-USER_MESSAGE = TypeAdapter(UserMessage)
-
-
-def user_message(data: object) -> TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser:
-    """A message a person sends, from an untyped value (a sample, a tapped action's text)."""
-    try:
-        return USER_MESSAGE.validate_python(data)
-    except ValidationError as exc:
-        raise ControlError(400, describe_validation(exc.errors())) from None
 
 
 class Postback(Command):

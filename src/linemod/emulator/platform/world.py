@@ -77,6 +77,7 @@ class Platform:
         from linemod.emulator.platform.attach import AttachArea
         from linemod.emulator.platform.chat_control import ChatControlArea
         from linemod.emulator.platform.chat_extras import ChatExtras
+        from linemod.emulator.platform.group_api import GroupApi
         from linemod.emulator.platform.groups import GroupArea
         from linemod.emulator.platform.messaging import MessagingArea
         from linemod.emulator.platform.module_api import ModuleApi
@@ -85,6 +86,7 @@ class Platform:
         from linemod.emulator.platform.setup import SetupArea
         from linemod.emulator.platform.tokens import TokenArea
         from linemod.emulator.platform.user_actions import UserActions
+        from linemod.emulator.platform.user_events import UserEvents
         from linemod.emulator.platform.webhooks import WebhookArea
 
         self.accounts: dict[str, OfficialAccount] = {}
@@ -104,7 +106,9 @@ class Platform:
         self.module_api = ModuleApi(self)
         self.extras = ChatExtras(self)
         self.users = UserActions(self)
+        self.user_events = UserEvents(self)
         self.groups = GroupArea(self)
+        self.group_api = GroupApi(self)
         self.rate_limiter = RateLimiter(self.clock)
 
     def reset(self) -> None:
