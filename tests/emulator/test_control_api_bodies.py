@@ -40,6 +40,12 @@ WRONG_TYPES: list[tuple[str, str, Any, bool]] = [
     ("POST", "/_emulator/load/messages", {"bot_id": "{bot_id}", "user_ids": "{user_id}"}, False),
     ("POST", "/_emulator/accounts/{bot_id}/groups", {"name": "Team", "members": "{user_id}"}, False),
     ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/messages", {"user_id": 5, "message": {}}, False),
+    ("PUT", "/_emulator/users/{user_id}/demographics", {"age": "30"}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/click", {"url": 5}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/play", {"percent": "100"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships", {"title": 5, "benefits": ["x"], "price": 1}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships/{membership_id}/members", {"user_id": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/audience-groups", {"description": 5}, False),
 ]
 
 
@@ -77,7 +83,8 @@ def world(emulator: Emulator) -> Iterator[World]:
     emulator.call("POST", f"/_emulator/accounts/{account['bot_id']}/friends", json={"user_id": person["user_id"]},
                   expect=200)
     yield World(emulator, {"channel_id": channel["channel_id"], "bot_id": account["bot_id"],
-                           "user_id": person["user_id"], "group_id": "C" + "0" * 32})
+                           "user_id": person["user_id"], "group_id": "C" + "0" * 32, "message_id": "1",
+                           "membership_id": "1"})
 
 
 def _filled(body: Any, ids: dict[str, str]) -> Any:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from linemod.emulator.http import routes_control, routes_control_chats, routes_control_groups
+from linemod.emulator.http import routes_control, routes_control_chats, routes_control_groups, routes_control_insight
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "emulator-control-api.md"
 
 
 def _served() -> set[tuple[str, str]]:
     served = set()
-    for module in (routes_control, routes_control_chats, routes_control_groups):
+    for module in (routes_control, routes_control_chats, routes_control_groups, routes_control_insight):
         for route in module.router.routes:
             assert isinstance(route, APIRoute)
             served.update((method, route.path) for method in route.methods)
