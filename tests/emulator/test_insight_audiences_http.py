@@ -32,6 +32,7 @@ def recorded(emulator: Emulator) -> Iterator[list[httpx.Response]]:
 
     def keep(response: httpx.Response) -> None:
         response.read()
+        response.request.read()  # a multipart upload's body is a stream until read
         responses.append(response)
 
     emulator.http.event_hooks["response"] = [keep]
@@ -218,3 +219,77 @@ def test_richmenu_batch_runs_in_the_background(emulator: Emulator) -> None:
         time.sleep(0.05)
     assert progress["phase"] == "succeeded" and "completedTime" in progress
     assert get(oa, f"/v2/bot/user/{oa.seen[0]}/richmenu")["richMenuId"] == second
+
+
+def test_richmenu_statistics_need_twenty_users_clicking(emulator: Emulator, recorded: list[httpx.Response],
+                                                       spec_index: SpecIndex) -> None:
+    oa = marketing_oa(emulator, 20, demographics=False)
+    menu = {"size": {"width": 2500, "height": 843}, "selected": False, "name": "m", "chatBarText": "menu",
+            "areas": [{"bounds": {"x": 0, "y": 0, "width": 1250, "height": 843},
+                       "action": {"type": "postback", "data": "left"}},
+                      {"bounds": {"x": 1250, "y": 0, "width": 1250, "height": 843},
+                       "action": {"type": "postback", "data": "right"}}]}
+    rich_menu_id = send(oa, "/v2/bot/richmenu", menu).json()["richMenuId"]
+    emulator.http.post(f"/v2/bot/richmenu/{rich_menu_id}/content", content=png(2500, 843),
+                       headers={**oa.headers, "Content-Type": "image/png"}).raise_for_status()
+    send(oa, f"/v2/bot/user/all/richmenu/{rich_menu_id}", {})
+    day = jst_day(emulator)
+    summary = f"/v2/bot/insight/richmenu/{rich_menu_id}/summary"
+    for person in oa.people[:19]:
+        emulator.call("POST", oa.chat(person) + "/richmenu-view", expect=200)
+        emulator.call("POST", oa.chat(person) + "/richmenu-tap", json={"area": 0}, expect=202)
+    assert get(oa, summary, **{"from": day, "to": day}) == {"richMenuId": rich_menu_id}  # 19 clicking: hidden
+    emulator.call("POST", oa.chat(oa.people[19]) + "/richmenu-tap", json={"area": 1}, expect=202)
+    answer = get(oa, summary, **{"from": day, "to": day})
+    assert answer["impression"]["metrics"] == {"count": 19, "uniqueUsers": 19}
+    assert [c["metrics"]["count"] for c in answer["clicks"]] == [19, 1]
+    assert answer["clicks"][1]["bounds"] == {"x": 1250, "y": 0, "width": 1250, "height": 843}
+    daily = get(oa, f"/v2/bot/insight/richmenu/{rich_menu_id}/daily", **{"from": day, "to": day})
+    assert daily["impression"]["metrics"] == [{"date": day, "count": 19, "uniqueUsers": 19}]
+    get(oa, "/v2/bot/insight/richmenu/richmenu-00000000000000000000000000000000/summary", expect=404,
+        **{"from": day, "to": day})
+    get(oa, summary, expect=400, **{"from": "20200101", "to": day})  # more than 396 days
+    # api-data.line.me's uploads: a new audience from a file, and more IDs added to it
+    files = {"file": ("ids.txt", "\n".join(oa.seen[:3]).encode(), "text/plain")}
+    created = emulator.http.post("/v2/bot/audienceGroup/upload/byFile", headers=oa.headers, files=files,
+                                 data={"description": "from a file", "uploadDescription": "ids.txt"})
+    assert created.status_code == 202, created.text
+    group_id = created.json()["audienceGroupId"]
+    added = emulator.http.put("/v2/bot/audienceGroup/upload/byFile", headers=oa.headers, data={
+        "audienceGroupId": str(group_id)}, files={"file": ("more.txt", oa.seen[3].encode(), "text/plain")})
+    assert added.status_code == 202, added.text
+    assert get(oa, f"/v2/bot/audienceGroup/{group_id}")["audienceGroup"]["audienceCount"] == 4
+    refused = emulator.http.post("/v2/bot/audienceGroup/upload/byFile", headers=oa.headers,
+                                 data={"description": "no file"}, files={"other": ("x.txt", b"x", "text/plain")})
+    assert refused.status_code == 400 and refused.json()["details"][0]["property"] == "file"
+    checked = validate_all(spec_index, recorded)
+    assert {"POST /v2/bot/audienceGroup/upload/byFile", "PUT /v2/bot/audienceGroup/upload/byFile",
+            "POST /v2/bot/richmenu/{richMenuId}/content",
+            "GET /v2/bot/insight/richmenu/{richMenuId}/summary",
+            "GET /v2/bot/insight/richmenu/{richMenuId}/daily"} <= checked
+
+
+def test_media_plays_and_state_snapshots_keep_the_statistics(emulator: Emulator) -> None:
+    oa = marketing_oa(emulator, 20, demographics=False)
+    video = {"type": "video", "originalContentUrl": "https://example.com/a.mp4",
+             "previewImageUrl": "https://example.com/a.jpg"}
+    request_id = send(oa, "/v2/bot/message/broadcast", {"messages": [{"type": "text", "text": "watch"}, video]}
+                      ).headers["x-line-request-id"]
+    for index, person in enumerate(oa.people):
+        text_id, video_id = (m["id"] for m in oa.messages_of(person)[-2:])
+        emulator.call("POST", oa.chat(person) + f"/messages/{video_id}/play",
+                      json={"percent": 100 if index % 2 else 50}, expect=200)
+        emulator.call("POST", oa.chat(person) + f"/messages/{text_id}/play", json={"percent": 10}, expect=400)
+    event = get(oa, "/v2/bot/insight/message/event", requestId=request_id)
+    assert event["overview"]["uniqueMediaPlayed"] == 20
+    assert event["overview"]["uniqueMediaPlayed100Percent"] is None  # 10 played it all: below 20
+    assert event["messages"][1]["mediaPlayed50Percent"] == 20 and event["messages"][0]["mediaPlayed"] is None
+
+    group = send(oa, "/v2/bot/audienceGroup/upload", {"description": "kept", "audiences": [{"id": oa.seen[0]}]},
+                 expect=202).json()["audienceGroupId"]
+    state = emulator.call("GET", "/_emulator/state", expect=200)
+    emulator.call("PUT", "/_emulator/state", json=state, expect=200)
+    restored = emulator.call("GET", "/_emulator/state", expect=200)
+    assert {k: v for k, v in restored.items() if k != "clock"} == {k: v for k, v in state.items() if k != "clock"}
+    assert get(oa, "/v2/bot/insight/message/event", requestId=request_id) == event
+    assert get(oa, f"/v2/bot/audienceGroup/{group}")["audienceGroup"]["audienceCount"] == 1

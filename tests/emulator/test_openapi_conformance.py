@@ -36,9 +36,11 @@ class SpecIndex:
             openapi = OpenAPI.from_file_path(str(directory / name))
             host = raw["servers"][0]["url"]
             for template, operations in raw["paths"].items():
-                for method in operations:
+                for method, operation in operations.items():
                     if method in ("get", "post", "put", "delete"):
-                        self.entries.append((template_pattern(template), template, method.upper(), host, openapi))
+                        # api-data.line.me's operations name their own server
+                        served = (operation.get("servers") or [{"url": host}])[0]["url"]
+                        self.entries.append((template_pattern(template), template, method.upper(), served, openapi))
         # Static paths before templated ones, as a router would match them.
         self.entries.sort(key=lambda e: e[1].count("{"))
 

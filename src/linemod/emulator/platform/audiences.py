@@ -18,6 +18,7 @@ DESCRIPTION_MAX = 120
 UPLOAD_MAX = 10_000
 FILE_UPLOAD_MAX = 1_500_000
 PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX = 20, 40
+INT64_MAX = 2**63 - 1
 KEEP_SECONDS = 180 * 86_400  # an audience expires 180 days after it is made
 STATUSES = ("IN_PROGRESS", "READY", "FAILED", "EXPIRED", "INACTIVE", "ACTIVATING")
 CREATE_ROUTES = ("OA_MANAGER", "MESSAGING_API", "POINT_AD", "AD_MANAGER")
@@ -294,9 +295,9 @@ def _int_param(query: dict[str, str], name: str, default: int | None, *, minimum
         value = int(raw)
     except ValueError:
         raise invalid_property(name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise validation_error([Detail(f"must be {bound}", name)])
+    maximum = INT64_MAX if maximum is None else maximum
+    if value < minimum or value > maximum:
+        raise validation_error([Detail(f"must be between {minimum} and {maximum}", name)])
     return value
 
 
