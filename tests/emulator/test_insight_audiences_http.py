@@ -4,17 +4,20 @@ validated against LINE's OpenAPI files."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import PnpDeliveryCompletionEvent
 
 from tests.emulator.marketing_world import MarketingOa, jst_day, marketing_oa
 from tests.emulator.richmenu_world import png
-from tests.emulator.test_openapi_conformance import SpecIndex, validate_all
+from tests.emulator.test_openapi_conformance import SpecIndex, _webhook_validator, validate_all
 from tests.support.line_openapi import openapi_dir
-from tests.support.servers import Emulator
+from tests.support.servers import Emulator, WebhookReceiver
 
 LINK = "https://example.com/sale"
 FLEX_WITH_LINK = {"type": "template", "altText": "sale", "template": {
@@ -293,3 +296,35 @@ def test_media_plays_and_state_snapshots_keep_the_statistics(emulator: Emulator)
     assert {k: v for k, v in restored.items() if k != "clock"} == {k: v for k, v in state.items() if k != "clock"}
     assert get(oa, "/v2/bot/insight/message/event", requestId=request_id) == event
     assert get(oa, f"/v2/bot/audienceGroup/{group}")["audienceGroup"]["audienceCount"] == 1
+
+
+def test_a_notification_message_by_phone_number_reports_its_delivery(emulator: Emulator, receiver: WebhookReceiver
+                                                                      ) -> None:
+    account = emulator.account(primary_channel={"webhook_url": receiver.url + "/oa"})
+    primary = account["primary_channel"]
+    token = emulator.http.post("/v2/oauth/accessToken", data={
+        "grant_type": "client_credentials", "client_id": primary["channel_id"],
+        "client_secret": primary["channel_secret"]}).json()["access_token"]
+    oa = MarketingOa(emulator, account, token)
+    person = emulator.person("Not a friend")["user_id"]
+    emulator.call("PUT", f"/_emulator/users/{person}/demographics", json={"phone_number": "+818011112222"},
+                  expect=200)
+    tag = "order-0001-delivered"
+    answer = emulator.http.post("/bot/pnp/push", headers={**oa.headers, "X-Line-Delivery-Tag": tag},
+                                json={"to": "+818011112222", "messages": [{"type": "text", "text": "shipped"}]})
+    assert answer.status_code == 200, answer.text
+    hashed = hashlib.sha256(b"+818011112222").hexdigest()
+    send(oa, "/bot/pnp/push", {"to": hashed, "messages": [{"type": "text", "text": "again"}]})
+    short_tag = emulator.http.post("/bot/pnp/push", headers={**oa.headers, "X-Line-Delivery-Tag": "short"},
+                                   json={"to": hashed, "messages": [{"type": "text", "text": "x"}]})
+    assert short_tag.status_code == 400
+    assert [m["message"]["text"] for m in oa.messages_of(person)] == ["shipped", "again"]
+    emulator.flush()
+    validator = _webhook_validator(openapi_dir())
+    parser = WebhookParser(primary["channel_secret"])
+    data = []
+    for received in receiver.received:
+        assert not list(validator.iter_errors(received.body))
+        events = parser.parse(received.raw.decode(), received.headers["x-line-signature"])
+        data += [e.delivery.data for e in events if isinstance(e, PnpDeliveryCompletionEvent)]
+    assert data == [tag, hashed]

@@ -65,4 +65,8 @@ def pnp_push(platform: Platform, caller: Caller, body: Any, delivery_tag: str | 
     if person is not None and not (friendship is not None and friendship.blocked):
         platform.messaging._charge(account, 1)
         platform.messaging._deliver(caller, account, person, messages, True)
+        # The delivery completion event carries the tag, or else the number hashed as LINE hashes it.
+        number = platform.people[person].phone_number or ""
+        data = delivery_tag or hashlib.sha256(number.encode()).hexdigest()
+        platform.webhooks.to_sender(caller.channel, account, {"type": "delivery", "delivery": {"data": data}})
     return {}
