@@ -16,6 +16,7 @@ from linebot.v3.webhooks import PnpDeliveryCompletionEvent
 from tests.emulator.marketing_world import MarketingOa, jst_day, marketing_oa
 from tests.emulator.richmenu_world import png
 from tests.emulator.test_openapi_conformance import SpecIndex, _webhook_validator, validate_all
+from tests.support.flows import attach
 from tests.support.line_openapi import openapi_dir
 from tests.support.servers import Emulator, WebhookReceiver
 
@@ -328,3 +329,20 @@ def test_a_notification_message_by_phone_number_reports_its_delivery(emulator: E
         events = parser.parse(received.raw.decode(), received.headers["x-line-signature"])
         data += [e.delivery.data for e in events if isinstance(e, PnpDeliveryCompletionEvent)]
     assert data == [tag, hashed]
+
+
+def test_a_module_needs_the_scope_and_sees_its_own_user_ids(emulator: Emulator, receiver: WebhookReceiver) -> None:
+    narrow = attach(emulator, None, scopes="message:send")
+    assert emulator.http.get("/v2/bot/insight/demographic", headers=narrow.headers).status_code == 403
+    assert emulator.http.get("/v2/bot/followers/ids", headers=narrow.headers).status_code == 403
+    assert emulator.http.get("/v2/bot/coupon", headers=narrow.headers).status_code == 403
+    wide = attach(emulator, None, scopes="message:send profile:read account:manage crm:manage")
+    assert emulator.http.get("/v2/bot/followers/ids", headers=wide.headers).json() == {"userIds": [wide.user_id]}
+    assert emulator.http.get("/v2/bot/insight/demographic", headers=wide.headers).json()["available"] is False
+    group = emulator.http.post("/v2/bot/audienceGroup/upload", headers=wide.headers, json={
+        "description": "module's", "audiences": [{"id": wide.user_id}, {"id": narrow.user_id}]})
+    assert group.status_code == 202, group.text
+    data = emulator.http.get(f"/v2/bot/audienceGroup/{group.json()['audienceGroupId']}", headers=wide.headers)
+    assert data.json()["audienceGroup"]["audienceCount"] == 1  # another OA's user ID counts nobody
+    other = emulator.http.get(f"/v2/bot/audienceGroup/{group.json()['audienceGroupId']}", headers=narrow.headers)
+    assert other.status_code == 400  # another OA's audience is as unknown as a missing one

@@ -15,6 +15,7 @@ from linemod.emulator.http.routing import LineRouter
 from linemod.emulator.platform.audiences import FILE_UPLOAD_MAX
 
 router = LineRouter()
+AUDIENCE_SCOPE = "message:send"  # choice 4: audiences serve narrowcast
 GROUP = "/v2/bot/audienceGroup"
 
 
@@ -56,14 +57,14 @@ def _flag(value: str | None) -> bool:
 
 @router.post(f"{GROUP}/upload")
 async def create_upload(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     body = await json_body(request)
     return JSONResponse(platform_of(request).audiences.create_upload(caller, body), status_code=202)
 
 
 @router.put(f"{GROUP}/upload")
 async def add_upload(request: Request) -> Response:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     body = await json_body(request)
     platform_of(request).audiences.add(caller, body)
     return JSONResponse({}, status_code=202)
@@ -71,7 +72,7 @@ async def add_upload(request: Request) -> Response:
 
 @router.post(f"{GROUP}/upload/byFile")
 async def create_upload_by_file(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     fields, lines = await _upload(request)
     created = platform_of(request).audiences.create_upload_from_file(
         caller, fields.get("description"), _flag(fields.get("isIfaAudience")), fields.get("uploadDescription"),
@@ -81,7 +82,7 @@ async def create_upload_by_file(request: Request) -> JSONResponse:
 
 @router.put(f"{GROUP}/upload/byFile")
 async def add_upload_by_file(request: Request) -> Response:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     fields, lines = await _upload(request)
     group_id = fields.get("audienceGroupId")
     if group_id is None:
@@ -93,21 +94,21 @@ async def add_upload_by_file(request: Request) -> Response:
 
 @router.post(f"{GROUP}/click")
 async def create_click(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     body = await json_body(request)
     return JSONResponse(platform_of(request).audiences.create_click(caller, body), status_code=202)
 
 
 @router.post(f"{GROUP}/imp")
 async def create_imp(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     body = await json_body(request)
     return JSONResponse(platform_of(request).audiences.create_imp(caller, body), status_code=202)
 
 
 @router.put(GROUP + "/{audienceGroupId}/updateDescription")
 async def update_description(request: Request, audienceGroupId: str) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     body = await json_body(request)
     platform_of(request).audiences.update_description(caller, _group_id(audienceGroupId), body)
     return JSONResponse({})
@@ -115,30 +116,30 @@ async def update_description(request: Request, audienceGroupId: str) -> JSONResp
 
 @router.get(f"{GROUP}/list")
 async def list_groups(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     return JSONResponse(platform_of(request).audiences.list_groups(caller, dict(request.query_params)))
 
 
 @router.get(f"{GROUP}/shared/list")
 async def list_shared(request: Request) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     return JSONResponse(platform_of(request).audiences.list_groups(caller, dict(request.query_params), shared=True))
 
 
 @router.get(GROUP + "/shared/{audienceGroupId}")
 async def get_shared(request: Request, audienceGroupId: str) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     return JSONResponse(platform_of(request).audiences.get(caller, _group_id(audienceGroupId), shared=True))
 
 
 @router.get(GROUP + "/{audienceGroupId}")
 async def get_group(request: Request, audienceGroupId: str) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     return JSONResponse(platform_of(request).audiences.get(caller, _group_id(audienceGroupId)))
 
 
 @router.delete(GROUP + "/{audienceGroupId}")
 async def delete_group(request: Request, audienceGroupId: str) -> JSONResponse:
-    caller = line_caller(request)
+    caller = line_caller(request, scope=AUDIENCE_SCOPE)
     platform_of(request).audiences.delete(caller, _group_id(audienceGroupId))
     return JSONResponse({})
