@@ -346,3 +346,21 @@ def test_a_module_needs_the_scope_and_sees_its_own_user_ids(emulator: Emulator, 
     assert data.json()["audienceGroup"]["audienceCount"] == 1  # another OA's user ID counts nobody
     other = emulator.http.get(f"/v2/bot/audienceGroup/{group.json()['audienceGroupId']}", headers=narrow.headers)
     assert other.status_code == 400  # another OA's audience is as unknown as a missing one
+
+
+def test_webhook_endpoint_and_mark_as_read_answer_as_documented(
+        emulator: Emulator, receiver: WebhookReceiver, recorded: list[httpx.Response], spec_index: SpecIndex) -> None:
+    oa = marketing_oa(emulator, 1)
+    endpoint = receiver.url + "/set-by-api"
+    assert oa.emulator.http.put("/v2/bot/channel/webhook/endpoint", headers=oa.headers,
+                                json={"endpoint": endpoint}).status_code == 200
+    assert get(oa, "/v2/bot/channel/webhook/endpoint") == {"endpoint": endpoint, "active": True}
+    tested = send(oa, "/v2/bot/channel/webhook/test", {}).json()
+    assert tested["success"] is True and tested["statusCode"] == 200
+    assert receiver.received[-1].path == "/set-by-api" and receiver.received[-1].events == []
+    assert oa.emulator.http.put("/v2/bot/channel/webhook/endpoint", headers=oa.headers,
+                                json={"endpoint": "ftp://example.com/"}).status_code == 400
+    send(oa, "/v2/bot/message/markAsRead", {"chat": {"userId": oa.seen[0]}})
+    checked = validate_all(spec_index, recorded)
+    assert {"GET /v2/bot/channel/webhook/endpoint", "PUT /v2/bot/channel/webhook/endpoint",
+            "POST /v2/bot/channel/webhook/test", "POST /v2/bot/message/markAsRead"} <= checked

@@ -34,20 +34,24 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     BroadcastRequest,
+    ChatReference,
     Configuration,
     CouponCreateRequest,
+    MarkMessagesAsReadRequest,
     MessagingApi,
     PnpMessagesRequest,
     PushMessageRequest,
     RichMenuBatchLinkOperation,
     RichMenuBatchRequest,
+    SetWebhookEndpointRequest,
+    TestWebhookEndpointRequest as WebhookTestRequest,
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
 from tests.emulator.marketing_world import MarketingOa, jst_day, marketing_oa
 from tests.emulator.richmenu_world import png
-from tests.support.servers import Emulator
+from tests.support.servers import Emulator, WebhookReceiver
 
 LINK = "https://example.com/menu"
 
@@ -136,7 +140,8 @@ def test_sync_insight_and_audience_clients(emulator: Emulator, tmp_path: Path) -
         assert data.audience_group.audience_count == 5 and data.jobs[0].description == "list.txt"
 
 
-def test_sync_messaging_client_for_counts_units_followers_pnp_coupons_memberships(emulator: Emulator) -> None:
+def test_sync_messaging_client_for_counts_units_followers_pnp_coupons_memberships(
+        emulator: Emulator, receiver: WebhookReceiver) -> None:
     oa = marketing_oa(emulator, 2)
     emulator.call("PUT", f"/_emulator/users/{oa.people[1]}/demographics", json={"phone_number": "+818012345678"},
                   expect=200)
@@ -178,6 +183,11 @@ def test_sync_messaging_client_for_counts_units_followers_pnp_coupons_membership
         assert api.get_membership_subscription(oa.seen[0]).subscriptions[0].membership.title == "Silver"
         assert api.get_joined_membership_users(plan["membershipId"]).user_ids == [oa.seen[0]]
         assert api.get_membership_subscription(oa.seen[1]).subscriptions == []
+
+        api.set_webhook_endpoint(SetWebhookEndpointRequest(endpoint=receiver.url + "/sdk"))
+        assert api.get_webhook_endpoint().endpoint == receiver.url + "/sdk"
+        assert api.test_webhook_endpoint(WebhookTestRequest()).status_code == 200
+        api.mark_messages_as_read(MarkMessagesAsReadRequest(chat=ChatReference(userId=oa.seen[0])))
 
 
 async def test_async_clients(emulator: Emulator, tmp_path: Path) -> None:
