@@ -44,8 +44,10 @@ from linebot.v3.messaging import (
     RichMenuBatchLinkOperation,
     RichMenuBatchRequest,
     SetWebhookEndpointRequest,
-    TestWebhookEndpointRequest as WebhookTestRequest,
     TextMessage,
+)
+from linebot.v3.messaging import (
+    TestWebhookEndpointRequest as WebhookTestRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
