@@ -69,10 +69,11 @@ class DeliveryStats:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.sends: dict[str, SendRecord] = {}
-        self.by_message: dict[str, tuple[str, int]] = {}  # message ID -> (request ID, seq)
+        self.by_message: dict[str, tuple[str, int, str]] = {}  # message ID -> (request ID, seq, recipient)
         self.interactions: list[Interaction] = []
         self.friend_events: list[FriendEvent] = []
         self.richmenu_events: list[RichMenuEvent] = []
+        self.displayed: set[str] = set()  # message IDs their recipient has seen at least once
         self._current: SendRecord | None = None
 
     # ---- recording sends ----------------------------------------------------------------------
@@ -101,7 +102,7 @@ class DeliveryStats:
             record.messages = messages
         record.recipients[person] = list(message_ids)
         for seq, message_id in enumerate(message_ids, start=1):
-            self.by_message[message_id] = (record.request_id, seq)
+            self.by_message[message_id] = (record.request_id, seq, person)
 
     def note_friend(self, bot_id: str, person: str, kind: str) -> None:
         self.friend_events.append(FriendEvent(bot_id, person, kind, self.platform.clock.now_ms()))
@@ -111,7 +112,7 @@ class DeliveryStats:
     def _sent_to(self, bot_id: str, person: str, message_id: str) -> tuple[SendRecord, int]:
         found = self.by_message.get(message_id)
         record = self.sends.get(found[0]) if found else None
-        if found is None or record is None or record.bot_id != bot_id or person not in record.recipients:
+        if found is None or record is None or record.bot_id != bot_id or found[2] != person:
             raise ControlError(404, f"message {message_id} was not sent to user {person} by this account")
         return record, found[1]
 
@@ -119,18 +120,27 @@ class DeliveryStats:
         """The user opens the chat: every delivered bubble not yet displayed is displayed once."""
         self.platform.account(bot_id)
         self.platform.person(person)
-        shown = {(i.request_id, i.seq) for i in self.interactions if i.kind == "impression" and i.person == person}
         opened = []
         for entry in self.platform.chats.get((bot_id, person), []):
-            found = self.by_message.get(entry.id)
-            if entry.delivered and found is not None and found not in shown:
-                self._add("impression", found[0], found[1], person)
+            if entry.delivered and entry.id in self.by_message and entry.id not in self.displayed:
+                request_id, seq, _ = self.by_message[entry.id]
+                self._add("impression", request_id, seq, person)
+                self.displayed.add(entry.id)
                 opened.append(entry.id)
         return {"opened_message_ids": opened}
+
+    def click_from_app(self, bot_id: str, person: str, message_id: str, url: str) -> None:
+        """A URI action tapped on the simulator's LINE app page: a click when the message was a recorded send
+        (an operator's message, say, is not)."""
+        found = self.by_message.get(message_id)
+        record = self.sends.get(found[0]) if found else None
+        if found is not None and record is not None and record.bot_id == bot_id and found[2] == person:
+            self._add("click", record.request_id, found[1], person, url=url)
 
     def view(self, bot_id: str, person: str, message_id: str) -> None:
         record, seq = self._sent_to(bot_id, person, message_id)
         self._add("impression", record.request_id, seq, person)
+        self.displayed.add(message_id)
 
     def click(self, bot_id: str, person: str, message_id: str, url: str) -> None:
         record, seq = self._sent_to(bot_id, person, message_id)
@@ -185,10 +195,12 @@ class DeliveryStats:
         self.sends = {r["request_id"]: SendRecord(**r) for r in data.get("sends", [])}
         self.by_message = {}
         for record in self.sends.values():
-            for ids in record.recipients.values():
+            for person, ids in record.recipients.items():
                 for seq, message_id in enumerate(ids, start=1):
-                    self.by_message[message_id] = (record.request_id, seq)
+                    self.by_message[message_id] = (record.request_id, seq, person)
         self.interactions = [Interaction(**i) for i in data.get("interactions", [])]
+        shown = {(i.request_id, i.seq, i.person) for i in self.interactions if i.kind == "impression"}
+        self.displayed = {message_id for message_id, sent in self.by_message.items() if sent in shown}
         self.friend_events = [FriendEvent(**e) for e in data.get("friend_events", [])]
         self.richmenu_events = [RichMenuEvent(**e) for e in data.get("richmenu_events", [])]
 
