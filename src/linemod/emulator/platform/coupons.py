@@ -93,10 +93,10 @@ class CouponArea:
         chosen.sort(key=lambda c: c.created_ms, reverse=True)
         offset = 0
         if start is not None:
-            index = next((i for i, c in enumerate(chosen) if c.coupon_id == start), None)
-            if index is None:
+            found = next((i for i, c in enumerate(chosen) if c.coupon_id == start), None)
+            if found is None:
                 raise LineApiError(400, "The start token is invalid or expired")
-            offset = index
+            offset = found
         page = chosen[offset:offset + size]
         out: dict[str, Any] = {"items": [{"couponId": c.coupon_id, "title": c.body["title"]} for c in page]}
         if offset + size < len(chosen):
@@ -153,9 +153,9 @@ def _check_condition(condition: Any) -> list[Detail]:
         return [Detail("must be normal or lottery", "acquisitionCondition.type")]
     if condition["type"] == "lottery":
         probability, most = condition.get("lotteryProbability"), condition.get("maxAcquireCount")
-        if not _is_int(probability) or not 1 <= probability <= 99:
+        if not isinstance(probability, int) or isinstance(probability, bool) or not 1 <= probability <= 99:
             return [Detail("must be between 1 and 99", "acquisitionCondition.lotteryProbability")]
-        if not _is_int(most) or not 1 <= most <= 999_999:
+        if not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= 999_999:
             return [Detail("must be between 1 and 999999", "acquisitionCondition.maxAcquireCount")]
     return []
 

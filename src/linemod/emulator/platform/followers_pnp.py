@@ -55,7 +55,7 @@ def pnp_push(platform: Platform, caller: Caller, body: Any, delivery_tag: str | 
     if delivery_tag is not None and not DELIVERY_TAG_MIN <= len(delivery_tag) <= DELIVERY_TAG_MAX:
         raise validation_error([Detail(f"size must be between {DELIVERY_TAG_MIN} and {DELIVERY_TAG_MAX}",
                                        "X-Line-Delivery-Tag")])
-    messages = platform.messaging._messages(body)
+    messages = platform.messaging.checked_messages(body)
     to = body.get("to")
     if not isinstance(to, str) or not (E164_RE.match(to) or SHA256_RE.match(to)):
         raise invalid_property("to")
@@ -63,8 +63,7 @@ def pnp_push(platform: Platform, caller: Caller, body: Any, delivery_tag: str | 
     friendship = account.friends.get(person) if person else None
     # A user LINE cannot match to the number, or who blocked the OA, gets nothing; the request still succeeds.
     if person is not None and not (friendship is not None and friendship.blocked):
-        platform.messaging._charge(account, 1)
-        platform.messaging._deliver(caller, account, person, messages, True)
+        platform.messaging.deliver_one(caller, account, person, messages)
         # The delivery completion event carries the tag, or else the number hashed as LINE hashes it.
         number = platform.people[person].phone_number or ""
         data = delivery_tag or hashlib.sha256(number.encode()).hexdigest()

@@ -12,6 +12,7 @@ from linemod.emulator.platform import demographics as demo
 from linemod.emulator.platform.delivery_stats import PLAY_STEPS, Interaction, SendRecord, urls_in
 
 if TYPE_CHECKING:
+    from linemod.emulator.platform.delivery_stats import DeliveryStats
     from linemod.emulator.platform.entities import OfficialAccount
     from linemod.emulator.platform.world import Platform
 
@@ -40,7 +41,7 @@ class Insight:
         self.platform = platform
 
     @property
-    def stats(self) -> Any:
+    def stats(self) -> DeliveryStats:
         return self.platform.stats
 
     # ---- counts per day -----------------------------------------------------------------------

@@ -184,6 +184,16 @@ class MessagingArea:
             raise invalid_property(prop)
         return person
 
+    def checked_messages(self, body: Any) -> list[dict[str, Any]]:
+        """A send request's `messages`, checked as every send checks them (for senders outside this area)."""
+        return self._messages(body)
+
+    def deliver_one(self, caller: Caller, account: OfficialAccount, person: str,
+                    messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+        """Charges one message to the quota and delivers `messages` to `person` (LINE notification messages)."""
+        self._charge(account, 1)
+        return self._deliver(caller, account, person, messages, True)
+
     def reply(self, caller: Caller, body: Any) -> dict[str, Any]:
         account = self.platform.require_usable(caller)
         messages = self._messages(body)

@@ -129,7 +129,7 @@ class Targeting:
             return set(self.platform.stats.sends[node["requestId"]].recipients)
         if node.get("not") is not None:
             return set(self.friends) - self._recipients(node["not"])
-        sets = [self._recipients(operand) for operand in node.get("and") or node.get("or")]
+        sets = [self._recipients(operand) for operand in node.get("and") or node.get("or") or []]
         if node.get("and") is not None:
             return set.intersection(*sets)
         return set.union(*sets)
@@ -175,13 +175,13 @@ class Targeting:
                 return all(self._matches(n, person) for n in node["and"])
             return any(self._matches(n, person) for n in node["or"])
         if kind in ("gender", "appType", "area"):
-            value = {"gender": who.gender, "appType": who.app_type, "area": who.area}[kind]
-            return value in node["oneOf"]
+            attribute = {"gender": who.gender, "appType": who.app_type, "area": who.area}[kind]
+            return attribute in node["oneOf"]
         if kind == "age":
-            value: float = who.age or 0
+            measure: float = who.age or 0
             names: dict[str, int] = demo.FILTER_AGES
         else:
-            value = demo.friend_days(self.account.friends[person].since_ms, self.platform.clock.now_ms())
+            measure = demo.friend_days(self.account.friends[person].since_ms, self.platform.clock.now_ms())
             names = {n: d for d, n in demo.PERIODS}
         low, high = node.get("gte"), node.get("lt")
-        return (low is None or value >= names[low]) and (high is None or value < names[high])
+        return (low is None or measure >= names[low]) and (high is None or measure < names[high])
