@@ -1,0 +1,132 @@
+"""The finer points of choices 41, 42, 44 and 45: narrowcast limits and the quota, audience filters and who
+made an audience, leaving a membership, and rich menu batches that unlink and resume."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.emulator.marketing_world import MarketingOa, marketing_oa
+from tests.emulator.richmenu_world import png
+from tests.support.flows import attach
+from tests.support.servers import Emulator
+
+TEXT = [{"type": "text", "text": "news"}]
+
+
+def narrowcast(oa: MarketingOa, body: dict[str, Any]) -> dict[str, Any]:
+    answer = oa.emulator.http.post("/v2/bot/message/narrowcast", headers=oa.headers, json={"messages": TEXT, **body})
+    assert answer.status_code == 202, answer.text
+    progress = oa.emulator.http.get("/v2/bot/message/progress/narrowcast", headers=oa.headers,
+                                    params={"requestId": answer.headers["x-line-request-id"]})
+    return dict(progress.json())
+
+
+def upload(oa: MarketingOa, seen: list[str], description: str = "some") -> int:
+    answer = oa.emulator.http.post("/v2/bot/audienceGroup/upload", headers=oa.headers, json={
+        "description": description, "audiences": [{"id": s} for s in seen]})
+    assert answer.status_code == 202, answer.text
+    return int(answer.json()["audienceGroupId"])
+
+
+def test_narrowcast_limits_and_the_remaining_quota(emulator: Emulator, emulator_app: Any) -> None:
+    oa = marketing_oa(emulator, 60, demographics=False)
+    group = upload(oa, oa.seen)
+    audience = {"recipient": {"type": "audience", "audienceGroupId": group}}
+    assert narrowcast(oa, {**audience, "limit": {"max": 55}})["successCount"] == 55
+    small = upload(oa, oa.seen[:49])
+    failed = narrowcast(oa, {"recipient": {"type": "audience", "audienceGroupId": small}})
+    assert failed["phase"] == "failed" and failed["errorCode"] == 2  # 49 recipients, below 50
+    everyone_but = {"type": "operator", "not": {"type": "audience", "audienceGroupId": small}}
+    assert narrowcast(oa, {"recipient": {"type": "operator", "or": [
+        everyone_but, {"type": "audience", "audienceGroupId": small}]}})["successCount"] == 60
+
+    used = emulator.http.get("/v2/bot/message/quota/consumption", headers=oa.headers).json()["totalUsage"]
+    emulator_app.state.platform.settings.monthly_message_limit = used + 30
+    partial = narrowcast(oa, {**audience, "limit": {"upToRemainingQuota": True}})
+    assert partial["successCount"] == 30
+    refused = narrowcast(oa, {**audience, "limit": {"upToRemainingQuota": True, "forbidPartialDelivery": True}})
+    assert refused["phase"] == "failed" and refused["errorCode"] == 4
+
+
+def test_audience_lists_filter_by_route_status_and_channel(emulator: Emulator) -> None:
+    module = attach(emulator, None, scopes="message:send account:manage")
+    primary = module.account["primary_channel"]
+    assert primary is None  # the module's OA has no Primary Channel: everything below is the module's
+    made = emulator.http.post("/v2/bot/audienceGroup/upload", headers=module.headers, json={
+        "description": "Made by the module", "audiences": [{"id": module.user_id}]})
+    assert made.status_code == 202, made.text
+    emulator.call("POST", f"/_emulator/accounts/{module.bot_id}/audience-groups", expect=201,
+                  json={"description": "made in OA Manager", "user_ids": [module.person["user_id"]]})
+
+    def listed(**params: Any) -> list[str]:
+        answer = emulator.http.get("/v2/bot/audienceGroup/list", headers=module.headers, params={"page": 1, **params})
+        assert answer.status_code == 200, answer.text
+        return [g["description"] for g in answer.json()["audienceGroups"]]
+
+    assert listed() == ["made in OA Manager", "Made by the module"]
+    assert listed(createRoute="OA_MANAGER") == ["made in OA Manager"]
+    assert listed(includesExternalPublicGroups="false") == ["Made by the module"]
+    assert listed(status="READY", description="module") == ["Made by the module"]
+    assert listed(status="EXPIRED") == []
+    assert emulator.http.get("/v2/bot/audienceGroup/list", headers=module.headers,
+                             params={"page": 1, "size": 41}).status_code == 400
+    page = emulator.http.get("/v2/bot/audienceGroup/list", headers=module.headers,
+                             params={"page": 1, "size": 1}).json()
+    assert page["hasNextPage"] is True and page["totalCount"] == 2 and page["readWriteAudienceGroupTotalCount"] == 1
+
+
+def test_leaving_a_membership_and_its_limit(emulator: Emulator) -> None:
+    oa = marketing_oa(emulator, 2, demographics=False)
+    plan = emulator.call("POST", f"/_emulator/accounts/{oa.bot_id}/memberships", expect=201, json={
+        "title": "Solo", "benefits": ["seat"], "price": 1000, "member_limit": 1})
+    members = f"/_emulator/accounts/{oa.bot_id}/memberships/{plan['membershipId']}/members"
+    emulator.call("POST", members, json={"user_id": oa.people[0]}, expect=201)
+    emulator.call("POST", members, json={"user_id": oa.people[1]}, expect=409)  # full
+    emulator.call("DELETE", f"{members}/{oa.people[0]}", expect=200)
+    emulator.call("DELETE", f"{members}/{oa.people[0]}", expect=404)
+    assert emulator.http.get(f"/v2/bot/membership/{plan['membershipId']}/users/ids",
+                             headers=oa.headers).json() == {"userIds": []}
+    assert emulator.http.get("/v2/bot/membership/999/users/ids", headers=oa.headers).status_code == 404
+
+
+def _menu(oa: MarketingOa) -> str:
+    menu = {"size": {"width": 2500, "height": 843}, "selected": False, "name": "m", "chatBarText": "menu",
+            "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                       "action": {"type": "postback", "data": "a"}}]}
+    rich_menu_id = str(oa.emulator.http.post("/v2/bot/richmenu", headers=oa.headers, json=menu).json()["richMenuId"])
+    oa.emulator.http.post(f"/v2/bot/richmenu/{rich_menu_id}/content", content=png(2500, 843),
+                          headers={**oa.headers, "Content-Type": "image/png"}).raise_for_status()
+    return rich_menu_id
+
+
+def _run(oa: MarketingOa, body: dict[str, Any], expect: int = 202) -> str:
+    answer = oa.emulator.http.post("/v2/bot/richmenu/batch", headers=oa.headers, json=body)
+    assert answer.status_code == expect, answer.text
+    request_id = answer.headers["x-line-request-id"]
+    for _ in range(100):
+        progress = oa.emulator.http.get("/v2/bot/richmenu/progress/batch", headers=oa.headers,
+                                        params={"requestId": request_id}).json()
+        if expect != 202 or progress["phase"] != "ongoing":
+            break
+        time.sleep(0.05)
+    return request_id
+
+
+def test_richmenu_batches_unlink_and_resume(emulator: Emulator) -> None:
+    oa = marketing_oa(emulator, 3, demographics=False)
+    first, second = _menu(oa), _menu(oa)
+    for seen, menu in zip(oa.seen, (first, first, second), strict=True):
+        oa.emulator.http.post(f"/v2/bot/user/{seen}/richmenu/{menu}", headers=oa.headers).raise_for_status()
+
+    def linked() -> list[int]:
+        return [oa.emulator.http.get(f"/v2/bot/user/{seen}/richmenu", headers=oa.headers).status_code
+                for seen in oa.seen]
+
+    _run(oa, {"operations": [{"type": "unlink", "from": first}], "resumeRequestKey": "unlink-first"})
+    assert linked() == [404, 404, 200]
+    _run(oa, {"operations": [{"type": "unlink", "from": first}], "resumeRequestKey": "unlink-first"}, expect=409)
+    _run(oa, {"operations": [{"type": "unlinkAll"}]})
+    assert linked() == [404, 404, 404]
+    assert oa.emulator.http.post("/v2/bot/richmenu/batch", headers=oa.headers, json={
+        "operations": [{"type": "unlinkAll"}], "resumeRequestKey": "no spaces"}).status_code == 400
