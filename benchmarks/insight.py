@@ -54,8 +54,7 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
 
     def recorded(index: int) -> None:
         with platform.stats.recording("push", f"push-{index}", account.bot_id):
-            platform.messaging.push(caller, {"to": seen[index % len(seen)], "messages": [TEXT],
-                                             "customAggregationUnits": ["bench"]})
+            platform.messaging.push(caller, {"to": seen[index % len(seen)], "messages": [TEXT]})
 
     # The reference is measured before and after, so a warming process favours neither side.
     before = per_call_us(plain, args.pushes)

@@ -8,8 +8,6 @@ from the control API.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +63,24 @@ class RichMenuEvent:
     area: int | None = None
 
 
+class Recording:
+    """The context of one send request (a class, not a generator: it wraps every push of a load test)."""
+
+    __slots__ = ("record", "stats")
+
+    def __init__(self, stats: DeliveryStats, record: SendRecord) -> None:
+        self.stats, self.record = stats, record
+
+    def __enter__(self) -> SendRecord:
+        self.stats._current = self.record
+        return self.record
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.stats._current = None
+        if kind is None and self.record.bot_id:
+            self.stats.sends[self.record.request_id] = self.record
+
+
 class DeliveryStats:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -78,17 +94,10 @@ class DeliveryStats:
 
     # ---- recording sends ----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def recording(self, kind: str, request_id: str, bot_id: str | None) -> Iterator[SendRecord]:
+    def recording(self, kind: str, request_id: str, bot_id: str | None) -> Recording:
         """Notes what the messaging rule inside delivers; a request refused (an exception) leaves no record."""
-        record = SendRecord(request_id or f"local-{len(self.sends)}", kind, bot_id or "", self.platform.clock.now_ms())
-        self._current = record
-        try:
-            yield record
-        finally:
-            self._current = None
-        if bot_id:
-            self.sends[record.request_id] = record
+        return Recording(self, SendRecord(request_id or f"local-{len(self.sends)}", kind, bot_id or "",
+                                          self.platform.clock.now_ms()))
 
     def note_units(self, units: list[str]) -> None:
         if self._current is not None:
