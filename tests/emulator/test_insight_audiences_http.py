@@ -266,6 +266,9 @@ def test_richmenu_statistics_need_twenty_users_clicking(emulator: Emulator, reco
     refused = emulator.http.post("/v2/bot/audienceGroup/upload/byFile", headers=oa.headers,
                                  data={"description": "no file"}, files={"other": ("x.txt", b"x", "text/plain")})
     assert refused.status_code == 400 and refused.json()["details"][0]["property"] == "file"
+    garbled = emulator.http.post("/v2/bot/audienceGroup/upload/byFile", content=b"--x\r\n\xff",
+                                 headers={**oa.headers, "Content-Type": "multipart/form-data; boundary=x"})
+    assert garbled.status_code == 400 and "multipart" in garbled.json()["message"]
     checked = validate_all(spec_index, recorded)
     assert {"POST /v2/bot/audienceGroup/upload/byFile", "PUT /v2/bot/audienceGroup/upload/byFile",
             "POST /v2/bot/richmenu/{richMenuId}/content",

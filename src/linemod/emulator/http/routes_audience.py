@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from linemod.emulator.errors import Detail, LineApiError, invalid_property, validation_error
 from linemod.emulator.http.requests import json_body, line_caller, platform_of
@@ -31,8 +33,9 @@ async def _upload(request: Request) -> tuple[dict[str, Any], list[str]]:
         raise LineApiError(415, f"The content type, {request.headers.get('content-type', '')}, is not supported")
     try:
         form = await request.form()
-    except Exception:  # python-multipart's errors for a malformed body have no common base
-        raise LineApiError(400, "The request body could not be parsed as multipart/form-data") from None
+    except (HTTPException, MultiPartException) as exc:  # Starlette's answer to a malformed multipart body
+        detail = getattr(exc, "detail", None) or getattr(exc, "message", "")
+        raise LineApiError(400, f"The request body could not be parsed as multipart/form-data: {detail}") from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise validation_error([Detail("must not be null", "file")])
