@@ -166,6 +166,9 @@ def test_push_units_followers_coupons_memberships_and_batches(emulator: Emulator
     assert page["userIds"] == oa.seen[:2]
     assert get(oa, "/v2/bot/followers/ids", start=page["next"]) == {"userIds": oa.seen[2:]}
     get(oa, "/v2/bot/followers/ids", expect=400, limit=1001)
+    emulator.call("PATCH", f"/_emulator/accounts/{oa.bot_id}", json={"brand_type": "unverified"}, expect=200)
+    get(oa, "/v2/bot/followers/ids", expect=403)
+    emulator.call("PATCH", f"/_emulator/accounts/{oa.bot_id}", json={"brand_type": "verified"}, expect=200)
 
     emulator.call("PUT", f"/_emulator/users/{oa.people[0]}/demographics", json={"phone_number": "+819012345678"},
                   expect=200)

@@ -130,3 +130,10 @@ def test_richmenu_batches_unlink_and_resume(emulator: Emulator) -> None:
     assert linked() == [404, 404, 404]
     assert oa.emulator.http.post("/v2/bot/richmenu/batch", headers=oa.headers, json={
         "operations": [{"type": "unlinkAll"}], "resumeRequestKey": "no spaces"}).status_code == 400
+    bare = oa.emulator.http.post("/v2/bot/richmenu", headers=oa.headers, json={
+        "size": {"width": 2500, "height": 843}, "selected": False, "name": "bare", "chatBarText": "menu",
+        "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                   "action": {"type": "postback", "data": "a"}}]}).json()["richMenuId"]
+    no_image = oa.emulator.http.post("/v2/bot/richmenu/validate/batch", headers=oa.headers, json={
+        "operations": [{"type": "link", "from": first, "to": bare}]})
+    assert no_image.status_code == 400 and no_image.json()["details"][0]["property"] == "operations[0].to"

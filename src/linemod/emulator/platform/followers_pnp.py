@@ -7,7 +7,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from linemod.emulator.errors import Detail, LineApiError, invalid_property, validation_error
+from linemod.emulator.errors import Detail, LineApiError, forbidden, invalid_property, validation_error
 
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Caller, Platform
@@ -22,6 +22,8 @@ def followers(platform: Platform, caller: Caller, start: str | None, limit: str 
     """Friends who have not blocked the OA, oldest friendship first, as the caller sees them; `next` is the
     index of the next page (choice 46)."""
     account = platform.require_usable(caller)
+    if account.brand_type == "unverified":
+        raise forbidden()  # LINE offers the list to verified and premium accounts only
     size = FOLLOWERS_LIMIT_DEFAULT
     if limit is not None:
         if not limit.isdigit() or not 1 <= int(limit) <= FOLLOWERS_LIMIT_MAX:

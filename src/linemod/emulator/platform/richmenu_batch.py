@@ -56,6 +56,9 @@ class RichMenuBatches:
                     operation.get(name), str) else None
                 if menu is None or menu.owner != owner:
                     raise LineApiError(400, "Rich menu not found", [Detail("not found", f"operations[{index}].{name}")])
+                if name == "to" and menu.image is None:  # as linking one menu to one user
+                    raise LineApiError(400, "must upload richmenu image before applying it to user",
+                                       [Detail("no image", f"operations[{index}].to")])
         key = body.get("resumeRequestKey")
         if key is not None and (not isinstance(key, str) or not RESUME_KEY_RE.match(key)):
             raise invalid_property("resumeRequestKey")
