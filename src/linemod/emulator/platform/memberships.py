@@ -144,6 +144,8 @@ class MembershipArea:
         for raw in data.get("memberships", []):
             membership = Membership(**{**raw, "members": [Member(**m) for m in raw.get("members", [])]})
             self.memberships[membership.membership_id] = membership
+        if self.memberships:
+            self._ids = itertools.count(max(self.memberships) + 1)  # new plans never take a restored plan's ID
 
 
 def _add_months(moment: dt.datetime, months: int) -> dt.date:
