@@ -137,3 +137,23 @@ def test_richmenu_batches_unlink_and_resume(emulator: Emulator) -> None:
     no_image = oa.emulator.http.post("/v2/bot/richmenu/validate/batch", headers=oa.headers, json={
         "operations": [{"type": "link", "from": first, "to": bare}]})
     assert no_image.status_code == 400 and no_image.json()["details"][0]["property"] == "operations[0].to"
+
+
+def test_demographic_filters_by_area_app_and_friendship_period(emulator: Emulator) -> None:
+    oa = marketing_oa(emulator, 120)  # every 3rd in Osaka (jp_27), every 4th on Android (marketing_world)
+    emulator.advance(8 * 86_400)
+    oa.add_friends(60)  # friends for less than 7 days
+    osaka = narrowcast(oa, {"filter": {"demographic": {"type": "area", "oneOf": ["jp_27"]}}})
+    assert osaka["successCount"] == 60  # 40 of the first 120 and 20 of the 60
+    ios = narrowcast(oa, {"filter": {"demographic": {"type": "appType", "oneOf": ["ios"]}}})
+    assert ios["successCount"] == 135
+    newcomers = narrowcast(oa, {"filter": {"demographic": {"type": "subscriptionPeriod", "lt": "day_7"}}})
+    assert newcomers["successCount"] == 60
+    veterans = narrowcast(oa, {"filter": {"demographic": {"type": "operator", "and": [
+        {"type": "subscriptionPeriod", "gte": "day_7"}, {"type": "area", "oneOf": ["jp_13"]}]}}})
+    assert veterans["successCount"] == 80
+    few = narrowcast(oa, {"filter": {"demographic": {"type": "operator", "and": [
+        {"type": "subscriptionPeriod", "lt": "day_7"}, {"type": "area", "oneOf": ["jp_27"]}]}}})
+    assert few["phase"] == "failed" and few["errorCode"] == 2  # 20 recipients, below 50
+    received = sum(1 for p in oa.people if any(m["message"].get("text") == "news" for m in oa.messages_of(p)))
+    assert received == 180  # everyone got at least one of the sends that succeeded
