@@ -174,7 +174,8 @@ class AudienceArea:
             raise invalid_property("body")
         request_id = body.get("requestId")
         record = self.platform.stats.sends.get(request_id) if isinstance(request_id, str) else None
-        if record is None or record.bot_id != caller.require_account().bot_id or record.kind == "reply":
+        # LINE makes these audiences from pushes, multicasts, broadcasts and narrowcasts (not replies or PNP).
+        if record is None or record.bot_id != caller.require_account().bot_id or record.kind in ("reply", "pnp"):
             raise LineApiError(400, "The request ID is not one of a message this account sent",
                                [Detail("REQUEST_ID_NOT_FOUND", "requestId")])
         return body, record.request_id
