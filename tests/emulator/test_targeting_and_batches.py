@@ -157,3 +157,13 @@ def test_demographic_filters_by_area_app_and_friendship_period(emulator: Emulato
     assert few["phase"] == "failed" and few["errorCode"] == 2  # 20 recipients, below 50
     received = sum(1 for p in oa.people if any(m["message"].get("text") == "news" for m in oa.messages_of(p)))
     assert received == 180  # everyone got at least one of the sends that succeeded
+
+
+def test_people_can_be_made_with_their_demographics(emulator: Emulator) -> None:
+    made = emulator.call("POST", "/_emulator/users", expect=201, json={
+        "display_name": "Aiko", "gender": "female", "age": 31, "area": "jp_01", "app_type": "android",
+        "phone_number": "+818099990000"})
+    assert (made["gender"], made["age"], made["area"], made["app_type"]) == ("female", 31, "jp_01", "android")
+    emulator.call("POST", "/_emulator/users", json={"display_name": "Copy", "phone_number": "+818099990000"},
+                  expect=409)
+    emulator.call("POST", "/_emulator/users", json={"display_name": "Bad", "area": "tokyo"}, expect=400)

@@ -7,19 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from linemod.emulator.platform.commands import Command, NonBlank
-
-AreaCode = Annotated[StrictStr, Field(pattern=r"^(jp|tw|th|id)_[0-9]{2}$", description="e.g. jp_13 (Tokyo)")]
+from linemod.emulator.platform.commands import Age, AppType, AreaCode, Command, Gender, NonBlank, PhoneNumber
 
 
 class Demographics(Command):
     """`PUT /_emulator/users/{user_id}/demographics`: what LINE estimates about the user (null: unknown)."""
 
-    gender: Literal["male", "female"] | None = None
-    age: Annotated[StrictInt, Field(ge=0, le=130)] | None = None
+    gender: Gender | None = None
+    age: Age | None = None
     area: AreaCode | None = None
-    app_type: Literal["ios", "android", "others"] | None = None
-    phone_number: Annotated[StrictStr, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")] | None = None
+    app_type: AppType | None = None
+    phone_number: PhoneNumber | None = None
 
 
 class Click(Command):
