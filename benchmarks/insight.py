@@ -95,6 +95,7 @@ def main() -> None:
     figure, axes = plt.subplots(figsize=(8, 4))
     axes.boxplot([[r[name] for r in rounds] for name in names], tick_labels=names)
     axes.set_yscale("log")
+    axes.tick_params(axis="x", labelrotation=20)
     axes.set_ylabel("× one unrecorded push (same round)")
     axes.set_title(f"Insight costs, {args.friends} friends")
     figure.tight_layout()
