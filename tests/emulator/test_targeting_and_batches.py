@@ -6,10 +6,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import MembershipEvent
+
 from tests.emulator.marketing_world import MarketingOa, marketing_oa
 from tests.emulator.richmenu_world import png
+from tests.emulator.test_openapi_conformance import _webhook_validator
 from tests.support.flows import attach
-from tests.support.servers import Emulator
+from tests.support.line_openapi import openapi_dir
+from tests.support.servers import Emulator, WebhookReceiver
 
 TEXT = [{"type": "text", "text": "news"}]
 
@@ -167,3 +172,35 @@ def test_people_can_be_made_with_their_demographics(emulator: Emulator) -> None:
     emulator.call("POST", "/_emulator/users", json={"display_name": "Copy", "phone_number": "+818099990000"},
                   expect=409)
     emulator.call("POST", "/_emulator/users", json={"display_name": "Bad", "area": "tokyo"}, expect=400)
+
+
+def test_joining_leaving_and_renewing_a_membership_send_membership_events(emulator: Emulator,
+                                                                          receiver: WebhookReceiver) -> None:
+    account = emulator.account(primary_channel={"webhook_url": receiver.url + "/oa"})
+    primary = account["primary_channel"]
+    token = emulator.http.post("/v2/oauth/accessToken", data={
+        "grant_type": "client_credentials", "client_id": primary["channel_id"],
+        "client_secret": primary["channel_secret"]}).json()["access_token"]
+    oa = MarketingOa(emulator, account, token)
+    oa.add_friends(1, demographics=False)
+    plan = emulator.call("POST", f"/_emulator/accounts/{oa.bot_id}/memberships", expect=201, json={
+        "title": "Club", "benefits": ["news"], "price": 100})
+    members = f"/_emulator/accounts/{oa.bot_id}/memberships/{plan['membershipId']}/members"
+    emulator.call("POST", members, json={"user_id": oa.people[0]}, expect=201)
+    emulator.call("POST", f"{members}/{oa.people[0]}/renewal", expect=200)
+    emulator.call("DELETE", f"{members}/{oa.people[0]}", expect=200)
+    emulator.call("POST", f"{members}/{oa.people[0]}/renewal", expect=404)
+    emulator.flush()
+    validator = _webhook_validator(openapi_dir())
+    parser = WebhookParser(primary["channel_secret"])
+    kinds = []
+    for received in receiver.received:
+        assert not list(validator.iter_errors(received.body))
+        for event in parser.parse(received.raw.decode(), received.headers["x-line-signature"]):
+            if isinstance(event, MembershipEvent):
+                kinds.append(event.membership.type)
+                assert event.source.user_id == oa.seen[0] and event.membership.membership_id == plan["membershipId"]
+                reply = emulator.http.post("/v2/bot/message/reply", headers=oa.headers, json={
+                    "replyToken": event.reply_token, "messages": [{"type": "text", "text": "thanks"}]})
+                assert reply.status_code == 200, reply.text
+    assert kinds == ["joined", "renewed", "left"]

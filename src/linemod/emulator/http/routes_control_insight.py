@@ -85,6 +85,12 @@ async def join_membership(request: Request, bot_id: str, membership_id: int, bod
     return JSONResponse(platform_of(request).memberships.join(bot_id, membership_id, body.user_id), status_code=201)
 
 
+@router.post(MEMBERSHIP + "/members/{user_id}/renewal")
+async def renew_membership(request: Request, bot_id: str, membership_id: int, user_id: str) -> JSONResponse:
+    """The member's subscription renews for a month: a `membership` event of type `renewed`."""
+    return JSONResponse(platform_of(request).memberships.renew(bot_id, membership_id, user_id))
+
+
 @router.delete(MEMBERSHIP + "/members/{user_id}")
 async def leave_membership(request: Request, bot_id: str, membership_id: int, user_id: str) -> JSONResponse:
     platform_of(request).memberships.leave(bot_id, membership_id, user_id)

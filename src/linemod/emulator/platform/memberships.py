@@ -77,7 +77,20 @@ class MembershipArea:
             raise ControlError(409, "the membership is full")
         number = max((m.membership_no for m in membership.members), default=0) + 1
         membership.members.append(Member(person, number, self.platform.clock.now_ms()))
-        return {"membership_no": number}
+        return {"membership_no": number, "webhook_event_ids": self._event(membership, person, "joined")}
+
+    def _event(self, membership: Membership, person: str, kind: str) -> list[str]:
+        """The `membership` event the user's joining, leaving or renewing sends the OA's channels."""
+        account = self.platform.account(membership.bot_id)
+        content = {"type": kind, "membershipId": membership.membership_id}
+        return self.platform.webhooks.chat_event(account, person, "membership",
+                                                 lambda channel, seen: {"membership": dict(content)})
+
+    def renew(self, bot_id: str, membership_id: int, person: str) -> dict[str, Any]:
+        membership = self._of_account(bot_id, membership_id)
+        if not any(m.person == person for m in membership.members):
+            raise ControlError(404, "the user is not a member")
+        return {"webhook_event_ids": self._event(membership, person, "renewed")}
 
     def leave(self, bot_id: str, membership_id: int, person: str) -> None:
         membership = self._of_account(bot_id, membership_id)
@@ -85,6 +98,7 @@ class MembershipArea:
         membership.members = [m for m in membership.members if m.person != person]
         if len(membership.members) == before:
             raise ControlError(404, "the user is not a member")
+        self._event(membership, person, "left")
 
     # ---- Messaging API ------------------------------------------------------------------------
 

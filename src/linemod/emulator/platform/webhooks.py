@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # Events that carry a replyToken when delivered in active mode (rule 53).
 REPLYABLE = frozenset(
     {"message", "messageEdited", "follow", "join", "memberJoined", "postback", "videoPlayComplete",
-     "beacon", "accountLink"}
+     "beacon", "accountLink", "membership"}
 )
 
 EventBuilder = Callable[[Channel, str], dict[str, Any]]
