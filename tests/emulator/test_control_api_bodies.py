@@ -51,6 +51,12 @@ WRONG_TYPES: list[tuple[str, str, Any, bool]] = [
     ("POST", "/_emulator/account-link", {"link_token": 5, "nonce": "0123456789"}, False),
     ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/postback", {"user_id": "{user_id}", "data": 5}, False),
     ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/postback", {"user_id": 5, "data": "d"}, False),
+    ("PUT", "/_emulator/users/{user_id}/demographics", {"age": "30"}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/click", {"url": 5}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/play", {"percent": "100"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships", {"title": 5, "benefits": ["x"], "price": 1}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships/{membership_id}/members", {"user_id": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/audience-groups", {"description": 5}, False),
 ]
 
 
@@ -88,7 +94,8 @@ def world(emulator: Emulator) -> Iterator[World]:
     emulator.call("POST", f"/_emulator/accounts/{account['bot_id']}/friends", json={"user_id": person["user_id"]},
                   expect=200)
     yield World(emulator, {"channel_id": channel["channel_id"], "bot_id": account["bot_id"],
-                           "user_id": person["user_id"], "group_id": "C" + "0" * 32, "room_id": "R" + "0" * 32})
+                           "user_id": person["user_id"], "group_id": "C" + "0" * 32, "room_id": "R" + "0" * 32,
+                           "message_id": "1", "membership_id": "1"})
 
 
 def _filled(body: Any, ids: dict[str, str]) -> Any:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from linemod.emulator.http import routes_control, routes_control_chats, routes_control_events, routes_control_groups
+from linemod.emulator.http import (
+    routes_control,
+    routes_control_chats,
+    routes_control_events,
+    routes_control_groups,
+    routes_control_insight,
+)
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "emulator-control-api.md"
 
@@ -15,7 +21,7 @@ CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "emulator-control-api.
 def _served() -> set[tuple[str, str]]:
     served = set()
     routers = (routes_control.router, routes_control_chats.router, routes_control_groups.router,
-               routes_control_events.router, routes_control_events.uploads)
+               routes_control_events.router, routes_control_events.uploads, routes_control_insight.router)
     for router in routers:
         for route in router.routes:
             assert isinstance(route, APIRoute)

@@ -22,7 +22,8 @@ from tests.support.flows import REDIRECT, attach, authorize_url, get_code, query
 from tests.support.line_openapi import openapi_dir
 from tests.support.servers import Emulator, WebhookReceiver
 
-SPEC_FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml")
+SPEC_FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml", "insight.yml",
+              "manage-audience.yml")
 
 
 class SpecIndex:

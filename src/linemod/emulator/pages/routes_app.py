@@ -107,6 +107,7 @@ async def app_home(request: Request) -> Response:
 @router.get("/app/{bot_id}/{user_id}")
 async def chat_page(request: Request, bot_id: str, user_id: str) -> Response:
     platform, account = _chat(request, bot_id, user_id)
+    platform.stats.open_chat(bot_id, user_id)  # the user sees the chat: impressions (choice 40)
     return render(request, "pages/app_chat.html", {
         "account": account,
         "me": platform.people[user_id],
@@ -129,6 +130,7 @@ async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
     shortcut, seen = poll_shortcut(request, state)
     if shortcut is not None:
         return shortcut
+    platform.stats.open_chat(bot_id, user_id)  # new bubbles shown in the open chat
     entries = platform.chats.get((bot_id, user_id), [])
     previous = next((e for e in reversed(entries[:seen]) if e.delivered), None)
     return render(request, "pages/app_updates.html", {
@@ -174,8 +176,13 @@ async def act(request: Request, bot_id: str, user_id: str) -> Response:
     ref = str(form.get("ref") or "")
     if ref.startswith("rm:") and ref[3:].isdigit():
         action = platform.richmenus.area_action(account, user_id, int(ref[3:]))
+        shown = platform.richmenus.current_for(account, user_id)
+        if action is not None and shown is not None:
+            platform.stats.note_richmenu(shown["richMenuId"], user_id, "click", int(ref[3:]))
     else:
         action = chat_view.find_action(platform.chats.get((bot_id, user_id), []), ref)
+        if action is not None and action.get("type") == "uri" and isinstance(action.get("uri"), str):
+            platform.stats.click_from_app(bot_id, user_id, ref.rpartition(":")[0], action["uri"])
     if action is None:
         raise PageError(404, "error.action_gone")
     kind = action.get("type")

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     StrictStr,
     ValidationError,
     model_validator,
@@ -219,13 +220,25 @@ class AccountPatch(Patch):
     primary_channel: PrimaryChannelPatch | None = None
 
 
+Gender = Literal["male", "female"]
+Age = Annotated[StrictInt, Field(ge=0, le=130)]
+AreaCode = Annotated[StrictStr, Field(pattern=r"^(jp|tw|th|id)_[0-9]{2}$", description="e.g. jp_13 (Tokyo)")]
+AppType = Literal["ios", "android", "others"]
+PhoneNumber = Annotated[StrictStr, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")]
+
+
 class NewPerson(Command):
-    """`POST /_emulator/users`: a LINE user."""
+    """`POST /_emulator/users`: a LINE user, with what LINE estimates about them (null: unknown)."""
 
     display_name: NonBlank
     language: StrictStr | None = Field("ja", description="null or empty: ja")
     picture_url: StrictStr | None = None
     status_message: StrictStr | None = None
+    gender: Gender | None = None
+    age: Age | None = None
+    area: AreaCode | None = None
+    app_type: AppType | None = None
+    phone_number: PhoneNumber | None = None
 
 
 class AccountDeletion(Command):

@@ -45,6 +45,11 @@ def export_state(platform: Platform) -> dict[str, Any]:
         "messaging": platform.messaging.export(),
         "richmenus": platform.richmenus.export(),
         "users": platform.users.export(),
+        "stats": platform.stats.export(),
+        "audiences": platform.audiences.export(),
+        "coupons": platform.coupons.export(),
+        "memberships": platform.memberships.export(),
+        "richmenu_batches": platform.richmenu_batches.export(),
     }
 
 
@@ -89,6 +94,11 @@ class Snapshot(BaseModel):
     messaging: dict[str, Any] = {}
     richmenus: dict[str, Any] = {}
     users: dict[str, Any] = {}
+    stats: dict[str, Any] = {}
+    audiences: dict[str, Any] = {}
+    coupons: dict[str, Any] = {}
+    memberships: dict[str, Any] = {}
+    richmenu_batches: dict[str, Any] = {}
 
 
 def import_state(platform: Platform, snapshot: Snapshot) -> None:
@@ -112,6 +122,11 @@ def import_state(platform: Platform, snapshot: Snapshot) -> None:
         fresh.messaging.load(snapshot.messaging)
         fresh.richmenus.load(snapshot.richmenus)
         fresh.users.load(snapshot.users)
+        fresh.stats.load(snapshot.stats)
+        fresh.audiences.load(snapshot.audiences)
+        fresh.coupons.load(snapshot.coupons)
+        fresh.memberships.load(snapshot.memberships)
+        fresh.richmenu_batches.load(snapshot.richmenu_batches)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ControlError(400, f"malformed snapshot: {exc!r}") from None
     # Swap area by area so the HTTP layer's reference to `platform` stays valid; every area that

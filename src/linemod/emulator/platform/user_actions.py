@@ -53,6 +53,7 @@ class UserActions:
             was_blocked = friendship.blocked
             friendship.friend, friendship.blocked = True, False
             friendship.since_ms = self.platform.clock.now_ms()
+            self.platform.stats.note_friend(bot_id, user_id, "follow")
             if was_blocked:
                 self.platform.chat_control.reset_chat(account, user_id)  # rule 48 of docs/emulator-behaviour.md
             self.platform.webhooks.chat_event(account, user_id, "follow",
@@ -66,6 +67,7 @@ class UserActions:
         if friendship is None or not friendship.friend or friendship.blocked:
             raise ControlError(409, "the user is not a friend of this account")
         friendship.blocked = True
+        self.platform.stats.note_friend(bot_id, user_id, "block")
         self.platform.webhooks.chat_event(account, user_id, "unfollow", lambda channel: {})
 
     def relationship(self, bot_id: str, user_id: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # Events that carry a replyToken when delivered in active mode (rule 53).
 REPLYABLE = frozenset(
     {"message", "messageEdited", "follow", "join", "memberJoined", "postback", "videoPlayComplete",
-     "beacon", "accountLink"}
+     "beacon", "accountLink", "membership"}
 )
 
 EventBuilder = Callable[[Channel], dict[str, Any]]
@@ -114,3 +114,15 @@ class WebhookArea:
             self.platform.sink.enqueue(channel, account.bot_id, [body], alone=False)
             sent.append(str(body["webhookEventId"]))
         return sent
+
+    def to_sender(self, channel: Channel, account: OfficialAccount, event: dict[str, Any]) -> str | None:
+        """An event about the caller's own request (a LINE notification message's `delivery`), to that channel
+        alone, without a source; nothing when the channel has no webhook."""
+        if isinstance(channel, ModuleChannel):
+            if not self.module_receives(channel, self.platform.attachment(channel.channel_id, account.bot_id)):
+                return None
+        elif not (channel.webhook_enabled and channel.webhook_url and account.webhook_enabled):
+            return None
+        body = self._envelope(event, "active", self.platform.clock.now_ms())
+        self.platform.sink.enqueue(channel, account.bot_id, [body], alone=True)
+        return str(body["webhookEventId"])

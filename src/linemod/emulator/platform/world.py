@@ -75,13 +75,19 @@ class Platform:
     def _init_state(self, salt: str | None = None) -> None:
         # Imported here: these areas import `Platform` for typing only, and this keeps one direction.
         from linemod.emulator.platform.attach import AttachArea
+        from linemod.emulator.platform.audiences import AudienceArea
         from linemod.emulator.platform.chat_control import ChatControlArea
         from linemod.emulator.platform.chat_extras import ChatExtras
+        from linemod.emulator.platform.coupons import CouponArea
+        from linemod.emulator.platform.delivery_stats import DeliveryStats
         from linemod.emulator.platform.group_api import GroupApi
         from linemod.emulator.platform.groups import GroupArea
+        from linemod.emulator.platform.insight import Insight, RichMenuInsight
+        from linemod.emulator.platform.memberships import MembershipArea
         from linemod.emulator.platform.messaging import MessagingArea
         from linemod.emulator.platform.module_api import ModuleApi
         from linemod.emulator.platform.rate_limits import RateLimiter
+        from linemod.emulator.platform.richmenu_batch import RichMenuBatches
         from linemod.emulator.platform.richmenus import RichMenuArea
         from linemod.emulator.platform.setup import SetupArea
         from linemod.emulator.platform.tokens import TokenArea
@@ -110,6 +116,13 @@ class Platform:
         self.groups = GroupArea(self)
         self.group_api = GroupApi(self)
         self.rate_limiter = RateLimiter(self.clock)
+        self.stats = DeliveryStats(self)
+        self.insight = Insight(self)
+        self.richmenu_insight = RichMenuInsight(self)
+        self.audiences = AudienceArea(self)
+        self.coupons = CouponArea(self)
+        self.memberships = MembershipArea(self)
+        self.richmenu_batches = RichMenuBatches(self)
 
     def reset(self) -> None:
         self.clock.reset()
@@ -235,6 +248,7 @@ class Platform:
         """Fires whatever the clock made due: OA purges (chat-control TTLs and token expiries are
         read lazily against the clock, so they need no firing)."""
         self.messaging.prune()
+        self.richmenu_batches.run_due()
         now = self.clock.now_ms()
         for account in list(self.accounts.values()):
             if account.status == "deleted" and account.purge_at_ms is not None and account.purge_at_ms <= now:
