@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from linemod.framework.queue.statements import WINDOW_NAME
+
 _COLUMN_TYPES = {
     "event_ts_ms": "bigint",
     "is_redelivery": "boolean",
@@ -35,13 +37,24 @@ class PostgresEngine:
     def locking(self, picked: str) -> str:
         return f"{picked} FOR UPDATE OF c SKIP LOCKED"
 
-    def claim(self, table: str, picked: str, update: str) -> str:
+    # Every claim and completion leaves the row's old version in the pending index until vacuum: a walk from
+    # the oldest id passes all the rows handled since, a few milliseconds per claim after 100,000 events.
+    claims_from_floor = True
+
+    def claim(self, table: str, window: str | None, picked: str, update: str) -> str:
         # A materialized CTE runs the locking pick exactly once. Inside `WHERE id IN (...)` the planner may
         # put it on the inner side of a join and run it again per outer row, and with SKIP LOCKED every run
         # picks new rows: a claim of 1 came back with 6.
+        ctes = f"{WINDOW_NAME} AS MATERIALIZED ({window}), " if window else ""
+        report = (
+            f", (SELECT COUNT(*) FROM {WINDOW_NAME}) AS window_rows, "
+            f"(SELECT MIN(id) FROM {WINDOW_NAME}) AS window_first"
+            if window
+            else ""
+        )
         return (
-            f"WITH picked AS MATERIALIZED ({picked}) {update} FROM picked "
-            f"WHERE {table}.id = picked.id AND {table}.status = 'pending' RETURNING {table}.*"
+            f"WITH {ctes}picked AS MATERIALIZED ({picked}) {update} FROM picked "
+            f"WHERE {table}.id = picked.id AND {table}.status = 'pending' RETURNING {table}.*{report}"
         )
 
     def insert_events(self, columns: Sequence[str]) -> str:
