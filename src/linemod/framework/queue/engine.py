@@ -17,7 +17,7 @@ class QueueEngine(Protocol):
     inserts_events_in_one_statement: bool
     """A batch of events is one statement (no BEGIN/COMMIT round trips needed)."""
     claim_prologue: str | None
-    """Run in the claim's transaction before the claim statement."""
+    """Run in the claim's transaction before the claim statement (sent with its BEGIN)."""
 
     def in_ids(self, column: str, param: str) -> str:
         """A condition: `column` is one of the ids in parameter `param` (give its value with `ids()`)."""

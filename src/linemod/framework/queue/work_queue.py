@@ -115,10 +115,10 @@ class WorkQueue(Generic[R]):
             rows = await self._claim_in(connection, worker_id, limit, among=among)
             return rows, (await read_also(connection, rows) if read_also is not None else None)
 
-        direct = self.db.direct
-        rows, extra = await direct.run(lambda connection: unit(connection, None))
+        direct, prologue = self.db.direct, self.engine.claim_prologue
+        rows, extra = await direct.run(lambda connection: unit(connection, None), prologue=prologue)
         if not rows and self.ordered and (heads := await self.chat_heads()):
-            rows, extra = await direct.run(lambda connection: unit(connection, heads))
+            rows, extra = await direct.run(lambda connection: unit(connection, heads), prologue=prologue)
         return await self._drop_exhausted(rows, worker_id), extra
 
     async def chat_heads(self) -> list[int]:
@@ -138,8 +138,6 @@ class WorkQueue(Generic[R]):
         `among` (from `chat_heads()`)."""
         now = self.clock.now_ms()
         params: dict[str, Any] = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
-        if self.engine.claim_prologue:
-            await connection.execute(self.engine.claim_prologue)
         if now - self._released_at_ms >= self.RELEASE_EVERY_MS or now < self._released_at_ms:
             await connection.execute(self.sql.release_expired, {"now": now})
             self._released_at_ms = now

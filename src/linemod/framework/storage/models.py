@@ -51,6 +51,7 @@ class QueueStatus(StrEnum):
 
 
 _PENDING = text("status = 'pending'")
+_RUNNING = text("status = 'running'")
 _UNFINISHED = text("status IN ('pending', 'running')")
 
 
@@ -87,6 +88,7 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_events_pending", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
         Index("ix_events_unfinished_chat", "chat_key", "id", postgresql_where=_UNFINISHED, sqlite_where=_UNFINISHED),
+        Index("ix_events_running", "id", postgresql_where=_RUNNING, sqlite_where=_RUNNING),
         Index("ix_events_bot_id_status", "bot_id", "status", "id"),
     )
 

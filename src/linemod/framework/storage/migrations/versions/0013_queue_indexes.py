@@ -2,9 +2,10 @@
 
 `(status, id)` and `(chat_key, status, id)` indexed every event for as long as it is kept (a week of done
 rows, for deduplication), and every claim and completion added entries to both. The claim walks
-`ix_events_pending` (pending rows only) and the per-chat ordering rule probes `ix_events_unfinished_chat`
-(pending and running rows only): a row leaves them as it is claimed and finished, so both stay the size of
-the backlog, and a completion adds nothing to them.
+`ix_events_pending` (pending rows only), the per-chat ordering rule probes `ix_events_unfinished_chat`
+(pending and running rows only), and the search for leases run out reads `ix_events_running`: a row leaves
+them as it is claimed and finished, so they stay the size of the backlog, and a completion adds nothing to
+them.
 
 On PostgreSQL the table also gets its own storage settings (see docs/scaling.md, "The PostgreSQL queue"):
 fillfactor 70 leaves room on each page for a row's next versions, and autovacuum visits the table after a
@@ -26,6 +27,7 @@ branch_labels = None
 depends_on = None
 
 PENDING = sa.text("status = 'pending'")
+RUNNING = sa.text("status = 'running'")
 UNFINISHED = sa.text("status IN ('pending', 'running')")
 QUEUE_STORAGE = (
     "fillfactor = 70, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20000, "
@@ -46,6 +48,7 @@ def upgrade() -> None:
         postgresql_where=UNFINISHED,
         sqlite_where=UNFINISHED,
     )
+    op.create_index("ix_events_running", "events", ["id"], postgresql_where=RUNNING, sqlite_where=RUNNING)
     op.drop_index("ix_events_status_id", "events")
     op.drop_index("ix_events_chat_key_status", "events")
     if op.get_bind().dialect.name == "postgresql":
@@ -57,5 +60,6 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE events RESET ({QUEUE_STORAGE_NAMES})")
     op.create_index("ix_events_status_id", "events", ["status", "id"])
     op.create_index("ix_events_chat_key_status", "events", ["chat_key", "status", "id"])
+    op.drop_index("ix_events_running", "events")
     op.drop_index("ix_events_unfinished_chat", "events")
     op.drop_index("ix_events_pending", "events")
