@@ -13,7 +13,7 @@ from linemod.framework.queue.statements import WINDOW
 from linemod.framework.queue.work_queue import WorkQueue
 from linemod.framework.storage.direct_sql import DirectConnection
 from tests.framework.helpers import message_event, user_id
-from tests.framework.test_job_queue import make_queue, put
+from tests.framework.test_job_queue import finish, make_queue, put
 
 
 async def plan(db: Any, sql: str, params: dict[str, Any]) -> str:
@@ -87,3 +87,21 @@ async def test_the_floor_is_kept_only_after_a_full_window(db, rows: int) -> None
     # A window of fewer rows than WINDOW may have missed a row committed late below it: no floor then.
     expected = first[0].id if queue.engine.claims_from_floor and rows >= WINDOW else None
     assert queue._floor == expected
+
+
+async def test_done_rows_are_purged_in_batches_and_nothing_else_is(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock, max_attempts=1)
+    await put(db, clock, [message_event(f"m{i}", user=user_id(i + 1)) for i in range(8)])
+    rows = await queue.claim("w", 10)
+    for row in rows[:5]:
+        await finish(db, queue, row, worker="w")
+    assert await queue.fail(rows[5], "w", "boom") == "dead"
+    clock.advance(10)
+    cutoff = clock.now_ms()
+    await finish(db, queue, rows[6], worker="w")  # done after the cutoff: kept
+    await put(db, clock, [message_event("later", user=user_id(1))])
+    queue.PURGE_BATCH = 2  # three batches: 2, 2, 1
+    assert await queue.purge_finished(cutoff) == 5
+    assert await queue.counts() == {"done": 1, "dead": 1, "running": 1, "pending": 1}
+    assert await queue.purge_finished(cutoff) == 0

@@ -23,7 +23,7 @@ class PostgresEngine:
     # each 200 before the next webhook (LINE, per OA) still gets its events stored in order.
     writer_batches_in_flight = 4
     inserts_events_in_one_statement = True
-    # The claim's window must walk the (status, id) index in order and stop after its rows. A queue table
+    # The claim's window must walk the pending rows' index in order and stop after its rows. A queue table
     # grows faster than autovacuum re-analyses it, and with statistics from when it was small the planner
     # bitmap-scans every pending row and sorts them (12 ms at 30,000 pending instead of 1 ms).
     claim_prologue: str | None = "SET LOCAL enable_bitmapscan = off"

@@ -135,7 +135,11 @@ def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> Queue
         counts=f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status",
         newest=f"SELECT * FROM {table} ORDER BY id DESC LIMIT :limit",
         newest_of_status=f"SELECT * FROM {table} WHERE status = :status ORDER BY id DESC LIMIT :limit",
-        purge_done=f"DELETE FROM {table} WHERE status = 'done' AND finished_at_ms < :before",
+        # The oldest first, by id: they lead the primary key, so a batch is found without reading the rest.
+        purge_done=(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE status = 'done' "
+            "AND finished_at_ms < :before ORDER BY id LIMIT :limit)"
+        ),
     )
 
 

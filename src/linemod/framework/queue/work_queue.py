@@ -274,11 +274,21 @@ class WorkQueue(Generic[R]):
         async with self.db.session() as session:
             return [self.record.of(dict(row._mapping)) for row in await session.execute(text(sql), params)]
 
+    PURGE_BATCH = 5000  # done rows deleted per transaction
+
     async def purge_finished(self, older_than_ms: int) -> int:
-        """Delete done rows finished before `older_than_ms` (dead letters are kept until replayed)."""
-        async with self.db.transaction() as session:
-            result = await session.execute(text(self.sql.purge_done), {"before": older_than_ms})
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        """Delete done rows finished before `older_than_ms` (dead letters are kept until replayed), in
+        transactions of `PURGE_BATCH` rows: an hour of events at a few thousand a second is millions of rows,
+        and one statement for all of them held its locks and wrote its WAL as one burst. Returns how many."""
+        purged = 0
+        while True:
+            async with self.db.transaction() as session:
+                params = {"before": older_than_ms, "limit": self.PURGE_BATCH}
+                result = await session.execute(text(self.sql.purge_done), params)
+                batch = int(result.rowcount)  # type: ignore[attr-defined]
+            purged += batch
+            if batch < self.PURGE_BATCH:
+                return purged
 
 
 def event_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue[EventRecord]:
