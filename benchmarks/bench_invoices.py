@@ -123,7 +123,9 @@ async def invoice_run(url: str, schema: str | None, tenants: int, workers: int, 
         issued = []
         for start in range(0, tenants, ISSUE_BATCH):
             numbers = range(start, min(tenants, start + ISSUE_BATCH))
-            drafts = [book.new_draft(tenant(n), tenant_lines(n), period=AUGUST, bot_id=f"U{n:032x}") for n in numbers]
+            drafts = [
+                book.new_draft(tenant(n), tenant_lines(n), period=AUGUST, bot_id=f"U{n:032x}") for n in numbers
+            ]
             stored = await book.create_drafts(drafts)
             batch = await book.finalize_many([draft.id or 0 for draft in stored])
             assert not batch.refused, batch.refused

@@ -67,7 +67,6 @@ async def run(
     async with runtime.db.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE bench_notes (event_id VARCHAR(64))"))
     await runtime.tenants.record_attach(BOT, ["message:send", "message:receive"])
-
     async def store(body: bytes) -> None:
         # On a machine loaded by other work the intake may answer 503 (its database deadline): send it again,
         # as LINE would.

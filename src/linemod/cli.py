@@ -40,15 +40,8 @@ def emulator(
     typer.echo(f"LINE Platform emulator on http://{host}:{port} (control API: /_emulator/, docs: /_emulator/docs)")
     # No proxy-header rewriting and no Server header: the emulator listens on loopback for tests, and
     # both cost measurable time per request in load tests.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False,
+                proxy_headers=False, server_header=False)
 
 
 def _register_framework_commands() -> None:

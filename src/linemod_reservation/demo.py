@@ -348,7 +348,6 @@ def register(cli: typer.Typer) -> None:
         log_level: str = typer.Option("warning", help="uvicorn log level."),
     ) -> None:
         """Run the emulator and the reservation module with a demo OA attached; prints the URLs to open."""
-        config = DemoConfig(
-            host=host, emulator_port=emulator_port, port=port, stripe_port=stripe_port, data_dir=Path(data_dir)
-        )
+        config = DemoConfig(host=host, emulator_port=emulator_port, port=port, stripe_port=stripe_port,
+                            data_dir=Path(data_dir))
         main(replace(config, log_level=log_level))

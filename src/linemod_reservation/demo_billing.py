@@ -43,10 +43,8 @@ def localstripe_command() -> Path | None:
     `localstripe` on the PATH; None when there is none."""
     configured = os.environ.get("LINEMOD_LOCALSTRIPE")
     candidates = [Path(configured)] if configured else []
-    candidates += [
-        Path(".venv-localstripe/bin/localstripe"),
-        Path(sys.executable).parents[1].parent / ".venv-localstripe" / "bin" / "localstripe",
-    ]
+    candidates += [Path(".venv-localstripe/bin/localstripe"),
+                   Path(sys.executable).parents[1].parent / ".venv-localstripe" / "bin" / "localstripe"]
     found = shutil.which("localstripe")
     candidates += [Path(found)] if found else []
     return next((path for path in candidates if path.exists()), None)
@@ -60,13 +58,8 @@ async def start_localstripe(host: str, port: int, timeout: float = 30) -> asynci
         print("localstripe is not installed: card payments are off (run `bash scripts/localstripe.sh`)", flush=True)
         return None
     process = await asyncio.create_subprocess_exec(
-        str(command),
-        "--port",
-        str(port),
-        "--from-scratch",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,
+        str(command), "--port", str(port), "--from-scratch",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout
@@ -109,23 +102,19 @@ def billing_settings(stripe_url: str | None) -> dict[str, Any]:
 async def send_webhooks(stripe_url: str, module_url: str) -> None:
     """Have localstripe sign its webhooks with the demo's secret and send them to the module."""
     async with httpx.AsyncClient(base_url=stripe_url, timeout=10) as client:
-        answer = await client.post(
-            f"/_config/webhooks/{WEBHOOK_ID}", json={"url": module_url + STRIPE_WEBHOOK_PATH, "secret": WEBHOOK_SECRET}
-        )
+        answer = await client.post(f"/_config/webhooks/{WEBHOOK_ID}",
+                                   json={"url": module_url + STRIPE_WEBHOOK_PATH, "secret": WEBHOOK_SECRET})
         answer.raise_for_status()
 
 
 def instructions(billing_url: str, emulator_url: str, cards: bool) -> list[str]:
     """What to do to see billing at work, as lines to print."""
-    advance = (
-        f"curl -X POST {emulator_url}/_emulator/clock/advance -H 'content-type: application/json' "
-        f"-d '{{\"seconds\": {TRIAL_PAST_SECONDS}}}'"
-    )
+    advance = (f"curl -X POST {emulator_url}/_emulator/clock/advance -H 'content-type: application/json' "
+               f"-d '{{\"seconds\": {TRIAL_PAST_SECONDS}}}'")
     lines = [f"Billing (the demo OA is in its 30-day free trial): {billing_url}"]
     if cards:
-        lines.append(
-            f"  1. お支払い方法 → add the test card {TEST_CARD} (any future expiry, any CVC); localstripe plays Stripe"
-        )
+        lines.append(f"  1. お支払い方法 → add the test card {TEST_CARD} (any future expiry, any CVC); "
+                     "localstripe plays Stripe")
     else:
         lines.append("  1. Card payments are off (no localstripe): the invoice will be paid by bank transfer")
     lines += [

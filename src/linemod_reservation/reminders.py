@@ -71,11 +71,8 @@ async def remind(jctx: JobContext, payload: dict[str, Any]) -> None:
     ):
         return
     if not await jctx.billing_for(r.bot_id).allows(plans.REMINDERS):
-        log.info(
-            "reminder of reservation %s not sent: the subscription of %s does not include reminders now",
-            r.number,
-            r.bot_id,
-        )
+        log.info("reminder of reservation %s not sent: the subscription of %s does not include reminders now",
+                 r.number, r.bot_id)
         return
     customer = await session.get(Customer, (r.bot_id, r.user_id))
     if customer is not None and not customer.friend:

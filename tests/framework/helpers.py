@@ -105,6 +105,10 @@ def user_id(n: int = 1, bot: str = BOT) -> str:
     return f"LU{n:032x}-{bot}"
 
 
+
+
+
+
 def sticker_event(*, user: str | None = None) -> dict:
     return base_event(
         "message",
@@ -119,6 +123,16 @@ def sticker_event(*, user: str | None = None) -> dict:
             "quoteToken": "q",
         },
     )
+
+
+
+
+
+
+
+
+
+
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
@@ -143,9 +157,8 @@ class ThreadedServer:
         self, app: Any = None, port: int | None = None, *, config: uvicorn.Config | None = None, **options: Any
     ) -> None:
         if config is None:
-            config = uvicorn.Config(
-                app, host="127.0.0.1", port=port or free_port(), log_level="warning", access_log=False, **options
-            )
+            config = uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning",
+                                    access_log=False, **options)
         self.port = config.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(config)

@@ -217,7 +217,9 @@ async def test_a_webhook_answered_503_leaves_its_connection_open_for_the_next(db
 
 def raw_request(body: bytes) -> bytes:
     head = "".join(f"{name}: {value}\r\n" for name, value in signed(body).items())
-    return f"POST /webhook HTTP/1.1\r\nhost: module.test\r\ncontent-length: {len(body)}\r\n{head}\r\n".encode() + body
+    return (
+        f"POST /webhook HTTP/1.1\r\nhost: module.test\r\ncontent-length: {len(body)}\r\n{head}\r\n".encode() + body
+    )
 
 
 async def read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:

@@ -34,16 +34,8 @@ def linemod_serve(tmp_path: Path, **env: str) -> Iterator[str]:
         PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'src'}",
         **env,
     )
-    command = [
-        sys.executable,
-        "-c",
-        "from linemod.cli import main; main()",
-        "serve",
-        "tests.framework.client_ip_app:app",
-        "--port",
-        str(port),
-        "--no-workers",
-    ]
+    command = [sys.executable, "-c", "from linemod.cli import main; main()", "serve",
+               "tests.framework.client_ip_app:app", "--port", str(port), "--no-workers"]
     server = subprocess.Popen(command, cwd=tmp_path, env=clean, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

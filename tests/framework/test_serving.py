@@ -52,7 +52,6 @@ def served(db: Database, parser: type[asyncio.Protocol], **settings: Any) -> Ite
     @app.router.get("/fails")
     async def fails() -> None:
         raise RuntimeError("a bug")
-
     http = protocol_with_deadlines(app.settings.header_timeout_seconds, app.settings.body_timeout_seconds, parser)
     config = app.server_config(host="127.0.0.1", port=free_port(), log_level="warning", log_config=None, http=http)
     with ThreadedServer(config=config) as server:

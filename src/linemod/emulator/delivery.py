@@ -46,13 +46,8 @@ class Attempt:
     redelivery: bool = False
 
     def public(self) -> dict[str, Any]:
-        return {
-            "at": self.at,
-            "status_code": self.status_code,
-            "error": self.error,
-            "duration_ms": self.duration_ms,
-            "redelivery": self.redelivery,
-        }
+        return {"at": self.at, "status_code": self.status_code, "error": self.error,
+                "duration_ms": self.duration_ms, "redelivery": self.redelivery}
 
 
 @dataclass
@@ -71,15 +66,9 @@ class Delivery:
 
     def public(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "channel_id": self.channel_id,
-            "bot_id": self.bot_id,
-            "url": self.url,
-            "body": self.body,
-            "signature": self.signature,
-            "attempts": [a.public() for a in self.attempts],
-            "state": self.state,
-            "next_attempt_ms": self.next_attempt_ms,
+            "id": self.id, "channel_id": self.channel_id, "bot_id": self.bot_id, "url": self.url,
+            "body": self.body, "signature": self.signature, "attempts": [a.public() for a in self.attempts],
+            "state": self.state, "next_attempt_ms": self.next_attempt_ms,
         }
 
 
@@ -111,13 +100,10 @@ class WebhookDispatcher:
         self._queue = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set() if self._unfinished == 0 else self._idle.clear()
-        limits = httpx.Limits(
-            max_connections=self.settings.webhook_concurrency,
-            max_keepalive_connections=self.settings.webhook_concurrency,
-        )
-        self._client = httpx.AsyncClient(
-            timeout=self.settings.webhook_timeout_seconds, limits=limits, headers={"user-agent": "LineBotWebhook/2.0"}
-        )
+        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency,
+                              max_keepalive_connections=self.settings.webhook_concurrency)
+        self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, limits=limits,
+                                         headers={"user-agent": "LineBotWebhook/2.0"})
         self._workers = [asyncio.create_task(self._work()) for _ in range(self.settings.webhook_concurrency)]
 
     async def stop(self) -> None:
@@ -178,7 +164,7 @@ class WebhookDispatcher:
         events = self._buffers.pop(key, [])
         size = self.settings.webhook_batch_size
         for start in range(0, len(events), size):
-            self._submit(key[0], key[1], events[start : start + size])
+            self._submit(key[0], key[1], events[start:start + size])
 
     def _submit(self, channel_id: str, bot_id: str, events: list[dict[str, Any]]) -> None:
         channel = self.platform.channel(channel_id)
@@ -187,16 +173,8 @@ class WebhookDispatcher:
             return
         body = {"destination": bot_id, "events": events}
         raw = encode(body)
-        delivery = Delivery(
-            ids.opaque_token(16),
-            channel_id,
-            bot_id,
-            channel.webhook_url,
-            body,
-            raw,
-            sign(channel.channel_secret, raw),
-            generation=self._generation,
-        )
+        delivery = Delivery(ids.opaque_token(16), channel_id, bot_id, channel.webhook_url, body, raw,
+                            sign(channel.channel_secret, raw), generation=self._generation)
         self._remember(delivery)
         # Each event counts once toward "unfinished"; the delivery carries them until it settles.
         self._shrink(len(events))
@@ -246,8 +224,7 @@ class WebhookDispatcher:
         error: str | None = None
         try:
             response = await self._client.post(
-                delivery.url,
-                content=raw,
+                delivery.url, content=raw,
                 headers={"content-type": "application/json; charset=utf-8", "x-line-signature": signature},
             )
             status = response.status_code
@@ -324,12 +301,9 @@ class WebhookDispatcher:
         started = time.perf_counter()
         try:
             response = await self._client.post(
-                channel.webhook_url or "",
-                content=raw,
-                headers={
-                    "content-type": "application/json; charset=utf-8",
-                    "x-line-signature": sign(channel.channel_secret, raw),
-                },
+                channel.webhook_url or "", content=raw,
+                headers={"content-type": "application/json; charset=utf-8",
+                         "x-line-signature": sign(channel.channel_secret, raw)},
             )
         except httpx.TimeoutException:
             return {"success": False, "statusCode": 0, "reason": "request_timeout", "detail": "Request timeout"}
@@ -337,8 +311,7 @@ class WebhookDispatcher:
             return {"success": False, "statusCode": 0, "reason": "could_not_connect", "detail": str(exc)}
         ok = 200 <= response.status_code < 300
         return {
-            "success": ok,
-            "statusCode": response.status_code,
+            "success": ok, "statusCode": response.status_code,
             "reason": "OK" if ok else "error_status_code",
             "detail": f"{response.status_code} in {round((time.perf_counter() - started) * 1000)} ms",
         }

@@ -17,6 +17,7 @@ MODULE_USER_ID_RE = re.compile(r"\ALU[0-9a-f]{32}-U[0-9a-f]{32}\Z")
 STATE_RE = re.compile(r"\A[A-Za-z0-9]{1,512}\Z")
 
 
+
 def bot_user_id() -> str:
     return "U" + secrets.token_hex(16)
 
@@ -68,5 +69,8 @@ def opaque_token(length: int = 32) -> str:
 
 def is_chat_id(value: str) -> bool:
     return bool(
-        USER_ID_RE.match(value) or MODULE_USER_ID_RE.match(value) or GROUP_ID_RE.match(value) or ROOM_ID_RE.match(value)
+        USER_ID_RE.match(value)
+        or MODULE_USER_ID_RE.match(value)
+        or GROUP_ID_RE.match(value)
+        or ROOM_ID_RE.match(value)
     )

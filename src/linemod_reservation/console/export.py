@@ -22,41 +22,24 @@ def _row(record: Any, columns: tuple[str, ...]) -> dict[str, Any]:
 async def export(cx: ConsoleContext) -> DataTables:
     bot_id = cx.tenant.bot_id
     shop = await cx.db.get(Shop, bot_id)
-    hours = await cx.db.scalars(
-        select(BusinessHours).where(BusinessHours.bot_id == bot_id).order_by(BusinessHours.weekday)
-    )
+    hours = await cx.db.scalars(select(BusinessHours).where(BusinessHours.bot_id == bot_id)
+                                .order_by(BusinessHours.weekday))
     holidays = await cx.db.scalars(select(Holiday).where(Holiday.bot_id == bot_id).order_by(Holiday.day))
-    reservations = await cx.db.scalars(
-        select(Reservation)
-        .where(Reservation.bot_id == bot_id)
-        .order_by(Reservation.day, Reservation.start, Reservation.id)
-    )
+    reservations = await cx.db.scalars(select(Reservation).where(Reservation.bot_id == bot_id)
+                                       .order_by(Reservation.day, Reservation.start, Reservation.id))
     customers = await cx.db.scalars(select(Customer).where(Customer.bot_id == bot_id).order_by(Customer.user_id))
     return {
         "shops": [_row(shop, ("bot_id", "name", "timezone", "created_at_ms"))] if shop else [],
         "business_hours": [_row(h, ("weekday", "opens", "closes", "closed")) for h in hours],
         "holidays": [_row(h, ("day", "note")) for h in holidays],
         "reservations": [
-            _row(
-                r,
-                (
-                    "number",
-                    "day",
-                    "start",
-                    "party_size",
-                    "customer_name",
-                    "user_id",
-                    "note",
-                    "status",
-                    "source",
-                    "created_at_ms",
-                    "cancelled_at_ms",
-                ),
-            )
+            _row(r, ("number", "day", "start", "party_size", "customer_name", "user_id", "note", "status", "source",
+                     "created_at_ms", "cancelled_at_ms"))
             for r in reservations
         ],
         "customers": [
-            _row(c, ("user_id", "display_name", "language", "friend", "handled_by", "last_seen_ms")) for c in customers
+            _row(c, ("user_id", "display_name", "language", "friend", "handled_by", "last_seen_ms"))
+            for c in customers
         ],
     }
 

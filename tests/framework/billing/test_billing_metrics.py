@@ -47,30 +47,17 @@ def test_the_current_month_is_counted_up_to_now() -> None:
 
 
 def test_a_chart_carries_each_value_in_data_attributes_and_titles_escaped() -> None:
-    svg = str(
-        line_chart(
-            "c1",
-            "MRR <month>",
-            "desc & more",
-            ["2026-09", "2026-10"],
-            [Series("mrr", "MRR", [1_500, 0])],
-            lambda v: f"¥{v:,}",
-        )
-    )
+    svg = str(line_chart("c1", "MRR <month>", "desc & more", ["2026-09", "2026-10"],
+                         [Series("mrr", "MRR", [1_500, 0])], lambda v: f"¥{v:,}"))
     assert svg.startswith('<svg class="chart" id="c1"') and 'role="img"' in svg
-    assert '<title id="c1-title">MRR &lt;month&gt;</title>' in svg and "desc &amp; more" in svg
+    assert "<title id=\"c1-title\">MRR &lt;month&gt;</title>" in svg and "desc &amp; more" in svg
     points = re.findall(r'data-series="mrr" data-label="([\d-]+)" data-value="(\d+)"', svg)
     assert points == [("2026-09", "1500"), ("2026-10", "0")]
     assert "<title>2026-09 MRR: ¥1,500</title>" in svg
     assert ">¥2,000</text>" in svg  # the axis tops at the next 1-2-5 step
     bars = str(bar_chart("c2", "t", "d", ["a", "b"], [Series("new", "New", [3, 1]), Series("churned", "Gone", [0, 2])]))
     assert re.findall(r'data-series="(\w+)" data-label="(\w)" data-value="(\d+)"', bars) == [
-        ("new", "a", "3"),
-        ("new", "b", "1"),
-        ("churned", "a", "0"),
-        ("churned", "b", "2"),
-    ]
-    heights = [
-        float(h) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#', bars)
-    ]
+        ("new", "a", "3"), ("new", "b", "1"), ("churned", "a", "0"), ("churned", "b", "2")]
+    heights = [float(h) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#',
+                                            bars)]
     assert heights[0] > heights[3] > heights[1] > heights[2] == 0  # 3 > 2 > 1 > 0, drawn to scale

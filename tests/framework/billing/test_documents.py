@@ -23,7 +23,9 @@ from tests.framework.billing.builders import AUGUST, ISSUER, SHOP, assert_qualif
 
 
 def complete_invoice() -> Invoice:
-    return Invoice(DocumentKind.INVOICE, ISSUER, SHOP, tuple(module_lines()), number="INV-000001", period=AUGUST)
+    return Invoice(
+        DocumentKind.INVOICE, ISSUER, SHOP, tuple(module_lines()), number="INV-000001", period=AUGUST
+    )
 
 
 def missing(document: Invoice) -> list[str]:
@@ -74,7 +76,9 @@ def test_a_return_invoice_names_the_original_sale_and_the_return_date() -> None:
     document = replace(complete_invoice(), kind=DocumentKind.RETURN_INVOICE, number="RET-000001")
     assert missing(document) == ["original_invoice", "return_date"]
     original = OriginalSale("INV-000001", date(2026, 9, 1))
-    assert missing(replace(document, original=original, transaction_date=date(2026, 9, 5))) == ["original_sale_date"]
+    assert missing(replace(document, original=original, transaction_date=date(2026, 9, 5))) == [
+        "original_sale_date"
+    ]
     dated = replace(original, period=AUGUST)
     assert_qualified(replace(document, original=dated, transaction_date=date(2026, 9, 5)))
 

@@ -85,9 +85,7 @@ async def test_a_batch_issues_its_drafts_in_order_with_consecutive_numbers_betwe
             (ChangeAction.FINALIZED, "job:monthly"),
         ]
         assert history[1].after == {
-            "number": document.number,
-            "issue_date": "2026-09-01",
-            "total_gross": document.total_gross,
+            "number": document.number, "issue_date": "2026-09-01", "total_gross": document.total_gross,
         }
 
 

@@ -51,7 +51,9 @@ def test_mixed_rates_are_totalled_and_rounded_separately_highest_rate_first() ->
     [(Rounding.FLOOR, 301, 90), (Rounding.HALF_UP, 302, 90), (Rounding.CEIL, 302, 91)],
 )
 def test_the_rounding_direction_is_the_issuers_choice(rounding: Rounding, tax_10: int, tax_8: int) -> None:
-    document = invoice([InvoiceLine("月額", 3, 1005), InvoiceLine("お弁当", 1, 1128, tax_rate=8)], rounding=rounding)
+    document = invoice(
+        [InvoiceLine("月額", 3, 1005), InvoiceLine("お弁当", 1, 1128, tax_rate=8)], rounding=rounding
+    )
     assert [(totals.rate, totals.tax) for totals in document.totals] == [(10, tax_10), (8, tax_8)]
 
 

@@ -149,7 +149,9 @@ async def test_signing_in_to_ones_own_account_does_not_wipe_the_ips_failures(db:
 
 async def test_ipv6_clients_count_per_64_network(db: Database) -> None:
     async with limited_console(db, signin_ip_max_failures=2) as console:
-        statuses = [await sign_in_status(console, f"2001:db8:1:2::{n:x}", f"guess{n}@example.com") for n in range(1, 4)]
+        statuses = [
+            await sign_in_status(console, f"2001:db8:1:2::{n:x}", f"guess{n}@example.com") for n in range(1, 4)
+        ]
         assert statuses == [400, 400, 429]
         assert await sign_in_status(console, "2001:db8:1:3::1", "guess9@example.com") == 400  # another /64
     assert client_network("::ffff:192.0.2.1") == "192.0.2.1"

@@ -118,43 +118,20 @@ def test_replaying_dead_letters_no_row_can_have_replays_nothing_picked(site: Sit
         assert answer.status_code == 303, (event_id, answer.status_code, answer.text[:300])
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1", 1),
-        ("007", 7),
-        (str(MAX_ROW_ID), MAX_ROW_ID),
-        *((bad, None) for bad in BAD_IDS if bad != str(MAX_ROW_ID)),
-        ("", None),
-        (None, None),
-        ("1\n", None),
-        (" 1", None),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1", 1), ("007", 7), (str(MAX_ROW_ID), MAX_ROW_ID), *((bad, None) for bad in BAD_IDS if bad != str(MAX_ROW_ID)),
+    ("", None), (None, None), ("1\n", None), (" 1", None),
+])
 def test_parse_row_id_names_only_what_a_row_can_have(text: str | None, expected: int | None) -> None:
     assert parse_row_id(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-04-01", date(2026, 4, 1)),
-        (EARLIEST_DAY.isoformat(), EARLIEST_DAY),
-        (LATEST_DAY.isoformat(), LATEST_DAY),
-        ("1899-12-31", None),
-        ("3000-01-01", None),
-        ("9999-12-31", None),
-        ("0001-01-01", None),
-        ("2026-02-30", None),
-        ("20260401", None),
-        ("2026-W14-2", None),
-        ("2026-4-1", None),
-        ("１９９０-０１-０１", None),
-        ("2026-04-01\n", None),
-        ("", None),
-        (None, None),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-04-01", date(2026, 4, 1)), (EARLIEST_DAY.isoformat(), EARLIEST_DAY), (LATEST_DAY.isoformat(), LATEST_DAY),
+    ("1899-12-31", None), ("3000-01-01", None), ("9999-12-31", None), ("0001-01-01", None), ("2026-02-30", None),
+    ("20260401", None), ("2026-W14-2", None), ("2026-4-1", None), ("１９９０-０１-０１", None), ("2026-04-01\n", None),
+    ("", None), (None, None),
+])
 def test_parse_day_reads_only_dates_written_yyyy_mm_dd_within_bounds(text: str | None, expected: date | None) -> None:
     assert parse_day(text) == expected
 

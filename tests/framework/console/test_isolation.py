@@ -61,14 +61,8 @@ async def test_no_provider_console_url_is_reachable_by_an_operator(console: Cons
     # the rows the staff URLs below name as 1: a help article and an announcement
     article = {"lang": "ja", "category": "予約", "visibility": "public", "title": "予約", "body": "本文"}
     assert (await staff.post("/provider/support/articles/new", article)).status_code == 303
-    notice = {
-        "kind": "notice",
-        "severity": "info",
-        "title_ja": "お知らせ",
-        "title_en": "Notice",
-        "body_ja": "本文",
-        "body_en": "Text",
-    }
+    notice = {"kind": "notice", "severity": "info", "title_ja": "お知らせ", "title_en": "Notice", "body_ja": "本文",
+              "body_en": "Text"}
     assert (await staff.post("/provider/support/announcements/new", notice)).status_code == 303
     for method, template in provider:
         # Reconciliation asks LINE, absent here. Billing's pages need billing, which this module does not sell:

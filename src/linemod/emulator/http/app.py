@@ -88,24 +88,14 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
     # Routes are matched in order: the hot paths of load tests first.
-    line_routes = [
-        route
-        for module in (routes_messaging, routes_module, routes_tokens, routes_attach, routes_richmenu)
-        for route in module.router.routes
-    ]
+    line_routes = [route for module in (routes_messaging, routes_module, routes_tokens, routes_attach,
+                                        routes_richmenu) for route in module.router.routes]
     app = Starlette(
         routes=[*line_routes, Mount("", app=console)],
         exception_handlers=handlers,
         lifespan=lifespan,
-        middleware=[
-            Middleware(
-                LineApiMiddleware,
-                clock=platform.clock,
-                faults=faults,
-                log=request_log,
-                max_body=platform.settings.max_body_bytes,
-            )
-        ],
+        middleware=[Middleware(LineApiMiddleware, clock=platform.clock, faults=faults, log=request_log,
+                               max_body=platform.settings.max_body_bytes)],
     )
     for target in (app, console):
         target.state.platform = platform
@@ -172,6 +162,5 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         details.append({"message": err.get("msg", "invalid"), "property": ".".join(loc)})
-    return JSONResponse(
-        {"message": f"The request body has {len(details)} error(s)", "details": details}, status_code=400
-    )
+    return JSONResponse({"message": f"The request body has {len(details)} error(s)", "details": details},
+                        status_code=400)

@@ -37,14 +37,8 @@ class Fault:
         self.pattern = template_pattern(self.path)
 
     def public(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "remaining": self.remaining,
-            "body": self.body,
-        }
+        return {"id": self.id, "method": self.method, "path": self.path, "status": self.status,
+                "remaining": self.remaining, "body": self.body}
 
 
 def template_pattern(template: str) -> re.Pattern[str]:
@@ -139,19 +133,17 @@ class LineApiMiddleware:
             await _json(send_with_id, fault.status, body)
         else:
             await self.app(scope, _limited(receive, self.max_body), send_with_id)
-        self.log.add(
-            {
-                "at": self.clock.now_ms(),
-                "method": method,
-                "path": path,
-                "channel_id": state.get("channel_id"),
-                "bot_id": state.get("bot_id"),
-                "status_code": status_holder[0],
-                "request_id": request_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "fault": fault.id if fault else None,
-            }
-        )
+        self.log.add({
+            "at": self.clock.now_ms(),
+            "method": method,
+            "path": path,
+            "channel_id": state.get("channel_id"),
+            "bot_id": state.get("bot_id"),
+            "status_code": status_holder[0],
+            "request_id": request_id,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "fault": fault.id if fault else None,
+        })
 
 
 class BodyTooLarge(Exception):
@@ -175,11 +167,9 @@ def _limited(receive: Receive, limit: int) -> Receive:
 
 async def _json(send: Send, status: int, body: Any) -> None:
     raw = json.dumps(body, ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
-        }
-    )
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
+    })
     await send({"type": "http.response.body", "body": raw})

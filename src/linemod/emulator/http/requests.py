@@ -58,14 +58,8 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def line_caller(
-    request: Request,
-    *,
-    scope: str | None = None,
-    bot_required: bool = True,
-    rate_key: str | None = None,
-    retry_key_allowed: bool = False,
-) -> Caller:
+def line_caller(request: Request, *, scope: str | None = None, bot_required: bool = True,
+                rate_key: str | None = None, retry_key_allowed: bool = False) -> Caller:
     """Authenticates the caller and binds it to the OA it acts for.
 
     Order follows what a client can observe on the real platform: token (401), bot-ID header and

@@ -34,22 +34,14 @@ async def authorize(request: Request) -> Response:
     except RedirectError as exc:
         return RedirectResponse(exc.url, status_code=302)
     channel = platform.module_channels[auth.client_id]
-    candidates = [
-        (a, platform.attach.ineligibility(auth, a)) for a in platform.accounts.values() if a.status != "deleted"
-    ]
+    candidates = [(a, platform.attach.ineligibility(auth, a)) for a in platform.accounts.values()
+                  if a.status != "deleted"]
     lang = "en" if request.query_params.get("ui_locales", "").startswith("en") else "ja"
-    return templates.TemplateResponse(
-        request,
-        "consent.html",
-        {
-            "auth": auth,
-            "channel": channel,
-            "candidates": candidates,
-            "lang": lang,
-            "scopes": [(s, SCOPE_LABELS.get(s, (s, s))) for s in auth.scopes],
-            "eligible": [a for a, reason in candidates if reason is None],
-        },
-    )
+    return templates.TemplateResponse(request, "consent.html", {
+        "auth": auth, "channel": channel, "candidates": candidates, "lang": lang,
+        "scopes": [(s, SCOPE_LABELS.get(s, (s, s))) for s in auth.scopes],
+        "eligible": [a for a, reason in candidates if reason is None],
+    })
 
 
 @router.post("/module/auth/v1/authorize")

@@ -79,8 +79,7 @@ async def module_webhook_test(request: Request, channel_id: str, body: WebhookTe
     if not channel.webhook_url:
         raise ControlError(409, "the channel has no webhook URL")
     bot_id = (body.bot_id if body else None) or next(
-        (a.bot_id for a in platform.attachments.values() if a.channel_id == channel_id), None
-    )
+        (a.bot_id for a in platform.attachments.values() if a.channel_id == channel_id), None)
     if bot_id is None:
         raise ControlError(409, "the channel is attached to no account; pass bot_id")
     return JSONResponse(await request.app.state.dispatcher.connectivity_check(channel, bot_id))
@@ -192,9 +191,8 @@ async def flush(request: Request, body: DeliveriesFlush | None = None) -> JSONRe
 
 
 @router.get("/deliveries", tags=[TOOLS])
-async def deliveries(
-    request: Request, channel_id: str | None = None, bot_id: str | None = None, limit: Limit = 100
-) -> JSONResponse:
+async def deliveries(request: Request, channel_id: str | None = None, bot_id: str | None = None,
+                     limit: Limit = 100) -> JSONResponse:
     items = request.app.state.dispatcher.list(channel_id, bot_id, limit)
     return JSONResponse({"deliveries": items})
 

@@ -37,12 +37,9 @@ async def relationship(request: Request, bot_id: str, user_id: str) -> JSONRespo
 
 
 @router.post(f"{CHAT}/messages", status_code=202)
-async def user_message(
-    request: Request,
-    bot_id: str,
-    user_id: str,
-    message: Annotated[UserMessage, Body(description="a message as the user sends it")],
-) -> JSONResponse:
+async def user_message(request: Request, bot_id: str, user_id: str,
+                       message: Annotated[UserMessage, Body(description="a message as the user sends it")],
+                       ) -> JSONResponse:
     result = platform_of(request).users.send(bot_id, user_id, message)
     return JSONResponse(result, status_code=202)
 
@@ -67,7 +64,8 @@ async def richmenu_tap(request: Request, bot_id: str, user_id: str, tap: RichMen
 @router.post(f"{CHAT}/actions", status_code=202)
 async def perform_action(request: Request, bot_id: str, user_id: str, tap: ActionTap) -> JSONResponse:
     """Taps an action object (template button, quick reply, Flex button) as the LINE app would."""
-    return JSONResponse(platform_of(request).users.perform(bot_id, user_id, tap.action, tap.params), status_code=202)
+    return JSONResponse(platform_of(request).users.perform(bot_id, user_id, tap.action, tap.params),
+                        status_code=202)
 
 
 @router.get(f"{CHAT}/messages")

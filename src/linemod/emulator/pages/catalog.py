@@ -47,22 +47,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.tile_inspector": ("Webhook配信とAPI呼び出しの記録、時計。", "Webhook deliveries, API calls and the clock."),
     "home.tile_setup": ("公式アカウント・ユーザー・モジュールを作成。", "Create OAs, people and module channels."),
     "home.start": ("はじめかた", "Getting started"),
-    "home.step_setup": (
-        "セットアップで公式アカウント、ユーザー、モジュールチャネルを作成します。",
-        "In Setup, create an Official Account, a person and a module channel.",
-    ),
-    "home.step_attach": (
-        "「連携を開始」から同意画面を開き、公式アカウントにモジュールを連携します。",
-        "Open the consent screen with “Start attach” and attach the module to the OA.",
-    ),
-    "home.step_talk": (
-        "LINEアプリで友だち追加してメッセージを送ると、モジュールの返信が表示されます。",
-        "In the LINE app, add the OA as a friend and send a message: the module's reply appears.",
-    ),
-    "home.step_inspect": (
-        "インスペクターでWebhookの中身と署名、API呼び出しを確認します。",
-        "In the Inspector, read each webhook's body and signature, and every API call.",
-    ),
+    "home.step_setup": ("セットアップで公式アカウント、ユーザー、モジュールチャネルを作成します。",
+                        "In Setup, create an Official Account, a person and a module channel."),
+    "home.step_attach": ("「連携を開始」から同意画面を開き、公式アカウントにモジュールを連携します。",
+                         "Open the consent screen with “Start attach” and attach the module to the OA."),
+    "home.step_talk": ("LINEアプリで友だち追加してメッセージを送ると、モジュールの返信が表示されます。",
+                       "In the LINE app, add the OA as a friend and send a message: the module's reply appears."),
+    "home.step_inspect": ("インスペクターでWebhookの中身と署名、API呼び出しを確認します。",
+                          "In the Inspector, read each webhook's body and signature, and every API call."),
     "home.clock": ("エミュレーターの時刻: {now}", "Emulator clock: {now}"),
     "home.api_docs": ("コントロールAPIのドキュメント", "Control API docs"),
     # the LINE app
@@ -86,10 +78,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "app.step_pick": ("右上でユーザーを選びます。", "Pick who you are at the top."),
     "app.step_add": ("公式アカウントを開いて友だち追加します。", "Open an Official Account and add it as a friend."),
-    "app.step_talk": (
-        "メッセージやスタンプを送ると、モジュールにWebhookが届きます。",
-        "Send a message or a sticker: the module gets a webhook.",
-    ),
+    "app.step_talk": ("メッセージやスタンプを送ると、モジュールにWebhookが届きます。",
+                      "Send a message or a sticker: the module gets a webhook."),
     "app.chat_with": ("{name} とのトーク", "Chat with {name}"),
     "app.menu": ("メニュー", "Menu"),
     "app.block": ("ブロック", "Block"),
@@ -139,10 +129,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "picker.send": ("決定", "OK"),
     # the OA Manager
     "manager.title": ("LINE公式アカウント", "LINE Official Accounts"),
-    "manager.intro": (
-        "OA Managerとしてアカウントを管理し、チャットでユーザーに返信します。",
-        "Manage accounts as in the OA Manager and answer users in chat.",
-    ),
+    "manager.intro": ("OA Managerとしてアカウントを管理し、チャットでユーザーに返信します。",
+                      "Manage accounts as in the OA Manager and answer users in chat."),
     "manager.friends": ("友だち {n}人", "{n} friends"),
     "manager.no_module": ("連携中のモジュールはありません", "No module attached"),
     "manager.chats": ("チャット", "Chats"),
@@ -156,10 +144,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manager.mode_chat": ("チャット（手動応答）", "Chat (manual replies)"),
     "manager.mode_bot": ("Bot（自動応答）", "Bot (automatic replies)"),
     "manager.webhook": ("Webhook", "Webhook"),
-    "manager.webhook_hint": (
-        "Messaging APIチャネルへのWebhook。モジュールには設定にかかわらず届きます。",
-        "Webhooks to the Messaging API channel. Modules get theirs either way.",
-    ),
+    "manager.webhook_hint": ("Messaging APIチャネルへのWebhook。モジュールには設定にかかわらず届きます。",
+                             "Webhooks to the Messaging API channel. Modules get theirs either way."),
     "manager.account_status": ("アカウントの状態", "Account status"),
     "manager.status_now": ("現在の状態:", "Now:"),
     "manager.suspend": ("アカウントを停止", "Suspend account"),
@@ -167,10 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manager.hand_back": ("モジュールに戻す", "Hand back to the module"),
     "manager.resume": ("アカウントを再開", "Resume account"),
     "manager.delete": ("アカウントを削除", "Delete account"),
-    "manager.delete_hint": (
-        "削除すると直ちに停止し、猶予期間の後にモジュールとの連携が解除されます。",
-        "Deleting suspends the account now and detaches its modules after the grace period.",
-    ),
+    "manager.delete_hint": ("削除すると直ちに停止し、猶予期間の後にモジュールとの連携が解除されます。",
+                            "Deleting suspends the account now and detaches its modules after the grace period."),
     "manager.purge_after": ("連携解除までの秒数", "Seconds until detach"),
     "manager.delete_confirm": ("削除することを理解しました", "I understand this deletes the account"),
     "manager.purge_at": ("連携解除予定: {at}", "Detach at {at}"),
@@ -195,14 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manager.operator": ("オペレーター", "Operator"),
     "manager.open_as_user": ("ユーザー側を表示", "See the user's side"),
     "manager.type_reply": ("返信を入力", "Write a reply"),
-    "manager.operator_note": (
-        "オペレーターのメッセージはモジュールには届きません（Webhookなし）。",
-        "Operator messages reach no module (no webhook).",
-    ),
-    "manager.chat_off_note": (
-        "Botモードではチャットは使えません。応答設定でチャットに切り替えてください。",
-        "Chat is off in bot mode. Switch to chat in the response settings.",
-    ),
+    "manager.operator_note": ("オペレーターのメッセージはモジュールには届きません（Webhookなし）。",
+                              "Operator messages reach no module (no webhook)."),
+    "manager.chat_off_note": ("Botモードではチャットは使えません。応答設定でチャットに切り替えてください。",
+                              "Chat is off in bot mode. Switch to chat in the response settings."),
     # the inspector
     "inspector.title": ("インスペクター", "Inspector"),
     "inspector.intro": (
@@ -231,10 +211,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inspector.redelivery": ("再送", "Redelivery"),
     "inspector.no_attempts": ("まだ送信していません", "Not sent yet"),
     "inspector.no_deliveries": ("Webhook配信はまだありません", "No webhook deliveries yet"),
-    "inspector.no_deliveries_hint": (
-        "モジュールにWebhook URLを設定し、LINEアプリでメッセージを送ってください。",
-        "Give a module a webhook URL and send a message in the LINE app.",
-    ),
+    "inspector.no_deliveries_hint": ("モジュールにWebhook URLを設定し、LINEアプリでメッセージを送ってください。",
+                                     "Give a module a webhook URL and send a message in the LINE app."),
     "inspector.method": ("メソッド", "Method"),
     "inspector.path": ("パス", "Path"),
     "inspector.caller": ("呼び出し元チャネル", "Caller channel"),
@@ -295,10 +273,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setup.reset_confirm": ("すべて消去することを理解しました", "I understand everything is erased"),
     # errors
     "error.title": ("エラー", "Error"),
-    "error.csrf": (
-        "ページの有効期限が切れました。再読み込みしてからやり直してください。",
-        "This page has expired. Reload it and try again.",
-    ),
+    "error.csrf": ("ページの有効期限が切れました。再読み込みしてからやり直してください。",
+                   "This page has expired. Reload it and try again."),
     "error.platform": ("この操作はできません。", "This cannot be done."),
     "error.not_found": ("見つかりません。", "Not found."),
     "error.action_gone": ("このボタンはもう使えません。", "This button is no longer available."),

@@ -42,7 +42,7 @@ def _runs(text: str) -> list[dict[str, Any]]:
     cursor = 0
     for found in URL_RE.finditer(text):
         if found.start() > cursor:
-            parts.append({"kind": "text", "text": text[cursor : found.start()]})
+            parts.append({"kind": "text", "text": text[cursor:found.start()]})
         parts.append({"kind": "link", "text": found.group(0)})
         cursor = found.end()
     if cursor < len(text):
@@ -101,25 +101,18 @@ def text_parts(message: dict[str, Any]) -> list[dict[str, Any]]:
     text = str(message.get("text", ""))
     if message.get("type") == "textV2":
         return _text_v2_parts(text, message.get("substitution") or {})
-    emojis = sorted(
-        (e for e in message.get("emojis") or [] if isinstance(e, dict) and isinstance(e.get("index"), int)),
-        key=lambda e: e["index"],
-    )
+    emojis = sorted((e for e in message.get("emojis") or [] if isinstance(e, dict) and isinstance(e.get("index"), int)),
+                    key=lambda e: e["index"])
     parts: list[dict[str, Any]] = []
     cursor = 0
     for emoji in emojis:
         index = emoji["index"]
-        if index < cursor or text[index : index + 1] != "$":
+        if index < cursor or text[index:index + 1] != "$":
             continue
         if index > cursor:
             parts.extend(_runs(text[cursor:index]))
-        parts.append(
-            {
-                "kind": "emoji",
-                "glyph": emoji_stand_in(emoji.get("emojiId")),
-                "label": f"{emoji.get('productId', '')}/{emoji.get('emojiId', '')}",
-            }
-        )
+        parts.append({"kind": "emoji", "glyph": emoji_stand_in(emoji.get("emojiId")),
+                      "label": f"{emoji.get('productId', '')}/{emoji.get('emojiId', '')}"})
         cursor = index + 1
     if cursor < len(text):
         parts.extend(_runs(text[cursor:]))
@@ -135,23 +128,18 @@ def _text_v2_parts(text: str, substitution: dict[str, Any]) -> list[dict[str, An
         if start < 0 or end < 0:
             parts.extend(_runs(text[cursor:]))
             break
-        key = text[start + 1 : end]
+        key = text[start + 1:end]
         if start > cursor:
             parts.extend(_runs(text[cursor:start]))
         sub = substitution.get(key) if isinstance(substitution, dict) else None
         if isinstance(sub, dict) and sub.get("type") == "emoji":
-            parts.append(
-                {
-                    "kind": "emoji",
-                    "glyph": emoji_stand_in(sub.get("emojiId")),
-                    "label": f"{sub.get('productId', '')}/{sub.get('emojiId', '')}",
-                }
-            )
+            parts.append({"kind": "emoji", "glyph": emoji_stand_in(sub.get("emojiId")),
+                          "label": f"{sub.get('productId', '')}/{sub.get('emojiId', '')}"})
         elif isinstance(sub, dict) and sub.get("type") == "mention":
             mentionee = sub.get("mentionee") or {}
             parts.append({"kind": "mention", "text": "@All" if mentionee.get("type") == "all" else f"@{key}"})
         else:
-            parts.append({"kind": "text", "text": text[start : end + 1]})
+            parts.append({"kind": "text", "text": text[start:end + 1]})
         cursor = end + 1
     return parts
 
@@ -167,7 +155,8 @@ class Bubble:
     delivered: bool
 
 
-def bubbles(platform: Platform, account: OfficialAccount, person: str, *, viewer: str, start: int = 0) -> list[Bubble]:
+def bubbles(platform: Platform, account: OfficialAccount, person: str, *, viewer: str,
+            start: int = 0) -> list[Bubble]:
     """The chat from `start` on, as the user's phone (`viewer="user"`) or the OA Manager shows it.
 
     The phone never shows what was not delivered (pushes while blocked); the OA Manager shows all.
@@ -179,17 +168,15 @@ def bubbles(platform: Platform, account: OfficialAccount, person: str, *, viewer
             continue
         kind, _, channel_id = entry.sender.partition(":")
         from_user = kind == "user"
-        out.append(
-            Bubble(
-                id=entry.id,
-                mine=from_user if viewer == "user" else not from_user,
-                sender=kind,
-                channel_id=channel_id or None,
-                timestamp=entry.timestamp,
-                message=annotate(entry.message, entry.id),
-                delivered=entry.delivered,
-            )
-        )
+        out.append(Bubble(
+            id=entry.id,
+            mine=from_user if viewer == "user" else not from_user,
+            sender=kind,
+            channel_id=channel_id or None,
+            timestamp=entry.timestamp,
+            message=annotate(entry.message, entry.id),
+            delivered=entry.delivered,
+        ))
     return out
 
 

@@ -12,19 +12,10 @@ import re
 from typing import Any
 
 SPACING = {"none": 0, "xs": 2, "sm": 4, "md": 8, "lg": 12, "xl": 16, "xxl": 20}
-TEXT_SIZES = {"xxs": 11, "xs": 13, "sm": 14, "md": 16, "lg": 19, "xl": 22, "xxl": 29, "3xl": 35, "4xl": 48, "5xl": 74}
-IMAGE_SIZES = {
-    "xxs": 40,
-    "xs": 60,
-    "sm": 80,
-    "md": 100,
-    "lg": 120,
-    "xl": 140,
-    "xxl": 160,
-    "3xl": 180,
-    "4xl": 200,
-    "5xl": 240,
-}
+TEXT_SIZES = {"xxs": 11, "xs": 13, "sm": 14, "md": 16, "lg": 19, "xl": 22, "xxl": 29,
+              "3xl": 35, "4xl": 48, "5xl": 74}
+IMAGE_SIZES = {"xxs": 40, "xs": 60, "sm": 80, "md": 100, "lg": 120, "xl": 140, "xxl": 160,
+               "3xl": 180, "4xl": 200, "5xl": 240}
 BORDER_WIDTHS = {"none": 0, "light": 0.5, "normal": 1, "medium": 2, "semi-bold": 3, "bold": 4}
 BUBBLE_WIDTHS = {"nano": 120, "micro": 160, "deca": 220, "hecto": 241, "kilo": 260, "mega": 300, "giga": 500}
 BLOCK_PADDING = {"header": 20, "hero": 0, "body": 20, "footer": 10}
@@ -80,12 +71,8 @@ def _as_child(c: dict[str, Any], parent: str, first: bool, spacing: Any) -> dict
         rules["margin-left" if horizontal else "margin-top"] = gap
     if c.get("position") == "absolute":
         rules["position"] = "absolute"
-        for side, css in (
-            ("offsetTop", "top"),
-            ("offsetBottom", "bottom"),
-            ("offsetStart", "left"),
-            ("offsetEnd", "right"),
-        ):
+        for side, css in (("offsetTop", "top"), ("offsetBottom", "bottom"), ("offsetStart", "left"),
+                          ("offsetEnd", "right")):
             rules[css] = length(c.get(side), SPACING)
     else:
         rules["position"] = "relative"
@@ -96,9 +83,8 @@ def _as_child(c: dict[str, Any], parent: str, first: bool, spacing: Any) -> dict
     return rules
 
 
-def box_style(
-    box: dict[str, Any], parent: str = "vertical", first: bool = True, spacing: Any = None, block: str | None = None
-) -> str:
+def box_style(box: dict[str, Any], parent: str = "vertical", first: bool = True, spacing: Any = None,
+              block: str | None = None) -> str:
     rules = _as_child(box, parent, first, spacing) if block is None else {}
     layout = box.get("layout", "vertical")
     rules["flex-direction"] = "column" if layout == "vertical" else "row"
@@ -107,12 +93,8 @@ def box_style(
     default_pad = f"{BLOCK_PADDING[block]}px" if block in BLOCK_PADDING else None
     pad_all = length(box.get("paddingAll"), SPACING) or default_pad
     rules["padding"] = pad_all
-    for side, css in (
-        ("paddingTop", "padding-top"),
-        ("paddingBottom", "padding-bottom"),
-        ("paddingStart", "padding-left"),
-        ("paddingEnd", "padding-right"),
-    ):
+    for side, css in (("paddingTop", "padding-top"), ("paddingBottom", "padding-bottom"),
+                      ("paddingStart", "padding-left"), ("paddingEnd", "padding-right")):
         rules[css] = length(box.get(side), SPACING)
     rules["background-color"] = color(box.get("backgroundColor"))
     gradient = box.get("background")
@@ -127,7 +109,8 @@ def box_style(
     if border:
         rules["border"] = f"{border} solid {color(box.get('borderColor')) or '#000000'}"
     rules["border-radius"] = length(box.get("cornerRadius"), SPACING)
-    for key, css in (("width", "width"), ("maxWidth", "max-width"), ("height", "height"), ("maxHeight", "max-height")):
+    for key, css in (("width", "width"), ("maxWidth", "max-width"), ("height", "height"),
+                     ("maxHeight", "max-height")):
         rules[css] = length(box.get(key))
     if box.get("justifyContent") in JUSTIFY:
         rules["justify-content"] = box["justifyContent"]
@@ -146,14 +129,8 @@ def text_style(text: dict[str, Any], parent: str = "vertical", first: bool = Tru
         rules["overflow-wrap"] = "anywhere"
         lines = text.get("maxLines")
         if isinstance(lines, int) and lines > 0:
-            rules.update(
-                {
-                    "display": "-webkit-box",
-                    "-webkit-box-orient": "vertical",
-                    "-webkit-line-clamp": str(lines),
-                    "overflow": "hidden",
-                }
-            )
+            rules.update({"display": "-webkit-box", "-webkit-box-orient": "vertical",
+                          "-webkit-line-clamp": str(lines), "overflow": "hidden"})
     else:
         rules.update({"white-space": "nowrap", "overflow": "hidden", "text-overflow": "ellipsis"})
     extra = length(text.get("lineSpacing"))
@@ -199,13 +176,8 @@ def image_fit(image: dict[str, Any]) -> str:
 def icon_style(icon: dict[str, Any]) -> str:
     size = length(icon.get("size", "md"), TEXT_SIZES) or "16px"
     width = ratio(icon.get("aspectRatio")).split(" / ")
-    return _css(
-        {
-            "height": size,
-            "width": f"calc({size} * {width[0]} / {width[1]})",
-            "margin-left": length(icon.get("margin"), SPACING),
-        }
-    )
+    return _css({"height": size, "width": f"calc({size} * {width[0]} / {width[1]})",
+                 "margin-left": length(icon.get("margin"), SPACING)})
 
 
 def button_style(button: dict[str, Any], parent: str = "vertical", first: bool = True, spacing: Any = None) -> str:

@@ -81,24 +81,10 @@ def picker_value(value: object) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
-templates.env.filters.update(
-    hm=hm,
-    when=when,
-    when_ms=when_ms,
-    day=day,
-    pretty=pretty,
-    avatar_color=avatar_color,
-    initial=initial,
-    picker_value=picker_value,
-)
-templates.env.globals.update(
-    flex=flex,
-    PREFIX=PREFIX,
-    text_parts=chat_view.text_parts,
-    safe_uri=chat_view.safe_uri,
-    dom_id=chat_view.dom_id,
-    sticker_glyph=samples.sticker_glyph,
-)
+templates.env.filters.update(hm=hm, when=when, when_ms=when_ms, day=day, pretty=pretty, avatar_color=avatar_color,
+                             initial=initial, picker_value=picker_value)
+templates.env.globals.update(flex=flex, PREFIX=PREFIX, text_parts=chat_view.text_parts, safe_uri=chat_view.safe_uri,
+                             dom_id=chat_view.dom_id, sticker_glyph=samples.sticker_glyph)
 
 
 def _url_with(request: Request, **changes: str | None) -> str:
@@ -133,26 +119,23 @@ def finish(request: Request, response: Response) -> Response:
     return response
 
 
-def render(
-    request: Request,
-    name: str,
-    context: dict[str, Any] | None = None,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200,
+           headers: dict[str, str] | None = None) -> Response:
     ctx = page_context(request)
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
     return finish(request, response)
 
 
-def error_response(request: Request, status: int, key: str, detail: str | None = None, **values: object) -> Response:
+def error_response(request: Request, status: int, key: str, detail: str | None = None,
+                   **values: object) -> Response:
     t = Translator(language_of(request))
     message = t(key, **values)
     if request.headers.get("hx-request") == "true":
         # htmx does not swap error answers; pages.js shows this text as a toast.
         return PlainTextResponse(f"{message} {detail}" if detail else message, status_code=status)
-    return render(request, "pages/error.html", {"status": status, "message": message, "detail": detail}, status=status)
+    return render(request, "pages/error.html", {"status": status, "message": message, "detail": detail},
+                  status=status)
 
 
 class PageRoute(APIRoute):

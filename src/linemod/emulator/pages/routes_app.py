@@ -33,14 +33,12 @@ def _chat_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
     for account in platform.accounts.values():
         entries = [e for e in platform.chats.get((account.bot_id, person or ""), []) if e.delivered]
         friendship = account.friends.get(person or "")
-        rows.append(
-            {
-                "account": account,
-                "last": entries[-1] if entries else None,
-                "friend": bool(friendship and friendship.friend and not friendship.blocked),
-                "blocked": bool(friendship and friendship.blocked),
-            }
-        )
+        rows.append({
+            "account": account,
+            "last": entries[-1] if entries else None,
+            "friend": bool(friendship and friendship.friend and not friendship.blocked),
+            "blocked": bool(friendship and friendship.blocked),
+        })
     rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
     return rows
 
@@ -84,37 +82,29 @@ async def app_home(request: Request) -> Response:
     chosen = request.query_params.get("user")
     if chosen not in platform.people:
         chosen = next(iter(platform.people), None)
-    return render(
-        request,
-        "pages/app_home.html",
-        {
-            "people": list(platform.people.values()),
-            "me": platform.people.get(chosen or ""),
-            "chats": _chat_list(platform, chosen),
-        },
-    )
+    return render(request, "pages/app_home.html", {
+        "people": list(platform.people.values()),
+        "me": platform.people.get(chosen or ""),
+        "chats": _chat_list(platform, chosen),
+    })
 
 
 @router.get("/app/{bot_id}/{user_id}")
 async def chat_page(request: Request, bot_id: str, user_id: str) -> Response:
     platform, account = _chat(request, bot_id, user_id)
-    return render(
-        request,
-        "pages/app_chat.html",
-        {
-            "account": account,
-            "me": platform.people[user_id],
-            "people": list(platform.people.values()),
-            "chats": _chat_list(platform, user_id),
-            "bubbles": chat_view.bubbles(platform, account, user_id, viewer="user"),
-            "state": _state(platform, account, user_id),
-            "ids": platform.ids_seen(account, user_id),
-            "channels": platform.module_channels,
-            "stickers": samples.STICKERS,
-            "base": f"{PREFIX}/app/{bot_id}/{user_id}",
-            "interactive": True,
-        },
-    )
+    return render(request, "pages/app_chat.html", {
+        "account": account,
+        "me": platform.people[user_id],
+        "people": list(platform.people.values()),
+        "chats": _chat_list(platform, user_id),
+        "bubbles": chat_view.bubbles(platform, account, user_id, viewer="user"),
+        "state": _state(platform, account, user_id),
+        "ids": platform.ids_seen(account, user_id),
+        "channels": platform.module_channels,
+        "stickers": samples.STICKERS,
+        "base": f"{PREFIX}/app/{bot_id}/{user_id}",
+        "interactive": True,
+    })
 
 
 @router.get("/app/{bot_id}/{user_id}/updates")
@@ -126,19 +116,15 @@ async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
         return shortcut
     entries = platform.chats.get((bot_id, user_id), [])
     previous = next((e for e in reversed(entries[:seen]) if e.delivered), None)
-    return render(
-        request,
-        "pages/app_updates.html",
-        {
-            "account": account,
-            "bubbles": chat_view.bubbles(platform, account, user_id, viewer="user", start=seen),
-            "previous": previous,
-            "state": state,
-            "menu_changed": request.query_params.get("rm", "") != (state["menu"] or {}).get("richMenuId", ""),
-            "base": f"{PREFIX}/app/{bot_id}/{user_id}",
-            "interactive": True,
-        },
-    )
+    return render(request, "pages/app_updates.html", {
+        "account": account,
+        "bubbles": chat_view.bubbles(platform, account, user_id, viewer="user", start=seen),
+        "previous": previous,
+        "state": state,
+        "menu_changed": request.query_params.get("rm", "") != (state["menu"] or {}).get("richMenuId", ""),
+        "base": f"{PREFIX}/app/{bot_id}/{user_id}",
+        "interactive": True,
+    })
 
 
 @router.post("/app/{bot_id}/{user_id}/send")

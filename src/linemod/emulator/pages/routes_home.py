@@ -19,21 +19,17 @@ async def root() -> Response:
 @router.get(f"{PREFIX}/")
 async def home(request: Request) -> Response:
     platform = platform_of(request)
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "counts": {
-                "accounts": len(platform.accounts),
-                "people": len(platform.people),
-                "modules": len(platform.module_channels),
-                "attachments": len(platform.attachments),
-                "deliveries": len(request.app.state.dispatcher.log),
-                "requests": len(request.app.state.request_log.entries),
-            },
-            "now_ms": platform.clock.now_ms(),
+    return render(request, "pages/home.html", {
+        "counts": {
+            "accounts": len(platform.accounts),
+            "people": len(platform.people),
+            "modules": len(platform.module_channels),
+            "attachments": len(platform.attachments),
+            "deliveries": len(request.app.state.dispatcher.log),
+            "requests": len(request.app.state.request_log.entries),
         },
-    )
+        "now_ms": platform.clock.now_ms(),
+    })
 
 
 @router.get(PREFIX)

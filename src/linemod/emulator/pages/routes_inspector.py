@@ -58,11 +58,8 @@ def _common(request: Request, platform: Platform) -> dict[str, Any]:
         "offset_ms": platform.clock.offset_ms,
         "account_options": [(a.bot_id, a.display_name) for a in platform.accounts.values()],
         "channel_options": [(c.channel_id, c.name) for c in platform.module_channels.values()]
-        + [
-            (a.primary_channel_id, f"{a.display_name} (Messaging API)")
-            for a in platform.accounts.values()
-            if a.primary_channel_id
-        ],
+        + [(a.primary_channel_id, f"{a.display_name} (Messaging API)") for a in platform.accounts.values()
+           if a.primary_channel_id],
     }
 
 
@@ -86,16 +83,10 @@ async def deliveries(request: Request) -> Response:
         rows.append({**delivery.public(), "labels": labels or ["(verify)"]})
         if len(rows) >= limit:
             break
-    return render(
-        request,
-        "pages/inspector_deliveries.html",
-        {
-            **_common(request, platform),
-            "rows": rows,
-            "tab": "deliveries",
-            "state_options": [(s, s) for s in DELIVERY_STATES],
-        },
-    )
+    return render(request, "pages/inspector_deliveries.html", {
+        **_common(request, platform), "rows": rows, "tab": "deliveries",
+        "state_options": [(s, s) for s in DELIVERY_STATES],
+    })
 
 
 @router.get("/requests")
@@ -120,17 +111,11 @@ async def requests(request: Request) -> Response:
         rows.append(entry)
         if len(rows) >= limit:
             break
-    return render(
-        request,
-        "pages/inspector_requests.html",
-        {
-            **_common(request, platform),
-            "rows": rows,
-            "tab": "requests",
-            "status_options": [(s, s) for s in STATUS_CLASSES],
-            "method_options": [(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE")],
-        },
-    )
+    return render(request, "pages/inspector_requests.html", {
+        **_common(request, platform), "rows": rows, "tab": "requests",
+        "status_options": [(s, s) for s in STATUS_CLASSES],
+        "method_options": [(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE")],
+    })
 
 
 @router.post("/clock/advance")

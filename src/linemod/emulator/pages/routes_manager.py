@@ -52,42 +52,34 @@ def _chats(platform: Platform, account: OfficialAccount) -> list[dict[str, Any]]
             continue
         entries = platform.chats.get((account.bot_id, person_id), [])
         friendship = account.friends.get(person_id)
-        rows.append(
-            {
-                "person": person,
-                "last": entries[-1] if entries else None,
-                "friend": bool(friendship and friendship.friend and not friendship.blocked),
-                "blocked": bool(friendship and friendship.blocked),
-                "control": _control(platform, account, person_id),
-            }
-        )
+        rows.append({
+            "person": person,
+            "last": entries[-1] if entries else None,
+            "friend": bool(friendship and friendship.friend and not friendship.blocked),
+            "blocked": bool(friendship and friendship.blocked),
+            "control": _control(platform, account, person_id),
+        })
     rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
     return rows
 
 
 def _modules(platform: Platform, account: OfficialAccount, lang: str) -> list[dict[str, Any]]:
     index = 0 if lang == "ja" else 1
-    return [
-        {
-            "channel": channel,
-            "attachment": attachment,
-            "scopes": [(s, SCOPE_LABELS.get(s, (s, s))[index]) for s in attachment.scopes],
-        }
-        for channel, attachment in platform.attached_modules(account.bot_id)
-    ]
+    return [{
+        "channel": channel,
+        "attachment": attachment,
+        "scopes": [(s, SCOPE_LABELS.get(s, (s, s))[index]) for s in attachment.scopes],
+    } for channel, attachment in platform.attached_modules(account.bot_id)]
 
 
 @router.get("")
 async def manager_home(request: Request) -> Response:
     platform = platform_of(request)
-    rows = [
-        {
-            "account": a,
-            "friends": sum(1 for f in a.friends.values() if f.friend and not f.blocked),
-            "modules": [c.name for c, _ in platform.attached_modules(a.bot_id)],
-        }
-        for a in platform.accounts.values()
-    ]
+    rows = [{
+        "account": a,
+        "friends": sum(1 for f in a.friends.values() if f.friend and not f.blocked),
+        "modules": [c.name for c, _ in platform.attached_modules(a.bot_id)],
+    } for a in platform.accounts.values()]
     return render(request, "pages/manager_home.html", {"rows": rows})
 
 
@@ -96,18 +88,14 @@ async def account_page(request: Request, bot_id: str) -> Response:
     platform = platform_of(request)
     account = platform.account(bot_id)
     menu = platform.richmenus.menus.get(account.default_richmenu_id or "")
-    return render(
-        request,
-        "pages/manager_account.html",
-        {
-            "account": account,
-            "primary": platform.primary_of(account),
-            "chats": _chats(platform, account),
-            "modules": _modules(platform, account, language_of(request)),
-            "default_menu": menu.public() if menu else None,
-            "usage": platform.messaging.usage_this_month(bot_id),
-        },
-    )
+    return render(request, "pages/manager_account.html", {
+        "account": account,
+        "primary": platform.primary_of(account),
+        "chats": _chats(platform, account),
+        "modules": _modules(platform, account, language_of(request)),
+        "default_menu": menu.public() if menu else None,
+        "usage": platform.messaging.usage_this_month(bot_id),
+    })
 
 
 def _chat_state(platform: Platform, account: OfficialAccount, person: str) -> dict[str, Any]:
@@ -115,13 +103,9 @@ def _chat_state(platform: Platform, account: OfficialAccount, person: str) -> di
     friendship = account.friends.get(person)
     count = len(platform.chats.get((account.bot_id, person), []))
     seed = f"{count}|{control}|{friendship}|{account.status}|{account.chat_mode}"
-    return {
-        "control": control,
-        "count": count,
-        "key": hashlib.sha1(seed.encode()).hexdigest()[:12],
-        "friend": bool(friendship and friendship.friend and not friendship.blocked),
-        "blocked": bool(friendship and friendship.blocked),
-    }
+    return {"control": control, "count": count, "key": hashlib.sha1(seed.encode()).hexdigest()[:12],
+            "friend": bool(friendship and friendship.friend and not friendship.blocked),
+            "blocked": bool(friendship and friendship.blocked)}
 
 
 def _label_of(request: Request, platform: Platform, account: OfficialAccount) -> Any:
@@ -134,7 +118,6 @@ def _label_of(request: Request, platform: Platform, account: OfficialAccount) ->
         if bubble.sender == "operator":
             return t("manager.operator")
         return chat_view.sender_name(platform, account, bubble)
-
     return label
 
 
@@ -143,22 +126,18 @@ async def chat_page(request: Request, bot_id: str, user_id: str) -> Response:
     platform = platform_of(request)
     account = platform.account(bot_id)
     person = platform.person(user_id)
-    return render(
-        request,
-        "pages/manager_chat.html",
-        {
-            "account": account,
-            "person": person,
-            "chats": _chats(platform, account),
-            "bubbles": chat_view.bubbles(platform, account, user_id, viewer="oa"),
-            "state": _chat_state(platform, account, user_id),
-            "ids": platform.ids_seen(account, user_id),
-            "channels": platform.module_channels,
-            "label_of": _label_of(request, platform, account),
-            "base": f"{PREFIX}/manager/{bot_id}/chats/{user_id}",
-            "interactive": False,
-        },
-    )
+    return render(request, "pages/manager_chat.html", {
+        "account": account,
+        "person": person,
+        "chats": _chats(platform, account),
+        "bubbles": chat_view.bubbles(platform, account, user_id, viewer="oa"),
+        "state": _chat_state(platform, account, user_id),
+        "ids": platform.ids_seen(account, user_id),
+        "channels": platform.module_channels,
+        "label_of": _label_of(request, platform, account),
+        "base": f"{PREFIX}/manager/{bot_id}/chats/{user_id}",
+        "interactive": False,
+    })
 
 
 @router.get("/{bot_id}/chats/{user_id}/updates")
@@ -171,20 +150,16 @@ async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
     if shortcut is not None:
         return shortcut
     entries = platform.chats.get((bot_id, user_id), [])
-    return render(
-        request,
-        "pages/manager_updates.html",
-        {
-            "account": account,
-            "bubbles": chat_view.bubbles(platform, account, user_id, viewer="oa", start=seen),
-            "person": platform.people[user_id],
-            "previous": entries[seen - 1] if 0 < seen <= len(entries) else None,
-            "state": state,
-            "label_of": _label_of(request, platform, account),
-            "base": f"{PREFIX}/manager/{bot_id}/chats/{user_id}",
-            "interactive": False,
-        },
-    )
+    return render(request, "pages/manager_updates.html", {
+        "account": account,
+        "bubbles": chat_view.bubbles(platform, account, user_id, viewer="oa", start=seen),
+        "person": platform.people[user_id],
+        "previous": entries[seen - 1] if 0 < seen <= len(entries) else None,
+        "state": state,
+        "label_of": _label_of(request, platform, account),
+        "base": f"{PREFIX}/manager/{bot_id}/chats/{user_id}",
+        "interactive": False,
+    })
 
 
 @router.post("/{bot_id}/chats/{user_id}/send")
@@ -223,15 +198,12 @@ async def save_settings(request: Request, bot_id: str) -> Response:
     platform = platform_of(request)
     form = await request.form()
     name = form.get("display_name")
-    platform.setup.update_account(
-        bot_id,
-        build(
-            AccountPatch,
-            display_name=name if isinstance(name, str) and name.strip() else platform.account(bot_id).display_name,
-            chat_mode=form.get("chat_mode"),
-            webhook_enabled=form.get("webhook_enabled") == "on",
-        ),
-    )
+    platform.setup.update_account(bot_id, build(
+        AccountPatch,
+        display_name=name if isinstance(name, str) and name.strip() else platform.account(bot_id).display_name,
+        chat_mode=form.get("chat_mode"),
+        webhook_enabled=form.get("webhook_enabled") == "on",
+    ))
     return _back(bot_id, "settings")
 
 

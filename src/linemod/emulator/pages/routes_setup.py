@@ -45,24 +45,15 @@ def _created(kind: str, ident: str) -> Response:
 @router.get("")
 async def setup_page(request: Request) -> Response:
     platform = platform_of(request)
-    return render(
-        request,
-        "pages/setup.html",
-        {
-            "accounts": list(platform.accounts.values()),
-            "people": list(platform.people.values()),
-            "module_channels": list(platform.module_channels.values()),
-            "primary_of": platform.primary_of,
-            "brand_types": BRAND_TYPES,
-            "regions": REGIONS,
-            "chat_modes": CHAT_MODES,
-            "languages": LANGUAGES,
-            "scopes": KNOWN_SCOPES,
-            "default_scopes": DEFAULT_SCOPES,
-            "created": request.query_params.get("created"),
-            "created_id": request.query_params.get("id"),
-        },
-    )
+    return render(request, "pages/setup.html", {
+        "accounts": list(platform.accounts.values()),
+        "people": list(platform.people.values()),
+        "module_channels": list(platform.module_channels.values()),
+        "primary_of": platform.primary_of,
+        "brand_types": BRAND_TYPES, "regions": REGIONS, "chat_modes": CHAT_MODES, "languages": LANGUAGES,
+        "scopes": KNOWN_SCOPES, "default_scopes": DEFAULT_SCOPES,
+        "created": request.query_params.get("created"), "created_id": request.query_params.get("id"),
+    })
 
 
 @router.post("/accounts")
@@ -85,9 +76,8 @@ async def create_account(request: Request) -> Response:
 @router.post("/people")
 async def create_person(request: Request) -> Response:
     form = await request.form()
-    person = platform_of(request).setup.create_person(
-        build(NewPerson, display_name=_text(form, "display_name"), language=_text(form, "language") or "ja")
-    )
+    person = platform_of(request).setup.create_person(build(
+        NewPerson, display_name=_text(form, "display_name"), language=_text(form, "language") or "ja"))
     return _created("person", person.user_id)
 
 
@@ -95,18 +85,16 @@ async def create_person(request: Request) -> Response:
 async def create_module_channel(request: Request) -> Response:
     form = await request.form()
     uris = [line.strip() for line in _text(form, "redirect_uris").splitlines() if line.strip()]
-    channel = platform_of(request).setup.create_module_channel(
-        build(
-            NewModuleChannel,
-            name=_text(form, "name"),
-            description=_text(form, "description"),
-            webhook_url=_text(form, "webhook_url") or None,
-            redirect_uris=uris,
-            default_active=form.get("default_active") == "on",
-            webhook_enabled=form.get("webhook_enabled") == "on",
-            redelivery=form.get("redelivery") == "on",
-        )
-    )
+    channel = platform_of(request).setup.create_module_channel(build(
+        NewModuleChannel,
+        name=_text(form, "name"),
+        description=_text(form, "description"),
+        webhook_url=_text(form, "webhook_url") or None,
+        redirect_uris=uris,
+        default_active=form.get("default_active") == "on",
+        webhook_enabled=form.get("webhook_enabled") == "on",
+        redelivery=form.get("redelivery") == "on",
+    ))
     return _created("module", channel.channel_id)
 
 
@@ -120,13 +108,8 @@ async def start_attach(request: Request, channel_id: str) -> Response:
     q = request.query_params
     redirect_uri = q.get("redirect_uri") or (channel.redirect_uris[0] if channel.redirect_uris else "")
     scopes = [s for s in q.getlist("scope") if s in KNOWN_SCOPES] or list(DEFAULT_SCOPES)
-    params = {
-        "response_type": "code",
-        "client_id": channel_id,
-        "redirect_uri": redirect_uri,
-        "scope": " ".join(scopes),
-        "state": secrets.token_hex(8),
-    }
+    params = {"response_type": "code", "client_id": channel_id, "redirect_uri": redirect_uri,
+              "scope": " ".join(scopes), "state": secrets.token_hex(8)}
     for key in ("region", "brand_type", "basic_search_id"):
         if q.get(key):
             params[key] = q[key]

@@ -14,27 +14,14 @@ from linemod.emulator.platform.commands import ImageFromUser, LocationFromUser
 # LINE's free "basic" stickers (package 446, 789, 11537): the IDs a bot sees are the real ones,
 # the picture is a stand-in glyph because the emulator has no sticker images.
 STICKERS: tuple[tuple[str, str, str], ...] = (
-    ("446", "1988", "😄"),
-    ("446", "1989", "😍"),
-    ("446", "1990", "😢"),
-    ("446", "1991", "😠"),
-    ("446", "1992", "👍"),
-    ("446", "1993", "🙏"),
-    ("789", "10855", "🐻"),
-    ("789", "10856", "🐰"),
-    ("789", "10857", "🎉"),
-    ("11537", "52002734", "💚"),
-    ("11537", "52002735", "👋"),
-    ("11537", "52002736", "😴"),
+    ("446", "1988", "😄"), ("446", "1989", "😍"), ("446", "1990", "😢"), ("446", "1991", "😠"),
+    ("446", "1992", "👍"), ("446", "1993", "🙏"), ("789", "10855", "🐻"), ("789", "10856", "🐰"),
+    ("789", "10857", "🎉"), ("11537", "52002734", "💚"), ("11537", "52002735", "👋"), ("11537", "52002736", "😴"),
 )
 STAND_IN = "🧸"
 
 SAMPLE_LOCATION = LocationFromUser(
-    type="location",
-    title="東京駅",
-    address="東京都千代田区丸の内1丁目",
-    latitude=35.681236,
-    longitude=139.767125,
+    type="location", title="東京駅", address="東京都千代田区丸の内1丁目", latitude=35.681236, longitude=139.767125,
 )
 
 
@@ -60,6 +47,5 @@ def sample_photo_png() -> bytes:
 
 
 def sample_photo_message() -> ImageFromUser:
-    return ImageFromUser(
-        type="image", content_base64=base64.b64encode(sample_photo_png()).decode(), content_type="image/png"
-    )
+    return ImageFromUser(type="image", content_base64=base64.b64encode(sample_photo_png()).decode(),
+                         content_type="image/png")

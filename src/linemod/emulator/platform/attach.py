@@ -21,14 +21,8 @@ if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
 
 KNOWN_SCOPES = (
-    "message:send",
-    "message:receive",
-    "account:manage",
-    "message:mark_as_read",
-    "message:templated_pnp",
-    "profile:read",
-    "coupon:manage",
-    "crm:manage",
+    "message:send", "message:receive", "account:manage", "message:mark_as_read", "message:templated_pnp",
+    "profile:read", "coupon:manage", "crm:manage",
 )
 ECHOED_PARAMS = ("region", "basic_search_id", "scope", "brand_type")
 
@@ -100,9 +94,8 @@ class AttachArea:
             raise ConsentError("state must be 1 to 512 alphanumeric characters.")
 
         def refuse(error: str, description: str) -> RedirectError:
-            return RedirectError(
-                with_query(redirect_uri, {"error": error, "error_description": description, "state": state})
-            )
+            return RedirectError(with_query(redirect_uri, {
+                "error": error, "error_description": description, "state": state}))
 
         if params.get("response_type") != "code":
             raise refuse("unsupported_response_type", "response_type must be code")
@@ -165,27 +158,17 @@ class AttachArea:
         """The admin's answer on the consent screen; returns where the browser goes next."""
         self.requests.pop(request.id, None)
         if not approve:
-            return with_query(
-                request.redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": "The administrator refused the request.",
-                    "state": request.state,
-                },
-            )
+            return with_query(request.redirect_uri, {
+                "error": "access_denied", "error_description": "The administrator refused the request.",
+                "state": request.state})
         account = self.platform.accounts.get(bot_id or "")
         if account is None:
             raise ConsentError(f"unknown account {bot_id}")
         reason = self.ineligibility(request, account)
         if reason is not None:
-            return with_query(
-                request.redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": f"The account cannot be attached: {reason}.",
-                    "state": request.state,
-                },
-            )
+            return with_query(request.redirect_uri, {
+                "error": "access_denied", "error_description": f"The account cannot be attached: {reason}.",
+                "state": request.state})
         code = AuthorizationCode(ids.opaque_token(20), request, account.bot_id, self.platform.clock.now_ms())
         self.codes[code.code] = code
         return with_query(request.redirect_uri, {"code": code.code, "state": request.state})
@@ -249,30 +232,22 @@ class AttachArea:
         existing = self.platform.attachments.get(key)
         now = self.platform.clock.now_ms()
         # Choice 12: re-authorization keeps the attachment and replaces the scopes.
-        attachment = Attachment(
-            channel.channel_id, account.bot_id, list(scopes), existing.attached_at_ms if existing else now
-        )
+        attachment = Attachment(channel.channel_id, account.bot_id, list(scopes),
+                                existing.attached_at_ms if existing else now)
         self.platform.attachments[key] = attachment
         if existing is None and channel.default_active:
             self.platform.chat_control.reset_account(account)
-        self.platform.webhooks.module_event(
-            channel,
-            attachment,
-            account,
-            {
-                "type": "module",
-                "module": {"type": "attached", "botId": account.bot_id, "scopes": list(scopes)},
-            },
-        )
+        self.platform.webhooks.module_event(channel, attachment, account, {
+            "type": "module",
+            "module": {"type": "attached", "botId": account.bot_id, "scopes": list(scopes)},
+        })
         return {"bot_id": account.bot_id, "scopes": list(scopes)}
 
     # ---- snapshot ---------------------------------------------------------------------------
 
     def export(self) -> dict[str, Any]:
-        return {
-            "requests": [asdict(r) for r in self.requests.values()],
-            "codes": [asdict(c) for c in self.codes.values()],
-        }
+        return {"requests": [asdict(r) for r in self.requests.values()],
+                "codes": [asdict(c) for c in self.codes.values()]}
 
     def load(self, data: dict[str, Any]) -> None:
         self.requests = {r["id"]: AuthorizationRequest(**r) for r in data.get("requests", [])}

@@ -49,7 +49,8 @@ class ChatControlArea:
             "source": "default" if override is None else "acquired" if override.holder != PRIMARY else "primary",
         }
 
-    def acquire(self, channel: ModuleChannel, account: OfficialAccount, person: str, expired: bool, ttl: int) -> int:
+    def acquire(self, channel: ModuleChannel, account: OfficialAccount, person: str,
+                expired: bool, ttl: int) -> int:
         """Makes `channel` Active in the chat; returns the `expireAt` sent in the activated event."""
         now = self.platform.clock.now_ms()
         key = (account.bot_id, person)
@@ -63,9 +64,8 @@ class ChatControlArea:
         self.last_acquire[key] = (channel.channel_id, now)
         sent_expire = expire_at if expire_at is not None else NO_EXPIRY_SENTINEL_MS
         webhooks = self.platform.webhooks
-        webhooks.chat_module_event(
-            channel, account, person, {"type": "activated", "chatControl": {"expireAt": sent_expire}}
-        )
+        webhooks.chat_module_event(channel, account, person,
+                                   {"type": "activated", "chatControl": {"expireAt": sent_expire}})
         if previous is not None and previous != channel.channel_id:
             loser = self.platform.module_channels.get(previous)
             if loser is not None:
@@ -115,10 +115,7 @@ class ChatControlArea:
         for person in account.friends:
             key = (account.bot_id, person)
             override = self.overrides.get(key)
-            held = (
-                override.holder == channel_id
-                if override
-                else (default is not None and default.channel_id == channel_id)
-            )
+            held = override.holder == channel_id if override else (default is not None and
+                                                                    default.channel_id == channel_id)
             if held:
                 self.overrides[key] = ChatControl(holder=PRIMARY, acquired_at_ms=now)

@@ -235,8 +235,7 @@ class AccountDeletion(Command):
     """`POST /_emulator/accounts/{bot_id}/delete` (the body is optional)."""
 
     purge_after_seconds: Annotated[Seconds, Field(ge=0)] | None = Field(
-        None, description="default: the emulator's setting, 7,776,000 (about 3 months)"
-    )
+        None, description="default: the emulator's setting, 7,776,000 (about 3 months)")
 
 
 class ClockAdvance(Command):
@@ -290,7 +289,8 @@ class ImageFromUser(Command):
         return base64.b64decode(self.content_base64)
 
 
-UserMessage = Annotated[TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser, Field(discriminator="type")]
+UserMessage = Annotated[TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser,
+                        Field(discriminator="type")]
 USER_MESSAGE = TypeAdapter(UserMessage)
 
 
@@ -307,6 +307,5 @@ class Postback(Command):
 
     data: Annotated[StrictStr, Field(min_length=1)]
     params: dict[str, StrictStr] | None = Field(
-        None, description="date/time/datetime as the datetime picker sends them"
-    )
+        None, description="date/time/datetime as the datetime picker sends them")
     display_text: StrictStr | None = Field(None, description="shown as the user's bubble; no message event")

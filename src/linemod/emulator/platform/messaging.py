@@ -79,8 +79,7 @@ class MessagingArea:
             return
         self._pruned_at_ms = now
         self.reply_tokens = {
-            token: record
-            for token, record in self.reply_tokens.items()
+            token: record for token, record in self.reply_tokens.items()
             if now - record.event_timestamp <= REPLY_HARD_LIMIT_MS
         }
 
@@ -126,9 +125,8 @@ class MessagingArea:
         if strict and self.platform.chat_control.holder(account, person) != caller.channel.channel_id:
             raise forbidden()
 
-    def _deliver(
-        self, caller: Caller, account: OfficialAccount, person: str, messages: list[dict[str, Any]], delivered: bool
-    ) -> list[dict[str, str]]:
+    def _deliver(self, caller: Caller, account: OfficialAccount, person: str,
+                 messages: list[dict[str, Any]], delivered: bool) -> list[dict[str, str]]:
         sent = []
         for message in messages:
             entry = self.platform.record(account.bot_id, person, self._sender(caller), message, delivered)
@@ -166,10 +164,8 @@ class MessagingArea:
         units = body.get("customAggregationUnits")
         if units is None:
             return
-        if (
-            not isinstance(units, list)
-            or len(units) > 1
-            or not all(isinstance(u, str) and AGGREGATION_UNIT_RE.match(u) for u in units)
+        if not isinstance(units, list) or len(units) > 1 or not all(
+            isinstance(u, str) and AGGREGATION_UNIT_RE.match(u) for u in units
         ):
             raise invalid_property("customAggregationUnits")
 
@@ -207,19 +203,14 @@ class MessagingArea:
         extra: dict[str, Any] = {}
         if accepted.sent_messages is not None:
             extra["sentMessages"] = accepted.sent_messages
-        raise LineApiError(
-            409,
-            "The retry key is already accepted",
-            extra=extra,
-            headers={"x-line-accepted-request-id": accepted.request_id},
-        )
+        raise LineApiError(409, "The retry key is already accepted", extra=extra,
+                           headers={"x-line-accepted-request-id": accepted.request_id})
 
     def _retry_slot(self, caller: Caller, key: str) -> tuple[str, str, str]:
         return (caller.channel.channel_id, caller.bot_id or "", key.lower())
 
-    def accept_retry_key(
-        self, caller: Caller, key: str | None, request_id: str, sent_messages: list[dict[str, str]] | None
-    ) -> None:
+    def accept_retry_key(self, caller: Caller, key: str | None, request_id: str,
+                         sent_messages: list[dict[str, str]] | None) -> None:
         if key is not None:
             self.retry_keys[self._retry_slot(caller, key)] = AcceptedRetry(
                 request_id, self.platform.clock.now_ms(), sent_messages
@@ -243,11 +234,8 @@ class MessagingArea:
         self._check_units(body)
         to = body.get("to")
         if not isinstance(to, list) or not to or len(to) > MULTICAST_MAX:
-            raise LineApiError(
-                400,
-                "The request body has 1 error(s)",
-                extra={"details": [{"message": "Size must be between 1 and 500", "property": "to"}]},
-            )
+            raise LineApiError(400, "The request body has 1 error(s)",
+                               extra={"details": [{"message": "Size must be between 1 and 500", "property": "to"}]})
         people = []
         for index, seen in enumerate(to):
             # Rule 65: user IDs only; one bad entry and nothing is sent to anyone.
@@ -281,22 +269,15 @@ class MessagingArea:
         account = caller.require_account()
         count = sum(1 for f in account.friends.values() if f.friend and not f.blocked)
         self.narrowcasts[request_id] = {
-            "phase": "succeeded",
-            "successCount": count,
-            "failureCount": 0,
-            "targetCount": count,
-            "acceptedTime": _iso(now),
-            "completedTime": _iso(now),
+            "phase": "succeeded", "successCount": count, "failureCount": 0, "targetCount": count,
+            "acceptedTime": _iso(now), "completedTime": _iso(now),
         }
         return result
 
     def narrowcast_progress(self, request_id: str | None) -> dict[str, Any]:
         if not request_id:
-            raise LineApiError(
-                400,
-                "The request body has 1 error(s)",
-                extra={"details": [{"message": "may not be empty", "property": "requestId"}]},
-            )
+            raise LineApiError(400, "The request body has 1 error(s)",
+                               extra={"details": [{"message": "may not be empty", "property": "requestId"}]})
         progress = self.narrowcasts.get(request_id)
         if progress is None:
             raise LineApiError(404, "Not found")

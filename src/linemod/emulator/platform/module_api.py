@@ -64,19 +64,13 @@ class ModuleApi:
         body = body if isinstance(body, dict) else {}
         expired = body.get("expired", True)
         if not isinstance(expired, bool):
-            raise LineApiError(
-                400,
-                "The request body has 1 error(s)",
-                extra={"details": [{"message": "Must be a boolean", "property": "expired"}]},
-            )
+            raise LineApiError(400, "The request body has 1 error(s)",
+                               extra={"details": [{"message": "Must be a boolean", "property": "expired"}]})
         ttl = body.get("ttl", DEFAULT_TTL_SECONDS)
         if expired and (not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 < ttl <= MAX_TTL_SECONDS):
             # Rules 42–43: ttl is checked only when it matters.
-            raise LineApiError(
-                400,
-                "The request body has 1 error(s)",
-                extra={"details": [{"message": f"Must be between 1 and {MAX_TTL_SECONDS}", "property": "ttl"}]},
-            )
+            raise LineApiError(400, "The request body has 1 error(s)", extra={"details": [
+                {"message": f"Must be between 1 and {MAX_TTL_SECONDS}", "property": "ttl"}]})
         friendship = account.friends.get(person)
         if friendship is None or not friendship.friend or friendship.blocked:
             raise LineApiError(404, "Not found")  # rule 45
@@ -110,7 +104,7 @@ class ModuleApi:
             (a for a in self.platform.attachments.values() if a.channel_id == channel.channel_id),
             key=lambda a: (a.attached_at_ms, a.bot_id),
         )
-        page = attached[offset : offset + size]
+        page = attached[offset:offset + size]
         out: dict[str, Any] = {"bots": [self.bot_item(self.platform.accounts[a.bot_id]) for a in page]}
         if offset + size < len(attached):
             token = ids.opaque_token(32)

@@ -359,7 +359,8 @@ class RichMenuArea:
         action: dict[str, Any] = copy.deepcopy(menu.body["areas"][index]["action"])
         return action
 
-    def switch_to_alias(self, account: OfficialAccount, person: str, alias_id: object) -> dict[str, Any] | None:
+    def switch_to_alias(self, account: OfficialAccount, person: str,
+                        alias_id: object) -> dict[str, Any] | None:
         """A richmenuswitch tap: shows the alias's menu (the shown menu's channel's alias), or None
         when the alias does not resolve (the app then reports RICHMENU_ALIAS_ID_NOTFOUND)."""
         shown = self._shown(account, person)
@@ -396,7 +397,9 @@ class RichMenuArea:
             # The links live on the accounts; they are repeated here so this area restores whole.
             "defaults": {bot: a.default_richmenu_id for bot, a in accounts.items() if a.default_richmenu_id},
             "links": {bot: dict(a.user_richmenus) for bot, a in accounts.items() if a.user_richmenus},
-            "switched": [{"bot_id": b, "person": p, "from": f, "shown": s} for (b, p), (f, s) in self.switched.items()],
+            "switched": [
+                {"bot_id": b, "person": p, "from": f, "shown": s} for (b, p), (f, s) in self.switched.items()
+            ],
         }
 
     def load(self, data: dict[str, Any]) -> None:

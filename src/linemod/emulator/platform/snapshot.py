@@ -37,10 +37,8 @@ def export_state(platform: Platform) -> dict[str, Any]:
         "accounts": [asdict(a) for a in platform.accounts.values()],
         "people": [asdict(p) for p in platform.people.values()],
         "attachments": [asdict(a) for a in platform.attachments.values()],
-        "chats": [
-            {"bot_id": b, "user_id": u, "entries": [asdict(e) for e in entries]}
-            for (b, u), entries in platform.chats.items()
-        ],
+        "chats": [{"bot_id": b, "user_id": u, "entries": [asdict(e) for e in entries]}
+                  for (b, u), entries in platform.chats.items()],
         "chat_control": [{"bot_id": b, "user_id": u, **asdict(c)} for (b, u), c in cc.overrides.items()],
         "tokens": platform.tokens.export(),
         "attach": platform.attach.export(),

@@ -72,13 +72,8 @@ class TokenArea:
             channel = found
         now = self.platform.clock.now_ms()
         token = jwt.encode(
-            {
-                "kind": "stateless",
-                "cid": channel.channel_id,
-                "iat": now // 1000,
-                "exp": now // 1000 + STATELESS_SECONDS,
-                "jti": ids.opaque_token(16),
-            },
+            {"kind": "stateless", "cid": channel.channel_id, "iat": now // 1000,
+             "exp": now // 1000 + STATELESS_SECONDS, "jti": ids.opaque_token(16)},
             self.signing_key,
             algorithm="HS256",
         )
@@ -96,13 +91,8 @@ class TokenArea:
             raise LineApiError(400, "The maximum number of access tokens has already been issued")
         key_id = ids.opaque_token(22)
         token = jwt.encode(
-            {
-                "kind": "v2.1",
-                "cid": channel.channel_id,
-                "iat": now // 1000,
-                "exp": now // 1000 + lifetime,
-                "kid": key_id,
-            },
+            {"kind": "v2.1", "cid": channel.channel_id, "iat": now // 1000, "exp": now // 1000 + lifetime,
+             "kid": key_id},
             self.signing_key,
             algorithm="HS256",
         )
@@ -128,11 +118,8 @@ class TokenArea:
 
     def _live(self, channel_id: str, kind: str) -> list[IssuedToken]:
         now = self.platform.clock.now_ms()
-        return [
-            t
-            for t in self.issued.values()
-            if t.channel_id == channel_id and t.kind == kind and not t.revoked and t.expires_at_ms > now
-        ]
+        return [t for t in self.issued.values()
+                if t.channel_id == channel_id and t.kind == kind and not t.revoked and t.expires_at_ms > now]
 
     # ---- JWT assertions ---------------------------------------------------------------------
 
@@ -153,13 +140,8 @@ class TokenArea:
             raise LineApiError(404, "Cannot find channel key that satisfies the conditions")
         try:
             key = RSAAlgorithm.from_jwk(jwk)
-            claims = jwt.decode(
-                assertion,
-                key=key,
-                algorithms=["RS256"],
-                audience=AUDIENCE,  # type: ignore[arg-type]
-                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
-            )
+            claims = jwt.decode(assertion, key=key, algorithms=["RS256"], audience=AUDIENCE,  # type: ignore[arg-type]
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
         except jwt.InvalidAudienceError:
             raise OAuthError(400, "invalid_client", "Invalid aud") from None
         except jwt.PyJWTError:
@@ -259,9 +241,8 @@ class TokenArea:
     def _claims(self, access_token: str) -> dict[str, Any] | None:
         """The claims of a token this emulator signed (expired or not); None for anything else."""
         try:
-            claims: dict[str, Any] = jwt.decode(
-                access_token, self.signing_key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
-            )
+            claims: dict[str, Any] = jwt.decode(access_token, self.signing_key, algorithms=["HS256"],
+                                                options={"verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError:
             return None
         return claims

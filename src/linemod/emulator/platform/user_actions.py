@@ -49,9 +49,8 @@ class UserActions:
             friendship.since_ms = self.platform.clock.now_ms()
             if was_blocked:
                 self.platform.chat_control.reset_chat(account, user_id)  # rule 48 of docs/emulator-behaviour.md
-            self.platform.webhooks.chat_event(
-                account, user_id, "follow", lambda ch, seen: {"follow": {"isUnblocked": was_blocked}}
-            )
+            self.platform.webhooks.chat_event(account, user_id, "follow",
+                                              lambda ch, seen: {"follow": {"isUnblocked": was_blocked}})
         return {"ids": self.platform.ids_seen(account, user_id)}
 
     def block(self, bot_id: str, user_id: str) -> None:
@@ -109,9 +108,8 @@ class UserActions:
         retention_ms = self.platform.settings.content_retention_seconds * 1000
         return kept_at is not None and self.platform.clock.now_ms() - kept_at > retention_ms
 
-    def message_body(
-        self, channel: Channel, bot_id: str, chat: str, message_id: str, content: dict[str, Any]
-    ) -> dict[str, Any]:
+    def message_body(self, channel: Channel, bot_id: str, chat: str, message_id: str,
+                     content: dict[str, Any]) -> dict[str, Any]:
         """The `message` object of a webhook for one channel."""
         body = {"id": message_id, **content}
         if content["type"] in ("text", "sticker", "image"):
@@ -131,14 +129,12 @@ class UserActions:
         sent: dict[str, Any] = {"data": postback.data}
         if postback.params:
             sent["params"] = dict(postback.params)
-        event_ids = self.platform.webhooks.chat_event(
-            account, user_id, "postback", lambda ch, seen: {"postback": dict(sent)}
-        )
+        event_ids = self.platform.webhooks.chat_event(account, user_id, "postback",
+                                                      lambda ch, seen: {"postback": dict(sent)})
         return {"webhook_event_ids": event_ids}
 
-    def perform(
-        self, bot_id: str, user_id: str, action: dict[str, Any], params: dict[str, str] | None = None
-    ) -> dict[str, Any]:
+    def perform(self, bot_id: str, user_id: str, action: dict[str, Any],
+                params: dict[str, str] | None = None) -> dict[str, Any]:
         """Does what the LINE app does when the user taps an action (rich menu, template, quick reply).
 
         The action is whatever a message or rich menu carried, so what it makes the user send is
@@ -160,9 +156,8 @@ class UserActions:
             account = self._chatting(bot_id, user_id)
             switched = self.platform.richmenus.switch_to_alias(account, user_id, alias)
             status = "SUCCESS" if switched else "RICHMENU_ALIAS_ID_NOTFOUND"
-            switch = build(
-                Postback, data=action.get("data", ""), params={"newRichMenuAliasId": alias, "status": status}
-            )
+            switch = build(Postback, data=action.get("data", ""),
+                           params={"newRichMenuAliasId": alias, "status": status})
             return {"action": kind, **self.postback(bot_id, user_id, switch)}
         if kind == "uri":
             return {"action": kind, "uri": action.get("uri"), "webhook_event_ids": []}
@@ -199,12 +194,8 @@ def _as_sent(message: UserMessage) -> dict[str, Any]:
             out["emojis"] = message.emojis
         return out
     if isinstance(message, StickerFromUser):
-        return {
-            "type": "sticker",
-            "packageId": message.packageId,
-            "stickerId": message.stickerId,
-            "stickerResourceType": "STATIC",
-        }
+        return {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
+                "stickerResourceType": "STATIC"}
     if isinstance(message, LocationFromUser):
         out = {"type": "location", "latitude": message.latitude, "longitude": message.longitude}
         for key in ("title", "address"):

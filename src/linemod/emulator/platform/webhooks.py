@@ -16,17 +16,8 @@ if TYPE_CHECKING:
 
 # Events that carry a replyToken when delivered in active mode (rule 53).
 REPLYABLE = frozenset(
-    {
-        "message",
-        "messageEdited",
-        "follow",
-        "join",
-        "memberJoined",
-        "postback",
-        "videoPlayComplete",
-        "beacon",
-        "accountLink",
-    }
+    {"message", "messageEdited", "follow", "join", "memberJoined", "postback", "videoPlayComplete",
+     "beacon", "accountLink"}
 )
 
 EventBuilder = Callable[[Channel, str], dict[str, Any]]
@@ -43,9 +34,8 @@ class WebhookArea:
         event["deliveryContext"] = {"isRedelivery": False}
         return event
 
-    def module_receives(
-        self, channel: ModuleChannel, attachment: Attachment | None, *, lifecycle: bool = False
-    ) -> bool:
+    def module_receives(self, channel: ModuleChannel, attachment: Attachment | None, *,
+                        lifecycle: bool = False) -> bool:
         """Rule 55: no `message:receive` or webhooks off means no webhooks (choice 25 switch)."""
         if not channel.webhook_enabled or not channel.webhook_url or attachment is None:
             return False
@@ -53,9 +43,8 @@ class WebhookArea:
             return True
         return lifecycle and self.platform.settings.events_without_receive_scope
 
-    def module_event(
-        self, channel: ModuleChannel, attachment: Attachment | None, account: OfficialAccount, event: dict[str, Any]
-    ) -> str | None:
+    def module_event(self, channel: ModuleChannel, attachment: Attachment | None, account: OfficialAccount,
+                     event: dict[str, Any]) -> str | None:
         """A module-only event without a source (attached, detached, botSuspended, botResumed)."""
         if not self.module_receives(channel, attachment, lifecycle=True):
             return None
@@ -71,9 +60,8 @@ class WebhookArea:
                 sent.append(event_id)
         return sent
 
-    def chat_module_event(
-        self, channel: ModuleChannel, account: OfficialAccount, person: str, event: dict[str, Any]
-    ) -> str | None:
+    def chat_module_event(self, channel: ModuleChannel, account: OfficialAccount, person: str,
+                          event: dict[str, Any]) -> str | None:
         """activated / deactivated: module-only, always `mode: active`, with the chat as source."""
         attachment = self.platform.attachment(channel.channel_id, account.bot_id)
         if not self.module_receives(channel, attachment):

@@ -204,15 +204,8 @@ class Platform:
     def chat(self, bot_id: str, person: str) -> list[ChatEntry]:
         return self.chats.setdefault((bot_id, person), [])
 
-    def record(
-        self,
-        bot_id: str,
-        person: str,
-        sender: str,
-        message: dict[str, Any],
-        delivered: bool = True,
-        message_id: str | None = None,
-    ) -> ChatEntry:
+    def record(self, bot_id: str, person: str, sender: str, message: dict[str, Any], delivered: bool = True,
+               message_id: str | None = None) -> ChatEntry:
         entry = ChatEntry(
             id=message_id or ids.message_id(),
             sender=sender,

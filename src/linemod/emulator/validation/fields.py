@@ -154,7 +154,9 @@ class Fields:
         for index, item in enumerate(self.array(key, required=required, low=low, high=high)):
             yield item, f"{self.path(key)}[{index}]"
 
-    def objects(self, key: str, *, required: bool = False, low: int = 0, high: int | None = None) -> Iterator[Fields]:
+    def objects(
+        self, key: str, *, required: bool = False, low: int = 0, high: int | None = None
+    ) -> Iterator[Fields]:
         """The items of an array of objects, recording "Must be an object" for any other item."""
         for item, path in self.items(key, required=required, low=low, high=high):
             fields = as_fields(item, path, self.out, self.count)
@@ -162,7 +164,9 @@ class Fields:
                 yield fields
 
 
-def as_fields(value: object, prop: str, out: list[Detail], count: Callable[[str], int] = utf16_len) -> Fields | None:
+def as_fields(
+    value: object, prop: str, out: list[Detail], count: Callable[[str], int] = utf16_len
+) -> Fields | None:
     if isinstance(value, dict):
         return Fields(value, prop, out, count)
     out.append(Detail("Must be an object", prop))

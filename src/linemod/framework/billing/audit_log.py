@@ -82,18 +82,10 @@ async def record_action(
     after: Mapping[str, Any] | None = None,
     request_key: str | None = None,
 ) -> None:
-    session.add(
-        BillingAuditRow(
-            at_ms=at_ms,
-            actor=actor[:255],
-            action=action,
-            bot_id=bot_id,
-            subject=subject and subject[:255],
-            before_json=_dumps(before),
-            after_json=_dumps(after),
-            request_key=request_key,
-        )
-    )
+    session.add(BillingAuditRow(
+        at_ms=at_ms, actor=actor[:255], action=action, bot_id=bot_id, subject=subject and subject[:255],
+        before_json=_dumps(before), after_json=_dumps(after), request_key=request_key,
+    ))
 
 
 async def claim_request(db: Database, request_key: str, **entry: Any) -> bool:
@@ -122,46 +114,22 @@ async def audit_trail(db: Database, *, bot_id: str | None = None, limit: int = 2
             history = history.where(BillingHistoryRow.bot_id == bot_id)
             changes = changes.where(InvoiceRow.bot_id == bot_id)
         entries = [
-            AuditEntry(
-                row.at_ms,
-                row.actor,
-                row.action,
-                "console",
-                row.bot_id,
-                row.subject,
-                _loads(row.before_json),
-                _loads(row.after_json),
-            )
+            AuditEntry(row.at_ms, row.actor, row.action, "console", row.bot_id, row.subject,
+                       _loads(row.before_json), _loads(row.after_json))
             for row in await session.scalars(staff.limit(limit))
         ]
         entries += [
-            AuditEntry(
-                row.at_ms,
-                SYSTEM,
-                f"subscription.{row.reason}",
-                "subscription",
-                row.bot_id,
-                row.plan_code,
-                {"status": row.from_status},
-                {"status": row.to_status, **(_loads(row.detail_json) or {})},
-            )
+            AuditEntry(row.at_ms, SYSTEM, f"subscription.{row.reason}", "subscription", row.bot_id, row.plan_code,
+                       {"status": row.from_status}, {"status": row.to_status, **(_loads(row.detail_json) or {})})
             for row in await session.scalars(history.limit(limit))
         ]
         for change, change_bot, number, kind in await session.execute(changes.limit(limit)):
-            entries.append(
-                AuditEntry(
-                    change.at_ms,
-                    change.actor,
-                    f"{kind}.{change.action}",
-                    "invoice",
-                    change_bot,
-                    number or f"#{change.invoice_id}",
-                    _loads(change.before_json),
-                    _loads(change.after_json)
-                    if change.reason is None
-                    else {**(_loads(change.after_json) or {}), "reason": change.reason},
-                )
-            )
+            entries.append(AuditEntry(
+                change.at_ms, change.actor, f"{kind}.{change.action}", "invoice", change_bot,
+                number or f"#{change.invoice_id}", _loads(change.before_json),
+                _loads(change.after_json) if change.reason is None
+                else {**(_loads(change.after_json) or {}), "reason": change.reason},
+            ))
         entries += await _payments(session, bot_id, limit)
     entries.sort(key=lambda entry: entry.at_ms, reverse=True)
     return entries[:limit]
@@ -177,35 +145,18 @@ async def _payments(session: AsyncSession, bot_id: str | None, limit: int) -> li
         refunds = refunds.where(PaymentRow.bot_id == bot_id)
     entries = [
         AuditEntry(
-            payment.updated_at_ms,
-            staff_actor(email) if email else SYSTEM,
-            f"payment.{payment.method}",
-            "payment",
-            payment.bot_id,
-            f"#{payment.invoice_id}",
-            None,
-            {
-                "status": payment.status,
-                "amount_yen": payment.amount_yen,
-                "attempt": payment.attempt,
-                **({"decline_code": payment.decline_code} if payment.decline_code else {}),
-            },
+            payment.updated_at_ms, staff_actor(email) if email else SYSTEM, f"payment.{payment.method}", "payment",
+            payment.bot_id, f"#{payment.invoice_id}", None,
+            {"status": payment.status, "amount_yen": payment.amount_yen, "attempt": payment.attempt,
+             **({"decline_code": payment.decline_code} if payment.decline_code else {})},
         )
         for payment, email in await session.execute(
             payments.order_by(PaymentRow.updated_at_ms.desc(), PaymentRow.id.desc()).limit(limit)
         )
     ]
     entries += [
-        AuditEntry(
-            refund.updated_at_ms,
-            SYSTEM,
-            "refund.card",
-            "payment",
-            payment.bot_id,
-            f"#{payment.invoice_id}",
-            None,
-            {"status": refund.status, "amount_yen": refund.amount_yen, "key": refund.idempotency_key},
-        )
+        AuditEntry(refund.updated_at_ms, SYSTEM, "refund.card", "payment", payment.bot_id, f"#{payment.invoice_id}",
+                   None, {"status": refund.status, "amount_yen": refund.amount_yen, "key": refund.idempotency_key})
         for refund, payment in await session.execute(
             refunds.order_by(RefundRow.updated_at_ms.desc(), RefundRow.id.desc()).limit(limit)
         )

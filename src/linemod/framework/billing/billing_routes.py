@@ -73,24 +73,15 @@ def billing_router(collection: Callable[[], CollectionService | None]) -> APIRou
         bank = found.book.issuer.bank_account
         bank_text = (
             f"{bank.bank_name} {bank.branch_name} {bank.account_type} {bank.account_number} {bank.account_holder}"
-            if bank
-            else ""
+            if bank else ""
         )
         body = (
             "<table><tr><th>請求書番号</th><th>金額(税込)</th><th>お支払期限</th><th>お客様番号</th><th></th></tr>"
-            + "".join(rows)
-            + "</table>"
-            + (
-                f"<p>お振込先: {html.escape(bank_text)}（振込依頼人名の前にお客様番号をご記入ください）</p>"
-                if bank
-                else ""
-            )
-            + (
-                f'<p data-card-setup="{PAY_PATH}/{raw}/card-setup" data-card="{PAY_PATH}/{raw}/card">'
-                "カードでのお支払い / Pay by card</p>"
-                if found.cards is not None
-                else ""
-            )
+            + "".join(rows) + "</table>"
+            + (f"<p>お振込先: {html.escape(bank_text)}（振込依頼人名の前にお客様番号をご記入ください）</p>"
+               if bank else "")
+            + (f'<p data-card-setup="{PAY_PATH}/{raw}/card-setup" data-card="{PAY_PATH}/{raw}/card">'
+               "カードでのお支払い / Pay by card</p>" if found.cards is not None else "")
         )
         title = "お支払い / Payment" if runs else "未払いのご請求はありません / Nothing to pay"
         return HTMLResponse(_page(title, body))
@@ -116,13 +107,8 @@ def billing_router(collection: Callable[[], CollectionService | None]) -> APIRou
             return JSONResponse({"error": "not found"}, status_code=404)
         found, token = opened
         setup = await found.start_card_setup(token.bot_id)
-        return JSONResponse(
-            {
-                "setup_id": setup.setup_id,
-                "client_secret": setup.client_secret,
-                "publishable_key": found.settings.stripe_publishable_key,
-            }
-        )
+        return JSONResponse({"setup_id": setup.setup_id, "client_secret": setup.client_secret,
+                             "publishable_key": found.settings.stripe_publishable_key})
 
     @router.post(PAY_PATH + "/{raw}/card")
     async def save_card(raw: str, request: Request) -> Response:
@@ -139,12 +125,8 @@ def billing_router(collection: Callable[[], CollectionService | None]) -> APIRou
         except PaymentProviderError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         unpaid = await found.settlement.unpaid_runs(token.bot_id)
-        return JSONResponse(
-            {
-                "card": {"brand": card.brand, "last4": card.last4},
-                "unpaid_invoices": [run.invoice_number for run in unpaid],
-            }
-        )
+        return JSONResponse({"card": {"brand": card.brand, "last4": card.last4},
+                             "unpaid_invoices": [run.invoice_number for run in unpaid]})
 
     return router
 

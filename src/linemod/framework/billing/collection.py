@@ -137,22 +137,15 @@ class CollectionRun:
                 if not worth_something:  # e.g. usage within the included quantity only: nothing to invoice
                     ids = [c.id for c in pending]
                     await session.execute(
-                        update(BillingChargeRow)
-                        .where(BillingChargeRow.id.in_(ids))
-                        .values(invoice_ref=NOTHING_TO_INVOICE)
+                        update(BillingChargeRow).where(BillingChargeRow.id.in_(ids)).values(invoice_ref=NOTHING_TO_INVOICE)
                     )
                     return None
                 if any(amount < 0 for amount in per_rate.values()):
                     log.info("OA %s: its charges net to a credit, carried forward to its next invoice", bot_id)
                     return None
                 run = CollectionRow(
-                    bot_id=bot_id,
-                    status=CollectionStatus.CLAIMED,
-                    method=await self._method(session, bot_id),
-                    amount_yen=0,
-                    card_attempts=0,
-                    lease_until_ms=now + LEASE_MS,
-                    created_at_ms=now,
+                    bot_id=bot_id, status=CollectionStatus.CLAIMED, method=await self._method(session, bot_id),
+                    amount_yen=0, card_attempts=0, lease_until_ms=now + LEASE_MS, created_at_ms=now,
                     updated_at_ms=now,
                 )
                 session.add(run)
@@ -240,37 +233,21 @@ class CollectionRun:
         """In the transaction that opens the run: the invoice mail and the first collection step."""
         schedule = self.ledger.schedule
         await schedule(
-            session,
-            NOTICE_JOB,
-            {"kind": "invoice", "collection_id": run.id},
-            key=f"billing:notice:invoice:{run.id}",
-            bot_id=run.bot_id,
+            session, NOTICE_JOB, {"kind": "invoice", "collection_id": run.id},
+            key=f"billing:notice:invoice:{run.id}", bot_id=run.bot_id,
         )
         if run.amount_yen == 0:  # a fully discounted period: settled at once, nothing to collect
-            await schedule(
-                session,
-                DUNNING_JOB,
-                {"collection_id": run.id, "step": "settle_free"},
-                key=f"billing:dunning:{run.id}:free",
-                bot_id=run.bot_id,
-            )
+            await schedule(session, DUNNING_JOB, {"collection_id": run.id, "step": "settle_free"},
+                           key=f"billing:dunning:{run.id}:free", bot_id=run.bot_id)
         elif run.method == PaymentMethodKind.CARD:
-            await schedule(
-                session,
-                DUNNING_JOB,
-                {"collection_id": run.id, "step": "charge", "attempt": 1},
-                key=f"billing:dunning:{run.id}:charge:1",
-                bot_id=run.bot_id,
-            )
+            await schedule(session, DUNNING_JOB, {"collection_id": run.id, "step": "charge", "attempt": 1},
+                           key=f"billing:dunning:{run.id}:charge:1", bot_id=run.bot_id)
         elif run.due_date is not None:
             for index, day in enumerate(self.reminders.dates(run.due_date)):
                 payload = {"collection_id": run.id, "step": "transfer_reminder", "day": day.isoformat()}
                 await schedule(
-                    session,
-                    DUNNING_JOB,
-                    payload,
-                    key=f"billing:dunning:{run.id}:reminder:{index}",
-                    bot_id=run.bot_id,
+                    session, DUNNING_JOB, payload,
+                    key=f"billing:dunning:{run.id}:reminder:{index}", bot_id=run.bot_id,
                     run_at_ms=start_ms(day),
                 )
 
@@ -280,11 +257,7 @@ async def schedule_pdf_rendering(ledger: Ledger, session: AsyncSession, now_ms: 
     finds the slot's documents issued."""
     slot = now_ms // RENDER_SLOT_MS
     await ledger.schedule(
-        session,
-        RENDER_PDFS_JOB,
-        {"slot": slot, "round": 0},
-        key=f"billing:render_pdfs:{slot}:0",
-        bot_id=None,
+        session, RENDER_PDFS_JOB, {"slot": slot, "round": 0}, key=f"billing:render_pdfs:{slot}:0", bot_id=None,
         run_at_ms=(slot + 1) * RENDER_SLOT_MS,
     )
 

@@ -100,9 +100,7 @@ def register_collection_jobs(app: ModuleApp) -> None:
             for bot_id, card in expiring:
                 label = f"{card.brand} •••• {card.last4} ({card.exp_month:02d}/{card.exp_year})"
                 await service.ledger.schedule(
-                    session,
-                    NOTICE_JOB,
-                    {"kind": "card_expiring", "card": label},
+                    session, NOTICE_JOB, {"kind": "card_expiring", "card": label},
                     key=f"billing:notice:card_expiring:{bot_id}:{card.payment_method_id}:{today:%Y-%m}",
                     bot_id=bot_id,
                 )
@@ -118,11 +116,8 @@ def register_collection_jobs(app: ModuleApp) -> None:
         slot, next_round = payload.get("slot"), int(payload.get("round", 0)) + 1
         async with service.db.transaction() as session:
             await service.ledger.schedule(
-                session,
-                RENDER_PDFS_JOB,
-                {"slot": slot, "round": next_round},
-                key=f"billing:render_pdfs:{slot}:{next_round}",
-                bot_id=None,
+                session, RENDER_PDFS_JOB, {"slot": slot, "round": next_round},
+                key=f"billing:render_pdfs:{slot}:{next_round}", bot_id=None,
             )
 
     for name, handler in (
@@ -146,20 +141,13 @@ async def store_webhook_events(service: CollectionService, raw_body: bytes, sign
     new = 0
     async with service.db.transaction() as session:
         for event in events:
-            values = {
-                "event_id": event.event_id,
-                "kind": type(event).__name__,
-                "event_json": event_to_json(event),
-                "now": service.clock.now_ms(),
-            }
+            values = {"event_id": event.event_id, "kind": type(event).__name__, "event_json": event_to_json(event),
+                      "now": service.clock.now_ms()}
             if (await session.execute(text(INSERT_WEBHOOK), values)).rowcount:  # type: ignore[attr-defined]
                 new += 1
                 await service.ledger.schedule(
-                    session,
-                    PAYMENT_EVENT_JOB,
-                    {"event_id": event.event_id},
-                    key=f"billing:payment_event:{event.event_id}",
-                    bot_id=None,
+                    session, PAYMENT_EVENT_JOB, {"event_id": event.event_id},
+                    key=f"billing:payment_event:{event.event_id}", bot_id=None,
                 )
     return new
 
@@ -172,9 +160,8 @@ async def schedule_pending_collections(service: CollectionService, session: Asyn
     )
     day = day_of(service.clock.now_ms()).isoformat()
     for bot_id in bots:
-        await service.ledger.schedule(
-            session, COLLECT_JOB, {}, key=f"billing:collect:sweep:{bot_id}:{day}", bot_id=bot_id
-        )
+        await service.ledger.schedule(session, COLLECT_JOB, {}, key=f"billing:collect:sweep:{bot_id}:{day}",
+                                      bot_id=bot_id)
     if not service.book.pdf_on_issue:
         await _schedule_missing_pdfs(service, session)
 

@@ -86,13 +86,8 @@ class CollectionService:
         # in one pool of processes, started at the first and stopped by `aclose()`: WeasyPrint's CPU then
         # neither blocks the event loop nor competes for its GIL, and uses every core.
         self.pdf_executor = LazyPdfPool(settings.billing_pdf_workers or None)
-        self.book = InvoiceBook(
-            db,
-            clock,
-            issuer,
-            renderer=InvoiceRenderer(executor=self.pdf_executor),
-            pdf_on_issue=settings.billing_pdf_on_issue,
-        )
+        self.book = InvoiceBook(db, clock, issuer, renderer=InvoiceRenderer(executor=self.pdf_executor),
+                                pdf_on_issue=settings.billing_pdf_on_issue)
         self.provider = provider
         self.cards = CardPayments(db, provider, clock) if provider is not None else None
         self.transfers = BankTransfers(db, clock)
@@ -100,20 +95,15 @@ class CollectionService:
             db, clock, ledger, self.book, self.transfers, card_provider=provider.name if provider else None
         )
         self.dunning = DunningSteps(
-            db,
-            clock,
-            ledger,
-            changes,
-            self.cards,
+            db, clock, ledger, changes, self.cards,
             retries=RetrySchedule(tuple(settings.billing_retry_days)),
             grace_days=settings.billing_grace_days,
             final_notice_days=settings.billing_final_notice_days,
         )
         self.settlement = Settlement(db, clock, ledger, changes, self.book, self.cards, self.transfers, self.dunning)
         self.changes = changes
-        self.links = PayLinks(
-            settings.signing_secret, clock, settings.public_base_url, valid_days=settings.billing_payment_link_days
-        )
+        self.links = PayLinks(settings.signing_secret, clock, settings.public_base_url,
+                              valid_days=settings.billing_payment_link_days)
         self.mailer = mailer or mailer_for(settings, db, clock)
         ledger.on_charge = self._schedule_collection
 
@@ -126,9 +116,8 @@ class CollectionService:
             log.warning("no invoice issuer (LINEMOD_BILLING_ISSUER_NAME): charges are recorded, not invoiced")
             return None
         provider = StripeProvider.from_settings(settings) if settings.stripe_api_key else None
-        return cls(
-            db=db, clock=clock, settings=settings, ledger=ledger, changes=changes, issuer=issuer, provider=provider
-        )
+        return cls(db=db, clock=clock, settings=settings, ledger=ledger, changes=changes, issuer=issuer,
+                   provider=provider)
 
     async def aclose(self) -> None:
         if self.provider is not None:
@@ -190,13 +179,7 @@ class CollectionService:
                 pdf = await self.book.pdf(document_id)
                 attachment = Attachment(f"{document.number}.pdf", "application/pdf", pdf)
         invoice_id = run.invoice_id if run is not None else None
-        facts = NoticeFacts(
-            kind,
-            contact,
-            self.book.issuer.name,
-            self.links.url(bot_id, invoice_id),
-            document,
-            {k: v for k, v in payload.items() if k not in ("kind", "collection_id")},
-        )
+        facts = NoticeFacts(kind, contact, self.book.issuer.name, self.links.url(bot_id, invoice_id), document,
+                            {k: v for k, v in payload.items() if k not in ("kind", "collection_id")})
         await self.mailer.send(notice_mail(facts, attachment))
         return True

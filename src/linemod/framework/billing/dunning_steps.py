@@ -130,12 +130,8 @@ class DunningSteps:
                 run.first_failure_at_ms = now
             if run.status == CollectionStatus.OPEN:
                 run.status = CollectionStatus.PAST_DUE
-            detail = {
-                "invoice": run.invoice_number,
-                "attempt": attempt,
-                "outcome": result.outcome.value,
-                "decline_code": result.decline_code or result.failure_code,
-            }
+            detail = {"invoice": run.invoice_number, "attempt": attempt, "outcome": result.outcome.value,
+                      "decline_code": result.decline_code or result.failure_code}
             if first:
                 await self.changes.payment_failed(session, run.bot_id, detail)
                 await self._notice(session, run, "payment_failed", {"outcome": result.outcome.value})
@@ -160,16 +156,10 @@ class DunningSteps:
             overdue = due is not None and day > due
             if overdue and run.status == CollectionStatus.OPEN:
                 run.status, run.updated_at_ms = CollectionStatus.PAST_DUE, self.clock.now_ms()
-                await self.changes.payment_failed(
-                    session, run.bot_id, {"invoice": run.invoice_number, "overdue_since": str(due)}
-                )
-            await self._notice(
-                session,
-                run,
-                "transfer_reminder",
-                {"day": day.isoformat(), "overdue": overdue},
-                key=f"transfer_reminder:{run.id}:{day.isoformat()}",
-            )
+                await self.changes.payment_failed(session, run.bot_id, {"invoice": run.invoice_number,
+                                                                        "overdue_since": str(due)})
+            await self._notice(session, run, "transfer_reminder", {"day": day.isoformat(), "overdue": overdue},
+                               key=f"transfer_reminder:{run.id}:{day.isoformat()}")
             if due is not None and day == max(self.reminders.dates(due)):
                 await self._step(session, run, "restrict", "restrict", self.clock.now_ms())
 
@@ -226,21 +216,14 @@ class DunningSteps:
         self, session: AsyncSession, run: CollectionRow, step: str, key: str, at_ms: int, **extra: Any
     ) -> None:
         await self.ledger.schedule(
-            session,
-            DUNNING_JOB,
-            {"collection_id": run.id, "step": step, **extra},
-            key=f"billing:dunning:{run.id}:{key}",
-            bot_id=run.bot_id,
-            run_at_ms=at_ms,
+            session, DUNNING_JOB, {"collection_id": run.id, "step": step, **extra},
+            key=f"billing:dunning:{run.id}:{key}", bot_id=run.bot_id, run_at_ms=at_ms,
         )
 
     async def _notice(
         self, session: AsyncSession, run: CollectionRow, kind: str, data: dict[str, Any], *, key: str | None = None
     ) -> None:
         await self.ledger.schedule(
-            session,
-            NOTICE_JOB,
-            {"kind": kind, "collection_id": run.id, **data},
-            key=f"billing:notice:{key or f'{kind}:{run.id}'}",
-            bot_id=run.bot_id,
+            session, NOTICE_JOB, {"kind": kind, "collection_id": run.id, **data},
+            key=f"billing:notice:{key or f'{kind}:{run.id}'}", bot_id=run.bot_id,
         )

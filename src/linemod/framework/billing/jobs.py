@@ -52,8 +52,7 @@ def register_billing_jobs(app: ModuleApp) -> None:
         reminded = await billing.lifecycle.remind_trial(jctx.db, bot_of(jctx), ends, days)
         if reminded and billing.collection is not None:  # the mail, sent by its own job after this commits
             await jctx.schedule(
-                NOTICE_JOB,
-                {"kind": "trial_ending", "days_left": days, "trial_ends_at_ms": ends},
+                NOTICE_JOB, {"kind": "trial_ending", "days_left": days, "trial_ends_at_ms": ends},
                 key=f"billing:notice:trial_ending:{bot_of(jctx)}:{ends}:{days}",
             )
 

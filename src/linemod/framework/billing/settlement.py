@@ -105,11 +105,8 @@ class Settlement:
                 detail = {"invoice": run.invoice_number, "method": method, "amount_yen": run.amount_yen}
                 await self.changes.payment_succeeded(session, run.bot_id, detail)
             await self.ledger.schedule(
-                session,
-                NOTICE_JOB,
-                {"kind": "receipt", "collection_id": run.id},
-                key=f"billing:notice:receipt:{run.id}",
-                bot_id=run.bot_id,
+                session, NOTICE_JOB, {"kind": "receipt", "collection_id": run.id},
+                key=f"billing:notice:receipt:{run.id}", bot_id=run.bot_id,
             )
         return receipt
 
@@ -137,32 +134,25 @@ class Settlement:
         self, invoice_id: int, amount_yen: int, paid_on: date, *, recorded_by: int | None = None, note: str = ""
     ) -> PaymentRecord:
         """Staff saw a transfer arrive for an invoice; once it is paid in full, it is settled."""
-        payment = await self.transfers.mark_paid(
-            str(invoice_id), amount_yen, paid_on, note=note, recorded_by=recorded_by
-        )
+        payment = await self.transfers.mark_paid(str(invoice_id), amount_yen, paid_on, note=note,
+                                                 recorded_by=recorded_by)
         await self._settle_if_covered(invoice_id, paid_on)
         return payment
 
-    async def import_statement(
-        self, data: bytes, *, filename: str = "", imported_by: int | None = None
-    ) -> StatementImport:
+    async def import_statement(self, data: bytes, *, filename: str = "", imported_by: int | None = None
+                               ) -> StatementImport:
         """A bank statement CSV matched to the open invoices; every invoice it pays is settled."""
         runs = await self.unpaid_runs()
         documents = {run.id: await self.book.get(run.invoice_id or 0) for run in runs}
         open_invoices = [
             OpenInvoice(
-                str(run.invoice_id),
-                run.invoice_number or "",
-                run.amount_yen,
-                documents[run.id].payer_reference,
-                documents[run.id].recipient.name,
-                run.due_date,
+                str(run.invoice_id), run.invoice_number or "", run.amount_yen, documents[run.id].payer_reference,
+                documents[run.id].recipient.name, run.due_date,
             )
             for run in runs
         ]
-        imported = await self.transfers.import_statement(
-            data, open_invoices, filename=filename, imported_by=imported_by
-        )
+        imported = await self.transfers.import_statement(data, open_invoices, filename=filename,
+                                                         imported_by=imported_by)
         for credit in imported.matched:
             await self._settle_if_covered(int(credit.invoice_id), credit.value_date)
         return imported
@@ -201,6 +191,5 @@ class Settlement:
         if record.status is PaymentStatus.SUCCEEDED:
             await self.settle_paid(run.id, "card")
         elif record.status in _FAILED and run.last_outcome in (ChargeOutcome.PROCESSING, ChargeOutcome.REQUIRES_ACTION):
-            await self.dunning.after_charge(
-                run.id, record.attempt, ChargeResult(_FAILED[record.status], record.amount_yen)
-            )
+            await self.dunning.after_charge(run.id, record.attempt, ChargeResult(_FAILED[record.status],
+                                                                                  record.amount_yen))

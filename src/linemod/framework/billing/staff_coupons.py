@@ -58,20 +58,11 @@ async def create_coupon(
         raise CatalogError(f"coupon {coupon.code!r} is declared by the module: choose another code")
     try:
         async with db.transaction() as session:
-            session.add(
-                StaffCouponRow(
-                    code=coupon.code,
-                    kind=coupon.kind,
-                    value=coupon.value,
-                    duration=coupon.duration,
-                    months=coupon.months,
-                    name_ja=coupon.name_ja,
-                    name_en=coupon.name_en,
-                    active=True,
-                    created_by=created_by,
-                    created_at_ms=now_ms,
-                )
-            )
+            session.add(StaffCouponRow(
+                code=coupon.code, kind=coupon.kind, value=coupon.value, duration=coupon.duration,
+                months=coupon.months, name_ja=coupon.name_ja, name_en=coupon.name_en, active=True,
+                created_by=created_by, created_at_ms=now_ms,
+            ))
     except IntegrityError:
         raise CatalogError(f"coupon {coupon.code!r} exists already") from None
 

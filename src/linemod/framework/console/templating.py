@@ -32,10 +32,8 @@ def format_ms(value: int | None, seconds: bool = False) -> str:
 class Templates:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
-        self._loaders: list[FileSystemLoader] = [
-            FileSystemLoader(str(TEMPLATE_DIR)),
-            FileSystemLoader(str(BILLING_TEMPLATE_DIR)),
-        ]
+        self._loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR)),
+                                                 FileSystemLoader(str(BILLING_TEMPLATE_DIR))]
         self._envs = TranslatedEnvironments(catalogs, self._make_env)
 
     def add_directory(self, directory: str | Path) -> None:

@@ -63,14 +63,10 @@ class AttachPages:
         """A complete HTML page for `kind` ("complete" or a failure kind); every value is escaped."""
         title, message = PAGES.get(kind, PAGES["authorization_error"])
         placeholders = {"name": "", "scopes": "", "detail": "", **values}
-        return (
-            self._envs.get(lang)
-            .get_template("attach/result.html")
-            .render(
-                lang=lang,
-                kind=kind,
-                title=self.catalogs.gettext(lang, title),
-                message=self.catalogs.gettext(lang, message, **placeholders),
-                restart_url=restart_url,
-            )
+        return self._envs.get(lang).get_template("attach/result.html").render(
+            lang=lang,
+            kind=kind,
+            title=self.catalogs.gettext(lang, title),
+            message=self.catalogs.gettext(lang, message, **placeholders),
+            restart_url=restart_url,
         )

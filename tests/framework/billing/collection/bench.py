@@ -96,8 +96,7 @@ class Bench:
         after the change), post it to the app's Stripe route as it came, and run what it schedules."""
         [webhook] = await _wait_for_webhook(receiver, event_type, object_id)
         answer = await self.run.http.post(
-            STRIPE_WEBHOOK_PATH,
-            content=webhook.raw,
+            STRIPE_WEBHOOK_PATH, content=webhook.raw,
             headers={"stripe-signature": webhook.headers["stripe-signature"], "content-type": "application/json"},
         )
         assert answer.status_code == 200, answer.text
@@ -107,37 +106,24 @@ class Bench:
 
     async def runs(self, bot_id: str = BOT) -> list[CollectionRow]:
         async with self.db.session() as session:
-            return list(
-                await session.scalars(
-                    select(CollectionRow).where(CollectionRow.bot_id == bot_id).order_by(CollectionRow.id)
-                )
-            )
+            return list(await session.scalars(
+                select(CollectionRow).where(CollectionRow.bot_id == bot_id).order_by(CollectionRow.id)))
 
     async def payments(self, invoice_id: int | None) -> list[PaymentRow]:
         async with self.db.session() as session:
-            return list(
-                await session.scalars(
-                    select(PaymentRow).where(PaymentRow.invoice_id == str(invoice_id)).order_by(PaymentRow.attempt)
-                )
-            )
+            return list(await session.scalars(
+                select(PaymentRow).where(PaymentRow.invoice_id == str(invoice_id)).order_by(PaymentRow.attempt)))
 
     async def charge_refs(self, bot_id: str = BOT) -> list[str | None]:
         async with self.db.session() as session:
-            return list(
-                await session.scalars(
-                    select(BillingChargeRow.invoice_ref)
-                    .where(BillingChargeRow.bot_id == bot_id)
-                    .order_by(BillingChargeRow.id)
-                )
-            )
+            return list(await session.scalars(
+                select(BillingChargeRow.invoice_ref).where(BillingChargeRow.bot_id == bot_id)
+                .order_by(BillingChargeRow.id)))
 
     async def mail_subjects(self, to: str = MAIL) -> list[str]:
         async with self.db.session() as session:
-            return list(
-                await session.scalars(
-                    select(OutboxMailRow.subject).where(OutboxMailRow.to_addr == to).order_by(OutboxMailRow.id)
-                )
-            )
+            return list(await session.scalars(
+                select(OutboxMailRow.subject).where(OutboxMailRow.to_addr == to).order_by(OutboxMailRow.id)))
 
     async def card_charges_at_stripe(self, bot_id: str = BOT) -> tuple[int, int]:
         """(PaymentIntents, charges) localstripe holds for the OA's customer."""
@@ -154,10 +140,8 @@ async def add_charges(db: Database, bot_id: str, amounts_yen: list[int]) -> None
         for index, yen in enumerate(amounts_yen, start=int(total or 0)):
             line = BillableLine(f"追加料金 {index}", f"Extra {index}", 1, yen, 10)
             await session.execute(
-                text(
-                    "INSERT INTO billing_charges (bot_id, charge_key, reason, lines_json, subtotal_yen, "
-                    "created_at_ms) VALUES (:bot, :key, 'test', :lines, :yen, 0)"
-                ),
+                text("INSERT INTO billing_charges (bot_id, charge_key, reason, lines_json, subtotal_yen, "
+                     "created_at_ms) VALUES (:bot, :key, 'test', :lines, :yen, 0)"),
                 {"bot": bot_id, "key": f"test:{bot_id}:{index}", "lines": json.dumps([line.to_json()]), "yen": yen},
             )
 
@@ -166,10 +150,8 @@ async def _wait_for_webhook(receiver: WebhookReceiver, event_type: str, object_i
     deadline = time.monotonic() + 15
     while True:
         found = [
-            r
-            for r in list(receiver.received)
-            if r.path == WEBHOOK_PATH
-            and r.body.get("type") == event_type
+            r for r in list(receiver.received)
+            if r.path == WEBHOOK_PATH and r.body.get("type") == event_type
             and r.body["data"]["object"].get("id") == object_id
         ]
         if found or time.monotonic() > deadline:

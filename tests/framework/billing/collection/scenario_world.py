@@ -75,12 +75,8 @@ class ScenarioWorld(World):
         app = ModuleApp(settings, clock=self.clock)
         app.billing.meter("conversation.turns", aggregation="count", name_ja="会話", name_en="Conversations")
         app.billing.plan(
-            "standard",
-            name_ja="スタンダード",
-            name_en="Standard",
-            prices=[Price.monthly(5000)],
-            usage=[UsageCharge.per_unit("conversation.turns", 10)],
-            entitlements=["chat"],
+            "standard", name_ja="スタンダード", name_en="Standard", prices=[Price.monthly(5000)],
+            usage=[UsageCharge.per_unit("conversation.turns", 10)], entitlements=["chat"],
         )
 
         @app.on_message()
@@ -151,24 +147,19 @@ class ScenarioWorld(World):
 
     async def mails(self, to: str, subject_part: str = "") -> list[OutboxMailRow]:
         async with self.db.session() as session:
-            rows = await session.scalars(
-                select(OutboxMailRow).where(OutboxMailRow.to_addr == to).order_by(OutboxMailRow.id)
-            )
+            rows = await session.scalars(select(OutboxMailRow).where(OutboxMailRow.to_addr == to)
+                                         .order_by(OutboxMailRow.id))
             return [row for row in rows if subject_part in row.subject]
 
     async def runs(self, bot_id: str) -> list[CollectionRow]:
         async with self.db.session() as session:
-            return list(
-                await session.scalars(
-                    select(CollectionRow).where(CollectionRow.bot_id == bot_id).order_by(CollectionRow.id)
-                )
-            )
+            return list(await session.scalars(
+                select(CollectionRow).where(CollectionRow.bot_id == bot_id).order_by(CollectionRow.id)))
 
     async def card_attempts(self, invoice_id: int | None) -> int:
         async with self.db.session() as session:
             count = await session.scalar(
-                select(func.count()).select_from(PaymentRow).where(PaymentRow.invoice_id == str(invoice_id))
-            )
+                select(func.count()).select_from(PaymentRow).where(PaymentRow.invoice_id == str(invoice_id)))
             return int(count or 0)
 
     async def eventually(self, predicate: Any, timeout: float = 30.0) -> Any:

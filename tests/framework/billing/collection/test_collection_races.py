@@ -75,14 +75,8 @@ async def test_two_app_instances_sharing_the_database_make_one_invoice(bench: Be
     await add_charges(bench.db, BOT, CHARGES)
     first = bench.service
     other_db = Database(db.url, schema=db.schema)
-    other = CollectionRun(
-        other_db,
-        bench.clock,
-        first.ledger,
-        InvoiceBook(other_db, bench.clock, first.book.issuer),
-        BankTransfers(other_db, bench.clock),
-        card_provider=first.run.card_provider,
-    )
+    other = CollectionRun(other_db, bench.clock, first.ledger, InvoiceBook(other_db, bench.clock, first.book.issuer),
+                          BankTransfers(other_db, bench.clock), card_provider=first.run.card_provider)
     try:
         issued = await asyncio.gather(*(runner.collect(BOT) for runner in (first.run, other, first.run, other)))
     finally:
@@ -111,8 +105,7 @@ async def test_two_dunning_retries_of_one_attempt_charge_once(bench: Bench) -> N
     assert declined and all(r.outcome is ChargeOutcome.DECLINED for r in declined)
     assert all(isinstance(r, ChargeResult | ChargeInProgressError) for r in results), results
     assert [(p.attempt, p.status) for p in await bench.payments(issued.invoice_id)] == [
-        (1, PaymentStatus.DECLINED),
-        (2, PaymentStatus.DECLINED),
+        (1, PaymentStatus.DECLINED), (2, PaymentStatus.DECLINED)
     ]
     assert await bench.card_charges_at_stripe() == (2, 2)
     [run] = await bench.runs()
@@ -128,9 +121,8 @@ async def test_concurrent_settlements_of_one_invoice_issue_one_receipt(bench: Be
     assert issued is not None
     await bench.run.drain(timeout=30)
 
-    receipts = await asyncio.gather(
-        *(bench.service.settlement.settle_paid(issued.collection_id, "bank_transfer") for _ in range(4))
-    )
+    receipts = await asyncio.gather(*(bench.service.settlement.settle_paid(issued.collection_id, "bank_transfer")
+                                      for _ in range(4)))
 
     await bench.run.drain(timeout=30)
     [run] = await bench.runs()

@@ -59,11 +59,8 @@ async def test_a_bank_transfer_is_due_at_the_end_of_next_month_reminded_then_pas
     await bench.attach()
     run = await first_run(bench)
     number = run.invoice_number
-    assert (run.method, run.status, run.due_date) == (
-        PaymentMethodKind.BANK_TRANSFER,
-        CollectionStatus.OPEN,
-        date(2025, 7, 31),
-    )
+    assert (run.method, run.status, run.due_date) == (PaymentMethodKind.BANK_TRANSFER, CollectionStatus.OPEN,
+                                                       date(2025, 7, 31))
     assert (await bench.service.book.get(run.invoice_id or 0)).due_date == date(2025, 7, 31)
     assert await about(bench, run) == [f"請求書 {number} のご送付"]
 
@@ -102,7 +99,7 @@ async def test_a_bank_statement_paying_an_overdue_invoice_issues_its_receipt_and
     invoice = await bench.service.book.get(run.invoice_id or 0)
     assert invoice.payer_reference
     payer = f"{invoice.payer_reference} ｶ)ｶﾌｴｻｸﾗ"  # the reference the invoice asks payers to write, then the name
-    statement = f'取引日,摘要,入金金額,出金金額,振込依頼人名\n2025/08/01,振込,"{run.amount_yen:,}",,{payer}\n'
+    statement = f"取引日,摘要,入金金額,出金金額,振込依頼人名\n2025/08/01,振込,\"{run.amount_yen:,}\",,{payer}\n"
 
     imported = await bench.service.settlement.import_statement(statement.encode("cp932"), filename="aug.csv")
     await bench.run.drain(timeout=30)
@@ -133,9 +130,7 @@ async def test_a_charge_waiting_for_3d_secure_is_not_retried_and_is_settled_by_s
     run = await first_run(bench)
     [payment] = await bench.payments(run.invoice_id)
     assert (payment.status, run.status, run.last_outcome) == (
-        PaymentStatus.REQUIRES_ACTION,
-        CollectionStatus.PAST_DUE,
-        ChargeOutcome.REQUIRES_ACTION,
+        PaymentStatus.REQUIRES_ACTION, CollectionStatus.PAST_DUE, ChargeOutcome.REQUIRES_ACTION
     )
     assert (await subscription(db, BOT)).status == "past_due"
     assert any("お支払いができませんでした" in s for s in await about(bench, run))

@@ -105,7 +105,9 @@ async def test_an_invoice_mail_sent_before_the_render_job_carries_the_pdf(bench:
     assert (await invoice_row(db)).pdf == row.pdf
 
 
-async def test_the_sweep_schedules_a_render_job_for_a_document_left_without_its_pdf(bench: Bench, db: Database) -> None:
+async def test_the_sweep_schedules_a_render_job_for_a_document_left_without_its_pdf(
+    bench: Bench, db: Database
+) -> None:
     await attach_with(bench, "")
     [job] = await render_jobs(db)
     async with db.transaction() as session:  # as if the run's job were lost

@@ -49,15 +49,9 @@ def fill(template: str, bot_id: str) -> str:
 
 
 async def world(db: Database, localstripe: LocalStripe) -> tuple[Running, Console]:
-    app = billing_app(
-        db,
-        ManualClock(START),
-        settings={
-            **SETTINGS,
-            "stripe_api_base": localstripe.url,
-            "stripe_js_url": f"{localstripe.url}/js.stripe.com/v3/",
-        },
-    )
+    app = billing_app(db, ManualClock(START), settings={
+        **SETTINGS, "stripe_api_base": localstripe.url, "stripe_js_url": f"{localstripe.url}/js.stripe.com/v3/"
+    })
 
     @app.console.data_export
     async def export(cx: ConsoleContext) -> DataTables:

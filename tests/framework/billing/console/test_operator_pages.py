@@ -29,9 +29,8 @@ DAY_MS = 86_400_000
 
 async def _status(db: Database, status: str, **values: object) -> None:
     async with db.transaction() as session:
-        await session.execute(
-            update(BillingSubscriptionRow).where(BillingSubscriptionRow.bot_id == BOT).values(status=status, **values)
-        )
+        await session.execute(update(BillingSubscriptionRow).where(BillingSubscriptionRow.bot_id == BOT)
+                              .values(status=status, **values))
 
 
 async def test_bad_input_is_a_helpful_400_and_changes_nothing(db: Database, localstripe: LocalStripe) -> None:
@@ -41,16 +40,8 @@ async def test_bad_input_is_a_helpful_400_and_changes_nothing(db: Database, loca
         await console.give_oa("owner@sakura.example", BOT)
         await owner.get(BILLING)
         # the profile: each wrong field named, what was typed kept
-        bad = await owner.post(
-            f"{BILLING}/profile",
-            {
-                **PROFILE,
-                "email": "not-an-address",
-                "honorific": "殿",
-                "registration_number": "T1234567890123",
-                "cc": "a@b.example x",
-            },
-        )
+        bad = await owner.post(f"{BILLING}/profile", {**PROFILE, "email": "not-an-address", "honorific": "殿",
+                                                      "registration_number": "T1234567890123", "cc": "a@b.example x"})
         assert bad.status_code == 400
         for field in ("email", "honorific", "registration_number", "cc"):
             assert f'data-testid="error-{field}"' in bad.text, field
@@ -77,11 +68,8 @@ async def test_bad_input_is_a_helpful_400_and_changes_nothing(db: Database, loca
         assert (await owner.post(f"{BILLING}/cancel", {"note": "x" * 1001})).status_code == 400
         # a card the form never set up; an unknown table; a document that does not exist or is no number
         await owner.get(f"{BILLING}/payment")
-        answer = await owner.http.post(
-            f"{BILLING}/payment/card",
-            content=b"{not json",
-            headers={"x-csrf-token": owner.token, "content-type": "application/json"},
-        )
+        answer = await owner.http.post(f"{BILLING}/payment/card", content=b"{not json",
+                                       headers={"x-csrf-token": owner.token, "content-type": "application/json"})
         assert answer.status_code == 400
         assert (await owner.get(f"{BILLING}/export/nothing.csv")).status_code == 404
         for document in ("99", "99999999999999999999999", "abc"):
@@ -183,11 +171,8 @@ async def test_a_cancellation_keeps_its_reasons_and_can_be_withdrawn(db: Databas
         async with db.session() as session:
             sub = await session.get(BillingSubscriptionRow, BOT)
             assert sub is not None and sub.status == "canceling"
-            why = await session.scalar(
-                select(BillingHistoryRow.detail_json).where(
-                    BillingHistoryRow.bot_id == BOT, BillingHistoryRow.reason == "cancel_reason"
-                )
-            )
+            why = await session.scalar(select(BillingHistoryRow.detail_json).where(
+                BillingHistoryRow.bot_id == BOT, BillingHistoryRow.reason == "cancel_reason"))
         assert why is not None and json.loads(why)["reasons"] == ["switching"]
         assert json.loads(why)["note"] == "別のサービスへ"
         page = await owner.get(BILLING)

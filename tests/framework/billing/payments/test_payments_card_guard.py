@@ -121,6 +121,5 @@ async def test_card_attempts_are_numbered_apart_from_bank_transfers(payments, cl
     await BankTransfers(payments.db, clock).mark_paid("inv_8", 1000, date(2026, 12, 1))
     assert (await payments.charge("inv_8", 2300, bot_id=BOT, attempt=1)).outcome is ChargeOutcome.SUCCEEDED
     assert [(p.method, p.attempt) for p in await PaymentLedger(payments.db).payments_for("inv_8")] == [
-        ("bank_transfer", 1),
-        ("card", 1),
+        ("bank_transfer", 1), ("card", 1)
     ]

@@ -82,26 +82,12 @@ class RecordedStripe(stripe.HTTPClient):
 
 def card_error(decline_code: str | None, code: str = "card_declined", **extra: Any) -> dict[str, Any]:
     intent = {
-        "id": "pi_3Q",
-        "object": "payment_intent",
-        "amount": 3300,
-        "currency": "jpy",
-        "status": "requires_payment_method",
-        "client_secret": "pi_3Q_secret_x",
-        "latest_charge": "ch_3Q",
+        "id": "pi_3Q", "object": "payment_intent", "amount": 3300, "currency": "jpy",
+        "status": "requires_payment_method", "client_secret": "pi_3Q_secret_x", "latest_charge": "ch_3Q",
         "metadata": {"linemod_invoice_id": "inv_42"},
     }
-    return {
-        "error": {
-            "type": "card_error",
-            "code": code,
-            "decline_code": decline_code,
-            "charge": "ch_3Q",
-            "message": "Your card was declined.",
-            "payment_intent": intent,
-            **extra,
-        }
-    }
+    return {"error": {"type": "card_error", "code": code, "decline_code": decline_code, "charge": "ch_3Q",
+                      "message": "Your card was declined.", "payment_intent": intent, **extra}}
 
 
 def provider(http: RecordedStripe, **options: Any) -> StripeProvider:
@@ -130,13 +116,8 @@ async def test_a_stripe_decline_becomes_a_typed_result_with_the_providers_ids(
 
 
 async def test_a_charge_is_sent_in_yen_off_session_with_linemods_idempotency_key() -> None:
-    succeeded = {
-        "id": "pi_1",
-        "object": "payment_intent",
-        "amount": 3300,
-        "status": "succeeded",
-        "latest_charge": "ch_1",
-    }
+    succeeded = {"id": "pi_1", "object": "payment_intent", "amount": 3300, "status": "succeeded",
+                 "latest_charge": "ch_1"}
     http = RecordedStripe((200, succeeded))
 
     result = await provider(http).charge(REQUEST)

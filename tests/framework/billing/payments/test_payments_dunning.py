@@ -27,9 +27,8 @@ def test_a_soft_decline_is_retried_on_days_1_3_5_7_then_no_more() -> None:
     assert retries == [FIRST_FAILURE + days * DAY_MS for days in (1, 3, 5, 7)] + [None]
 
 
-@pytest.mark.parametrize(
-    "outcome", [ChargeOutcome.HARD_DECLINED, ChargeOutcome.REQUIRES_ACTION, ChargeOutcome.SUCCEEDED]
-)
+@pytest.mark.parametrize("outcome", [ChargeOutcome.HARD_DECLINED, ChargeOutcome.REQUIRES_ACTION,
+                                     ChargeOutcome.SUCCEEDED])
 def test_nothing_but_a_soft_decline_is_retried(outcome: ChargeOutcome) -> None:
     assert RetrySchedule().next_attempt_at_ms(FIRST_FAILURE, 1, outcome) is None
 
@@ -41,12 +40,8 @@ def test_a_schedule_must_move_forward() -> None:
 
 @pytest.mark.parametrize(
     ("issued", "due"),
-    [
-        (date(2026, 10, 15), date(2026, 11, 30)),
-        (date(2026, 12, 1), date(2027, 1, 31)),
-        (date(2027, 1, 31), date(2027, 2, 28)),
-        (date(2028, 1, 10), date(2028, 2, 29)),
-    ],
+    [(date(2026, 10, 15), date(2026, 11, 30)), (date(2026, 12, 1), date(2027, 1, 31)),
+     (date(2027, 1, 31), date(2027, 2, 28)), (date(2028, 1, 10), date(2028, 2, 29))],
 )
 def test_a_bank_transfer_is_due_at_the_end_of_the_following_month(issued: date, due: date) -> None:
     assert transfer_due_date(issued) == due
@@ -54,10 +49,7 @@ def test_a_bank_transfer_is_due_at_the_end_of_the_following_month(issued: date, 
 
 def test_a_bank_transfer_is_reminded_before_and_after_its_due_date() -> None:
     assert TransferReminders().dates(date(2026, 11, 30)) == [
-        date(2026, 11, 23),
-        date(2026, 12, 1),
-        date(2026, 12, 7),
-        date(2026, 12, 14),
+        date(2026, 11, 23), date(2026, 12, 1), date(2026, 12, 7), date(2026, 12, 14)
     ]
 
 

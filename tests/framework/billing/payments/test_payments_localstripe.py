@@ -50,10 +50,8 @@ def stripe_webhooks(receiver: WebhookReceiver, event_type: str, object_id: str) 
     deadline = time.monotonic() + 15
     while True:
         found = [
-            r
-            for r in list(receiver.received)
-            if r.path == WEBHOOK_PATH
-            and r.body.get("type") == event_type
+            r for r in list(receiver.received)
+            if r.path == WEBHOOK_PATH and r.body.get("type") == event_type
             and r.body["data"]["object"].get("id") == object_id
         ]
         if found or time.monotonic() > deadline:
@@ -84,9 +82,7 @@ async def test_the_customer_is_created_once_per_oa_and_follows_profile_changes(c
     assert await card_payments.ensure_customer(BOT, renamed) == first
     customer = localstripe.get(f"/v1/customers/{first}")
     assert (customer["name"], customer["email"], customer["metadata"]) == (
-        "株式会社さくら",
-        "pay@sakura.example",
-        {"linemod_bot_id": BOT},
+        "株式会社さくら", "pay@sakura.example", {"linemod_bot_id": BOT}
     )
 
 
@@ -229,10 +225,7 @@ async def test_a_localstripe_webhook_is_verified_on_its_raw_bytes_and_a_tampered
 
     assert isinstance(event, PaymentSucceeded)
     assert (event.payment_id, event.amount_yen, event.invoice_id, event.idempotency_key) == (
-        result.payment_id,
-        3300,
-        "inv_7",
-        "charge:inv_7:1",
+        result.payment_id, 3300, "inv_7", "charge:inv_7:1"
     )
     settled = await card_payments.apply_event(event)
     assert settled is not None and settled.status is PaymentStatus.SUCCEEDED and settled.invoice_id == "inv_7"

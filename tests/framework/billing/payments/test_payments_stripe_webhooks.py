@@ -41,12 +41,8 @@ def provider() -> StripeProvider:
     return StripeProvider("sk_test_x", webhook_secret=SECRET, api_base="https://stripe.test")
 
 
-CARD = {
-    "id": "pm_1",
-    "object": "payment_method",
-    "customer": "cus_1",
-    "card": {"brand": "jcb", "last4": "0000", "exp_month": 3, "exp_year": 2031},
-}
+CARD = {"id": "pm_1", "object": "payment_method", "customer": "cus_1",
+        "card": {"brand": "jcb", "last4": "0000", "exp_month": 3, "exp_year": 2031}}
 
 
 def test_a_card_updated_by_the_network_arrives_as_payment_method_updated(provider: StripeProvider) -> None:
@@ -55,50 +51,28 @@ def test_a_card_updated_by_the_network_arrives_as_payment_method_updated(provide
 
 
 def test_an_expiring_card_arrives_as_payment_method_expiring(provider: StripeProvider) -> None:
-    card = {
-        "id": "card_1",
-        "object": "card",
-        "customer": "cus_1",
-        "brand": "Visa",
-        "last4": "4242",
-        "exp_month": 12,
-        "exp_year": 2026,
-    }
+    card = {"id": "card_1", "object": "card", "customer": "cus_1", "brand": "Visa", "last4": "4242",
+            "exp_month": 12, "exp_year": 2026}
     [event] = provider.parse_webhook(*signed("customer.source.expiring", card))
     assert event == PaymentMethodExpiring("evt_1", SavedPaymentMethod("card_1", "cus_1", "visa", "4242", 12, 2026))
 
 
 def test_a_succeeded_refund_arrives_as_refund_succeeded(provider: StripeProvider) -> None:
-    refund = {
-        "id": "re_1",
-        "object": "refund",
-        "amount": 1100,
-        "status": "succeeded",
-        "payment_intent": "pi_1",
-        "charge": "ch_1",
-    }
+    refund = {"id": "re_1", "object": "refund", "amount": 1100, "status": "succeeded", "payment_intent": "pi_1",
+              "charge": "ch_1"}
     [event] = provider.parse_webhook(*signed("refund.updated", refund))
     assert event == RefundSucceeded("evt_1", "re_1", 1100, "pi_1", "ch_1")
     assert provider.parse_webhook(*signed("refund.updated", {**refund, "status": "pending"})) == []
 
 
 def test_a_failed_payment_is_classified_like_a_synchronous_decline(provider: StripeProvider) -> None:
-    intent = {
-        "id": "pi_1",
-        "object": "payment_intent",
-        "amount": 3300,
-        "status": "requires_payment_method",
-        "customer": "cus_1",
-        "metadata": {"linemod_invoice_id": "inv_1", "linemod_idempotency_key": "k"},
-        "last_payment_error": {"code": "card_declined", "decline_code": "lost_card", "message": "declined"},
-    }
+    intent = {"id": "pi_1", "object": "payment_intent", "amount": 3300, "status": "requires_payment_method",
+              "customer": "cus_1", "metadata": {"linemod_invoice_id": "inv_1", "linemod_idempotency_key": "k"},
+              "last_payment_error": {"code": "card_declined", "decline_code": "lost_card", "message": "declined"}}
     [event] = provider.parse_webhook(*signed("payment_intent.payment_failed", intent))
     assert isinstance(event, PaymentFailed)
     assert (event.outcome, event.decline_code, event.invoice_id, event.amount_yen) == (
-        ChargeOutcome.HARD_DECLINED,
-        "lost_card",
-        "inv_1",
-        3300,
+        ChargeOutcome.HARD_DECLINED, "lost_card", "inv_1", 3300
     )
 
 
@@ -132,9 +106,8 @@ async def test_a_card_update_reaches_the_stored_card(db, clock) -> None:  # type
     await payments.ensure_customer(BOT, BillingProfile("Cafe", "cafe@example.jp"))
     await payments.record_card(BOT, "seti_1")
 
-    await payments.apply_event(
-        PaymentMethodUpdated("evt_1", SavedPaymentMethod("pm_1", "cus_1", "visa", "4242", 1, 2036))
-    )
+    await payments.apply_event(PaymentMethodUpdated("evt_1", SavedPaymentMethod("pm_1", "cus_1", "visa", "4242", 1,
+                                                                                2036)))
     await payments.apply_event(PaymentMethodUpdated("evt_2", SavedPaymentMethod("pm_other", None, "visa", "1", 1, 1)))
 
     card = await payments.default_card(BOT)

@@ -99,13 +99,9 @@ async def seed(settings: Settings, stripe: LocalStripe) -> tuple[IssuedRun, Issu
         confirmed = stripe.confirm_card_setup(setup.client_secret, GOOD_CARD)  # what Stripe.js does
         assert confirmed.get("status") == "succeeded", confirmed
         await collection.save_card(OTHER_BOT, setup.setup_id)  # charges the open invoice to the card
-        manual = await add_manual_charge(
-            app.runtime.db,
-            collection,
-            BOT,  # type: ignore[union-attr]
-            ManualCharge("invoice", "導入サポート", 30_000, 10),
-            request_key="seed-manual-invoice-1",
-        )
+        manual = await add_manual_charge(app.runtime.db, collection, BOT,  # type: ignore[union-attr]
+                                         ManualCharge("invoice", "導入サポート", 30_000, 10),
+                                         request_key="seed-manual-invoice-1")
         assert transfer is not None and card is not None and manual is not None and runs[0] is not None
         reference = (await collection.book.get(manual.invoice_id)).payer_reference
         assert reference is not None
@@ -123,13 +119,8 @@ def billing_site(localstripe_server: LocalStripe, tmp_path_factory: pytest.TempP
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(
-        database_url=url,
-        public_base_url=base,
-        development=True,
-        run_workers_in_process=False,
-        stripe_api_key=SECRET_KEY,
-        stripe_publishable_key=PUBLISHABLE_KEY,
-        stripe_api_base=localstripe_server.url,
+        database_url=url, public_base_url=base, development=True, run_workers_in_process=False,
+        stripe_api_key=SECRET_KEY, stripe_publishable_key=PUBLISHABLE_KEY, stripe_api_base=localstripe_server.url,
     )
     transfer, card, manual, reference, earliest = in_thread(lambda: seed(settings, localstripe_server))
     app: Any = billing_module(settings)

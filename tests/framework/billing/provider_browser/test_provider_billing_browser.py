@@ -92,9 +92,7 @@ def test_a_staff_member_finds_an_invoice_by_amount_range(chromium: Browser, bill
         form.locator("[name=min]").fill("50000")
         form.locator("[name=max]").fill("1000")
         form.get_by_test_id("search").click()
-        expect(page.get_by_test_id("bad-parameter")).to_contain_text(
-            "最小金額（50,000円）が最大金額（1,000円）より大きく"
-        )
+        expect(page.get_by_test_id("bad-parameter")).to_contain_text("最小金額（50,000円）が最大金額（1,000円）より大きく")
         page.goto(f"{billing_site.base}/provider/billing/tax")
         expect(page.get_by_test_id("tax-report")).to_be_visible()
         billing_site.shot(page, "tax")
@@ -106,13 +104,11 @@ def test_a_staff_member_imports_a_statement_and_assigns_what_did_not_match(
     chromium: Browser, billing_site: BillingSite, tmp_path: Path
 ) -> None:
     statement = tmp_path / "nyushukkin.csv"
-    statement.write_bytes(
-        (
-            "取引日,摘要,入金金額,出金金額,残高,振込依頼人名\n"
-            f"2026/12/01,振込,{billing_site.manual.amount_yen},,500000,{billing_site.manual_reference} ｶ)ｶﾌｪｻｸﾗ\n"
-            f"2026/12/01,振込,{billing_site.earliest.amount_yen},,504789,ﾀﾅｶ ｲﾁﾛｳ\n"
-        ).encode("cp932")
-    )  # as Japanese banks export it: Shift_JIS
+    statement.write_bytes((
+        "取引日,摘要,入金金額,出金金額,残高,振込依頼人名\n"
+        f"2026/12/01,振込,{billing_site.manual.amount_yen},,500000,{billing_site.manual_reference} ｶ)ｶﾌｪｻｸﾗ\n"
+        f"2026/12/01,振込,{billing_site.earliest.amount_yen},,504789,ﾀﾅｶ ｲﾁﾛｳ\n"
+    ).encode("cp932"))  # as Japanese banks export it: Shift_JIS
     page = billing_site.signed_in(chromium)
     try:
         page.goto(f"{billing_site.base}/provider/billing/transfers")

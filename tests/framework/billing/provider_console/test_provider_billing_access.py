@@ -76,9 +76,8 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(cons
     path = f"/provider/billing/invoices/{run.invoice_id}/mark-paid"
     refused = await staff.post(path, {"amount": str(run.amount_yen), "paid_on": "2026-09-10"}, csrf=False)
     assert refused.status_code == 403 and 'data-kind="csrf"' in refused.text
-    forged = await staff.http.post(
-        path, data={"amount": str(run.amount_yen), "paid_on": "2026-09-10", "csrf_token": "forged"}
-    )
+    forged = await staff.http.post(path, data={"amount": str(run.amount_yen), "paid_on": "2026-09-10",
+                                               "csrf_token": "forged"})
     assert forged.status_code == 403
     async with console.db.session() as session:
         row = await session.get(CollectionRow, run.collection_id)

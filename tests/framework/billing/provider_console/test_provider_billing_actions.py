@@ -29,11 +29,8 @@ async def notice_after(browser: Browser, answer: object) -> str:
 
 async def charges(console: Console, bot_id: str) -> list[BillingChargeRow]:
     async with console.db.session() as session:
-        return list(
-            await session.scalars(
-                select(BillingChargeRow).where(BillingChargeRow.bot_id == bot_id).order_by(BillingChargeRow.id)
-            )
-        )
+        return list(await session.scalars(select(BillingChargeRow).where(BillingChargeRow.bot_id == bot_id)
+                                          .order_by(BillingChargeRow.id)))
 
 
 async def test_a_manual_invoice_is_issued_once_and_a_credit_waits_for_the_next(console: Console) -> None:
@@ -42,13 +39,8 @@ async def test_a_manual_invoice_is_issued_once_and_a_credit_waits_for_the_next(c
     page = await staff.get(f"/provider/billing/tenants/{BOT}")
     found = REQUEST_KEY.search(page.text)
     assert found is not None
-    form = {
-        "request_key": found.group(1),
-        "kind": "invoice",
-        "description": "初期設定サポート",
-        "amount": "30,000",
-        "rate": "10",
-    }
+    form = {"request_key": found.group(1), "kind": "invoice", "description": "初期設定サポート", "amount": "30,000",
+            "rate": "10"}
     first = await staff.post(f"/provider/billing/tenants/{BOT}/manual", form)
     assert await notice_after(staff, first) == "請求書を発行しました。"
     again = await staff.post(f"/provider/billing/tenants/{BOT}/manual", form)  # the same form, sent twice
@@ -61,24 +53,15 @@ async def test_a_manual_invoice_is_issued_once_and_a_credit_waits_for_the_next(c
     page = await staff.get(f"/provider/billing/tenants/{BOT}")
     key = REQUEST_KEY.search(page.text)
     assert key is not None and key.group(1) != found.group(1)  # a new key for the next form
-    credit = {
-        "request_key": key.group(1),
-        "kind": "credit",
-        "description": "障害のお詫び",
-        "amount": "1000",
-        "rate": "10",
-    }
+    credit = {"request_key": key.group(1), "kind": "credit", "description": "障害のお詫び", "amount": "1000",
+              "rate": "10"}
     await staff.post(f"/provider/billing/tenants/{BOT}/manual", credit)
     [waiting] = [c for c in await charges(console, BOT) if c.reason == "manual_credit"]
     assert waiting.subtotal_yen == -1_000 and waiting.invoice_ref is None
 
-    for bad, message in (
-        ({"amount": "-5"}, "円単位の整数"),
-        ({"amount": "12.5"}, "円単位の整数"),
-        ({"rate": "5"}, "税率は10％か8％"),
-        ({"description": ""}, "内容を入力"),
-        ({"request_key": ""}, "キーがありません"),
-    ):
+    for bad, message in (({"amount": "-5"}, "円単位の整数"), ({"amount": "12.5"}, "円単位の整数"),
+                         ({"rate": "5"}, "税率は10％か8％"), ({"description": ""}, "内容を入力"),
+                         ({"request_key": ""}, "キーがありません")):
         sent = {**credit, "request_key": "x" * 20, **bad}
         refused = await staff.post(f"/provider/billing/tenants/{BOT}/manual", sent)
         assert refused.status_code == 400 and message in refused.text, bad
@@ -89,15 +72,8 @@ async def test_coupons_are_created_refused_when_taken_and_deactivated(console: C
     staff = await console.staff()
     page = await staff.get("/provider/billing/coupons")
     assert 'data-code="launch" data-active="yes"' in page.text  # declared in code: listed, not deactivatable
-    form = {
-        "code": "winter",
-        "kind": "amount",
-        "value": "1000",
-        "duration": "repeating",
-        "months": "2",
-        "name_ja": "冬のキャンペーン",
-        "name_en": "Winter",
-    }
+    form = {"code": "winter", "kind": "amount", "value": "1000", "duration": "repeating", "months": "2",
+            "name_ja": "冬のキャンペーン", "name_en": "Winter"}
     created = await staff.post("/provider/billing/coupons", form)
     assert await notice_after(staff, created) == "クーポンを作成しました。"
     for taken in ("winter", "launch"):
@@ -140,8 +116,7 @@ async def test_a_statement_import_pays_what_matches_and_queues_the_rest(console:
     staff = await console.staff()
     await staff.get("/provider/billing/transfers")
     imported = await staff.http.post(
-        "/provider/billing/statements",
-        data={"csrf_token": staff.token},
+        "/provider/billing/statements", data={"csrf_token": staff.token},
         files={"statement": ("meisai.csv", statement, "text/csv")},
     )
     assert imported.status_code == 200, imported.text[-1500:]
@@ -164,11 +139,8 @@ async def test_a_statement_import_pays_what_matches_and_queues_the_rest(console:
     assert closed.status_code == 404  # the credit is assigned already: it cannot pay a second invoice
     assert (await book.get(third.invoice_id)).status is DocumentStatus.FINALIZED
 
-    not_csv = await staff.http.post(
-        "/provider/billing/statements",
-        data={"csrf_token": staff.token},
-        files={"statement": ("photo.csv", b"\x89PNG\r\n", "text/csv")},
-    )
+    not_csv = await staff.http.post("/provider/billing/statements", data={"csrf_token": staff.token},
+                                    files={"statement": ("photo.csv", b"\x89PNG\r\n", "text/csv")})
     assert not_csv.status_code == 400 and "見出し行" in not_csv.text
 
 
@@ -176,20 +148,13 @@ async def test_a_transfer_paid_invoice_gets_a_return_invoice_and_too_much_is_ref
     run = await subscribed_oa(console.app, BOT, "Cafe Sakura")
     assert run is not None
     staff = await console.staff()
-    await staff.post(
-        f"/provider/billing/invoices/{run.invoice_id}/mark-paid",
-        {"amount": str(run.amount_yen), "paid_on": "2026-09-10"},
-    )
+    await staff.post(f"/provider/billing/invoices/{run.invoice_id}/mark-paid",
+                     {"amount": str(run.amount_yen), "paid_on": "2026-09-10"})
     page = await staff.get(f"/provider/billing/invoices/{run.invoice_id}")
     key = REQUEST_KEY.search(page.text)
     assert key is not None and 'data-testid="refund-form"' in page.text
-    form = {
-        "request_key": key.group(1),
-        "description": "9月分 一部返金",
-        "amount": "6000",
-        "rate": "10",
-        "reason": "二重契約",
-    }
+    form = {"request_key": key.group(1), "description": "9月分 一部返金", "amount": "6000", "rate": "10",
+            "reason": "二重契約"}
     too_much = await staff.post(f"/provider/billing/invoices/{run.invoice_id}/refund", form)
     assert too_much.status_code == 400 and "返金できませんでした" in too_much.text
     book = collection_of(console.app).book
@@ -198,9 +163,8 @@ async def test_a_transfer_paid_invoice_gets_a_return_invoice_and_too_much_is_ref
     page = await staff.get(f"/provider/billing/invoices/{run.invoice_id}")
     key = REQUEST_KEY.search(page.text)
     assert key is not None
-    done = await staff.post(
-        f"/provider/billing/invoices/{run.invoice_id}/refund", {**form, "request_key": key.group(1), "amount": "1000"}
-    )
+    done = await staff.post(f"/provider/billing/invoices/{run.invoice_id}/refund",
+                            {**form, "request_key": key.group(1), "amount": "1000"})
     assert await notice_after(staff, done) == "返還請求書を発行しました。返金は銀行振込で行ってください。"
     [returned] = [d for d in await book.related(run.invoice_id) if d.kind is DocumentKind.RETURN_INVOICE]
     assert returned.total_gross == 1_100 and returned.number and returned.number.startswith("RET-")

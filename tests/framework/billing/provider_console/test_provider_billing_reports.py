@@ -120,10 +120,8 @@ async def test_the_audit_log_shows_staff_and_engine_actions_with_who(console: Co
     run = await subscribed_oa(console.app, BOT, "Cafe Sakura")
     assert run is not None
     staff = await console.staff("kaori@provider.example")
-    await staff.post(
-        f"/provider/billing/invoices/{run.invoice_id}/mark-paid",
-        {"amount": str(run.amount_yen), "paid_on": "2026-09-10", "note": "みずほ 入金確認"},
-    )
+    await staff.post(f"/provider/billing/invoices/{run.invoice_id}/mark-paid",
+                     {"amount": str(run.amount_yen), "paid_on": "2026-09-10", "note": "みずほ 入金確認"})
     page = (await staff.get("/provider/billing/audit")).text
     marked = page.split('data-action="transfer.marked_paid"')[1].split("</tr>")[0]
     assert marked.startswith(' data-actor="staff:kaori@provider.example"')
@@ -146,11 +144,8 @@ async def test_the_pages_read_in_english_too_and_the_tenant_page_links_to_its_bi
     billing = await staff.get(f"/provider/billing/tenants/{BOT}")
     assert "契約の履歴" in billing.text and run.number in billing.text
     await staff.get("/console/lang/en?next=/provider/billing/")
-    for path, words in (
-        ("/provider/billing/", "Trials ending soon"),
-        ("/provider/billing/tax", "Taxable base"),
-        (f"/provider/billing/invoices/{run.invoice_id}", "Mark the bank transfer paid"),
-    ):
+    for path, words in (("/provider/billing/", "Trials ending soon"), ("/provider/billing/tax", "Taxable base"),
+                        (f"/provider/billing/invoices/{run.invoice_id}", "Mark the bank transfer paid")):
         page = await staff.get(path)
         assert page.status_code == 200 and '<html lang="en">' in page.text and words in page.text, path
 
@@ -168,20 +163,9 @@ async def test_the_dashboard_lists_trials_ending_past_due_oas_and_failed_payment
         assert trial is not None and late is not None
         trial.status, trial.trial_ends_at_ms = "trialing", now + 3 * 86_400_000
         late.status = "past_due"
-        session.add(
-            PaymentRow(
-                invoice_id=str(first.invoice_id),
-                attempt=1,
-                idempotency_key="charge:test:1",
-                method="card",
-                status="declined",
-                amount_yen=first.amount_yen,
-                bot_id=BOT,
-                message="Your card was declined.",
-                created_at_ms=now,
-                updated_at_ms=now,
-            )
-        )
+        session.add(PaymentRow(invoice_id=str(first.invoice_id), attempt=1, idempotency_key="charge:test:1",
+                               method="card", status="declined", amount_yen=first.amount_yen, bot_id=BOT,
+                               message="Your card was declined.", created_at_ms=now, updated_at_ms=now))
     staff = await console.staff()
     page = (await staff.get("/provider/billing/")).text
     trials = page.split('data-testid="trials-ending"')[1].split("</table>")[0]

@@ -55,18 +55,12 @@ async def test_a_lost_refund_is_retried_with_the_same_key_and_too_much_is_refuse
     book = collection.book
 
     with pytest.raises(RefundRefused, match="more than the"):
-        await refund_with_return_invoice(
-            collection,
-            run.invoice_id,
-            [InvoiceLine("全額以上", 1, 6_000)],
-            reason="誤請求",
-            actor="staff:a@example.com",
-        )
+        await refund_with_return_invoice(collection, run.invoice_id, [InvoiceLine("全額以上", 1, 6_000)],
+                                         reason="誤請求", actor="staff:a@example.com")
     assert [d.kind for d in await book.related(run.invoice_id)] == [DocumentKind.RECEIPT]  # nothing issued
 
-    outcome = await refund_with_return_invoice(
-        collection, run.invoice_id, [InvoiceLine("一部返金", 1, 1_000)], reason="障害", actor="staff:a@example.com"
-    )
+    outcome = await refund_with_return_invoice(collection, run.invoice_id, [InvoiceLine("一部返金", 1, 1_000)],
+                                               reason="障害", actor="staff:a@example.com")
     returned = outcome.return_invoice
     assert returned.total_gross == 1_100 and outcome.refund is None and outcome.error
     assert returned.id is not None and await refund_state(collection, returned.id) == "pending"

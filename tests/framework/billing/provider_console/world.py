@@ -53,9 +53,8 @@ async def subscribed_oa(app: ModuleApp, bot_id: str, name: str) -> IssuedRun | N
     invoiced now (by bank transfer: it has no card)."""
     runtime = app.runtime
     assert runtime is not None and runtime.billing is not None
-    await runtime.tenants.record_attach(
-        bot_id, ["message:send"], BotProfile(bot_id, basic_id="@" + bot_id[-7:], display_name=name)
-    )
+    await runtime.tenants.record_attach(bot_id, ["message:send"], BotProfile(bot_id, basic_id="@" + bot_id[-7:],
+                                                                              display_name=name))
     async with runtime.db.transaction() as session:
         await runtime.billing.lifecycle.attach(session, bot_id)
     return await collection_of(app).collect(bot_id)

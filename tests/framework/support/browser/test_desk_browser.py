@@ -50,9 +50,7 @@ def test_a_ticket_from_the_operator_to_staff_and_back(chromium: Browser, desk_si
         )
         site.shot(owner, "operator-new")
         owner.get_by_test_id("ticket-submit").click()
-        expect(owner.get_by_test_id("notice")).to_have_text(
-            "お問い合わせを送信しました。このページとメールでご回答します。"
-        )
+        expect(owner.get_by_test_id("notice")).to_have_text("お問い合わせを送信しました。このページとメールでご回答します。")
         expect(owner.get_by_test_id("ticket-status")).to_have_text("新規")
         expect(owner.get_by_test_id("attachment")).to_have_text("画面.png")
         ticket_url = owner.url

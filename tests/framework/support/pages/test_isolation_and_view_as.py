@@ -123,6 +123,7 @@ async def test_view_as_needs_the_operators_live_consent_and_ends_with_it(desk: D
     assert (await desk.staff.get(f"/console/oas/{BOT}")).status_code == 404
     assert (await access_actions(desk))[-1] == "view_as_refused"
 
+
     # consent again, then withdrawn: the session ends at once
     await desk.console.sign_in(desk.owner, "owner@cafe.example")
     location(await desk.owner.post(f"/console/support/consent/{BOT}", {"hours": "4"}))

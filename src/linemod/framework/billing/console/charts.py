@@ -46,7 +46,9 @@ def _ticks(top: int) -> int:
     return top  # 1 or 2
 
 
-def _frame(chart_id: str, title: str, description: str, top: int, fmt: Callable[[int], str], width: int) -> list[str]:
+def _frame(
+    chart_id: str, title: str, description: str, top: int, fmt: Callable[[int], str], width: int
+) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {width} {HEIGHT}" role="img" '
@@ -60,10 +62,8 @@ def _frame(chart_id: str, title: str, description: str, top: int, fmt: Callable[
         value = top * step // ticks
         y = TOP + plot_h - plot_h * step / ticks
         parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">'
-            f"{escape(fmt(value))}</text>"
-        )
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">'
+                     f"{escape(fmt(value))}</text>")
     return parts
 
 
@@ -87,13 +87,8 @@ def _legend(series: Sequence[Series]) -> list[str]:
 
 
 def line_chart(
-    chart_id: str,
-    title: str,
-    description: str,
-    labels: Sequence[str],
-    series: Sequence[Series],
-    fmt: Callable[[int], str] = str,
-    width: int = WIDTH,
+    chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series],
+    fmt: Callable[[int], str] = str, width: int = WIDTH,
 ) -> Markup:
     """Lines over `labels` (months), one per series, with a marker per value."""
     top = _nice_max(max((max(s.values, default=0) for s in series), default=0))
@@ -123,13 +118,8 @@ def line_chart(
 
 
 def bar_chart(
-    chart_id: str,
-    title: str,
-    description: str,
-    labels: Sequence[str],
-    series: Sequence[Series],
-    fmt: Callable[[int], str] = str,
-    width: int = WIDTH,
+    chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series],
+    fmt: Callable[[int], str] = str, width: int = WIDTH,
 ) -> Markup:
     """Grouped bars: for each label (month), one bar per series side by side."""
     top = _nice_max(max((max(s.values, default=0) for s in series), default=0))

@@ -59,9 +59,8 @@ def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
-    return Response(
-        body.encode(), media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'}
-    )
+    return Response(body.encode(), media_type=media_type,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/oas/{bot_id}/billing/export.json")
@@ -72,7 +71,8 @@ async def export_json(request: Request, oa: Owner) -> Response:
         "exported_at_ms": oa.services.clock.now_ms(),
         "tables": {name: [{k: _plain(v) for k, v in row.items()} for row in rows] for name, rows in tables.items()},
     }
-    return _download(json.dumps(document, ensure_ascii=False, indent=1), "application/json", f"{oa.bot_id}-export.json")
+    return _download(json.dumps(document, ensure_ascii=False, indent=1), "application/json",
+                     f"{oa.bot_id}-export.json")
 
 
 @router.get("/oas/{bot_id}/billing/export/{table}.csv")

@@ -72,26 +72,10 @@ async def plan_page(request: Request, oa: Owner) -> Response:
                     preview = found
                 else:
                     reauthorize = found
-    totals = (
-        totals_per_rate(
-            ((line.tax_rate_percent, line.amount_yen) for line in preview.lines),
-            prices_include_tax=False,
-            rounding=Rounding.FLOOR,
-        )
-        if preview
-        else ()
-    )
-    return oa.page(
-        request,
-        "billing/operator/plan.html",
-        409 if refusal else 200,
-        choices=choices,
-        chosen=chosen,
-        preview=preview,
-        totals=totals,
-        refusal=refusal,
-        reauthorize=reauthorize,
-    )
+    totals = totals_per_rate(((line.tax_rate_percent, line.amount_yen) for line in preview.lines),
+                             prices_include_tax=False, rounding=Rounding.FLOOR) if preview else ()
+    return oa.page(request, "billing/operator/plan.html", 409 if refusal else 200, choices=choices,
+                   chosen=chosen, preview=preview, totals=totals, refusal=refusal, reauthorize=reauthorize)
 
 
 @router.post("/oas/{bot_id}/billing/plan")
@@ -113,15 +97,8 @@ async def change_plan(request: Request, oa: Owner) -> Response:
 
 @router.get("/oas/{bot_id}/billing/cancel")
 async def cancel_page(request: Request, oa: Owner) -> Response:
-    return oa.page(
-        request,
-        "billing/operator/cancel.html",
-        reasons=CANCEL_REASONS,
-        chosen=[],
-        note="",
-        error=None,
-        exporter=oa.services.registry.exporter is not None,
-    )
+    return oa.page(request, "billing/operator/cancel.html", reasons=CANCEL_REASONS, chosen=[], note="",
+                   error=None, exporter=oa.services.registry.exporter is not None)
 
 
 @router.post("/oas/{bot_id}/billing/cancel")
@@ -144,16 +121,8 @@ async def cancel(request: Request, oa: Owner) -> Response:
                 detail = {"reasons": chosen, "note": note, "by_account": account.id if account else None}
                 await oa.billing.ledger.history(session, sub, SubscriptionStatus(sub.status), "cancel_reason", detail)
     if error is not None:
-        return oa.page(
-            request,
-            "billing/operator/cancel.html",
-            400,
-            reasons=CANCEL_REASONS,
-            chosen=chosen,
-            note=note[:MAX_NOTE],
-            error=error,
-            exporter=oa.services.registry.exporter is not None,
-        )
+        return oa.page(request, "billing/operator/cancel.html", 400, reasons=CANCEL_REASONS, chosen=chosen,
+                       note=note[:MAX_NOTE], error=error, exporter=oa.services.registry.exporter is not None)
     return RedirectResponse(oa.services.with_notice(oa.base, CANCELED), status_code=303)
 
 

@@ -25,11 +25,8 @@ PROFILE_SAVED = N_("The billing profile was saved.")
 async def overview(request: Request, oa: Member) -> Response:
     async with oa.services.db.session() as session:
         view = await billing_overview(oa.billing, session, oa.bot_id)
-    annual = {
-        plan.code
-        for plan in oa.billing.catalog.catalog.plans.values()
-        if any(price.interval == "year" for price in plan.prices)
-    }
+    annual = {plan.code for plan in oa.billing.catalog.catalog.plans.values()
+              if any(price.interval == "year" for price in plan.prices)}
     return oa.page(request, "billing/operator/overview.html", view=view, annual_plans=annual)
 
 
@@ -47,11 +44,8 @@ async def document_pdf(oa: Member, document_id: str) -> Response:
     if document.bot_id != oa.bot_id or document.is_draft:
         raise PageNotFound()
     name = f"{document.number or number}.pdf"
-    return Response(
-        await collection.book.pdf(number),
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return Response(await collection.book.pdf(number), media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/oas/{bot_id}/billing/profile")

@@ -85,7 +85,8 @@ async def payment_page(request: Request, oa: Owner) -> Response:
         bank=collection.book.issuer.bank_account,
     )
     if collection.cards is not None:
-        response.headers["content-security-policy"] = card_page_policy(settings.stripe_js_url, settings.stripe_api_base)
+        response.headers["content-security-policy"] = card_page_policy(settings.stripe_js_url,
+                                                                        settings.stripe_api_base)
     return response
 
 
@@ -116,12 +117,10 @@ async def save_card(request: Request, oa: Owner) -> Response:
         card = await collection.save_card(oa.bot_id, setup_id)
     except PaymentProviderError:
         return JSONResponse({"error": "card_not_saved"}, status_code=400)
-    return JSONResponse(
-        {
-            "card": {"brand": card.brand, "last4": card.last4},
-            "redirect": oa.services.with_notice(oa.base, CARD_SAVED),
-        }
-    )
+    return JSONResponse({
+        "card": {"brand": card.brand, "last4": card.last4},
+        "redirect": oa.services.with_notice(oa.base, CARD_SAVED),
+    })
 
 
 @router.post("/oas/{bot_id}/billing/payment/bank-transfer")

@@ -196,24 +196,17 @@ async def _next_invoice(
     next_date = trial_ends_on if trial_ends_on is not None else sub.period_end
     if not ends and sub.status not in (S.ENDED, S.PAUSED):
         lines.append(
-            BillableLine(
-                f"{terms.plan_name_ja}（次回分）",
-                f"{terms.plan_name_en} (next period)",
-                1,
-                terms.amount_yen,
-                terms.tax_rate_percent,
-            )
+            BillableLine(f"{terms.plan_name_ja}（次回分）", f"{terms.plan_name_en} (next period)", 1,
+                         terms.amount_yen, terms.tax_rate_percent)
         )
     for charge in terms.usage:
         name_ja, name_en = terms.meter_names.get(charge.meter, (charge.meter, charge.meter))
-        used = await service.metering.aggregate(
-            session, sub.bot_id, charge.meter, window.start_ms, start_ms(window.end)
-        )
+        used = await service.metering.aggregate(session, sub.bot_id, charge.meter, window.start_ms,
+                                                start_ms(window.end))
         usage.append(MeterUsage(charge.meter, name_ja, name_en, used, charge.included, charge.unit_price_yen))
         lines.extend(charge_lines(charge, used, window, name_ja, name_en))
-    totals = totals_per_rate(
-        ((line.tax_rate_percent, line.amount_yen) for line in lines), prices_include_tax=False, rounding=Rounding.FLOOR
-    )
+    totals = totals_per_rate(((line.tax_rate_percent, line.amount_yen) for line in lines),
+                             prices_include_tax=False, rounding=Rounding.FLOOR)
     return NextInvoice(next_date, tuple(lines), tuple(usage), since, totals)
 
 
@@ -238,16 +231,8 @@ async def _invoices(session: AsyncSession, bot_id: str) -> tuple[InvoiceEntry, .
         .limit(INVOICES_SHOWN)
     )
     return tuple(
-        InvoiceEntry(
-            row.id,
-            row.invoice_id,
-            row.invoice_number or "",
-            row.amount_yen,
-            row.status,
-            row.method,
-            row.due_date,
-            row.receipt_id,
-        )
+        InvoiceEntry(row.id, row.invoice_id, row.invoice_number or "", row.amount_yen, row.status, row.method,
+                     row.due_date, row.receipt_id)
         for row in rows
         if row.invoice_id is not None
     )

@@ -74,15 +74,13 @@ def _back(services: ConsoleServices, url: str, message: str) -> Response:
 
 async def _record(services: ConsoleServices, who: Viewer, action: str, **entry: Any) -> None:
     async with services.db.transaction() as session:
-        await audit_log.record_action(
-            session, at_ms=services.clock.now_ms(), actor=actor_of(who), action=action, **entry
-        )
+        await audit_log.record_action(session, at_ms=services.clock.now_ms(), actor=actor_of(who), action=action,
+                                      **entry)
 
 
 @router.post("/invoices/{invoice_id}/mark-paid")
-async def mark_paid(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, invoice_id: str
-) -> Response:
+async def mark_paid(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                    invoice_id: str) -> Response:
     document = await document_or_404(collection, invoice_id)
     form = await request.form()
     open_runs = [t for t in await queries.open_transfers(services.db, document.bot_id) if t.invoice_id == document.id]
@@ -91,37 +89,23 @@ async def mark_paid(
     amount = parse_yen(_field(form, "amount"), _label(services, who, N_("Amount received")))
     paid_on = parse_date_field(_field(form, "paid_on"), _label(services, who, N_("Received on")))
     if paid_on > collection.book.today():
-        raise BadParameter(
-            N_("The money cannot have arrived after today (%(today)s)."), today=collection.book.today().isoformat()
-        )
+        raise BadParameter(N_("The money cannot have arrived after today (%(today)s)."),
+                           today=collection.book.today().isoformat())
     note = text_field(_field(form, "note"), _label(services, who, N_("Note")), required=False)
     url = f"{BILLING}/invoices/{document.id}"
     assert who.account is not None
-    payment = await collection.settlement.record_transfer(
-        document.id, amount, paid_on, recorded_by=who.account.id, note=note
-    )
-    after = {
-        "amount_yen": amount,
-        "paid_on": paid_on.isoformat(),
-        "payment_id": payment.id,
-        "status": (await collection.book.get(document.id)).status.value,
-    }
-    await _record(
-        services,
-        who,
-        "transfer.marked_paid",
-        bot_id=document.bot_id,
-        subject=document.number,
-        before={"status": document.status.value},
-        after=after,
-    )
+    payment = await collection.settlement.record_transfer(document.id, amount, paid_on, recorded_by=who.account.id,
+                                                          note=note)
+    after = {"amount_yen": amount, "paid_on": paid_on.isoformat(), "payment_id": payment.id,
+             "status": (await collection.book.get(document.id)).status.value}
+    await _record(services, who, "transfer.marked_paid", bot_id=document.bot_id, subject=document.number,
+                  before={"status": document.status.value}, after=after)
     return _back(services, url, TRANSFER_RECORDED)
 
 
 @router.post("/invoices/{invoice_id}/refund")
-async def refund(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, invoice_id: str
-) -> Response:
+async def refund(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                 invoice_id: str) -> Response:
     document = await document_or_404(collection, invoice_id)
     assert document.id is not None
     form = await request.form()
@@ -133,15 +117,8 @@ async def refund(
     url = f"{BILLING}/invoices/{document.id}"
     requested = {"amount_yen": amount, "tax_rate": rate, "description": description, "reason": reason}
     claimed = await audit_log.claim_request(
-        services.db,
-        key,
-        at_ms=services.clock.now_ms(),
-        actor=actor_of(who),
-        action="refund.requested",
-        bot_id=document.bot_id,
-        subject=document.number,
-        before={"status": document.status.value},
-        after=requested,
+        services.db, key, at_ms=services.clock.now_ms(), actor=actor_of(who), action="refund.requested",
+        bot_id=document.bot_id, subject=document.number, before={"status": document.status.value}, after=requested,
     )
     if not claimed:
         return _back(services, url, DONE_ALREADY)
@@ -150,39 +127,22 @@ async def refund(
             collection, document.id, [InvoiceLine(description, 1, amount, rate)], reason=reason, actor=actor_of(who)
         )
     except RefundRefused as refused:
-        await _record(
-            services,
-            who,
-            "refund.refused",
-            bot_id=document.bot_id,
-            subject=document.number,
-            after={"reason": str(refused)},
-        )
+        await _record(services, who, "refund.refused", bot_id=document.bot_id, subject=document.number,
+                      after={"reason": str(refused)})
         raise BadParameter(N_("The refund was refused: %(reason)s"), reason=str(refused)) from None
     returned = outcome.return_invoice
     result = outcome.refund
-    await _record(
-        services,
-        who,
-        "refund.issued",
-        bot_id=document.bot_id,
-        subject=document.number,
-        after={
-            "return_invoice": returned.number,
-            "amount_yen": returned.total_gross,
-            "refund": result.status.value if result else None,
-            "refund_id": result.refund_id if result else None,
-            "error": outcome.error,
-        },
-    )
+    await _record(services, who, "refund.issued", bot_id=document.bot_id, subject=document.number,
+                  after={"return_invoice": returned.number, "amount_yen": returned.total_gross,
+                         "refund": result.status.value if result else None, "refund_id": result.refund_id if result
+                         else None, "error": outcome.error})
     message = REFUNDED if result is not None else REFUND_FAILED if outcome.error else RETURN_BY_TRANSFER
     return _back(services, url, message)
 
 
 @router.post("/invoices/{invoice_id}/retry-refund")
-async def refund_again(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, invoice_id: str
-) -> Response:
+async def refund_again(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                       invoice_id: str) -> Response:
     document = await document_or_404(collection, invoice_id)
     form = await request.form()
     return_id = parse_row_id(_field(form, "return_id"))
@@ -193,21 +153,14 @@ async def refund_again(
         outcome = await retry_refund(collection, return_id)
     except RefundRefused as refused:
         raise BadParameter(N_("The refund was refused: %(reason)s"), reason=str(refused)) from None
-    await _record(
-        services,
-        who,
-        "refund.retried",
-        bot_id=document.bot_id,
-        subject=related[return_id].number,
-        after={"refund": outcome.refund.status.value if outcome.refund else None, "error": outcome.error},
-    )
+    await _record(services, who, "refund.retried", bot_id=document.bot_id, subject=related[return_id].number,
+                  after={"refund": outcome.refund.status.value if outcome.refund else None, "error": outcome.error})
     return _back(services, f"{BILLING}/invoices/{document.id}", REFUNDED if outcome.refund else REFUND_FAILED)
 
 
 @router.post("/tenants/{bot_id}/manual")
-async def manual_charge(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, bot_id: str
-) -> Response:
+async def manual_charge(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                        bot_id: str) -> Response:
     if await services.tenants.get(bot_id) is None:
         raise PageNotFound()
     form = await request.form()
@@ -222,13 +175,8 @@ async def manual_charge(
         tax_rate=10 if parse_rate(_field(form, "rate")) == 10 else 8,
     )
     claimed = await audit_log.claim_request(
-        services.db,
-        key,
-        at_ms=services.clock.now_ms(),
-        actor=actor_of(who),
-        action=f"manual_{kind}.created",
-        bot_id=bot_id,
-        subject=charge.description,
+        services.db, key, at_ms=services.clock.now_ms(), actor=actor_of(who), action=f"manual_{kind}.created",
+        bot_id=bot_id, subject=charge.description,
         after={"amount_yen": charge.amount_yen, "tax_rate": charge.tax_rate},
     )
     url = f"{BILLING}/tenants/{bot_id}"
@@ -239,14 +187,8 @@ async def manual_charge(
     except NoSubscription:
         raise BadParameter(N_("This OA has no subscription to charge.")) from None
     if issued is not None:
-        await _record(
-            services,
-            who,
-            "manual_invoice.issued",
-            bot_id=bot_id,
-            subject=issued.number,
-            after={"amount_yen": issued.amount_yen, "method": issued.method},
-        )
+        await _record(services, who, "manual_invoice.issued", bot_id=bot_id, subject=issued.number,
+                      after={"amount_yen": issued.amount_yen, "method": issued.method})
     return _back(services, url, MANUAL_INVOICED if kind == "invoice" else CREDITED)
 
 
@@ -255,42 +197,26 @@ async def new_coupon(request: Request, who: Staff, services: ServicesDep, collec
     billing = services.runtime.billing
     assert billing is not None
     form = await request.form()
-    values = {
-        name: _field(form, name) or "" for name in ("code", "kind", "value", "duration", "months", "name_ja", "name_en")
-    }
+    values = {name: _field(form, name) or "" for name in ("code", "kind", "value", "duration", "months",
+                                                         "name_ja", "name_en")}
     declared = billing.catalog.catalog.coupons
     try:
         months = values["months"].strip()
         if months and (not months.isascii() or not months.isdigit() or not 1 <= int(months) <= MAX_COUPON_MONTHS):
             raise BadParameter(N_("Months is a whole number from 1 to %(max)s."), max=str(MAX_COUPON_MONTHS))
         coupon = Coupon(
-            code=values["code"].strip(),
-            kind=values["kind"],  # type: ignore[arg-type]
+            code=values["code"].strip(), kind=values["kind"],  # type: ignore[arg-type]
             value=parse_yen(values["value"], _label(services, who, N_("Value"))),
-            duration=values["duration"],
-            months=int(months) if months else None,  # type: ignore[arg-type]
-            name_ja=values["name_ja"].strip()[:255],
-            name_en=values["name_en"].strip()[:255],
+            duration=values["duration"], months=int(months) if months else None,  # type: ignore[arg-type]
+            name_ja=values["name_ja"].strip()[:255], name_en=values["name_en"].strip()[:255],
         )
         await create_coupon(services.db, coupon, declared, created_by=actor_of(who), now_ms=services.clock.now_ms())
     except (CatalogError, BadParameter) as refused:
-        error = (
-            services.templates.gettext(who.lang, refused.message, **refused.values)
-            if isinstance(refused, BadParameter)
-            else str(refused)
-        )
+        error = (services.templates.gettext(who.lang, refused.message, **refused.values)
+                 if isinstance(refused, BadParameter) else str(refused))
         listed = await list_coupons(services.db, declared)
-        return page(
-            services,
-            request,
-            who,
-            "billing/provider/coupons.html",
-            400,
-            coupons=listed,
-            request_key=new_request_key(),
-            values=values,
-            error=error,
-        )
+        return page(services, request, who, "billing/provider/coupons.html", 400, coupons=listed,
+                    request_key=new_request_key(), values=values, error=error)
     await _record(services, who, "coupon.created", subject=coupon.code, after=coupon.to_json())
     return _back(services, f"{BILLING}/coupons", COUPON_CREATED)
 
@@ -299,9 +225,8 @@ async def new_coupon(request: Request, who: Staff, services: ServicesDep, collec
 async def deactivate(who: Staff, services: ServicesDep, collection: CollectionDep, code: str) -> Response:
     if not await deactivate_coupon(services.db, code[:64], now_ms=services.clock.now_ms()):
         raise PageNotFound()
-    await _record(
-        services, who, "coupon.deactivated", subject=code[:64], before={"active": True}, after={"active": False}
-    )
+    await _record(services, who, "coupon.deactivated", subject=code[:64], before={"active": True},
+                  after={"active": False})
     return _back(services, f"{BILLING}/coupons", COUPON_DEACTIVATED)
 
 
@@ -316,51 +241,28 @@ async def import_statement(request: Request, who: Staff, services: ServicesDep, 
         raise BadParameter(N_("The file is larger than 5 MB: export a shorter period."))
     assert who.account is not None
     try:
-        imported = await collection.settlement.import_statement(
-            data, filename=upload.filename, imported_by=who.account.id
-        )
+        imported = await collection.settlement.import_statement(data, filename=upload.filename,
+                                                               imported_by=who.account.id)
     except (StatementFormatError, UnicodeDecodeError):
-        raise BadParameter(
-            N_(
-                "This file is not a bank statement CSV this console can read: it needs a header "
-                "row with a date column and an amount (or 入金) column."
-            )
-        ) from None
-    await _record(
-        services,
-        who,
-        "statement.imported",
-        subject=upload.filename[:255],
-        after={
-            "credits": imported.credits,
-            "already_imported": imported.already_imported,
-            "matched": [m.invoice_id for m in imported.matched],
-            "queued": len(imported.queued),
-        },
-    )
+        raise BadParameter(N_("This file is not a bank statement CSV this console can read: it needs a header "
+                              "row with a date column and an amount (or 入金) column.")) from None
+    await _record(services, who, "statement.imported", subject=upload.filename[:255],
+                  after={"credits": imported.credits, "already_imported": imported.already_imported,
+                         "matched": [m.invoice_id for m in imported.matched], "queued": len(imported.queued)})
     numbers = {}
     for credit in imported.matched:
         try:
             numbers[credit.invoice_id] = (await collection.book.get(int(credit.invoice_id))).number
         except InvoiceNotFoundError:
             numbers[credit.invoice_id] = credit.invoice_id
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/transfers.html",
-        transfers=await queries.open_transfers(services.db),
-        queue=await collection.transfers.open_items(),
-        imported=imported,
-        matched_numbers=numbers,
-        request_key=new_request_key(),
-    )
+    return page(services, request, who, "billing/provider/transfers.html",
+                transfers=await queries.open_transfers(services.db), queue=await collection.transfers.open_items(),
+                imported=imported, matched_numbers=numbers, request_key=new_request_key())
 
 
 @router.post("/reconciliation/{item_id}/assign")
-async def assign(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, item_id: str
-) -> Response:
+async def assign(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                 item_id: str) -> Response:
     row_id = parse_row_id(item_id)
     form = await request.form()
     number = text_field(_field(form, "invoice_number"), _label(services, who, N_("Invoice number")), limit=64)
@@ -374,27 +276,19 @@ async def assign(
         raise BadParameter(N_("%(number)s is not waiting for a payment: it is paid or void."), number=number)
     assert who.account is not None
     try:
-        payment = await collection.settlement.resolve_statement_item(
-            row_id or 0, document.id, resolved_by=who.account.id
-        )
+        payment = await collection.settlement.resolve_statement_item(row_id or 0, document.id,
+                                                                     resolved_by=who.account.id)
     except LookupError:
         raise PageNotFound() from None
-    await _record(
-        services,
-        who,
-        "statement.assigned",
-        bot_id=document.bot_id,
-        subject=number,
-        before={"item": row_id, "status": "open"},
-        after={"payment_id": payment.id, "amount_yen": payment.amount_yen},
-    )
+    await _record(services, who, "statement.assigned", bot_id=document.bot_id, subject=number,
+                  before={"item": row_id, "status": "open"}, after={"payment_id": payment.id,
+                                                                    "amount_yen": payment.amount_yen})
     return _back(services, f"{BILLING}/transfers", ASSIGNED)
 
 
 @router.post("/reconciliation/{item_id}/dismiss")
-async def dismiss(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, item_id: str
-) -> Response:
+async def dismiss(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                  item_id: str) -> Response:
     row_id = parse_row_id(item_id)
     form = await request.form()
     note = text_field(_field(form, "note"), _label(services, who, N_("Why")), limit=500)
@@ -403,12 +297,6 @@ async def dismiss(
         await collection.transfers.dismiss(row_id or 0, resolved_by=who.account.id, note=note)
     except LookupError:
         raise PageNotFound() from None
-    await _record(
-        services,
-        who,
-        "statement.dismissed",
-        subject=f"#{row_id}",
-        before={"status": "open"},
-        after={"status": "dismissed", "note": note},
-    )
+    await _record(services, who, "statement.dismissed", subject=f"#{row_id}", before={"status": "open"},
+                  after={"status": "dismissed", "note": note})
     return _back(services, f"{BILLING}/transfers", DISMISSED)

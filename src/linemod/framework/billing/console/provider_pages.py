@@ -47,67 +47,40 @@ async def dashboard(request: Request, who: Staff, services: ServicesDep, collect
         return services.templates.gettext(who.lang, message)
 
     mrr = line_chart(
-        "chart-mrr",
-        gettext(N_("MRR by month")),
-        gettext(
-            N_("Monthly recurring revenue: what the paying subscriptions' plans bring in a month, at each month's end.")
-        ),
-        labels,
-        [Series("mrr", "MRR", [f.mrr_yen for f in board.figures])],
-        yen,
+        "chart-mrr", gettext(N_("MRR by month")),
+        gettext(N_("Monthly recurring revenue: what the paying subscriptions' plans bring in a month, at each "
+                   "month's end.")),
+        labels, [Series("mrr", "MRR", [f.mrr_yen for f in board.figures])], yen,
     )
     arr = line_chart(
-        "chart-arr",
-        gettext(N_("ARR by month")),
+        "chart-arr", gettext(N_("ARR by month")),
         gettext(N_("Annual run rate: twelve times the MRR, at each month's end.")),
-        labels,
-        [Series("arr", "ARR", [f.arr_yen for f in board.figures])],
-        yen,
+        labels, [Series("arr", "ARR", [f.arr_yen for f in board.figures])], yen,
     )
     movement = bar_chart(
-        "chart-oas",
-        gettext(N_("New, churned and trialing OAs by month")),
+        "chart-oas", gettext(N_("New, churned and trialing OAs by month")),
         gettext(N_("OAs that subscribed and ended in each month, and OAs in their trial at its end.")),
-        labels,
-        [
-            Series("new", gettext(N_("New")), [f.new for f in board.figures]),
-            Series("churned", gettext(N_("Churned")), [f.churned for f in board.figures]),
-            Series("trialing", gettext(N_("Trialing")), [f.trialing for f in board.figures]),
-        ],
+        labels, [Series("new", gettext(N_("New")), [f.new for f in board.figures]),
+                 Series("churned", gettext(N_("Churned")), [f.churned for f in board.figures]),
+                 Series("trialing", gettext(N_("Trialing")), [f.trialing for f in board.figures])],
         width=1000,
     )
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/dashboard.html",
-        board=board,
-        mrr_chart=mrr,
-        arr_chart=arr,
-        oa_chart=movement,
-        transfers=await queries.open_transfers(services.db),
-    )
+    return page(services, request, who, "billing/provider/dashboard.html", board=board, mrr_chart=mrr,
+                arr_chart=arr, oa_chart=movement, transfers=await queries.open_transfers(services.db))
 
 
 @router.get("/tenants/{bot_id}")
-async def tenant(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, bot_id: str
-) -> Response:
+async def tenant(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                 bot_id: str) -> Response:
     info = await services.tenants.get(bot_id)
     if info is None:
         raise PageNotFound()
     documents = await collection.book.search(archive_query(bot_id=bot_id), page_size=200)
     return page(
-        services,
-        request,
-        who,
-        "billing/provider/tenant.html",
-        tenant=info,
+        services, request, who, "billing/provider/tenant.html", tenant=info,
         subscription=await queries.subscription_of(services.db, bot_id),
-        history=await queries.history_of(services.db, bot_id),
-        documents=documents.items,
-        transfers=await queries.open_transfers(services.db, bot_id),
-        request_key=new_request_key(),
+        history=await queries.history_of(services.db, bot_id), documents=documents.items,
+        transfers=await queries.open_transfers(services.db, bot_id), request_key=new_request_key(),
         audit=await audit_trail(services.db, bot_id=bot_id, limit=50),
     )
 
@@ -124,34 +97,21 @@ async def document_or_404(collection: CollectionService, invoice_id: str) -> Inv
 
 
 @router.get("/invoices/{invoice_id}")
-async def invoice(
-    request: Request, who: Staff, services: ServicesDep, collection: CollectionDep, invoice_id: str
-) -> Response:
+async def invoice(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep,
+                  invoice_id: str) -> Response:
     document = await document_or_404(collection, invoice_id)
     assert document.id is not None
     related = await collection.book.related(document.id)
-    refunds = {
-        d.id: await refund_state(collection, d.id)
-        for d in related
-        if d.kind is DocumentKind.RETURN_INVOICE and d.id is not None
-    }
+    refunds = {d.id: await refund_state(collection, d.id) for d in related
+               if d.kind is DocumentKind.RETURN_INVOICE and d.id is not None}
     card = await card_payment_of(collection, document.id)
     transfers = [t for t in await queries.open_transfers(services.db, document.bot_id) if t.invoice_id == document.id]
     tenant_info = await services.tenants.get(document.bot_id) if document.bot_id else None
     return page(
-        services,
-        request,
-        who,
-        "billing/provider/invoice.html",
-        document=document,
-        related=related,
-        refunds=refunds,
-        card_payment=card,
-        open_transfer=transfers[0] if transfers else None,
+        services, request, who, "billing/provider/invoice.html", document=document, related=related,
+        refunds=refunds, card_payment=card, open_transfer=transfers[0] if transfers else None,
         payments=await PaymentLedger(services.db).payments_for(str(document.id)),
-        history=await collection.book.history(document.id),
-        tenant=tenant_info,
-        request_key=new_request_key(),
+        history=await collection.book.history(document.id), tenant=tenant_info, request_key=new_request_key(),
         refundable=document.kind is DocumentKind.INVOICE and document.status is DocumentStatus.PAID,
         today=collection.book.today().isoformat(),
     )
@@ -164,24 +124,16 @@ async def invoice_pdf(who: Staff, collection: CollectionDep, invoice_id: str) ->
         raise PageNotFound()
     name = f"{document.number}.pdf"
     return Response(
-        await collection.book.pdf(document.id),
-        media_type="application/pdf",
+        await collection.book.pdf(document.id), media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )
 
 
 @router.get("/transfers")
 async def transfers(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep) -> Response:
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/transfers.html",
-        transfers=await queries.open_transfers(services.db),
-        queue=await collection.transfers.open_items(),
-        imported=None,
-        request_key=new_request_key(),
-    )
+    return page(services, request, who, "billing/provider/transfers.html",
+                transfers=await queries.open_transfers(services.db),
+                queue=await collection.transfers.open_items(), imported=None, request_key=new_request_key())
 
 
 @router.get("/coupons")
@@ -189,16 +141,8 @@ async def coupons(request: Request, who: Staff, services: ServicesDep, collectio
     billing = services.runtime.billing
     assert billing is not None
     listed = await list_coupons(services.db, billing.catalog.catalog.coupons)
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/coupons.html",
-        coupons=listed,
-        request_key=new_request_key(),
-        values={},
-        error=None,
-    )
+    return page(services, request, who, "billing/provider/coupons.html", coupons=listed,
+                request_key=new_request_key(), values={}, error=None)
 
 
 @router.get("/archive")
@@ -206,11 +150,8 @@ async def archive(request: Request, who: Staff, services: ServicesDep, collectio
     params = request.query_params
     fields = ("from", "to", "min", "max", "counterparty")
     query = archive_query(
-        issued_from=params.get("from"),
-        issued_to=params.get("to"),
-        min_total=params.get("min"),
-        max_total=params.get("max"),
-        counterparty=params.get("counterparty"),
+        issued_from=params.get("from"), issued_to=params.get("to"), min_total=params.get("min"),
+        max_total=params.get("max"), counterparty=params.get("counterparty"),
         label=lambda message: services.templates.gettext(who.lang, message),
     )
     number = page_number(params.get("page"))
@@ -221,16 +162,8 @@ async def archive(request: Request, who: Staff, services: ServicesDep, collectio
         for name, other in (("prev_url", number - 1), ("next_url", number + 1)):
             if 1 <= other <= results.pages:
                 links[name] = f"{BILLING}/archive?" + urlencode({**values, "page": other})
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/archive.html",
-        results=results,
-        values=values,
-        prev_url=links.get("prev_url"),
-        next_url=links.get("next_url"),
-    )
+    return page(services, request, who, "billing/provider/archive.html", results=results, values=values,
+                prev_url=links.get("prev_url"), next_url=links.get("next_url"))
 
 
 @router.get("/tax")
@@ -247,8 +180,7 @@ async def tax_report_csv(request: Request, who: Staff, services: ServicesDep, co
     async with services.db.session() as session:
         report = await monthly_tax_report(session, collection.book.provider, month)
     return Response(
-        report.to_csv(),
-        media_type="text/csv; charset=utf-8",
+        report.to_csv(), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="tax-report-{report.label}.csv"'},
     )
 
@@ -256,11 +188,5 @@ async def tax_report_csv(request: Request, who: Staff, services: ServicesDep, co
 @router.get("/audit")
 async def audit(request: Request, who: Staff, services: ServicesDep, collection: CollectionDep) -> Response:
     bot_id = (request.query_params.get("bot_id") or "").strip()[:33] or None
-    return page(
-        services,
-        request,
-        who,
-        "billing/provider/audit.html",
-        entries=await audit_trail(services.db, bot_id=bot_id, limit=300),
-        bot_id=bot_id,
-    )
+    return page(services, request, who, "billing/provider/audit.html",
+                entries=await audit_trail(services.db, bot_id=bot_id, limit=300), bot_id=bot_id)

@@ -97,31 +97,21 @@ async def dashboard(db: Database, now_ms: int) -> Dashboard:
         prices = {
             row.id: PriceValue(row.amount_yen, row.interval) for row in await session.scalars(select(BillingPriceRow))
         }
-        trialing = list(
-            await session.scalars(
-                select(BillingSubscriptionRow)
-                .where(
-                    BillingSubscriptionRow.status == SubscriptionStatus.TRIALING,
-                    BillingSubscriptionRow.trial_ends_at_ms <= now_ms + TRIAL_SOON_DAYS * DAY_MS,
-                )
-                .order_by(BillingSubscriptionRow.trial_ends_at_ms)
-            )
-        )
-        unpaid = list(
-            await session.scalars(
-                select(BillingSubscriptionRow)
-                .where(BillingSubscriptionRow.status.in_([SubscriptionStatus.PAST_DUE, SubscriptionStatus.RESTRICTED]))
-                .order_by(BillingSubscriptionRow.updated_at_ms)
-            )
-        )
-        failed = list(
-            await session.scalars(
-                select(PaymentRow)
-                .where(PaymentRow.status.in_([s.value for s in FAILED]))
-                .order_by(PaymentRow.updated_at_ms.desc())
-                .limit(20)
-            )
-        )
+        trialing = list(await session.scalars(
+            select(BillingSubscriptionRow)
+            .where(BillingSubscriptionRow.status == SubscriptionStatus.TRIALING,
+                   BillingSubscriptionRow.trial_ends_at_ms <= now_ms + TRIAL_SOON_DAYS * DAY_MS)
+            .order_by(BillingSubscriptionRow.trial_ends_at_ms)
+        ))
+        unpaid = list(await session.scalars(
+            select(BillingSubscriptionRow)
+            .where(BillingSubscriptionRow.status.in_([SubscriptionStatus.PAST_DUE, SubscriptionStatus.RESTRICTED]))
+            .order_by(BillingSubscriptionRow.updated_at_ms)
+        ))
+        failed = list(await session.scalars(
+            select(PaymentRow).where(PaymentRow.status.in_([s.value for s in FAILED]))
+            .order_by(PaymentRow.updated_at_ms.desc()).limit(20)
+        ))
     names = await _names(db, {s.bot_id for s in trialing + unpaid} | {p.bot_id for p in failed if p.bot_id})
     numbers = await _numbers(db, {p.invoice_id for p in failed})
     figures = monthly_figures(history, prices, last_months(day_of(now_ms), CHART_MONTHS), now_ms)
@@ -134,16 +124,9 @@ async def dashboard(db: Database, now_ms: int) -> Dashboard:
         trials_ending=[line(sub, sub.trial_ends_at_ms) for sub in trialing],
         past_due=[line(sub, sub.updated_at_ms) for sub in unpaid],
         failed_payments=[
-            FailedPayment(
-                p.bot_id,
-                names.get(p.bot_id or "", p.bot_id or "-"),
-                p.invoice_id,
-                numbers.get(p.invoice_id, f"#{p.invoice_id}"),
-                p.amount_yen,
-                p.status,
-                p.message,
-                p.updated_at_ms,
-            )
+            FailedPayment(p.bot_id, names.get(p.bot_id or "", p.bot_id or "-"), p.invoice_id,
+                          numbers.get(p.invoice_id, f"#{p.invoice_id}"), p.amount_yen, p.status, p.message,
+                          p.updated_at_ms)
             for p in failed
         ],
     )
@@ -161,14 +144,8 @@ async def history_of(db: Database, bot_id: str) -> list[HistoryLine]:
             select(BillingHistoryRow).where(BillingHistoryRow.bot_id == bot_id).order_by(BillingHistoryRow.id.desc())
         )
         return [
-            HistoryLine(
-                row.at_ms,
-                row.from_status,
-                row.to_status,
-                row.reason,
-                row.plan_code,
-                json.loads(row.detail_json or "{}"),
-            )
+            HistoryLine(row.at_ms, row.from_status, row.to_status, row.reason, row.plan_code,
+                        json.loads(row.detail_json or "{}"))
             for row in rows
         ]
 
@@ -197,15 +174,7 @@ async def open_transfers(db: Database, bot_id: str | None = None) -> list[OpenTr
         runs = list(await session.scalars(query.order_by(CollectionRow.due_date, CollectionRow.id)))
     names = await _names(db, {run.bot_id for run in runs})
     return [
-        OpenTransfer(
-            run.id,
-            run.bot_id,
-            names.get(run.bot_id, run.bot_id),
-            run.invoice_id or 0,
-            run.invoice_number or "",
-            run.amount_yen,
-            run.due_date,
-            run.status,
-        )
+        OpenTransfer(run.id, run.bot_id, names.get(run.bot_id, run.bot_id), run.invoice_id or 0,
+                     run.invoice_number or "", run.amount_yen, run.due_date, run.status)
         for run in runs
     ]

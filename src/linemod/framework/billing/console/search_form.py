@@ -38,29 +38,21 @@ def archive_query(
         text = (text or "").strip()
         day = parse_day(text) if text else None
         if text and day is None:
-            raise BadParameter(
-                N_("%(field)s must be a date written YYYY-MM-DD, such as 2026-09-30."), field=label(field)
-            )
+            raise BadParameter(N_("%(field)s must be a date written YYYY-MM-DD, such as 2026-09-30."),
+                               field=label(field))
         days.append(day)
     low, high = _yen(min_total, label(N_("Minimum amount"))), _yen(max_total, label(N_("Maximum amount")))
     if low is not None and high is not None and low > high:
-        raise BadParameter(
-            N_("The minimum amount (%(low)s yen) is more than the maximum (%(high)s yen): swap them."),
-            low=f"{low:,}",
-            high=f"{high:,}",
-        )
+        raise BadParameter(N_("The minimum amount (%(low)s yen) is more than the maximum (%(high)s yen): swap them."),
+                           low=f"{low:,}", high=f"{high:,}")
     if days[0] is not None and days[1] is not None and days[0] > days[1]:
-        raise BadParameter(
-            N_("The first date (%(start)s) is after the last (%(end)s): swap them."),
-            start=days[0].isoformat(),
-            end=days[1].isoformat(),
-        )
+        raise BadParameter(N_("The first date (%(start)s) is after the last (%(end)s): swap them."),
+                           start=days[0].isoformat(), end=days[1].isoformat())
     name = (counterparty or "").strip()
     if len(name) > 100:
         raise BadParameter(N_("The counterparty is too long (at most 100 characters)."))
-    return ArchiveQuery(
-        issued_from=days[0], issued_to=days[1], min_total=low, max_total=high, counterparty=name or None, bot_id=bot_id
-    )
+    return ArchiveQuery(issued_from=days[0], issued_to=days[1], min_total=low, max_total=high,
+                        counterparty=name or None, bot_id=bot_id)
 
 
 def page_number(text: str | None) -> int:

@@ -136,14 +136,9 @@ class InvoiceBook:
         """A draft invoice of this book (in its language unless told), not stored yet (what `create_drafts`
         takes)."""
         return Invoice(
-            kind=DocumentKind.INVOICE,
-            issuer=self.issuer,
-            recipient=recipient,
-            lines=tuple(lines),
-            language=language or self.settings.language,
-            prices_include_tax=self.settings.prices_include_tax,
-            rounding=self.settings.rounding,
-            **fields,
+            kind=DocumentKind.INVOICE, issuer=self.issuer, recipient=recipient, lines=tuple(lines),
+            language=language or self.settings.language, prices_include_tax=self.settings.prices_include_tax,
+            rounding=self.settings.rounding, **fields,
         )
 
     async def create_draft(
@@ -403,6 +398,5 @@ class InvoiceBook:
         reason: str | None = None,
     ) -> None:
         now = self.clock.now_ms()
-        session.add(
-            InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after, reason=reason))
-        )
+        session.add(InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after,
+                                                     reason=reason)))

@@ -72,10 +72,7 @@ async def insert_rows(
     rows = []
     for document in documents:
         row = InvoiceRow(
-            provider=provider,
-            status=DocumentStatus.DRAFT.value,
-            currency="JPY",
-            created_at_ms=now_ms,
+            provider=provider, status=DocumentStatus.DRAFT.value, currency="JPY", created_at_ms=now_ms,
             updated_at_ms=now_ms,
         )
         fill_row(row, document)
@@ -101,3 +98,4 @@ async def documents_related_to(session: AsyncSession, invoice_id: int) -> list[I
         select(InvoiceRow).where(InvoiceRow.related_invoice_id == invoice_id).order_by(InvoiceRow.id)
     )
     return [document_from_row(row) for row in rows]
+

@@ -55,7 +55,9 @@ def receipt_draft(invoice: Invoice, payment: PaymentReceived) -> Invoice:
     return replace(_unissued(invoice), kind=DocumentKind.RECEIPT, payment=payment)
 
 
-def return_invoice_draft(original: Invoice, lines: Sequence[InvoiceLine], *, reason: str, return_date: date) -> Invoice:
+def return_invoice_draft(
+    original: Invoice, lines: Sequence[InvoiceLine], *, reason: str, return_date: date
+) -> Invoice:
     """A return invoice against an issued invoice, dated the day of the return, with the reason as its note."""
     if original.number is None or original.issue_date is None:
         raise ValueError("a return invoice refers to an issued invoice")

@@ -61,7 +61,9 @@ class IssuedDocument:
 class Issuing:
     """Checks, numbers, renders and logs documents whose rows the caller's transaction holds locked."""
 
-    def __init__(self, issuer: Issuer, settings: InvoiceSettings, renderer: InvoiceRenderer, *, dialect: str) -> None:
+    def __init__(
+        self, issuer: Issuer, settings: InvoiceSettings, renderer: InvoiceRenderer, *, dialect: str
+    ) -> None:
         self.issuer = issuer
         self.settings = settings
         self.renderer = renderer
@@ -126,11 +128,8 @@ class Issuing:
             row.series, row.sequence, row.number = numbered.kind.value, sequence, numbered.number
             row.status, row.finalized_at_ms, row.updated_at_ms = DocumentStatus.FINALIZED.value, now_ms, now_ms
             row.html = html = self.renderer.html(numbered)
-            after = {
-                "number": numbered.number,
-                "issue_date": numbered.issue_date.isoformat() if numbered.issue_date else None,
-                "total_gross": numbered.total_gross,
-            }
+            after = {"number": numbered.number, "issue_date": numbered.issue_date.isoformat() if numbered.issue_date
+                     else None, "total_gross": numbered.total_gross}
             changes.append(
                 change_values(row.id, now_ms, actor, ChangeAction.FINALIZED, before={"status": "draft"}, after=after)
             )

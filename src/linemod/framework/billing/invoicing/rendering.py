@@ -177,16 +177,12 @@ class InvoiceRenderer:
         def span(period: Period) -> str:
             return f"{day(period.start)}{SPAN_SEPARATORS[language]}{day(period.end)}"
 
-        return (
-            self._envs.get(language)
-            .get_template("document.html")
-            .render(
-                doc=document,
-                kinds=DocumentKind,
-                mark=REDUCED_RATE_MARK,
-                day=day,
-                span=span,
-            )
+        return self._envs.get(language).get_template("document.html").render(
+            doc=document,
+            kinds=DocumentKind,
+            mark=REDUCED_RATE_MARK,
+            day=day,
+            span=span,
         )
 
     async def pdf(self, html: str) -> bytes:

@@ -25,16 +25,8 @@ from linemod.framework.billing.invoicing.snapshots import document_from_row
 from linemod.framework.billing.invoicing.tax import TaxRate
 
 CSV_HEADER = (
-    "対象月",
-    "税率",
-    "請求 課税標準額(税抜)",
-    "請求 消費税額",
-    "返還 対価の額(税抜)",
-    "返還 消費税額",
-    "差引 課税標準額(税抜)",
-    "差引 消費税額",
-    "請求書数",
-    "返還請求書数",
+    "対象月", "税率", "請求 課税標準額(税抜)", "請求 消費税額", "返還 対価の額(税抜)", "返還 消費税額",
+    "差引 課税標準額(税抜)", "差引 消費税額", "請求書数", "返還請求書数",
 )
 
 
@@ -79,34 +71,12 @@ class TaxReport:
         writer = csv.writer(out, lineterminator="\r\n")  # CRLF: what Excel writes and expects
         writer.writerow(CSV_HEADER)
         for line in self.lines:
-            writer.writerow(
-                (
-                    self.label,
-                    f"{line.rate}%",
-                    line.invoiced_net,
-                    line.invoiced_tax,
-                    line.returned_net,
-                    line.returned_tax,
-                    line.net,
-                    line.tax,
-                    line.invoices,
-                    line.returns,
-                )
-            )
-        writer.writerow(
-            (
-                self.label,
-                "合計",
-                sum(x.invoiced_net for x in self.lines),
-                sum(x.invoiced_tax for x in self.lines),
-                sum(x.returned_net for x in self.lines),
-                sum(x.returned_tax for x in self.lines),
-                self.net,
-                self.tax,
-                "",
-                "",
-            )
-        )
+            writer.writerow((self.label, f"{line.rate}%", line.invoiced_net, line.invoiced_tax, line.returned_net,
+                             line.returned_tax, line.net, line.tax, line.invoices, line.returns))
+        writer.writerow((self.label, "合計", sum(x.invoiced_net for x in self.lines),
+                         sum(x.invoiced_tax for x in self.lines), sum(x.returned_net for x in self.lines),
+                         sum(x.returned_tax for x in self.lines), self.net, self.tax,
+                         "", ""))
         return out.getvalue().encode("utf-8-sig")
 
 

@@ -22,33 +22,12 @@ from datetime import date
 
 # Column names as exports spell them (after NFKC, without spaces and "(円)"), most specific first.
 _DATE = ("取引日", "入金日", "勘定日", "取扱日", "お取引日", "取引日付", "年月日", "日付", "入出金日", "date")
-_CREDIT = (
-    "入金金額",
-    "入金額",
-    "お預入金額",
-    "預入金額",
-    "お預り金額",
-    "預り金額",
-    "受入金額",
-    "入金",
-    "credit",
-    "deposit",
-)
+_CREDIT = ("入金金額", "入金額", "お預入金額", "預入金額", "お預り金額", "預り金額", "受入金額", "入金", "credit",
+           "deposit")
 _AMOUNT = ("取引金額", "お取引金額", "金額", "amount")
 _KIND = ("入出金区分", "取引区分", "区分")
-_NAME = (
-    "振込依頼人名",
-    "依頼人名",
-    "振込依頼人",
-    "摘要",
-    "お取引内容",
-    "取引内容",
-    "摘要内容",
-    "内容",
-    "payer",
-    "description",
-    "name",
-)
+_NAME = ("振込依頼人名", "依頼人名", "振込依頼人", "摘要", "お取引内容", "取引内容", "摘要内容", "内容", "payer",
+         "description", "name")
 _BALANCE = ("差引残高", "お取引後残高", "残高", "balance")
 _HEADER_SEARCH_ROWS = 20
 _ERAS = {"R": 2018, "令和": 2018, "H": 1988, "平成": 1988}
@@ -142,19 +121,13 @@ def parse_statement(data: bytes) -> ParsedStatement:
     rows = list(csv.reader(io.StringIO(decode(data))))
     for index, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         header = [_header_key(cell) for cell in row]
-        columns = _Columns(
-            {
-                "date": _pick(header, _DATE),
-                "credit": _pick(header, _CREDIT),
-                "amount": _pick(header, _AMOUNT),
-                "kind": _pick(header, _KIND),
-                "name": _pick(header, _NAME),
-                "balance": _pick(header, _BALANCE),
-            }
-        )
+        columns = _Columns({
+            "date": _pick(header, _DATE), "credit": _pick(header, _CREDIT), "amount": _pick(header, _AMOUNT),
+            "kind": _pick(header, _KIND), "name": _pick(header, _NAME), "balance": _pick(header, _BALANCE),
+        })
         positions = columns.positions
         if positions["date"] is not None and (positions["credit"] is not None or positions["amount"] is not None):
-            return _read_rows(rows[index + 1 :], index + 2, columns)
+            return _read_rows(rows[index + 1:], index + 2, columns)
     raise StatementFormatError("no header row with a date column and an amount (or 入金) column was found")
 
 
@@ -180,12 +153,8 @@ def _read_rows(rows: list[list[str]], first_number: int, columns: _Columns) -> P
             continue  # a debit: not a payment to match
         name = columns.cell(row, "name").strip()
         # NFKC in the identity only: an export that switches to full-width kana still names the same credit.
-        identity = (
-            value_date.isoformat(),
-            str(amount),
-            unicodedata.normalize("NFKC", name),
-            "" if balance is None else str(balance),
-        )
+        identity = (value_date.isoformat(), str(amount), unicodedata.normalize("NFKC", name),
+                    "" if balance is None else str(balance))
         seen[identity] += 1
         digest = hashlib.sha256("|".join((*identity, str(seen[identity]))).encode()).hexdigest()
         credits.append(StatementCredit(number, value_date, amount, name, balance, digest))

@@ -102,9 +102,8 @@ class BankTransfers:
         key = f"manual:{invoice_id}:{paid_on.isoformat()}:{amount_yen}"
         try:
             async with self.db.transaction() as session:
-                row = await self._record(
-                    session, invoice_id, amount_yen, paid_on, key, note=note, recorded_by=recorded_by
-                )
+                row = await self._record(session, invoice_id, amount_yen, paid_on, key, note=note,
+                                         recorded_by=recorded_by)
                 return PaymentRecord.from_row(row)
         except IntegrityError:
             async with self.db.session() as session:
@@ -114,31 +113,16 @@ class BankTransfers:
             return PaymentRecord.from_row(existing)
 
     async def _record(
-        self,
-        session: AsyncSession,
-        invoice_id: str,
-        amount_yen: int,
-        paid_on: date,
-        key: str,
-        *,
-        note: str,
-        recorded_by: int | None = None,
-        statement_line_id: int | None = None,
+        self, session: AsyncSession, invoice_id: str, amount_yen: int, paid_on: date, key: str, *, note: str,
+        recorded_by: int | None = None, statement_line_id: int | None = None,
     ) -> PaymentRow:
         now = self.clock.now_ms()
         row = PaymentRow(
-            invoice_id=invoice_id,
-            attempt=await next_attempt(session, invoice_id, PaymentMethodKind.BANK_TRANSFER),
+            invoice_id=invoice_id, attempt=await next_attempt(session, invoice_id, PaymentMethodKind.BANK_TRANSFER),
             idempotency_key=key,
-            method=PaymentMethodKind.BANK_TRANSFER,
-            status=PaymentStatus.SUCCEEDED,
-            amount_yen=amount_yen,
-            paid_on=paid_on,
-            note=note or None,
-            recorded_by=recorded_by,
-            statement_line_id=statement_line_id,
-            created_at_ms=now,
-            updated_at_ms=now,
+            method=PaymentMethodKind.BANK_TRANSFER, status=PaymentStatus.SUCCEEDED, amount_yen=amount_yen,
+            paid_on=paid_on, note=note or None, recorded_by=recorded_by, statement_line_id=statement_line_id,
+            created_at_ms=now, updated_at_ms=now,
         )
         session.add(row)
         await session.flush()
@@ -153,19 +137,12 @@ class BankTransfers:
         now = self.clock.now_ms()
         async with self.db.transaction() as session:
             hashes = [credit.line_hash for credit in parsed.credits]
-            known = set(
-                await session.scalars(select(StatementLineRow.line_hash).where(StatementLineRow.line_hash.in_(hashes)))
-            )
+            known = set(await session.scalars(select(StatementLineRow.line_hash).where(
+                StatementLineRow.line_hash.in_(hashes))))
             fresh = [credit for credit in parsed.credits if credit.line_hash not in known]
             batch = StatementImportRow(
-                file_sha256=sha256(data).hexdigest(),
-                filename=filename[:255],
-                imported_by=imported_by,
-                lines_total=len(parsed.credits),
-                lines_new=len(fresh),
-                matched=0,
-                queued=0,
-                imported_at_ms=now,
+                file_sha256=sha256(data).hexdigest(), filename=filename[:255], imported_by=imported_by,
+                lines_total=len(parsed.credits), lines_new=len(fresh), matched=0, queued=0, imported_at_ms=now,
             )
             session.add(batch)
             await session.flush()
@@ -174,59 +151,38 @@ class BankTransfers:
             queued: list[ReconciliationItem] = []
             for credit in fresh:
                 line = StatementLineRow(
-                    line_hash=credit.line_hash,
-                    import_id=batch.id,
-                    value_date=credit.value_date,
-                    amount_yen=credit.amount_yen,
-                    payer_name=credit.payer_name[:255],
-                    payer_name_normalized=normalize(credit.payer_name)[:255],
-                    status=StatementLineStatus.QUEUED,
+                    line_hash=credit.line_hash, import_id=batch.id, value_date=credit.value_date,
+                    amount_yen=credit.amount_yen, payer_name=credit.payer_name[:255],
+                    payer_name_normalized=normalize(credit.payer_name)[:255], status=StatementLineStatus.QUEUED,
                     created_at_ms=now,
                 )
                 session.add(line)
                 await session.flush()
                 decision = match_credit(credit.amount_yen, credit.payer_name, list(open_invoices.values()))
                 if isinstance(decision, Matched):
-                    payment = await self._pay_line(
-                        session, line, decision.invoice_id, StatementLineStatus.MATCHED, note=filename
-                    )
+                    payment = await self._pay_line(session, line, decision.invoice_id, StatementLineStatus.MATCHED,
+                                                   note=filename)
                     del open_invoices[decision.invoice_id]  # a second credit for it is for staff to look at
                     matched.append(MatchedCredit(decision.invoice_id, credit.amount_yen, credit.value_date, payment.id))
                 else:
                     item = ReconciliationItemRow(
-                        statement_line_id=line.id,
-                        reason=decision.reason,
-                        candidates=",".join(decision.candidates),
-                        status=ReconciliationStatus.OPEN,
-                        created_at_ms=now,
+                        statement_line_id=line.id, reason=decision.reason, candidates=",".join(decision.candidates),
+                        status=ReconciliationStatus.OPEN, created_at_ms=now,
                     )
                     session.add(item)
                     await session.flush()
                     queued.append(_item(item, line))
             batch.matched, batch.queued = len(matched), len(queued)
-        return StatementImport(
-            batch.id, len(parsed.credits), len(parsed.credits) - len(fresh), matched, queued, parsed.skipped_rows
-        )
+        return StatementImport(batch.id, len(parsed.credits), len(parsed.credits) - len(fresh), matched, queued,
+                               parsed.skipped_rows)
 
     async def _pay_line(
-        self,
-        session: AsyncSession,
-        line: StatementLineRow,
-        invoice_id: str,
-        status: StatementLineStatus,
-        *,
-        note: str,
-        recorded_by: int | None = None,
+        self, session: AsyncSession, line: StatementLineRow, invoice_id: str, status: StatementLineStatus, *,
+        note: str, recorded_by: int | None = None,
     ) -> PaymentRow:
         payment = await self._record(
-            session,
-            invoice_id,
-            line.amount_yen,
-            line.value_date,
-            f"statement:{line.line_hash}",
-            note=note,
-            recorded_by=recorded_by,
-            statement_line_id=line.id,
+            session, invoice_id, line.amount_yen, line.value_date, f"statement:{line.line_hash}", note=note,
+            recorded_by=recorded_by, statement_line_id=line.id,
         )
         line.invoice_id, line.payment_id, line.status = invoice_id, payment.id, status
         return payment
@@ -246,9 +202,8 @@ class BankTransfers:
         """Staff decided the credit pays `invoice_id`: records it (its full amount) as that invoice's payment."""
         async with self.db.transaction() as session:
             item, line = await self._open_item(session, item_id)
-            payment = await self._pay_line(
-                session, line, invoice_id, StatementLineStatus.RESOLVED, note=note, recorded_by=resolved_by
-            )
+            payment = await self._pay_line(session, line, invoice_id, StatementLineStatus.RESOLVED, note=note,
+                                           recorded_by=resolved_by)
             self._close(item, ReconciliationStatus.RESOLVED, resolved_by, note, invoice_id)
             return PaymentRecord.from_row(payment)
 
@@ -276,13 +231,7 @@ class BankTransfers:
 
 def _item(item: ReconciliationItemRow, line: StatementLineRow) -> ReconciliationItem:
     return ReconciliationItem(
-        id=item.id,
-        reason=QueueReason(item.reason),
-        candidates=tuple(c for c in item.candidates.split(",") if c),
-        status=ReconciliationStatus(item.status),
-        value_date=line.value_date,
-        amount_yen=line.amount_yen,
-        payer_name=line.payer_name,
-        invoice_id=item.invoice_id,
-        note=item.note,
+        id=item.id, reason=QueueReason(item.reason), candidates=tuple(c for c in item.candidates.split(",") if c),
+        status=ReconciliationStatus(item.status), value_date=line.value_date, amount_yen=line.amount_yen,
+        payer_name=line.payer_name, invoice_id=item.invoice_id, note=item.note,
     )

@@ -105,13 +105,8 @@ class CardPayments:
             async with self.db.transaction() as session:
                 session.add(
                     PaymentCustomerRow(
-                        provider=self.provider.name,
-                        bot_id=bot_id,
-                        customer_id=customer_id,
-                        name=profile.name,
-                        email=profile.email,
-                        created_at_ms=now,
-                        updated_at_ms=now,
+                        provider=self.provider.name, bot_id=bot_id, customer_id=customer_id, name=profile.name,
+                        email=profile.email, created_at_ms=now, updated_at_ms=now,
                     )
                 )
         except IntegrityError:  # a concurrent first call won; its customer is the OA's
@@ -159,11 +154,8 @@ class CardPayments:
             )
             if row is None:
                 row = PaymentMethodRow(
-                    provider=self.provider.name,
-                    bot_id=bot_id,
-                    payment_method_id=card.payment_method_id,
-                    customer_id=card.customer_id or "",
-                    created_at_ms=now,
+                    provider=self.provider.name, bot_id=bot_id, payment_method_id=card.payment_method_id,
+                    customer_id=card.customer_id or "", created_at_ms=now,
                 )
                 session.add(row)
             row.brand, row.last4, row.exp_month, row.exp_year = card.brand, card.last4, card.exp_month, card.exp_year
@@ -182,9 +174,8 @@ class CardPayments:
             )
         if row is None:
             return None
-        return SavedPaymentMethod(
-            row.payment_method_id, row.customer_id, row.brand, row.last4, row.exp_month, row.exp_year
-        )
+        return SavedPaymentMethod(row.payment_method_id, row.customer_id, row.brand, row.last4, row.exp_month,
+                                  row.exp_year)
 
     # ---- charges ----------------------------------------------------------------------------------------
 
@@ -197,24 +188,15 @@ class CardPayments:
         card = await self.default_card(bot_id)
         if card is None or not card.customer_id:
             raise NoCardError(f"OA {bot_id} has no saved card")
-        request = ChargeRequest(
-            invoice_id, amount_yen, card.customer_id, card.payment_method_id, f"charge:{invoice_id}:{attempt}", bot_id
-        )
+        request = ChargeRequest(invoice_id, amount_yen, card.customer_id, card.payment_method_id,
+                                f"charge:{invoice_id}:{attempt}", bot_id)
 
         def new_row(now: int) -> PaymentRow:
             return PaymentRow(
-                invoice_id=invoice_id,
-                attempt=attempt,
-                idempotency_key=request.idempotency_key,
-                method=PaymentMethodKind.CARD,
-                status=PaymentStatus.PENDING,
-                amount_yen=amount_yen,
-                bot_id=bot_id,
-                provider=self.provider.name,
-                customer_id=card.customer_id,
-                payment_method_id=card.payment_method_id,
-                lease_until_ms=now + self.lease_ms,
-                created_at_ms=now,
+                invoice_id=invoice_id, attempt=attempt, idempotency_key=request.idempotency_key,
+                method=PaymentMethodKind.CARD, status=PaymentStatus.PENDING, amount_yen=amount_yen, bot_id=bot_id,
+                provider=self.provider.name, customer_id=card.customer_id,
+                payment_method_id=card.payment_method_id, lease_until_ms=now + self.lease_ms, created_at_ms=now,
                 updated_at_ms=now,
             )
 
@@ -282,13 +264,9 @@ class CardPayments:
                 update(PaymentRow)
                 .where(PaymentRow.id == row_id, PaymentRow.status != PaymentStatus.SUCCEEDED)
                 .values(
-                    status=status_of(result.outcome),
-                    provider_payment_id=result.payment_id,
-                    provider_charge_id=result.charge_id,
-                    failure_code=result.failure_code,
-                    decline_code=result.decline_code,
-                    message=result.message,
-                    lease_until_ms=None,
+                    status=status_of(result.outcome), provider_payment_id=result.payment_id,
+                    provider_charge_id=result.charge_id, failure_code=result.failure_code,
+                    decline_code=result.decline_code, message=result.message, lease_until_ms=None,
                     updated_at_ms=self.clock.now_ms(),
                 )
             )
@@ -298,9 +276,8 @@ class CardPayments:
             await session.execute(
                 update(PaymentRow)
                 .where(PaymentRow.id == row_id)
-                .values(
-                    status=PaymentStatus.ERROR, message=message, lease_until_ms=None, updated_at_ms=self.clock.now_ms()
-                )
+                .values(status=PaymentStatus.ERROR, message=message, lease_until_ms=None,
+                        updated_at_ms=self.clock.now_ms())
             )
 
     # ---- refunds ----------------------------------------------------------------------------------------
@@ -312,8 +289,7 @@ class CardPayments:
             payment = await session.get(PaymentRow, payment_id)
             refunded = await session.scalar(
                 select(func.coalesce(func.sum(RefundRow.amount_yen), 0)).where(
-                    RefundRow.payment_id == payment_id,
-                    RefundRow.status != RefundStatus.FAILED,
+                    RefundRow.payment_id == payment_id, RefundRow.status != RefundStatus.FAILED,
                     RefundRow.idempotency_key != key,
                 )
             )
@@ -323,15 +299,9 @@ class CardPayments:
             raise ValueError(f"¥{amount_yen} is more than what is left to refund of payment {payment_id}")
 
         def new_row(now: int) -> RefundRow:
-            return RefundRow(
-                payment_id=payment_id,
-                idempotency_key=key,
-                amount_yen=amount_yen,
-                status=PaymentStatus.PENDING,
-                lease_until_ms=now + self.lease_ms,
-                created_at_ms=now,
-                updated_at_ms=now,
-            )
+            return RefundRow(payment_id=payment_id, idempotency_key=key, amount_yen=amount_yen,
+                             status=PaymentStatus.PENDING, lease_until_ms=now + self.lease_ms, created_at_ms=now,
+                             updated_at_ms=now)
 
         claim = await self._claim(RefundRow, key, new_row, amount_yen)
         if isinstance(claim.result, RefundResult):
@@ -353,13 +323,8 @@ class CardPayments:
             await session.execute(
                 update(RefundRow)
                 .where(RefundRow.id == row_id)
-                .values(
-                    status=status,
-                    provider_refund_id=refund_id,
-                    message=message,
-                    lease_until_ms=None,
-                    updated_at_ms=self.clock.now_ms(),
-                )
+                .values(status=status, provider_refund_id=refund_id, message=message, lease_until_ms=None,
+                        updated_at_ms=self.clock.now_ms())
             )
 
     # ---- webhooks ---------------------------------------------------------------------------------------
@@ -373,17 +338,10 @@ class CardPayments:
             card = event.payment_method
             await self._update_rows(
                 update(PaymentMethodRow)
-                .where(
-                    PaymentMethodRow.provider == self.provider.name,
-                    PaymentMethodRow.payment_method_id == card.payment_method_id,
-                )
-                .values(
-                    brand=card.brand,
-                    last4=card.last4,
-                    exp_month=card.exp_month,
-                    exp_year=card.exp_year,
-                    updated_at_ms=self.clock.now_ms(),
-                )
+                .where(PaymentMethodRow.provider == self.provider.name,
+                       PaymentMethodRow.payment_method_id == card.payment_method_id)
+                .values(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
+                        updated_at_ms=self.clock.now_ms())
             )
         elif isinstance(event, RefundSucceeded):
             await self._update_rows(
@@ -422,6 +380,6 @@ class CardPayments:
 def _refund_result(row: RefundRow) -> RefundResult | None:
     if row.status == RefundStatus.FAILED:
         return None
-    return RefundResult(
-        refund_id=row.provider_refund_id or "", status=RefundStatus(row.status), amount_yen=row.amount_yen
-    )
+    return RefundResult(refund_id=row.provider_refund_id or "", status=RefundStatus(row.status),
+                        amount_yen=row.amount_yen)
+

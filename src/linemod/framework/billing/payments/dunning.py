@@ -83,12 +83,8 @@ async def cards_expiring(db: Database, today: date, *, within_days: int = 30) ->
             )
         )
         cards = [
-            (
-                row.bot_id,
-                SavedPaymentMethod(
-                    row.payment_method_id, row.customer_id, row.brand, row.last4, row.exp_month, row.exp_year
-                ),
-            )
+            (row.bot_id, SavedPaymentMethod(row.payment_method_id, row.customer_id, row.brand, row.last4,
+                                            row.exp_month, row.exp_year))
             for row in rows
         ]
     return [(bot_id, card) for bot_id, card in cards if card_expires_before(card, limit)]

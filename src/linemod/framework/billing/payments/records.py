@@ -113,7 +113,9 @@ class PaymentRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (UniqueConstraint("invoice_id", "method", "attempt", name="uq_payments_invoice_method_attempt"),)
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "method", "attempt", name="uq_payments_invoice_method_attempt"),
+    )
 
 
 class RefundRow(Base):
