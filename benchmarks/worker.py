@@ -209,21 +209,38 @@ def summarise(engine: str, results: dict[int, list[tuple[float, float]]]) -> Non
         )
 
 
-def plot(curves: dict[str, dict[int, list[tuple[float, float]]]], args: argparse.Namespace) -> None:
+Curves = dict[str, dict[int, list[tuple[float, float]]]]
+
+
+def save(curves: Curves, path: Path) -> None:
+    path.write_text(json.dumps({engine: {str(d): r for d, r in results.items()} for engine, results in curves.items()}))
+
+
+def load(path: Path) -> Curves:
+    data = json.loads(path.read_text())
+    return {e: {int(d): [(r, c) for r, c in rounds] for d, rounds in results.items()} for e, results in data.items()}
+
+
+def plot(curves: Curves, args: argparse.Namespace) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (rate_ax, cpu_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for engine, results in curves.items():
-        depths = sorted(results)
-        for ax, index in ((rate_ax, 0), (cpu_ax, 1)):
-            values = [[r[index] for r in results[d]] for d in depths]
-            medians = [statistics.median(v) for v in values]
-            below = [m - min(v) for m, v in zip(medians, values, strict=True)]
-            above = [max(v) - m for m, v in zip(medians, values, strict=True)]
-            ax.errorbar(depths, medians, yerr=[below, above], marker="o", capsize=4, label=engine)
+    drawn = [(curves, args.label, "-")]
+    if args.compare:
+        drawn.append((load(args.compare), args.compare_label, "--"))
+    for which, label, style in drawn:
+        for engine, results in which.items():
+            depths = sorted(results)
+            for ax, index in ((rate_ax, 0), (cpu_ax, 1)):
+                values = [[r[index] for r in results[d]] for d in depths]
+                medians = [statistics.median(v) for v in values]
+                below = [m - min(v) for m, v in zip(medians, values, strict=True)]
+                above = [max(v) - m for m, v in zip(medians, values, strict=True)]
+                name = f"{engine}, {label}" if label else engine
+                ax.errorbar(depths, medians, yerr=[below, above], marker="o", capsize=4, linestyle=style, label=name)
     rate_ax.set(xscale="log", xlabel="events waiting", ylabel="events/s, one worker process", ylim=(0, None))
     cpu_ax.set(xscale="log", xlabel="events waiting", ylabel="µs of worker CPU per event", ylim=(0, None))
     for ax in (rate_ax, cpu_ax):
@@ -249,10 +266,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--autovacuum", choices=("off", "on"), default="off")
     parser.add_argument("--plot", type=Path, default=Path("worker-backlog.png"))
+    parser.add_argument("--save", type=Path, help="write the backlog curve's figures to this JSON file")
+    parser.add_argument("--compare", type=Path, help="also draw the curve saved (--save) by another run")
+    parser.add_argument("--label", default="", help="this run's name in the plot's legend")
+    parser.add_argument("--compare-label", default="compared")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="linemod-worker-bench-"))
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    curves: dict[str, dict[int, list[tuple[float, float]]]] = {}
+    curves: Curves = {}
     if args.backlog:
         print(
             f"backlog curve: {args.window:,} events handled at each depth, {args.chats} chats, one worker, "
@@ -278,6 +299,8 @@ def main() -> None:
                 f"{result['cpu_us_per_event']:7.0f} µs CPU per event"
             )
     if curves:
+        if args.save:
+            save(curves, args.save)
         plot(curves, args)
 
 

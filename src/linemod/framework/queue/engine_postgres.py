@@ -37,8 +37,8 @@ class PostgresEngine:
     def locking(self, picked: str) -> str:
         return f"{picked} FOR UPDATE OF c SKIP LOCKED"
 
-    # Every claim and completion leaves the row's old version in the pending index until vacuum: a walk from
-    # the oldest id passes all the rows handled since, a few milliseconds per claim after 100,000 events.
+    # Every claim leaves the row's pending version in the pending index until vacuum: a walk from the oldest
+    # id passes all the rows handled since, however few are waiting.
     claims_from_floor = True
 
     def claim(self, table: str, window: str | None, picked: str, update: str) -> str:

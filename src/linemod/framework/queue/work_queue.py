@@ -6,8 +6,8 @@ SQLite every write is serialised by the engine, so one claimer per process is en
 statements are in `statements.py`, what differs per database in `engine_*.py`.
 
 On PostgreSQL a claim walks the pending rows from a floor, not from the oldest id: every row handled leaves
-its pending version in the index until vacuum runs, and a walk from the oldest id passes them all (it grew
-by a few milliseconds per claim for every 100,000 events handled). The floor is the first id of the last
+its pending version in the index until vacuum runs, and a walk from the oldest id passes them all, more
+with every event handled while vacuum is late. The floor is the first id of the last
 claim's window, kept only while that window was full, so it is below every row that was pending then. A
 row can become pending below it later (a retry, a lease run out, a replay, or a webhook batch that took its
 ids first and committed last), so a claim walks from the oldest id again every `WALK_EVERY_MS`, and at once
