@@ -9,6 +9,8 @@ one `Worker` in this process with a handler that does what a small module does p
 changes the chat state. Prints events handled per second and the process CPU time per event (the figure
 that decides how much of a core the in-process worker takes from the webhook intake in `linemod serve`).
 
+The backlog curve's plot needs matplotlib (`pip install -e '.[bench]'`).
+
 `--backlog` measures the same at several queue depths: for each depth B it tops the queue up to B + W
 waiting events (W = `--window`), times the worker handling W of them (so B to B + W are waiting throughout),
 stops it and deletes what is left. Depths are interleaved over `--rounds` rounds, each round in a shifted
