@@ -27,7 +27,7 @@ from starlette.routing import Route
 from linemod.emulator import EmulatorSettings, create_app
 from tests.emulator.chats import deliveries
 from tests.support.flows import exchange, get_code
-from tests.support.servers import Emulator, serve
+from tests.support.servers import Emulator, WebhookReceiver, serve
 
 # ---- a receiver that breaks connections on purpose -----------------------------------------------------------
 
@@ -158,7 +158,7 @@ def test_the_resend_is_made_once_and_then_the_receiver_has_failed(emulator: Emul
     assert receiver.answered == []
 
 
-def test_a_receiver_that_answered_an_error_is_not_resent(emulator: Emulator, receiver: Any) -> None:
+def test_a_receiver_that_answered_an_error_is_not_resent(emulator: Emulator, receiver: WebhookReceiver) -> None:
     receiver.status = 503
     channel = emulator.module_channel(f"{receiver.url}/hook")
     attach_accounts(emulator, channel, 1)
@@ -261,7 +261,8 @@ def test_the_recorder_sees_a_failed_import_each_time_it_is_tried() -> None:
     assert recorder.names.count("linemod_no_such_module_17") == 3
 
 
-def test_no_import_is_attempted_again_per_delivery_or_per_httpx_request(emulator: Emulator, receiver: Any) -> None:
+def test_no_import_is_attempted_again_per_delivery_or_per_httpx_request(emulator: Emulator,
+                                                                         receiver: WebhookReceiver) -> None:
     """A failed import costs a walk of sys.path every time (httpcore's `import sniffio` did, 5 times per webhook
     when sniffio was missing). After a warm-up, N deliveries and N requests of an httpx AsyncClient (how the
     Stripe client calls out) may import a module for the first time, never the same one again."""
