@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 RULE_COUNT = 73
-CHOICE_COUNT = 35
+CHOICE_COUNT = 36
 ROOT = Path(__file__).resolve().parents[2]
 BEHAVIOUR = ROOT / "docs" / "emulator-behaviour.md"
 
