@@ -173,8 +173,8 @@ def test_a_receiver_that_answered_an_error_is_not_resent(emulator: Emulator, rec
 # ---- the keep-alive horizon under load -----------------------------------------------------------------------
 
 HORIZON = 0.15  # seconds: the emulator's keep-alive and the receiver's, the same, short to make many waves
-ACCOUNTS = 20
-WAVES = 100
+ACCOUNTS = 32
+WAVES = 64
 
 
 def test_no_webhook_is_lost_to_connections_the_receiver_closes_at_the_keepalive_horizon() -> None:
