@@ -142,6 +142,10 @@ def test_a_post_the_receiver_never_answered_goes_again_once_on_a_fresh_connectio
     assert receiver.connections == connections_before
     assert len(receiver.answered) == answered_before + 1
     assert b'"isRedelivery":false' in receiver.answered[-1]
+    # The inspector page lists both attempts of `attached` and marks the broken one.
+    page = emulator.http.get("/_pages/inspector", params={"channel_id": channel["channel_id"], "lang": "en"}).text
+    assert page.count("sent again on a fresh connection") == 1
+    assert "unclassified: " in page
 
 
 @pytest.mark.parametrize("how", ["close", "reset"])
