@@ -227,5 +227,6 @@ def write_plot(results: dict[tuple[int, int], dict[str, float]], reference: floa
     ax.set_title(f"Emulator CPU per delivered webhook ({label})")
     ax.legend()
     fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=100)
     print(f"plot: {path}")
