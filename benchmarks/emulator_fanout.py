@@ -58,14 +58,13 @@ async def serve(reader, writer):
         writer.close()
 
 
-async def main(ports):
-    for port in ports:
-        await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
-    print("ready", flush=True)
+async def main(count):
+    servers = [await asyncio.start_server(serve, "127.0.0.1", 0, backlog=1024) for _ in range(count)]
+    print(" ".join(str(s.sockets[0].getsockname()[1]) for s in servers), flush=True)
     await asyncio.Event().wait()
 
 
-asyncio.run(main([int(p) for p in sys.argv[1:]]))
+asyncio.run(main(int(sys.argv[1])))
 """
 
 RECEIVER_PROCESSES = 4
@@ -73,18 +72,21 @@ RECEIVER_PROCESSES = 4
 
 @contextmanager
 def receivers(count: int) -> Iterator[list[int]]:
-    """`count` receiving ports spread over up to four processes; yields the ports."""
-    ports = [free_port() for _ in range(count)]
-    groups = [ports[i::RECEIVER_PROCESSES] for i in range(min(RECEIVER_PROCESSES, count))]
+    """`count` receiving ports spread over up to four processes; yields the ports. Each process binds its own
+    ports (port 0), so that no two receivers can be handed the same one."""
+    shares = [len(range(i, count, RECEIVER_PROCESSES)) for i in range(min(RECEIVER_PROCESSES, count))]
     procs = []
+    ports: list[int] = []
     try:
-        for group in groups:
-            proc = subprocess.Popen([sys.executable, "-c", RECEIVERS_SCRIPT, *map(str, group)],
+        for share in shares:
+            proc = subprocess.Popen([sys.executable, "-c", RECEIVERS_SCRIPT, str(share)],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             procs.append(proc)
             assert proc.stdout is not None
-            if proc.stdout.readline().strip() != b"ready":
+            line = proc.stdout.readline().split()
+            if len(line) != share:
                 raise RuntimeError("a receiver process did not start")
+            ports.extend(int(port) for port in line)
         yield ports
     finally:
         for proc in procs:
@@ -92,10 +94,20 @@ def receivers(count: int) -> Iterator[list[int]]:
             proc.wait(timeout=10)
 
 
+def first_port_of_each_process(ports: list[int]) -> list[int]:
+    """`receivers` yields each process's ports in a run; the first of each run."""
+    out, start = [], 0
+    count = len(ports)
+    for i in range(min(RECEIVER_PROCESSES, count)):
+        out.append(ports[start])
+        start += len(range(i, count, RECEIVER_PROCESSES))
+    return out
+
+
 def posts_received(ports: list[int]) -> int:
     """Webhook POSTs counted by every receiver process (one port per process is enough to ask)."""
     total = 0
-    for port in ports[:RECEIVER_PROCESSES]:
+    for port in first_port_of_each_process(ports):
         total += int(httpx.get(f"http://127.0.0.1:{port}/count", timeout=10).text)
     return total
 
