@@ -32,11 +32,12 @@ class _ThreadServer(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[str]:
-    """Runs an ASGI app under uvicorn in a thread; yields its base URL once it answers."""
+def serve(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Runs an ASGI app under uvicorn in a thread; yields its base URL once it answers. `options` go to
+    uvicorn's Config (`timeout_keep_alive`, say)."""
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            access_log=False)
+                            access_log=False, **options)
     server = _ThreadServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -219,6 +219,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inspector.error": ("エラー", "Error"),
     "inspector.duration": ("所要時間", "Duration"),
     "inspector.redelivery": ("再送", "Redelivery"),
+    "inspector.resent": ("新しい接続で再送信", "sent again on a fresh connection"),
     "inspector.no_attempts": ("まだ送信していません", "Not sent yet"),
     "inspector.no_deliveries": ("Webhook配信はまだありません", "No webhook deliveries yet"),
     "inspector.no_deliveries_hint": ("モジュールにWebhook URLを設定し、LINEアプリでメッセージを送ってください。",

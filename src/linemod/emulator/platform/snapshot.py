@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from linemod.emulator.clock import LATEST_MS
 from linemod.emulator.errors import ControlError
+from linemod.emulator.platform.attachments import Attachments
 from linemod.emulator.platform.entities import (
     Attachment,
     ChatControl,
@@ -111,7 +112,7 @@ def import_state(platform: Platform, snapshot: Snapshot) -> None:
     fresh.primary_channels = {c.channel_id: c for c in snapshot.primary_channels}
     fresh.accounts = {a.bot_id: a for a in snapshot.accounts}
     fresh.people = {p.user_id: p for p in snapshot.people}
-    fresh.attachments = {(a.channel_id, a.bot_id): a for a in snapshot.attachments}
+    fresh.attachments = Attachments(snapshot.attachments)
     fresh.chats = {(c.bot_id, c.user_id): c.entries for c in snapshot.chats}
     fresh.chat_control.overrides = {
         (c.bot_id, c.user_id): ChatControl(c.holder, c.expire_at_ms, c.acquired_at_ms) for c in snapshot.chat_control

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from linemod.emulator import ids
 from linemod.emulator.clock import Clock
 from linemod.emulator.errors import ControlError, LineApiError, forbidden
+from linemod.emulator.platform.attachments import Attachments
 from linemod.emulator.platform.entities import (
     PRIMARY,
     Attachment,
@@ -99,7 +100,7 @@ class Platform:
         self.primary_channels: dict[str, PrimaryChannel] = {}
         self.module_channels: dict[str, ModuleChannel] = {}
         self.people: dict[str, Person] = {}
-        self.attachments: dict[tuple[str, str], Attachment] = {}  # (channel_id, bot_id)
+        self.attachments = Attachments()  # (channel_id, bot_id)
         self.chats: dict[tuple[str, str], list[ChatEntry]] = {}  # (bot_id, person)
         self.identity = IdentityMap(salt)
         self.setup = SetupArea(self)
@@ -154,7 +155,7 @@ class Platform:
         return self.attachments.get((channel_id, bot_id))
 
     def attachments_of_account(self, bot_id: str) -> list[Attachment]:
-        return [a for (_, b), a in self.attachments.items() if b == bot_id]
+        return self.attachments.of_account(bot_id)
 
     def attached_modules(self, bot_id: str) -> list[tuple[ModuleChannel, Attachment]]:
         out = []
