@@ -44,7 +44,9 @@ lint: $(STAMP)
 ## 10,000-tenant invoice run, several minutes). wrk drives the HTTP load.
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/emulator.py
+	$(BIN)/python benchmarks/emulator.py --case fanout --plot var/bench/emulator-fanout.png
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/worker.py
 	bash scripts/browser-deps.sh

@@ -4,11 +4,13 @@ beside it in a process pool, with wall time and CPU, next to references measured
 The run is what a monthly billing job does with `InvoiceBook(pdf_on_issue=False)`: one draft per tenant
 (a monthly fee and a usage line), in batches of `ISSUE_BATCH` created together (`create_drafts`) and issued
 together (`finalize_many`: numbered, checked, HTML rendered and stored, logged). Once a batch is issued its
-legal content is fixed; its PDFs are made from the stored HTML by `render_pending_pdfs()` through
-`pdf_pool()` (one process per core), while the next batches are issued. Two times are
-reported: when every invoice is issued, and when every PDF is stored. References: a plain INSERT of the
-same rows, one transaction per row (the least a durable per-invoice write costs on this database), and one
-PDF rendered in this process (the serial CPU a PDF takes, which the pool divides among the cores).
+legal content is fixed; its PDFs are made from the stored HTML by `render_pending_pdfs()` (what the
+`render_pdfs` job runs, `RENDER_BATCH` at a time) through `pdf_pool()` (one process per core), each process
+printing 100 documents at once with its Chromium, while the next batches are issued. Two times are
+reported: when every invoice is issued, and when every PDF is stored. The PDFs' CPU is the pool processes'
+and their browsers' (every descendant). References: a plain INSERT of the same rows, one transaction per row
+(the least a durable per-invoice write costs on this database), and one PDF rendered alone by WeasyPrint in
+this process (what each PDF cost before batches, and still costs a single PDF).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from linemod.framework.billing.collection_jobs import RENDER_BATCH
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import (
     BankAccount,
@@ -48,7 +51,6 @@ ISSUER = Issuer(
 SEPT_1_2026_MS = 1_788_224_400_000
 AUGUST = Period(date(2026, 8, 1), date(2026, 8, 31))
 ISSUE_BATCH = 200  # invoices per transaction: the counter row is locked for one batch (~0.2 s)
-PDF_BATCH = 100  # documents handed to the pool at once: enough to keep every process busy
 
 
 def tenant_lines(n: int) -> list[InvoiceLine]:
@@ -63,17 +65,25 @@ def tenant(n: int) -> Recipient:
 
 
 def pool_cpu_seconds(pool: ProcessPoolExecutor) -> float:
-    """User + system CPU of the pool's processes so far (from /proc: they are alive, so getrusage's
-    children count would not include them)."""
+    """User + system CPU so far of the pool's processes and all their descendants (the browsers they
+    started), plus what those collected of their own finished children (from /proc: they are alive, so
+    getrusage's children count would not include them)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in list(getattr(pool, "_processes", {}) or {}):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    tree = set(getattr(pool, "_processes", {}) or {})
+    grew = True
+    while grew:
+        children = {pid for pid, fields in stats.items() if int(fields[1]) in tree} - tree
+        tree |= children
+        grew = bool(children)
+    # utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 here (after the name).
+    return sum(sum(int(value) for value in stats[pid][11:15]) for pid in tree if pid in stats) / ticks
 
 
 async def count_pdfs(db: Database) -> int:
@@ -95,9 +105,11 @@ async def plain_inserts(db: Database, rows: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-async def invoice_run(url: str, schema: str | None, tenants: int, workers: int, nice: int) -> dict[str, float]:
+async def invoice_run(
+    url: str, schema: str | None, tenants: int, workers: int, nice: int, browser: str = "auto"
+) -> dict[str, float]:
     """The run for `tenants` tenants on a fresh database, in seconds (and the PDFs' mean size); the PDF
-    processes at priority `nice`."""
+    processes at priority `nice`, printing with `browser` ("off": every PDF WeasyPrint's, as before)."""
     db = Database(url, schema=schema)
     await db.upgrade()
     with pdf_pool(workers, nice=nice) as pool:
@@ -105,14 +117,15 @@ async def invoice_run(url: str, schema: str | None, tenants: int, workers: int, 
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(pool, time.sleep, 0.5) for _ in range(workers)))
         book = InvoiceBook(
-            db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=InvoiceRenderer(executor=pool), pdf_on_issue=False
+            db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=InvoiceRenderer(executor=pool, browser=browser),
+            pdf_on_issue=False
         )
         figures: dict[str, float] = {}
         issued_all = asyncio.Event()
 
         async def make_pdfs() -> None:
             while True:
-                if not await book.render_pending_pdfs(limit=PDF_BATCH):
+                if not await book.render_pending_pdfs(limit=RENDER_BATCH):
                     if issued_all.is_set():
                         return
                     await asyncio.sleep(0.02)

@@ -7,7 +7,8 @@
 Goals (issue 12): a `ctx.meter()` call adds at most 10 % to the worker's CPU per event of a handler that writes a
 row (one that only keeps chat state is measured too); an invoice run for
 10,000 tenants (drafts and finalization in batches, PDFs rendered beside them in a pool of one process per
-core) issues every invoice in under 60 s on this machine; when the last PDF is stored is reported too.
+core, each printing 100 at once with Chromium) issues every invoice and stores every PDF in under 60 s on this
+machine (`--browser off`: every PDF WeasyPrint's alone, as before the batches).
 The machine is shared and its speed drifts by tens of percent: every figure is a median over
 `--rounds` rounds with its range, each ratio taken against a reference measured in the same round (metering:
 the same handler without the meter call, run at the same time in a second process, twice with the order swapped).
@@ -140,7 +141,7 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
         for engine in engines:
 
             async def work(url: str, schema: str | None) -> dict[str, float]:
-                return await invoice_run(url, schema, args.tenants, workers, args.pdf_nice)
+                return await invoice_run(url, schema, args.tenants, workers, args.pdf_nice, args.browser)
 
             figures = on_fresh_database(engine, workdir, "invoices", work)
             runs[engine].append(figures)
@@ -169,8 +170,9 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
             f"× a plain INSERT of the row ({spread(plain, '{:.2f}')} ms, one transaction each)"
         )
         print(
-            f"{'':9} PDF {spread(pdf_cpu)} ms CPU in the pool (one alone, median of 3: "
-            f"{spread(each('one_pdf_cpu_s', 1000.0))} ms); "
+            f"{'':9} PDF {spread(pdf_cpu)} ms CPU in the pool and its browsers = "
+            f"{spread([c / a for c, a in zip(pdf_cpu, each('one_pdf_cpu_s', 1000.0), strict=True)], '{:.3f}')} "
+            f"× one made alone by WeasyPrint (median of 3: {spread(each('one_pdf_cpu_s', 1000.0))} ms); "
             f"{spread([c / w for c, w in zip(pdf_cpu, pdf_wall, strict=True)])} "
             f"cores busy of {workers} processes over the run; {spread(each('pdf_kb', 1.0), '{:.0f}')} KB each"
         )
@@ -182,22 +184,25 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
                 f"PDFs after {stored_at:.0f} s"
             )
         cores = statistics.median(pdf_cpu) * GOAL_TENANTS / 1000 / GOAL_RUN_SECONDS
+        run_cpu = statistics.median(each("run_cpu_s", 1.0)) * scale
         print(
             f"{'':9} the PDFs of {GOAL_TENANTS:,} invoices would fit in {GOAL_RUN_SECONDS:.0f} s on "
-            f"{cores:.0f} free cores"
+            f"{cores:.2f} free cores; the whole run (issuing, PDFs, storing them) is {run_cpu:.0f} s of CPU "
+            f"for {GOAL_TENANTS:,}: {run_cpu / workers:.0f} s at best on {workers} free cores"
         )
         issued_met = issued_met and issued_at < GOAL_RUN_SECONDS
         all_met = all_met and stored_at < GOAL_RUN_SECONDS
         bars += [
             (f"{engine} issuing", statistics.median(issue)),
             (f"{engine} PDF (pool CPU)", statistics.median(pdf_cpu)),
+            (f"{engine} PDF alone (WeasyPrint)", statistics.median(each("one_pdf_cpu_s", 1000.0))),
             (f"{engine} plain INSERT", statistics.median(plain)),
         ]
     plot("time per invoice (median)", bars, "ms")
-    goal = f"{GOAL_TENANTS:,} tenants issued in < {GOAL_RUN_SECONDS:.0f} s, PDFs beside"
-    print(f"goal ({goal}): {'met' if issued_met else 'NOT met'}")
-    print(f"     (every PDF stored too in < {GOAL_RUN_SECONDS:.0f} s: {'met' if all_met else 'NOT met'})")
-    return issued_met
+    goal = f"{GOAL_TENANTS:,} tenants issued and every PDF stored in < {GOAL_RUN_SECONDS:.0f} s"
+    print(f"goal ({goal}): {'met' if all_met else 'NOT met'}")
+    print(f"     (every invoice issued in < {GOAL_RUN_SECONDS:.0f} s: {'met' if issued_met else 'NOT met'})")
+    return all_met
 
 
 def main() -> None:
@@ -216,6 +221,10 @@ def main() -> None:
         "--pdf-nice", type=int, default=0,
         help="the PDF processes' nice value (pdf_pool's default is 10; 0 here: on a machine shared with other "
         "work, niced processes would wait for all of it, and the figure would measure that)",
+    )
+    parser.add_argument(
+        "--browser", default="auto",
+        help='the Chromium the PDF processes print with ("auto": on the PATH; "off": WeasyPrint alone, as before)',
     )
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]

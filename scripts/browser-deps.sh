@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the page tests open pages with: Debian's Chromium (Playwright cannot download browsers here) and the
+# What the page tests open pages with: Debian's Chromium (Playwright cannot download browsers here; the billing
+# render job prints invoice PDFs in batches with it too) and the
 # Japanese fonts the pages and the rich menu images are drawn with. What the invoice tests need: the Pango
 # and HarfBuzz libraries WeasyPrint draws PDFs with, Morisawa's BIZ UDPGothic embedded in them (PDFs a
 # seventh of the size they had with Noto, made in half the time), and poppler-utils' pdftotext to read those

@@ -17,15 +17,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.line_openapi import COMMIT, openapi_dir
 
-from linemod.emulator.http import routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens
+from linemod.emulator.http.app import LINE_API_ROUTES
 from linemod.emulator.http.middleware import template_pattern
 
-FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml")
+FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml", "insight.yml",
+         "manage-audience.yml")
 
 
 def served_routes() -> list[tuple[str, str]]:
     out = []
-    for module in (routes_attach, routes_messaging, routes_module, routes_richmenu, routes_tokens):
+    for module in LINE_API_ROUTES:
         for route in module.router.routes:
             out.extend((method, route.path) for method in module.router.methods_of(route.path))
     return out

@@ -27,7 +27,7 @@ THIRD = "/third"
 PATHS = (PRIMARY, MODULE, SECOND, THIRD)
 MODULE_ONLY = frozenset({"module", "activated", "deactivated", "botSuspended", "botResumed"})
 REPLYABLE = frozenset({"message", "messageEdited", "follow", "join", "memberJoined", "postback",
-                       "videoPlayComplete", "beacon", "accountLink"})
+                       "videoPlayComplete", "beacon", "accountLink", "membership"})
 INVALID_CHAT_ID = {"message": "The value for the 'chatId' parameter is invalid"}
 INVALID_REPLY_TOKEN = {"message": "Invalid reply token"}
 RETRY_ACCEPTED = "The retry key is already accepted"

@@ -14,23 +14,17 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from linemod.emulator.http import (
-    routes_attach,
-    routes_control,
-    routes_control_chats,
-    routes_messaging,
-    routes_module,
-    routes_richmenu,
-    routes_tokens,
-)
+from linemod.emulator.http import routes_control, routes_control_chats, routes_control_insight
+from linemod.emulator.http.app import LINE_API_ROUTES
 from linemod.emulator.http.json_depth import CONTROL_API_MAX_DEPTH, LINE_API_MAX_DEPTH, nests_deeper_than
 from linemod.emulator.platform.attach import KNOWN_SCOPES
 from tests.emulator.calls import headers
 from tests.support.flows import Attached, attach, stateless_token
 from tests.support.servers import Emulator
 
-LINE_ROUTERS = (routes_messaging, routes_module, routes_tokens, routes_attach, routes_richmenu)
-CONTROL_ROUTES = [r for m in (routes_control, routes_control_chats) for r in m.router.routes if isinstance(r, APIRoute)]
+LINE_ROUTERS = LINE_API_ROUTES
+CONTROL_ROUTES = [r for m in (routes_control, routes_control_chats, routes_control_insight) for r in m.router.routes
+                  if isinstance(r, APIRoute)]
 NOT_JSON = "The request body could not be parsed as JSON"
 TOO_DEEP_FOR_LINE = {"message": "The request body could not be parsed as JSON (line: -, column: -)"}
 TOO_DEEP_FOR_CONTROL = {"message": f"the body nests more than {CONTROL_API_MAX_DEPTH} levels deep"}
@@ -47,7 +41,11 @@ JSON_BODY_ROUTES = {
     ("POST", "/v2/bot/channel/detach"), ("POST", "/v2/bot/chat/{chatId}/control/acquire"),
     ("POST", "/v2/bot/richmenu"), ("POST", "/v2/bot/richmenu/validate"), ("POST", "/v2/bot/richmenu/bulk/link"),
     ("POST", "/v2/bot/richmenu/bulk/unlink"), ("POST", "/v2/bot/richmenu/alias"),
-    ("POST", "/v2/bot/richmenu/alias/{richMenuAliasId}"),
+    ("POST", "/v2/bot/richmenu/alias/{richMenuAliasId}"), ("POST", "/v2/bot/richmenu/batch"),
+    ("POST", "/v2/bot/richmenu/validate/batch"), ("POST", "/bot/pnp/push"), ("POST", "/v2/bot/coupon"),
+    ("POST", "/v2/bot/audienceGroup/upload"), ("PUT", "/v2/bot/audienceGroup/upload"),
+    ("POST", "/v2/bot/audienceGroup/click"), ("POST", "/v2/bot/audienceGroup/imp"),
+    ("PUT", "/v2/bot/audienceGroup/{audienceGroupId}/updateDescription"),
 }
 
 
@@ -119,7 +117,9 @@ class World:
         values = {"kind": "push", "userId": self.setup.user_id, "chatId": self.setup.user_id, "messageId": "1",
                   "richMenuId": "richmenu-00000000000000000000000000000000", "richMenuAliasId": "alias",
                   "bot_id": self.setup.bot_id, "user_id": self.setup.person["user_id"],
-                  "channel_id": self.setup.channel["channel_id"]}
+                  "channel_id": self.setup.channel["channel_id"], "audienceGroupId": "1", "couponId": "c",
+                  "membershipId": "1", "message_id": "1", "membership_id": "1", "groupId": "C" + "0" * 32,
+                  "roomId": "R" + "0" * 32}
         return template.format(**values)
 
     def callers(self) -> dict[str, dict[str, str]]:

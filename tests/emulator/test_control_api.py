@@ -123,13 +123,13 @@ def test_unknown_paths_answer_in_lines_error_shape(emulator: Emulator) -> None:
 
 
 def test_a_line_api_the_emulator_does_not_have_says_so_and_shows_in_the_request_log(emulator: Emulator) -> None:
-    # what line-bot-sdk-python's kitchensink example calls for its `insight` command
-    answer = emulator.http.get("/v2/bot/insight/message/delivery", params={"date": "20261201"})
+    # LIFF's server API (liff.yml) is one the emulator does not have
+    answer = emulator.http.get("/liff/v1/apps")
     assert answer.status_code == 501
-    assert answer.json() == {"message": "linemod emulator: GET /v2/bot/insight/message/delivery is not emulated"}
+    assert answer.json() == {"message": "linemod emulator: GET /liff/v1/apps is not emulated"}
     assert answer.headers["x-line-request-id"]
     logged = emulator.call("GET", "/_emulator/requests", params={"limit": 5})["requests"]
-    assert any(r["path"] == "/v2/bot/insight/message/delivery" and r["status_code"] == 501 for r in logged)
+    assert any(r["path"] == "/liff/v1/apps" and r["status_code"] == 501 for r in logged)
 
 
 def test_reply_tokens_past_twenty_minutes_are_forgotten(emulator: Emulator, receiver: WebhookReceiver,

@@ -40,6 +40,23 @@ WRONG_TYPES: list[tuple[str, str, Any, bool]] = [
     ("POST", "/_emulator/load/messages", {"bot_id": "{bot_id}", "user_ids": "{user_id}"}, False),
     ("POST", "/_emulator/accounts/{bot_id}/groups", {"name": "Team", "members": "{user_id}"}, False),
     ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/messages", {"user_id": 5, "message": {}}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms", {"members": "{user_id}"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/members", {"user_ids": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/members", {"user_ids": ["{user_id}", 5]}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/messages", {"user_id": 5, "message": {}}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/video-play-complete", {"message_id": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/video-play-complete", {"message_id": 5}, False),
+    ("POST", f"{CHAT}/video-play-complete", {"message_id": 5}, False),
+    ("POST", f"{CHAT}/beacon", {"hwid": 5}, False),
+    ("POST", "/_emulator/account-link", {"link_token": 5, "nonce": "0123456789"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/groups/{group_id}/postback", {"user_id": "{user_id}", "data": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/rooms/{room_id}/postback", {"user_id": 5, "data": "d"}, False),
+    ("PUT", "/_emulator/users/{user_id}/demographics", {"age": "30"}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/click", {"url": 5}, False),
+    ("POST", f"{CHAT}/messages/{{message_id}}/play", {"percent": "100"}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships", {"title": 5, "benefits": ["x"], "price": 1}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/memberships/{membership_id}/members", {"user_id": 5}, False),
+    ("POST", "/_emulator/accounts/{bot_id}/audience-groups", {"description": 5}, False),
 ]
 
 
@@ -77,7 +94,8 @@ def world(emulator: Emulator) -> Iterator[World]:
     emulator.call("POST", f"/_emulator/accounts/{account['bot_id']}/friends", json={"user_id": person["user_id"]},
                   expect=200)
     yield World(emulator, {"channel_id": channel["channel_id"], "bot_id": account["bot_id"],
-                           "user_id": person["user_id"], "group_id": "C" + "0" * 32})
+                           "user_id": person["user_id"], "group_id": "C" + "0" * 32, "room_id": "R" + "0" * 32,
+                           "message_id": "1", "membership_id": "1"})
 
 
 def _filled(body: Any, ids: dict[str, str]) -> Any:
@@ -108,7 +126,8 @@ def test_every_body_route_answers_400_for_wrong_types_and_changes_nothing(
 def test_every_route_with_a_body_has_a_wrong_type_case(world: World) -> None:
     spec = world.emulator.call("GET", "/_emulator/openapi.json", expect=200)
     with_body = {(method.upper(), path) for path, operations in spec["paths"].items()
-                 for method, operation in operations.items() if "requestBody" in operation}
+                 for method, operation in operations.items()
+                 if "application/json" in operation.get("requestBody", {}).get("content", {})}
     assert with_body == {(m, t) for m, t, _, _ in WRONG_TYPES}
     for operations in spec["paths"].values():
         for operation in operations.values():
@@ -147,7 +166,8 @@ def test_delete_refuses_a_purge_time_out_of_range(world: World, body: dict[str, 
 
 
 @pytest.mark.parametrize(("body", "fragment"), [
-    ({"type": "video"}, "type must be one of 'text', 'sticker', 'location', 'image'"),
+    ({"type": "carousel"}, "type must be one of 'text', 'sticker', 'location', 'image', 'video', 'audio', 'file'"),
+    ({"type": "video"}, "video: give exactly one of content_base64 and original_content_url"),
     ({"text": "no type"}, "type is required"),
     ({"type": "text", "text": ""}, "at least 1 character"),
     ({"type": "text", "text": "x" * 5001}, "at most 5000 characters"),
@@ -192,3 +212,22 @@ def test_bodies_are_json_whatever_their_content_type_says(world: World) -> None:
     for headers in ({"content-type": "application/x-www-form-urlencoded"}, {"content-type": "text/plain"}, {}):
         answer = world.emulator.http.post("/_emulator/users", content=b'{"display_name": "Curl"}', headers=headers)
         assert answer.status_code == 201, (headers, answer.text)
+
+
+@pytest.mark.parametrize(("form", "files", "fragment"), [
+    ({"type": "image"}, None, "file"),
+    ({"type": "sticker"}, {"file": ("a.png", b"x", "image/png")}, "type"),
+    ({"type": "image", "duration": "12"}, {"file": ("a.png", b"x", "image/png")}, "duration"),
+    ({"type": "video", "duration": "0"}, {"file": ("a.mp4", b"x", "video/mp4")}, "duration"),
+    ({"type": "file"}, {"file": ("empty.txt", b"", "text/plain")}, "must not be empty"),
+    ({"type": "video"}, [("file", ("a.mp4", b"x", "video/mp4")), ("file", ("b.mp4", b"y", "video/mp4"))],
+     "only photos"),
+])
+def test_a_bad_upload_is_a_400_and_changes_nothing(world: World, form: dict[str, str],
+                                                   files: Any, fragment: str) -> None:
+    before = world.state()
+    answer = world.emulator.http.post(world.path(f"{CHAT}/uploads"), data=form, files=files)
+    world.assert_refused(answer, fragment)
+    assert {k: v for k, v in world.state().items() if k != "clock"} == {
+        k: v for k, v in before.items() if k != "clock"}
+    world.assert_still_works()

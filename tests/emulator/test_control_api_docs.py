@@ -7,15 +7,23 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from linemod.emulator.http import routes_control, routes_control_chats, routes_control_groups
+from linemod.emulator.http import (
+    routes_control,
+    routes_control_chats,
+    routes_control_events,
+    routes_control_groups,
+    routes_control_insight,
+)
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "emulator-control-api.md"
 
 
 def _served() -> set[tuple[str, str]]:
     served = set()
-    for module in (routes_control, routes_control_chats, routes_control_groups):
-        for route in module.router.routes:
+    routers = (routes_control.router, routes_control_chats.router, routes_control_groups.router,
+               routes_control_events.router, routes_control_events.uploads, routes_control_insight.router)
+    for router in routers:
+        for route in router.routes:
             assert isinstance(route, APIRoute)
             served.update((method, route.path) for method in route.methods)
     return served

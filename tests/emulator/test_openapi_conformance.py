@@ -22,7 +22,8 @@ from tests.support.flows import REDIRECT, attach, authorize_url, get_code, query
 from tests.support.line_openapi import openapi_dir
 from tests.support.servers import Emulator, WebhookReceiver
 
-SPEC_FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml")
+SPEC_FILES = ("module.yml", "module-attach.yml", "channel-access-token.yml", "messaging-api.yml", "insight.yml",
+              "manage-audience.yml")
 
 
 class SpecIndex:
@@ -35,9 +36,12 @@ class SpecIndex:
             openapi = OpenAPI.from_file_path(str(directory / name))
             host = raw["servers"][0]["url"]
             for template, operations in raw["paths"].items():
-                for method in operations:
+                for method, operation in operations.items():
                     if method in ("get", "post", "put", "delete"):
-                        self.entries.append((template_pattern(template), template, method.upper(), host, openapi))
+                        # Content download lives on api-data.line.me: the operation names its own server.
+                        served = operation.get("servers") or operations.get("servers") or [{"url": host}]
+                        self.entries.append((template_pattern(template), template, method.upper(),
+                                             served[0]["url"], openapi))
         # Static paths before templated ones, as a router would match them.
         self.entries.sort(key=lambda e: e[1].count("{"))
 

@@ -146,3 +146,25 @@ def test_a_new_file_is_switched_to_wal_once_another_connections_transaction_ends
     enable_wal(waiter.execute, sleep)
     assert len(waits) == 3
     assert waiter.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.postgres
+async def test_a_prologue_runs_in_the_units_transaction_which_rolls_back_on_error(db) -> None:  # type: ignore[no-untyped-def]
+    if not db.is_postgres:
+        pytest.skip("the prologue is PostgreSQL's (SQLite's claims have none)")
+    await create_notes(db)
+
+    async def setting(connection: DirectConnection) -> str:
+        [row] = await connection.fetch("SELECT current_setting('enable_bitmapscan') AS value")
+        return str(row["value"])
+
+    async def insert_then_fail(connection: DirectConnection) -> None:
+        await connection.execute("INSERT INTO notes (id, body) VALUES (:id, :body)", {"id": 1, "body": "lost"})
+        raise ValueError("handler broke")
+
+    assert await db.direct.run(setting, prologue="SET LOCAL enable_bitmapscan = off") == "off"
+    assert await db.direct.run(setting) == "on"  # LOCAL: ended with the unit's transaction
+    with pytest.raises(ValueError, match="handler broke"):
+        await db.direct.run(insert_then_fail, prologue="SET LOCAL enable_bitmapscan = off")
+    assert await notes(db) == []
+    assert await db.direct.run(setting) == "on"  # the connection went back to the pool usable

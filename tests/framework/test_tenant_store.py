@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from linemod.framework.clock import ManualClock
 from linemod.framework.tenants.store import BotProfile, TenantStore
 from tests.framework.helpers import BOT, OTHER_BOT
@@ -94,3 +96,45 @@ async def test_reconcile_reports_and_fixes_both_directions(db) -> None:  # type:
     assert await state(store) == "detached"
     again = await store.reconcile(remote, apply=True)
     assert again.unknown_here == [] and again.missing_on_line == [] and again.in_sync == 1
+
+
+async def test_events_missing_the_cache_at_once_read_the_tenant_once(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    store = TenantStore(db, clock, cache_seconds=2)
+    await apply(store, db, "attached", 100, ["message:receive"])
+    reads = 0
+    read = store.get
+
+    async def counted(bot_id, session=None):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return await read(bot_id, session)
+
+    store.get = counted  # type: ignore[method-assign]
+    tenants = await asyncio.gather(*(store.get_cached(BOT) for _ in range(20)))
+    assert reads == 1 and {t.state for t in tenants} == {"attached"}
+    clock.advance(3)  # the entry ran out: again one read for all
+    await asyncio.gather(*(store.get_cached(BOT) for _ in range(20)))
+    assert reads == 2
+
+
+async def test_a_tenant_forgotten_while_it_is_read_is_not_cached_from_that_read(db) -> None:  # type: ignore[no-untyped-def]
+    store = TenantStore(db, ManualClock())
+    await apply(store, db, "attached", 100, ["message:receive"])
+    read, was_read, release = store.get, asyncio.Event(), asyncio.Event()
+
+    async def slow(bot_id, session=None):  # type: ignore[no-untyped-def]
+        tenant = await read(bot_id, session)
+        was_read.set()
+        await release.wait()
+        return tenant
+
+    store.get = slow  # type: ignore[method-assign]
+    loading = asyncio.ensure_future(store.get_cached(BOT))
+    await was_read.wait()
+    store.forget(BOT)  # this process changes the tenant meanwhile
+    await apply(store, db, "suspended", 200)
+    store.get = read  # type: ignore[method-assign]
+    release.set()
+    assert (await loading).state == "attached"  # what that read saw
+    assert (await store.get_cached(BOT)).state == "suspended"  # not cached from it

@@ -34,7 +34,7 @@ class _ThreadServer(uvicorn.Server):
 @contextmanager
 def serve(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
     """Runs an ASGI app under uvicorn in a thread; yields its base URL once it answers. `options` go to
-    `uvicorn.Config` (`ssl_certfile` and `ssl_keyfile` serve https)."""
+    `uvicorn.Config` (`timeout_keep_alive`, say; `ssl_certfile` and `ssl_keyfile` serve https)."""
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                             access_log=False, **options)

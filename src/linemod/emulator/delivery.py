@@ -1,5 +1,6 @@
 """Sends webhooks: batched per (channel, OA), signed with the receiving channel's secret, 2-second
 timeout, redelivery with `isRedelivery: true` on the emulator clock (docs/emulator-behaviour.md: rules 49–59).
+The HTTP side, and the resend of a POST a receiver never read (choice 49), is `sender.py`.
 
 Events of one channel and OA that become due in the same loop iteration share a POST (LINE does
 batch, and it is what lets the emulator deliver tens of thousands of events per second); module
@@ -15,17 +16,14 @@ import copy
 import hashlib
 import hmac
 import json
-import ssl
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import certifi
-import httpx
-
 from linemod.emulator import ids
 from linemod.emulator.platform.entities import Channel
+from linemod.emulator.sender import WebhookSender
 
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
@@ -46,10 +44,13 @@ class Attempt:
     error: str | None
     duration_ms: float
     redelivery: bool = False
+    # Choice 49: the connection broke before any byte of the answer, so the same POST went out again at once
+    # on a fresh connection (the next attempt); not the receiver's failure, not a redelivery.
+    resent: bool = False
 
     def public(self) -> dict[str, Any]:
         return {"at": self.at, "status_code": self.status_code, "error": self.error,
-                "duration_ms": self.duration_ms, "redelivery": self.redelivery}
+                "duration_ms": self.duration_ms, "redelivery": self.redelivery, "resent": self.resent}
 
 
 @dataclass
@@ -85,7 +86,7 @@ class WebhookDispatcher:
         self._queue: asyncio.Queue[Delivery] | None = None
         self._scheduled: list[Delivery] = []
         self._workers: list[asyncio.Task[None]] = []
-        self._client: httpx.AsyncClient | None = None
+        self._sender: WebhookSender | None = None
         self._unfinished = 0
         self._generation = 0
         self._idle = asyncio.Event()
@@ -102,20 +103,10 @@ class WebhookDispatcher:
         self._queue = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set() if self._unfinished == 0 else self._idle.clear()
-        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency,
-                              max_keepalive_connections=self.settings.webhook_concurrency)
-        self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds, limits=limits,
-                                         headers={"user-agent": "LineBotWebhook/2.0"}, verify=self._tls())
+        self._sender = WebhookSender(self.settings.webhook_concurrency, self.settings.webhook_timeout_seconds,
+                                     self.settings.webhook_keepalive_seconds, ca_file=self.settings.webhook_ca_file)
+        await self._sender.start()
         self._workers = [asyncio.create_task(self._work()) for _ in range(self.settings.webhook_concurrency)]
-
-    def _tls(self) -> ssl.SSLContext | bool:
-        """Webhook URLs on https are verified as LINE does, against the public authorities (httpx's), plus
-        those of `webhook_ca_file` (a private or self-signed certificate a test or a staging proxy serves)."""
-        if not self.settings.webhook_ca_file:
-            return True
-        context = ssl.create_default_context(cafile=certifi.where())
-        context.load_verify_locations(cafile=self.settings.webhook_ca_file)
-        return context
 
     async def stop(self) -> None:
         for worker in self._workers:
@@ -124,8 +115,8 @@ class WebhookDispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         self._workers = []
-        if self._client is not None:
-            await self._client.aclose()
+        if self._sender is not None:
+            await self._sender.stop()
 
     def clear(self) -> None:
         """Forgets the log and anything queued (control-API reset)."""
@@ -217,8 +208,8 @@ class WebhookDispatcher:
                 self._settle(delivery, "failed")
 
     async def _attempt(self, delivery: Delivery) -> None:
-        assert self._client is not None
-        redelivery = bool(delivery.attempts)
+        assert self._sender is not None
+        redelivery = any(not attempt.resent for attempt in delivery.attempts)
         raw, signature = delivery.raw, delivery.signature
         if redelivery:
             body = copy.deepcopy(delivery.body)
@@ -229,31 +220,17 @@ class WebhookDispatcher:
             raw = encode(body)
             channel = self.platform.channel(delivery.channel_id)
             signature = sign(channel.channel_secret, raw) if channel else signature
-        started = time.perf_counter()
         at = self.platform.clock.now_ms()
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = await self._client.post(
-                delivery.url, content=raw,
-                headers={"content-type": "application/json; charset=utf-8", "x-line-signature": signature},
-            )
-            status = response.status_code
-            if not 200 <= status < 300:
-                error = "error_status_code"
-        except httpx.TimeoutException:
-            error = "request_timeout"
-        except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL, OSError):
-            error = "could_not_connect"
-        except httpx.HTTPError as exc:
-            error = f"unclassified: {type(exc).__name__}"
-        duration = round((time.perf_counter() - started) * 1000, 3)
-        delivery.attempts.append(Attempt(at, status, error, duration, redelivery))
-        if error is None:
+        outcomes = await self._sender.post(delivery.url, raw, signature)
+        for index, sent in enumerate(outcomes):
+            delivery.attempts.append(Attempt(at, sent.status_code, sent.error, sent.duration_ms, redelivery,
+                                             resent=index < len(outcomes) - 1))
+        outcome = outcomes[-1]
+        if outcome.error is None:
             self._settle(delivery, "delivered")
             return
         channel = self.platform.channel(delivery.channel_id)
-        retries_done = len(delivery.attempts) - 1
+        retries_done = sum(1 for attempt in delivery.attempts if not attempt.resent) - 1
         backoff = self.settings.redelivery_backoff_seconds
         if delivery.generation != self._generation:
             delivery.state = "failed"
@@ -307,22 +284,15 @@ class WebhookDispatcher:
 
     async def connectivity_check(self, channel: Channel, bot_id: str) -> dict[str, Any]:
         """Rule 59: `{"destination", "events": []}`, answered synchronously like the console's Verify."""
-        assert self._client is not None
+        assert self._sender is not None
         raw = encode({"destination": bot_id, "events": []})
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(
-                channel.webhook_url or "", content=raw,
-                headers={"content-type": "application/json; charset=utf-8",
-                         "x-line-signature": sign(channel.channel_secret, raw)},
-            )
-        except httpx.TimeoutException:
-            return {"success": False, "statusCode": 0, "reason": "request_timeout", "detail": "Request timeout"}
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:  # ValueError: a host IDNA refuses
-            return {"success": False, "statusCode": 0, "reason": "could_not_connect", "detail": str(exc)}
-        ok = 200 <= response.status_code < 300
+        outcome = (await self._sender.post(channel.webhook_url or "", raw, sign(channel.channel_secret, raw)))[-1]
+        if outcome.status_code is None:
+            # The console's Verify names no reason beyond these two; a broken connection cannot be connected to.
+            reason = "request_timeout" if outcome.error == "request_timeout" else "could_not_connect"
+            return {"success": False, "statusCode": 0, "reason": reason, "detail": outcome.detail}
         return {
-            "success": ok, "statusCode": response.status_code,
-            "reason": "OK" if ok else "error_status_code",
-            "detail": f"{response.status_code} in {round((time.perf_counter() - started) * 1000)} ms",
+            "success": outcome.error is None, "statusCode": outcome.status_code,
+            "reason": "OK" if outcome.error is None else "error_status_code",
+            "detail": f"{outcome.status_code} in {round(outcome.duration_ms)} ms",
         }

@@ -16,6 +16,8 @@ class EmulatorSettings:
     redelivery_backoff_seconds: waits before each webhook redelivery attempt (choice 22).
     webhook_timeout_seconds: a receiver slower than this has failed (`request_timeout`).
     webhook_batch_size: most events put into one webhook POST to one channel.
+    webhook_keepalive_seconds: how long an idle connection to a receiver is reused (choice 49); keep it below
+        the receivers' own keep-alive.
     rate_limits: apply LINE's documented token-bucket limits.
     strict_standby: refuse a module's push to a chat in which it is Standby (choice 18).
     monthly_message_limit: None for an unlimited quota (`type: none`), else the monthly cap.
@@ -35,6 +37,7 @@ class EmulatorSettings:
     webhook_timeout_seconds: float = 2.0
     webhook_batch_size: int = 100
     webhook_concurrency: int = 64
+    webhook_keepalive_seconds: float = 1.5
     rate_limits: bool = True
     strict_standby: bool = False
     monthly_message_limit: int | None = None

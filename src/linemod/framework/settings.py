@@ -173,6 +173,9 @@ class Settings(BaseSettings):
             invoice run stores the HTML only and the `linemod.billing.render_pdfs` job makes the PDFs
             afterwards in a process pool (a mail or a download before then makes its PDF on demand).
         billing_pdf_workers (default 0 = one per core): processes of that pool, started at the first PDF.
+        billing_pdf_browser (default "auto": `chromium` on the PATH): the Chromium that job prints its PDFs
+            with, 100 documents at once (a tenth of the CPU WeasyPrint takes for each); "off", or no browser
+            found, and WeasyPrint makes every PDF. Single PDFs (a mail, a download) are WeasyPrint's.
 
     Help desk (the provider's support for operators: `linemod.framework.support`)
         support_address (LINEMOD_SUPPORT_ADDRESS, default None): the From and Reply-To of help-desk mails, the
@@ -302,6 +305,7 @@ class Settings(BaseSettings):
     billing_card_expiry_notice_days: int = Field(default=30, ge=0)
     billing_pdf_on_issue: bool = False
     billing_pdf_workers: int = Field(default=0, ge=0)
+    billing_pdf_browser: str = "auto"
 
     support_address: str | None = None
     support_imap_host: str | None = None

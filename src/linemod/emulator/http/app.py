@@ -19,12 +19,21 @@ from linemod.emulator.delivery import WebhookDispatcher
 from linemod.emulator.errors import ConsentError, ControlError, LineApiError, OAuthError, describe_validation
 from linemod.emulator.http import (
     routes_attach,
+    routes_audience,
     routes_control,
     routes_control_chats,
+    routes_control_events,
     routes_control_groups,
+    routes_control_insight,
+    routes_delivery,
+    routes_dialog,
+    routes_groups,
+    routes_insight,
+    routes_marketing,
     routes_messaging,
     routes_module,
     routes_richmenu,
+    routes_richmenu_batch,
     routes_tokens,
 )
 from linemod.emulator.http.control_api import document_errors_as_answered
@@ -36,6 +45,9 @@ from linemod.emulator.platform.world import Platform
 from linemod.emulator.settings import EmulatorSettings
 
 TICK_SECONDS = 0.2
+LINE_API_ROUTES = (routes_messaging, routes_module, routes_tokens, routes_attach, routes_richmenu_batch,
+                   routes_richmenu, routes_groups, routes_delivery, routes_insight, routes_audience,
+                   routes_marketing)
 
 
 def create_app(settings: EmulatorSettings | None = None, platform: Platform | None = None) -> Starlette:
@@ -83,13 +95,16 @@ def create_app(settings: EmulatorSettings | None = None, platform: Platform | No
     document_errors_as_answered(console)
     console.add_middleware(ControlGuard, allowed_hosts=platform.settings.control_hosts)
     console.router.routes.extend(
-        [*routes_control.router.routes, *routes_control_chats.router.routes, *routes_control_groups.router.routes]
+        [*routes_control.router.routes, *routes_control_chats.router.routes, *routes_control_groups.router.routes,
+         *routes_control_events.router.routes, *routes_control_events.uploads.routes,
+         *routes_control_insight.router.routes]
     )
     install_pages(console)  # the simulator pages under /_pages/, and /static
 
     # Routes are matched in order: the hot paths of load tests first.
-    line_routes = [route for module in (routes_messaging, routes_module, routes_tokens, routes_attach,
-                                        routes_richmenu) for route in module.router.routes]
+    # The batch paths before routes_richmenu's /v2/bot/richmenu/{richMenuId}, which would answer them 405.
+    # routes_dialog is access.line.me's account-link screen: a web page on the LINE hosts, not an API.
+    line_routes = [route for module in (*LINE_API_ROUTES, routes_dialog) for route in module.router.routes]
     app = Starlette(
         routes=[*line_routes, Mount("", app=console)],
         exception_handlers=handlers,

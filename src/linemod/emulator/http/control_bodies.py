@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from linemod.emulator.platform.commands import Command, NonBlank, UserMessage
+from linemod.emulator.platform.commands import Command, NonBlank
+from linemod.emulator.platform.user_messages import UserMessage
 
 PickerParams = dict[str, StrictStr]
 
@@ -81,11 +82,27 @@ class FaultSpec(Command):
     body: Any = Field(None, description="the answer's JSON body (default: a LINE-style message)")
 
 
+Members = Annotated[list[StrictStr], Field(min_length=1, max_length=500)]
+
+
 class NewGroup(Command):
     """`POST /_emulator/accounts/{bot_id}/groups`: the OA is invited into a group with these people."""
 
     name: NonBlank
-    members: Annotated[list[StrictStr], Field(min_length=1, max_length=500)]
+    members: Members
+    picture_url: StrictStr | None = Field(None, description="the group's icon (getGroupSummary's pictureUrl)")
+
+
+class NewRoom(Command):
+    """`POST /_emulator/accounts/{bot_id}/rooms`: people start a multi-person chat with the OA in it."""
+
+    members: Annotated[list[StrictStr], Field(min_length=2, max_length=500)]
+
+
+class Joining(Command):
+    """`POST .../groups/{group_id}/members`: people join."""
+
+    user_ids: Members
 
 
 class GroupMessage(Command):
@@ -93,3 +110,40 @@ class GroupMessage(Command):
 
     user_id: StrictStr
     message: Annotated[UserMessage, Field(description="a message as the user sends it")]
+
+
+class GroupPostback(Command):
+    """`POST .../groups/{group_id}/postback`: a member taps a postback action in the group."""
+
+    user_id: StrictStr
+    data: Annotated[StrictStr, Field(min_length=1)]
+    params: PickerParams | None = Field(None, description="date/time/datetime as the datetime picker sends them")
+    display_text: StrictStr | None = Field(None, description="shown as the member's bubble; no message event")
+
+
+class Acting(Command):
+    """The body of an action in a chat: in a group or room, `user_id` names the member who acts."""
+
+    user_id: StrictStr | None = Field(None, description="required in a group or room; ignored in a user's chat")
+
+
+class VideoWatched(Acting):
+    """`POST .../video-play-complete`: the person watched to the end a video the OA sent with a trackingId."""
+
+    message_id: StrictStr
+
+
+class BeaconSeen(Command):
+    """`POST .../chats/{user_id}/beacon`: the person's phone meets one of the OA's LINE Beacons."""
+
+    hwid: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{10}$", description="the beacon's hardware ID: 10 hex digits")]
+    type: Literal["enter", "banner", "stay"] = "enter"
+    dm: Annotated[StrictStr, Field(pattern=r"^(?:[0-9a-f]{2}){1,13}$")] | None = Field(
+        None, description="the device message, hex (at most 13 bytes)")
+
+
+class AccountLinkDone(Command):
+    """`POST /_emulator/account-link`: the person finishes LINE's account-link screen."""
+
+    link_token: StrictStr
+    nonce: Annotated[StrictStr, Field(min_length=10, max_length=255)]

@@ -13,7 +13,8 @@ from linemod.emulator.errors import ControlError
 from linemod.emulator.http.control_api import ERROR_RESPONSES, PEOPLE, JsonBodyRoute
 from linemod.emulator.http.control_bodies import ActionTap, Friend, LoadMessages, OperatorMessage, RichMenuTap
 from linemod.emulator.http.requests import platform_of
-from linemod.emulator.platform.commands import Postback, TextFromUser, UserMessage
+from linemod.emulator.platform.commands import Postback
+from linemod.emulator.platform.user_messages import TextFromUser, UserMessage
 
 router = APIRouter(prefix="/_emulator", route_class=JsonBodyRoute, tags=[PEOPLE], responses=ERROR_RESPONSES)
 
@@ -58,6 +59,9 @@ async def richmenu_tap(request: Request, bot_id: str, user_id: str, tap: RichMen
     action = platform.richmenus.area_action(account, user_id, tap.area)
     if action is None:
         raise ControlError(404, "the user has no rich menu, or it has no such area")
+    shown = platform.richmenus.current_for(account, user_id)
+    if shown is not None:
+        platform.stats.note_richmenu(shown["richMenuId"], user_id, "click", tap.area)
     return JSONResponse(platform.users.perform(bot_id, user_id, action, tap.params), status_code=202)
 
 

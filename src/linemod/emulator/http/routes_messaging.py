@@ -29,7 +29,10 @@ ENDPOINT_MAX_LENGTH = 500  # TestWebhookEndpointRequest.endpoint in LINE's messa
 async def reply(request: Request) -> JSONResponse:
     caller = line_caller(request, scope=SEND)
     body = await json_body(request)
-    return JSONResponse(platform_of(request).messaging.reply(caller, body))
+    platform = platform_of(request)
+    with platform.stats.recording("reply", request_id_of(request), caller.bot_id):
+        result = platform.messaging.reply(caller, body)
+    return JSONResponse(result)
 
 
 async def _send_with_retry_key(request: Request, kind: str) -> JSONResponse:
@@ -43,14 +46,15 @@ async def _send_with_retry_key(request: Request, kind: str) -> JSONResponse:
     # here to accept_retry_key nothing yields, so overlapping retries run "only once" (rule 67).
     messaging.check_retry_key(caller, key)
     request_id = request_id_of(request)
-    if kind == "push":
-        result = messaging.push(caller, body)
-    elif kind == "multicast":
-        result = messaging.multicast(caller, body)
-    elif kind == "broadcast":
-        result = messaging.broadcast(caller, body)
-    else:
-        result = messaging.narrowcast(caller, body, request_id)
+    with platform_of(request).stats.recording(kind, request_id, caller.bot_id):
+        if kind == "push":
+            result = messaging.push(caller, body)
+        elif kind == "multicast":
+            result = messaging.multicast(caller, body)
+        elif kind == "broadcast":
+            result = messaging.broadcast(caller, body)
+        else:
+            result = messaging.narrowcast(caller, body, request_id)
     messaging.accept_retry_key(caller, key, request_id, result.get("sentMessages") if kind == "push" else None)
     return JSONResponse(result, status_code=202 if kind == "narrowcast" else 200)
 
@@ -141,8 +145,21 @@ async def mark_as_read(request: Request) -> JSONResponse:
 @router.get("/v2/bot/message/{messageId}/content")
 async def content(request: Request, messageId: str) -> Response:
     caller = line_caller(request, scope="message:receive")
-    blob, media_type = platform_of(request).extras.content(caller, messageId)
+    blob, media_type = platform_of(request).users.content.content(caller, messageId)
     return Response(blob, media_type=media_type)
+
+
+@router.get("/v2/bot/message/{messageId}/content/preview")
+async def content_preview(request: Request, messageId: str) -> Response:
+    caller = line_caller(request, scope="message:receive")
+    blob, media_type = platform_of(request).users.content.preview(caller, messageId)
+    return Response(blob, media_type=media_type)
+
+
+@router.get("/v2/bot/message/{messageId}/content/transcoding")
+async def content_transcoding(request: Request, messageId: str) -> JSONResponse:
+    caller = line_caller(request, scope="message:receive")
+    return JSONResponse(platform_of(request).users.content.transcoding(caller, messageId))
 
 
 def _primary_only(request: Request) -> PrimaryChannel:

@@ -11,7 +11,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from linemod.emulator.pages import routes_app, routes_home, routes_inspector, routes_manager, routes_setup
+from linemod.emulator.pages import (
+    routes_app,
+    routes_app_groups,
+    routes_home,
+    routes_inspector,
+    routes_manager,
+    routes_setup,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "http" / "static"
 
@@ -19,6 +26,6 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "http" / "static"
 def install(app: FastAPI) -> None:
     """Adds the pages' routes and `/static` to the emulator app."""
     # Flat, like the emulator's own routes: this FastAPI's include_router matches router by router.
-    for module in (routes_home, routes_app, routes_manager, routes_inspector, routes_setup):
+    for module in (routes_home, routes_app, routes_app_groups, routes_manager, routes_inspector, routes_setup):
         app.router.routes.extend(module.router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

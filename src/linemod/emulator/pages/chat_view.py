@@ -153,6 +153,7 @@ class Bubble:
     timestamp: int
     message: dict[str, Any]  # annotated with action references
     delivered: bool
+    label: str | None = None  # in a group: the member who wrote, over their bubble
 
 
 def bubbles(platform: Platform, account: OfficialAccount, person: str, *, viewer: str,
@@ -166,6 +167,7 @@ def bubbles(platform: Platform, account: OfficialAccount, person: str, *, viewer
     for entry in entries[start:]:
         if viewer == "user" and not entry.delivered:
             continue
+        # "channel:<id>", or in a group "user:<member>": `channel_id` then holds the member.
         kind, _, channel_id = entry.sender.partition(":")
         from_user = kind == "user"
         out.append(Bubble(

@@ -17,8 +17,9 @@ from starlette.responses import RedirectResponse, Response
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
-from linemod.emulator.platform.commands import user_message
+from linemod.emulator.pages.uploads import upload_messages
 from linemod.emulator.platform.entities import OfficialAccount
+from linemod.emulator.platform.user_messages import user_message
 from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
@@ -39,6 +40,19 @@ def _chat_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
             "friend": bool(friendship and friendship.friend and not friendship.blocked),
             "blocked": bool(friendship and friendship.blocked),
         })
+    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
+    return rows
+
+
+def _group_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
+    """The groups and rooms the person is in, newest conversation first."""
+    rows = []
+    for group in platform.groups.of_person(person or ""):
+        entries = platform.chats.get((group.bot_id, group.group_id), [])
+        names = [platform.people[p].display_name for p in group.members if p in platform.people]
+        rows.append({"group": group, "account": platform.accounts[group.bot_id],
+                     "title": group.name if group.kind == "group" else ", ".join(names),
+                     "last": entries[-1] if entries else None})
     rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
     return rows
 
@@ -86,12 +100,14 @@ async def app_home(request: Request) -> Response:
         "people": list(platform.people.values()),
         "me": platform.people.get(chosen or ""),
         "chats": _chat_list(platform, chosen),
+        "group_chats": _group_list(platform, chosen),
     })
 
 
 @router.get("/app/{bot_id}/{user_id}")
 async def chat_page(request: Request, bot_id: str, user_id: str) -> Response:
     platform, account = _chat(request, bot_id, user_id)
+    platform.stats.open_chat(bot_id, user_id)  # the user sees the chat: impressions (choice 40)
     return render(request, "pages/app_chat.html", {
         "account": account,
         "me": platform.people[user_id],
@@ -114,6 +130,7 @@ async def chat_updates(request: Request, bot_id: str, user_id: str) -> Response:
     shortcut, seen = poll_shortcut(request, state)
     if shortcut is not None:
         return shortcut
+    platform.stats.open_chat(bot_id, user_id)  # new bubbles shown in the open chat
     entries = platform.chats.get((bot_id, user_id), [])
     previous = next((e for e in reversed(entries[:seen]) if e.delivered), None)
     return render(request, "pages/app_updates.html", {
@@ -142,6 +159,15 @@ async def send(request: Request, bot_id: str, user_id: str) -> Response:
     return Response(status_code=204, headers=CHANGED)
 
 
+@router.post("/app/{bot_id}/{user_id}/upload")
+async def upload(request: Request, bot_id: str, user_id: str) -> Response:
+    """A photo, video, voice message or file picked in the composer."""
+    platform, _ = _chat(request, bot_id, user_id)
+    for message in await upload_messages(request):
+        platform.users.send(bot_id, user_id, message)
+    return Response(status_code=204, headers=CHANGED)
+
+
 @router.post("/app/{bot_id}/{user_id}/act")
 async def act(request: Request, bot_id: str, user_id: str) -> Response:
     """A tap on an action the person can see: a message's button, a quick reply, a rich menu area."""
@@ -150,8 +176,13 @@ async def act(request: Request, bot_id: str, user_id: str) -> Response:
     ref = str(form.get("ref") or "")
     if ref.startswith("rm:") and ref[3:].isdigit():
         action = platform.richmenus.area_action(account, user_id, int(ref[3:]))
+        shown = platform.richmenus.current_for(account, user_id)
+        if action is not None and shown is not None:
+            platform.stats.note_richmenu(shown["richMenuId"], user_id, "click", int(ref[3:]))
     else:
         action = chat_view.find_action(platform.chats.get((bot_id, user_id), []), ref)
+        if action is not None and action.get("type") == "uri" and isinstance(action.get("uri"), str):
+            platform.stats.click_from_app(bot_id, user_id, ref.rpartition(":")[0], action["uri"])
     if action is None:
         raise PageError(404, "error.action_gone")
     kind = action.get("type")
@@ -194,8 +225,16 @@ async def richmenu_image(request: Request, rich_menu_id: str) -> Response:
 
 @router.get("/content/{message_id}")
 async def message_content(request: Request, message_id: str) -> Response:
-    """The picture a person sent (the LINE app shows its own photos from the phone)."""
-    found = platform_of(request).users.contents.get(message_id)
-    if found is None:
+    """What a person sent (the LINE app shows its own photos, videos and files from the phone)."""
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.blob is None:
         raise PageError(404, "error.not_found")
-    return Response(found[0], media_type=found[1], headers={"Cache-Control": "private, max-age=86400"})
+    return Response(found.blob, media_type=found.media_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/content/{message_id}/preview")
+async def message_content_preview(request: Request, message_id: str) -> Response:
+    found = platform_of(request).users.content.items.get(message_id)
+    if found is None or found.preview is None:
+        raise PageError(404, "error.not_found")
+    return Response(found.preview, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

@@ -9,7 +9,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from linemod.emulator.platform.commands import ImageFromUser, LocationFromUser
+from linemod.emulator.platform.user_messages import ImageFromUser, LocationFromUser
 
 # LINE's free "basic" stickers (package 446, 789, 11537): the IDs a bot sees are the real ones,
 # the picture is a stand-in glyph because the emulator has no sticker images.

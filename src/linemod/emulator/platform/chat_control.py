@@ -112,7 +112,7 @@ class ChatControlArea:
         """A detached module's chats go back to the Primary Channel (choice 14)."""
         now = self.platform.clock.now_ms()
         default = self.platform.default_active_module(account.bot_id)
-        for person in account.friends:
+        for person in [*account.friends, *self.platform.groups.chats_of(account.bot_id)]:
             key = (account.bot_id, person)
             override = self.overrides.get(key)
             held = override.holder == channel_id if override else (default is not None and

@@ -83,10 +83,3 @@ class ChatExtras:
             )
         self.platform.users.read_up_to[(account.bot_id, found[2])] = self.platform.clock.now_ms()
         return {}
-
-    def content(self, caller: Caller, message_id: str) -> tuple[bytes, str]:
-        account = caller.require_account()
-        found = self.platform.users.contents.get(message_id)
-        if found is None or found[2] != account.bot_id or self.platform.users.content_expired(message_id):
-            raise LineApiError(404, "Not found")
-        return found[0], found[1]

@@ -12,8 +12,6 @@ Unknown fields are ignored (the contract welcomes more fields).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, get_args
 
 from pydantic import (
@@ -23,8 +21,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     StrictStr,
-    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -222,13 +220,25 @@ class AccountPatch(Patch):
     primary_channel: PrimaryChannelPatch | None = None
 
 
+Gender = Literal["male", "female"]
+Age = Annotated[StrictInt, Field(ge=0, le=130)]
+AreaCode = Annotated[StrictStr, Field(pattern=r"^(jp|tw|th|id)_[0-9]{2}$", description="e.g. jp_13 (Tokyo)")]
+AppType = Literal["ios", "android", "others"]
+PhoneNumber = Annotated[StrictStr, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164")]
+
+
 class NewPerson(Command):
-    """`POST /_emulator/users`: a LINE user."""
+    """`POST /_emulator/users`: a LINE user, with what LINE estimates about them (null: unknown)."""
 
     display_name: NonBlank
     language: StrictStr | None = Field("ja", description="null or empty: ja")
     picture_url: StrictStr | None = None
     status_message: StrictStr | None = None
+    gender: Gender | None = None
+    age: Age | None = None
+    area: AreaCode | None = None
+    app_type: AppType | None = None
+    phone_number: PhoneNumber | None = None
 
 
 class AccountDeletion(Command):
@@ -242,64 +252,6 @@ class ClockAdvance(Command):
     """`POST /_emulator/clock/advance`."""
 
     seconds: Annotated[Seconds, Field(gt=0)]
-
-
-# ---- what people send in a chat -------------------------------------------------------------------
-
-
-class TextFromUser(Command):
-    type: Literal["text"]
-    text: Annotated[StrictStr, Field(min_length=1, max_length=5000)]
-    emojis: list[dict[str, Any]] | None = None
-
-
-class StickerFromUser(Command):
-    type: Literal["sticker"]
-    packageId: Annotated[IdText, Field(min_length=1)]
-    stickerId: Annotated[IdText, Field(min_length=1)]
-
-
-class LocationFromUser(Command):
-    type: Literal["location"]
-    latitude: Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
-    longitude: Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
-    title: StrictStr | None = None
-    address: StrictStr | None = None
-
-
-def _base64(value: str) -> str:
-    try:
-        blob = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("must be base64") from None
-    if not blob:
-        raise ValueError("is required for an image")
-    return value
-
-
-class ImageFromUser(Command):
-    """A photo the person sends; its bytes are what `GET .../content` answers."""
-
-    type: Literal["image"]
-    content_base64: Annotated[StrictStr, AfterValidator(_base64)]
-    content_type: StrictStr | None = Field(None, description="default image/jpeg")
-
-    @property
-    def content(self) -> bytes:
-        return base64.b64decode(self.content_base64)
-
-
-UserMessage = Annotated[TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser,
-                        Field(discriminator="type")]
-USER_MESSAGE = TypeAdapter(UserMessage)
-
-
-def user_message(data: object) -> TextFromUser | StickerFromUser | LocationFromUser | ImageFromUser:
-    """A message a person sends, from an untyped value (a sample, a tapped action's text)."""
-    try:
-        return USER_MESSAGE.validate_python(data)
-    except ValidationError as exc:
-        raise ControlError(400, describe_validation(exc.errors())) from None
 
 
 class Postback(Command):

@@ -77,6 +77,13 @@ class Person:
     language: str = "ja"
     picture_url: str | None = None
     status_message: str | None = None
+    # What LINE estimates about a user, for insight and narrowcast filters (platform/demographics.py);
+    # None is "unknown", as LINE reports users it has no estimate for.
+    gender: str | None = None
+    age: int | None = None
+    area: str | None = None  # a narrowcast area code such as "jp_13"
+    app_type: str | None = None
+    phone_number: str | None = None  # E.164, for LINE notification messages by phone number
 
     def public(self) -> dict[str, Any]:
         return {
@@ -85,6 +92,11 @@ class Person:
             "language": self.language,
             "picture_url": self.picture_url,
             "status_message": self.status_message,
+            "gender": self.gender,
+            "age": self.age,
+            "area": self.area,
+            "app_type": self.app_type,
+            "phone_number": self.phone_number,
         }
 
 

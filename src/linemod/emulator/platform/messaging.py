@@ -134,6 +134,8 @@ class MessagingArea:
             if message.get("type") in QUOTABLE:
                 item["quoteToken"] = ids.opaque_token(40)
             sent.append(item)
+        if delivered:
+            self.platform.stats.note_delivery(person, messages, [item["id"] for item in sent])
         return sent
 
     def _month(self) -> str:
@@ -168,6 +170,7 @@ class MessagingArea:
             isinstance(u, str) and AGGREGATION_UNIT_RE.match(u) for u in units
         ):
             raise invalid_property("customAggregationUnits")
+        self.platform.stats.note_units(units)
 
     def _person_for(self, caller: Caller, to: Any, prop: str) -> str:
         if not isinstance(to, str) or not to:
@@ -180,6 +183,16 @@ class MessagingArea:
                 raise LineApiError(400, "Failed to send messages")
             raise invalid_property(prop)
         return person
+
+    def checked_messages(self, body: Any) -> list[dict[str, Any]]:
+        """A send request's `messages`, checked as every send checks them (for senders outside this area)."""
+        return self._messages(body)
+
+    def deliver_one(self, caller: Caller, account: OfficialAccount, person: str,
+                    messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+        """Charges one message to the quota and delivers `messages` to `person` (LINE notification messages)."""
+        self._charge(account, 1)
+        return self._deliver(caller, account, person, messages, True)
 
     def reply(self, caller: Caller, body: Any) -> dict[str, Any]:
         account = self.platform.require_usable(caller)
@@ -262,17 +275,38 @@ class MessagingArea:
         return {}
 
     def narrowcast(self, caller: Caller, body: Any, request_id: str) -> dict[str, Any]:
-        if isinstance(body, dict) and (body.get("recipient") or body.get("filter")):
-            raise LineApiError(400, "Narrowcast with recipient or filter is not emulated; send it without them")
-        result = self.broadcast(caller, body)
-        now = self.platform.clock.now_ms()
-        account = caller.require_account()
-        count = sum(1 for f in account.friends.values() if f.friend and not f.blocked)
+        """Accepted at once (202); the recipients are resolved and the messages sent before the answer, so the
+        progress is final when first read (choice 43 of docs/emulator-behaviour.md)."""
+        from linemod.emulator.platform.narrowcast import NarrowcastFailure, Targeting
+
+        account = self.platform.require_usable(caller)
+        messages = self._messages(body)
+        targeting = Targeting(self.platform, account)
+        targeting.check(body)
+        now = _iso(self.platform.clock.now_ms())
+        try:
+            targets = targeting.targets(body)
+        except NarrowcastFailure as failure:
+            self.narrowcasts[request_id] = {"phase": "failed", "acceptedTime": now, "completedTime": now,
+                                            "failedDescription": failure.description, "errorCode": failure.code}
+            return {}
+        limit = body.get("limit") or {}
+        if limit.get("upToRemainingQuota") and self.platform.settings.monthly_message_limit is not None:
+            remaining = self.platform.settings.monthly_message_limit - self.usage_this_month(account.bot_id)
+            if len(targets) > remaining and limit.get("forbidPartialDelivery"):
+                self.narrowcasts[request_id] = {
+                    "phase": "failed", "acceptedTime": now, "completedTime": now, "errorCode": 4,
+                    "failedDescription": "the remaining quota is below the number of recipients"}
+                return {}
+            targets = targets[:max(remaining, 0)]
+        self._charge(account, len(targets))
+        for person in targets:
+            self._deliver(caller, account, person, messages, True)
         self.narrowcasts[request_id] = {
-            "phase": "succeeded", "successCount": count, "failureCount": 0, "targetCount": count,
-            "acceptedTime": _iso(now), "completedTime": _iso(now),
+            "phase": "succeeded", "successCount": len(targets), "failureCount": 0, "targetCount": len(targets),
+            "acceptedTime": now, "completedTime": now,
         }
-        return result
+        return {}
 
     def narrowcast_progress(self, request_id: str | None) -> dict[str, Any]:
         if not request_id:

@@ -50,12 +50,14 @@ class ModuleApi:
         account = caller.require_account()
         if not ids.is_chat_id(chat_id):
             raise LineApiError(400, INVALID_CHAT_ID)  # rule 44
+        if self.platform.groups.of_account(account.bot_id, chat_id) is not None:
+            return channel, account, chat_id  # a group or room the OA is in: its chat is keyed by its ID
         person = self.platform.resolve_user(caller, chat_id)
         if person is None:
             if ids.MODULE_USER_ID_RE.match(chat_id) and chat_id.endswith("-" + account.bot_id):
                 raise LineApiError(404, "Not found")
             if ids.GROUP_ID_RE.match(chat_id) or ids.ROOM_ID_RE.match(chat_id):
-                raise LineApiError(404, "Not found")  # groups and rooms the OA is in: none emulated
+                raise LineApiError(404, "Not found")  # rule 45: a group or room the OA is not in
             raise LineApiError(400, INVALID_CHAT_ID)
         return channel, account, person
 
@@ -72,7 +74,8 @@ class ModuleApi:
             raise LineApiError(400, "The request body has 1 error(s)", extra={"details": [
                 {"message": f"Must be between 1 and {MAX_TTL_SECONDS}", "property": "ttl"}]})
         friendship = account.friends.get(person)
-        if friendship is None or not friendship.friend or friendship.blocked:
+        in_group = self.platform.groups.of_account(account.bot_id, person) is not None
+        if not in_group and (friendship is None or not friendship.friend or friendship.blocked):
             raise LineApiError(404, "Not found")  # rule 45
         self.platform.chat_control.acquire(channel, account, person, expired, ttl if expired else 0)
         return {}

@@ -136,6 +136,14 @@ class SetupArea:
             language=spec.language or "ja",
             picture_url=spec.picture_url,
             status_message=spec.status_message,
+            gender=spec.gender,
+            age=spec.age,
+            area=spec.area,
+            app_type=spec.app_type,
+            phone_number=spec.phone_number,
         )
+        if spec.phone_number is not None and any(p.phone_number == spec.phone_number
+                                                 for p in self.platform.people.values()):
+            raise ControlError(409, "another user has this phone number")
         self.platform.people[person.user_id] = person
         return person

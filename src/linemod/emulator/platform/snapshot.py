@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from linemod.emulator.clock import LATEST_MS
 from linemod.emulator.errors import ControlError
+from linemod.emulator.platform.attachments import Attachments
 from linemod.emulator.platform.entities import (
     Attachment,
     ChatControl,
@@ -45,6 +46,11 @@ def export_state(platform: Platform) -> dict[str, Any]:
         "messaging": platform.messaging.export(),
         "richmenus": platform.richmenus.export(),
         "users": platform.users.export(),
+        "stats": platform.stats.export(),
+        "audiences": platform.audiences.export(),
+        "coupons": platform.coupons.export(),
+        "memberships": platform.memberships.export(),
+        "richmenu_batches": platform.richmenu_batches.export(),
     }
 
 
@@ -89,6 +95,11 @@ class Snapshot(BaseModel):
     messaging: dict[str, Any] = {}
     richmenus: dict[str, Any] = {}
     users: dict[str, Any] = {}
+    stats: dict[str, Any] = {}
+    audiences: dict[str, Any] = {}
+    coupons: dict[str, Any] = {}
+    memberships: dict[str, Any] = {}
+    richmenu_batches: dict[str, Any] = {}
 
 
 def import_state(platform: Platform, snapshot: Snapshot) -> None:
@@ -101,7 +112,7 @@ def import_state(platform: Platform, snapshot: Snapshot) -> None:
     fresh.primary_channels = {c.channel_id: c for c in snapshot.primary_channels}
     fresh.accounts = {a.bot_id: a for a in snapshot.accounts}
     fresh.people = {p.user_id: p for p in snapshot.people}
-    fresh.attachments = {(a.channel_id, a.bot_id): a for a in snapshot.attachments}
+    fresh.attachments = Attachments(snapshot.attachments)
     fresh.chats = {(c.bot_id, c.user_id): c.entries for c in snapshot.chats}
     fresh.chat_control.overrides = {
         (c.bot_id, c.user_id): ChatControl(c.holder, c.expire_at_ms, c.acquired_at_ms) for c in snapshot.chat_control
@@ -112,6 +123,11 @@ def import_state(platform: Platform, snapshot: Snapshot) -> None:
         fresh.messaging.load(snapshot.messaging)
         fresh.richmenus.load(snapshot.richmenus)
         fresh.users.load(snapshot.users)
+        fresh.stats.load(snapshot.stats)
+        fresh.audiences.load(snapshot.audiences)
+        fresh.coupons.load(snapshot.coupons)
+        fresh.memberships.load(snapshot.memberships)
+        fresh.richmenu_batches.load(snapshot.richmenu_batches)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ControlError(400, f"malformed snapshot: {exc!r}") from None
     # Swap area by area so the HTTP layer's reference to `platform` stays valid; every area that

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING, Any
 
 from linemod.emulator import ids
 from linemod.emulator.errors import ControlError
-from linemod.emulator.platform.commands import (
+from linemod.emulator.platform.commands import Postback, build
+from linemod.emulator.platform.entities import Channel, Friendship, OfficialAccount
+from linemod.emulator.platform.user_content import UserContent
+from linemod.emulator.platform.user_messages import (
+    AnyUserMessage,
+    AudioFromUser,
+    FileFromUser,
     ImageFromUser,
     LocationFromUser,
-    Postback,
+    MediaFromUser,
     StickerFromUser,
     TextFromUser,
-    UserMessage,
-    build,
+    VideoFromUser,
     user_message,
 )
-from linemod.emulator.platform.entities import Channel, Friendship, OfficialAccount
 
 if TYPE_CHECKING:
     from linemod.emulator.platform.world import Platform
+
+
+# Users' messages the webhook gives a quoteToken (webhook.yml: text, sticker, image and video).
+QUOTABLE = frozenset({"text", "sticker", "image", "video"})
 
 
 class UserActions:
@@ -28,8 +35,7 @@ class UserActions:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.contents: dict[str, tuple[bytes, str, str]] = {}  # message ID -> (bytes, type, bot_id)
-        self.content_times: dict[str, int] = {}  # message ID -> when it was sent (content expiry)
+        self.content = UserContent(platform)
         self.mark_as_read_tokens: dict[str, tuple[str, str, str]] = {}  # token -> (channel, bot, person)
         self.read_up_to: dict[tuple[str, str], int] = {}  # (bot, person) -> ms the OA read up to
 
@@ -47,10 +53,11 @@ class UserActions:
             was_blocked = friendship.blocked
             friendship.friend, friendship.blocked = True, False
             friendship.since_ms = self.platform.clock.now_ms()
+            self.platform.stats.note_friend(bot_id, user_id, "follow")
             if was_blocked:
                 self.platform.chat_control.reset_chat(account, user_id)  # rule 48 of docs/emulator-behaviour.md
             self.platform.webhooks.chat_event(account, user_id, "follow",
-                                              lambda ch, seen: {"follow": {"isUnblocked": was_blocked}})
+                                              lambda channel: {"follow": {"isUnblocked": was_blocked}})
         return {"ids": self.platform.ids_seen(account, user_id)}
 
     def block(self, bot_id: str, user_id: str) -> None:
@@ -60,7 +67,8 @@ class UserActions:
         if friendship is None or not friendship.friend or friendship.blocked:
             raise ControlError(409, "the user is not a friend of this account")
         friendship.blocked = True
-        self.platform.webhooks.chat_event(account, user_id, "unfollow", lambda ch, seen: {})
+        self.platform.stats.note_friend(bot_id, user_id, "block")
+        self.platform.webhooks.chat_event(account, user_id, "unfollow", lambda channel: {})
 
     def relationship(self, bot_id: str, user_id: str) -> dict[str, Any]:
         account = self.platform.account(bot_id)
@@ -82,44 +90,59 @@ class UserActions:
         friendship.last_message_ms = self.platform.clock.now_ms()
         return account
 
-    def send(self, bot_id: str, user_id: str, message: UserMessage) -> dict[str, Any]:
+    def send(self, bot_id: str, user_id: str, message: AnyUserMessage) -> dict[str, Any]:
+        if isinstance(message, TextFromUser) and message.mentions:
+            raise ControlError(400, "mentions: only in a group or room")
+        self.platform.account(bot_id)
+        self.platform.person(user_id)
+        self.check_quote(bot_id, user_id, message)
         account = self._chatting(bot_id, user_id)
         content = _as_sent(message)
         entry = self.platform.record(bot_id, user_id, "user", content)
-        if isinstance(message, ImageFromUser):
-            self.keep_content(entry.id, message, bot_id)
+        self.keep_content(entry.id, message, bot_id)
 
-        def build(channel: Channel, seen: str) -> dict[str, Any]:
+        def build(channel: Channel) -> dict[str, Any]:
             return {"message": self.message_body(channel, bot_id, user_id, entry.id, content)}
 
         event_ids = self.platform.webhooks.chat_event(account, user_id, "message", build)
         return {"message_id": entry.id, "webhook_event_ids": event_ids}
 
-    def as_sent(self, message: UserMessage) -> dict[str, Any]:
+    def as_sent(self, message: AnyUserMessage) -> dict[str, Any]:
         return _as_sent(message)
 
-    def keep_content(self, message_id: str, message: ImageFromUser, bot_id: str) -> None:
-        """Keep what `GET .../content` answers for the message, until it expires (choice 35)."""
-        self.contents[message_id] = (message.content, message.content_type or "image/jpeg", bot_id)
-        self.content_times[message_id] = self.platform.clock.now_ms()
+    def check_quote(self, bot_id: str, chat: str, message: AnyUserMessage) -> None:
+        """A quoted message must be one of this chat's (the LINE app quotes only what the chat shows)."""
+        quoted = getattr(message, "quoted_message_id", None)
+        if quoted is not None and all(e.id != quoted for e in self.platform.chats.get((bot_id, chat), [])):
+            raise ControlError(409, f"quoted_message_id: message {quoted} is not in this chat")
 
-    def content_expired(self, message_id: str) -> bool:
-        kept_at = self.content_times.get(message_id)
-        retention_ms = self.platform.settings.content_retention_seconds * 1000
-        return kept_at is not None and self.platform.clock.now_ms() - kept_at > retention_ms
+    def keep_content(self, message_id: str, message: AnyUserMessage, bot_id: str) -> None:
+        """Keep what `GET .../content` answers for a medium, until it expires (choice 35)."""
+        if isinstance(message, MediaFromUser | FileFromUser):
+            self.content.keep(message_id, message, bot_id)
 
     def message_body(self, channel: Channel, bot_id: str, chat: str, message_id: str,
                      content: dict[str, Any]) -> dict[str, Any]:
         """The `message` object of a webhook for one channel."""
         body = {"id": message_id, **content}
-        if content["type"] in ("text", "sticker", "image"):
+        if "mention" in content:
+            body["mention"] = {"mentionees": [self._mentionee_for(channel, bot_id, m)
+                                              for m in content["mention"]["mentionees"]]}
+        if content["type"] in QUOTABLE:
             body["quoteToken"] = ids.opaque_token(40)
-        if content["type"] == "image":
-            body["contentProvider"] = {"type": "line"}
         token = ids.opaque_token(32)
         self.mark_as_read_tokens[token] = (channel.channel_id, bot_id, chat)
         body["markAsReadToken"] = token
         return body
+
+    def _mentionee_for(self, channel: Channel, bot_id: str, mentionee: dict[str, Any]) -> dict[str, Any]:
+        """A mention as `channel` sees it: the member's ID for that channel, the OA's bot user ID for itself."""
+        out = dict(mentionee)
+        if out.get("isSelf"):
+            out["userId"] = bot_id
+        elif "userId" in out:
+            out["userId"] = self.platform.seen_id(channel, bot_id, out["userId"])
+        return out
 
     def postback(self, bot_id: str, user_id: str, postback: Postback) -> dict[str, Any]:
         account = self._chatting(bot_id, user_id)
@@ -130,7 +153,7 @@ class UserActions:
         if postback.params:
             sent["params"] = dict(postback.params)
         event_ids = self.platform.webhooks.chat_event(account, user_id, "postback",
-                                                      lambda ch, seen: {"postback": dict(sent)})
+                                                      lambda channel: {"postback": dict(sent)})
         return {"webhook_event_ids": event_ids}
 
     def perform(self, bot_id: str, user_id: str, action: dict[str, Any],
@@ -149,7 +172,7 @@ class UserActions:
             tapped = build(Postback, data=action.get("data", ""), display_text=shown)
             return {"action": kind, **self.postback(bot_id, user_id, tapped)}
         if kind == "datetimepicker":
-            picked = build(Postback, data=action.get("data", ""), params=_picker_params(action, params))
+            picked = build(Postback, data=action.get("data", ""), params=picker_params(action, params))
             return {"action": kind, **self.postback(bot_id, user_id, picked)}
         if kind == "richmenuswitch":
             alias = action.get("richMenuAliasId")
@@ -173,39 +196,64 @@ class UserActions:
 
     def export(self) -> dict[str, Any]:
         return {
-            "contents": {k: [base64.b64encode(v[0]).decode(), v[1], v[2]] for k, v in self.contents.items()},
+            "content": self.content.export(),
             "mark_as_read_tokens": {k: list(v) for k, v in self.mark_as_read_tokens.items()},
-            "content_times": self.content_times,
             "groups": self.platform.groups.export(),
+            "events": self.platform.user_events.export(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
-        self.contents = {k: (base64.b64decode(v[0]), v[1], v[2]) for k, v in data.get("contents", {}).items()}
+        self.content.load(data.get("content", {}))
+        self.content.load_legacy(data.get("contents", {}), data.get("content_times", {}))
         self.mark_as_read_tokens = {k: (v[0], v[1], v[2]) for k, v in data.get("mark_as_read_tokens", {}).items()}
-        self.content_times = dict(data.get("content_times", {}))
         self.platform.groups.load(data.get("groups", []))
+        self.platform.user_events.load(data.get("events", {}))
 
 
-def _as_sent(message: UserMessage) -> dict[str, Any]:
-    """The message as the chat shows it and the webhook carries it (an image's bytes go separately)."""
+def _as_sent(message: AnyUserMessage) -> dict[str, Any]:
+    """The message as the chat shows it and the webhook carries it (a medium's bytes go separately)."""
     if isinstance(message, TextFromUser):
         out: dict[str, Any] = {"type": "text", "text": message.text}
         if message.emojis is not None:
             out["emojis"] = message.emojis
+        if message.quoted_message_id is not None:
+            out["quotedMessageId"] = message.quoted_message_id
+        if message.mentions:
+            # Kept with the people's global IDs (what the chat log shows); each channel's IDs go in at sending.
+            out["mention"] = {"mentionees": [_mentionee(m.index, m.length, m.target) for m in message.mentions]}
         return out
     if isinstance(message, StickerFromUser):
-        return {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
-                "stickerResourceType": "STATIC"}
+        out = {"type": "sticker", "packageId": message.packageId, "stickerId": message.stickerId,
+               "stickerResourceType": "STATIC"}
+        if message.quoted_message_id is not None:
+            out["quotedMessageId"] = message.quoted_message_id
+        return out
     if isinstance(message, LocationFromUser):
         out = {"type": "location", "latitude": message.latitude, "longitude": message.longitude}
         for key in ("title", "address"):
             if getattr(message, key):
                 out[key] = getattr(message, key)
         return out
-    return {"type": "image"}
+    if isinstance(message, FileFromUser):
+        return {"type": "file", "fileName": message.file_name, "fileSize": len(message.content)}
+    out = {"type": message.type, "contentProvider": message.provider()}
+    if isinstance(message, ImageFromUser) and message.image_set is not None:
+        out["imageSet"] = message.image_set.model_dump()
+    if isinstance(message, VideoFromUser | AudioFromUser) and message.duration is not None:
+        out["duration"] = message.duration
+    return out
 
 
-def _picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:
+def _mentionee(index: int, length: int, target: str) -> dict[str, Any]:
+    if target == "all":
+        return {"index": index, "length": length, "type": "all"}
+    if target == "oa":
+        return {"index": index, "length": length, "type": "user", "isSelf": True}
+    return {"index": index, "length": length, "type": "user", "userId": target, "isSelf": False}
+
+
+def picker_params(action: dict[str, Any], params: dict[str, str] | None) -> dict[str, str]:
+    """What a datetime picker sends: the value picked in its mode, else its `initial`; 400 without either."""
     mode = action.get("mode", "datetime")
     if params and isinstance(params.get(mode), str):
         return {mode: params[mode]}

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 # Events that carry a replyToken when delivered in active mode (rule 53).
 REPLYABLE = frozenset(
     {"message", "messageEdited", "follow", "join", "memberJoined", "postback", "videoPlayComplete",
-     "beacon", "accountLink"}
+     "beacon", "accountLink", "membership"}
 )
 
-EventBuilder = Callable[[Channel, str], dict[str, Any]]
+EventBuilder = Callable[[Channel], dict[str, Any]]
 
 
 class WebhookArea:
@@ -66,10 +66,17 @@ class WebhookArea:
         attachment = self.platform.attachment(channel.channel_id, account.bot_id)
         if not self.module_receives(channel, attachment):
             return None
-        event["source"] = {"type": "user", "userId": self.platform.seen_id(channel, account.bot_id, person)}
+        event["source"] = self.source_of(channel, account.bot_id, person)
         body = self._envelope(event, "active", self.platform.clock.now_ms())
         self.platform.sink.enqueue(channel, account.bot_id, [body], alone=True)
         return str(body["webhookEventId"])
+
+    def source_of(self, channel: Channel, bot_id: str, chat: str) -> dict[str, str]:
+        """The `source` of an event in `chat`: the group or room, else the user as `channel` sees them."""
+        group = self.platform.groups.of_account(bot_id, chat)
+        if group is not None:
+            return group.source()
+        return {"type": "user", "userId": self.platform.seen_id(channel, bot_id, chat)}
 
     def recipients(self, account: OfficialAccount) -> list[Channel]:
         """Every channel a user event of this OA fans out to (fan-out: rules 55–56)."""
@@ -82,10 +89,13 @@ class WebhookArea:
                 out.append(channel)
         return out
 
-    def chat_event(self, account: OfficialAccount, person: str, event_type: str, build: EventBuilder) -> list[str]:
+    def chat_event(self, account: OfficialAccount, person: str, event_type: str, build: EventBuilder, *,
+                   reply: bool = True) -> list[str]:
         """Fans a user-caused event out: exactly one `active` delivery, the rest `standby` (rule 52).
 
-        `build(channel, seen_user_id)` returns the type-specific part of the event for one channel.
+        `build(channel)` returns the type-specific part of the event for one channel (and its
+        `source` when it names more than the chat: a group member who wrote).
+        `reply=False` withholds the reply token a replyable type would carry (a failed account link).
         Returns the webhookEventIds of every delivery made.
         """
         if account.status != "active":
@@ -94,13 +104,25 @@ class WebhookArea:
         timestamp = self.platform.clock.now_ms()
         sent = []
         for channel in self.recipients(account):
-            seen = self.platform.seen_id(channel, account.bot_id, person)
-            event = {"type": event_type, **build(channel, seen)}
-            event.setdefault("source", {"type": "user", "userId": seen})
+            event = {"type": event_type, **build(channel)}
+            if "source" not in event:
+                event["source"] = self.source_of(channel, account.bot_id, person)
             mode = "active" if channel.channel_id == active else "standby"
             body = self._envelope(event, mode, timestamp)
-            if mode == "active" and event_type in REPLYABLE:
+            if mode == "active" and reply and event_type in REPLYABLE:
                 body["replyToken"] = self.platform.messaging.issue_reply_token(channel, account, person, timestamp)
             self.platform.sink.enqueue(channel, account.bot_id, [body], alone=False)
             sent.append(str(body["webhookEventId"]))
         return sent
+
+    def to_sender(self, channel: Channel, account: OfficialAccount, event: dict[str, Any]) -> str | None:
+        """An event about the caller's own request (a LINE notification message's `delivery`), to that channel
+        alone, without a source; nothing when the channel has no webhook."""
+        if isinstance(channel, ModuleChannel):
+            if not self.module_receives(channel, self.platform.attachment(channel.channel_id, account.bot_id)):
+                return None
+        elif not (channel.webhook_enabled and channel.webhook_url and account.webhook_enabled):
+            return None
+        body = self._envelope(event, "active", self.platform.clock.now_ms())
+        self.platform.sink.enqueue(channel, account.bot_id, [body], alone=True)
+        return str(body["webhookEventId"])

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from linemod.emulator import ids
 from linemod.emulator.clock import Clock
 from linemod.emulator.errors import ControlError, LineApiError, forbidden
+from linemod.emulator.platform.attachments import Attachments
 from linemod.emulator.platform.entities import (
     PRIMARY,
     Attachment,
@@ -75,23 +76,31 @@ class Platform:
     def _init_state(self, salt: str | None = None) -> None:
         # Imported here: these areas import `Platform` for typing only, and this keeps one direction.
         from linemod.emulator.platform.attach import AttachArea
+        from linemod.emulator.platform.audiences import AudienceArea
         from linemod.emulator.platform.chat_control import ChatControlArea
         from linemod.emulator.platform.chat_extras import ChatExtras
+        from linemod.emulator.platform.coupons import CouponArea
+        from linemod.emulator.platform.delivery_stats import DeliveryStats
+        from linemod.emulator.platform.group_api import GroupApi
         from linemod.emulator.platform.groups import GroupArea
+        from linemod.emulator.platform.insight import Insight, RichMenuInsight
+        from linemod.emulator.platform.memberships import MembershipArea
         from linemod.emulator.platform.messaging import MessagingArea
         from linemod.emulator.platform.module_api import ModuleApi
         from linemod.emulator.platform.rate_limits import RateLimiter
+        from linemod.emulator.platform.richmenu_batch import RichMenuBatches
         from linemod.emulator.platform.richmenus import RichMenuArea
         from linemod.emulator.platform.setup import SetupArea
         from linemod.emulator.platform.tokens import TokenArea
         from linemod.emulator.platform.user_actions import UserActions
+        from linemod.emulator.platform.user_events import UserEvents
         from linemod.emulator.platform.webhooks import WebhookArea
 
         self.accounts: dict[str, OfficialAccount] = {}
         self.primary_channels: dict[str, PrimaryChannel] = {}
         self.module_channels: dict[str, ModuleChannel] = {}
         self.people: dict[str, Person] = {}
-        self.attachments: dict[tuple[str, str], Attachment] = {}  # (channel_id, bot_id)
+        self.attachments = Attachments()  # (channel_id, bot_id)
         self.chats: dict[tuple[str, str], list[ChatEntry]] = {}  # (bot_id, person)
         self.identity = IdentityMap(salt)
         self.setup = SetupArea(self)
@@ -104,8 +113,17 @@ class Platform:
         self.module_api = ModuleApi(self)
         self.extras = ChatExtras(self)
         self.users = UserActions(self)
+        self.user_events = UserEvents(self)
         self.groups = GroupArea(self)
+        self.group_api = GroupApi(self)
         self.rate_limiter = RateLimiter(self.clock)
+        self.stats = DeliveryStats(self)
+        self.insight = Insight(self)
+        self.richmenu_insight = RichMenuInsight(self)
+        self.audiences = AudienceArea(self)
+        self.coupons = CouponArea(self)
+        self.memberships = MembershipArea(self)
+        self.richmenu_batches = RichMenuBatches(self)
 
     def reset(self) -> None:
         self.clock.reset()
@@ -137,7 +155,7 @@ class Platform:
         return self.attachments.get((channel_id, bot_id))
 
     def attachments_of_account(self, bot_id: str) -> list[Attachment]:
-        return [a for (_, b), a in self.attachments.items() if b == bot_id]
+        return self.attachments.of_account(bot_id)
 
     def attached_modules(self, bot_id: str) -> list[tuple[ModuleChannel, Attachment]]:
         out = []
@@ -231,6 +249,7 @@ class Platform:
         """Fires whatever the clock made due: OA purges (chat-control TTLs and token expiries are
         read lazily against the clock, so they need no firing)."""
         self.messaging.prune()
+        self.richmenu_batches.run_due()
         now = self.clock.now_ms()
         for account in list(self.accounts.values()):
             if account.status == "deleted" and account.purge_at_ms is not None and account.purge_at_ms <= now:

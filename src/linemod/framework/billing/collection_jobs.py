@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("linemod.billing")
 PAYMENT_EVENT_JOB = "linemod.billing.payment_event"
 CARD_EXPIRY_JOB = "linemod.billing.card_expiry"
-RENDER_BATCH = 100  # PDFs handed to the pool at once: enough to keep every process busy, a few seconds' work
+RENDER_BATCH = 200  # PDFs per job round: two print batches of pdf_files.PRINT_BATCH (one per core), ~2 s of CPU
 INSERT_WEBHOOK = (
     "INSERT INTO stripe_webhook_events (event_id, kind, event_json, received_at_ms) "
     "VALUES (:event_id, :kind, :event_json, :now) ON CONFLICT (event_id) DO NOTHING"

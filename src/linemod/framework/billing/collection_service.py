@@ -83,11 +83,11 @@ class CollectionService:
         self.settings = settings
         self.ledger = ledger
         # Every PDF of this service (the render job's, and those a mail or a download makes on demand) is made
-        # in one pool of processes, started at the first and stopped by `aclose()`: WeasyPrint's CPU then
-        # neither blocks the event loop nor competes for its GIL, and uses every core.
+        # in one pool of processes, started at the first and stopped by `aclose()`: their CPU (WeasyPrint's,
+        # the render job's Chromium's) then neither blocks the event loop nor competes for its GIL.
         self.pdf_executor = LazyPdfPool(settings.billing_pdf_workers or None)
-        self.book = InvoiceBook(db, clock, issuer, renderer=InvoiceRenderer(executor=self.pdf_executor),
-                                pdf_on_issue=settings.billing_pdf_on_issue)
+        renderer = InvoiceRenderer(executor=self.pdf_executor, browser=settings.billing_pdf_browser)
+        self.book = InvoiceBook(db, clock, issuer, renderer=renderer, pdf_on_issue=settings.billing_pdf_on_issue)
         self.provider = provider
         self.cards = CardPayments(db, provider, clock) if provider is not None else None
         self.transfers = BankTransfers(db, clock)

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from linemod.framework.billing.audit_log import SYSTEM
 from linemod.framework.billing.changes import SubscriptionChanges
 from linemod.framework.billing.collection import NOTICE_JOB
 from linemod.framework.billing.collection_records import UNPAID, CollectionRow, CollectionStatus
@@ -67,9 +68,12 @@ class Settlement:
         self.dunning = dunning
         dunning.settle = self.settle_paid
 
-    async def settle_paid(self, collection_id: int, method: str, paid_on: date | None = None) -> Invoice | None:
+    async def settle_paid(
+        self, collection_id: int, method: str, paid_on: date | None = None, *, actor: str = SYSTEM
+    ) -> Invoice | None:
         """The run's invoice is paid in full: mark it, issue the receipt, reactivate the subscription (unless
-        another of its invoices is still unpaid after a failure), mail the receipt. Returns the receipt."""
+        another of its invoices is still unpaid after a failure), mail the receipt. Returns the receipt.
+        `actor` is who the invoice's change log names: the staff member whose entry settled it, else the system."""
         async with self.db.session() as session:
             run = await session.get(CollectionRow, collection_id)
         if run is None or run.invoice_id is None or run.status == CollectionStatus.PAID:
@@ -78,7 +82,7 @@ class Settlement:
         ja, en = METHOD_NAMES.get(method, (method, method))
         try:
             receipt = await self.book.mark_paid(
-                run.invoice_id, paid_on=paid_on, method=en if invoice.language == "en" else ja
+                run.invoice_id, paid_on=paid_on, method=en if invoice.language == "en" else ja, actor=actor
             )
         except InvoiceStateError:
             # Read again: a concurrent settlement (the charge's answer and its webhook) may have just paid it.
@@ -131,16 +135,17 @@ class Settlement:
     # ---- bank transfers -------------------------------------------------------------------------------
 
     async def record_transfer(
-        self, invoice_id: int, amount_yen: int, paid_on: date, *, recorded_by: int | None = None, note: str = ""
+        self, invoice_id: int, amount_yen: int, paid_on: date, *, recorded_by: int | None = None, note: str = "",
+        actor: str = SYSTEM,
     ) -> PaymentRecord:
         """Staff saw a transfer arrive for an invoice; once it is paid in full, it is settled."""
         payment = await self.transfers.mark_paid(str(invoice_id), amount_yen, paid_on, note=note,
                                                  recorded_by=recorded_by)
-        await self._settle_if_covered(invoice_id, paid_on)
+        await self._settle_if_covered(invoice_id, paid_on, actor)
         return payment
 
-    async def import_statement(self, data: bytes, *, filename: str = "", imported_by: int | None = None
-                               ) -> StatementImport:
+    async def import_statement(self, data: bytes, *, filename: str = "", imported_by: int | None = None,
+                               actor: str = SYSTEM) -> StatementImport:
         """A bank statement CSV matched to the open invoices; every invoice it pays is settled."""
         runs = await self.unpaid_runs()
         documents = {run.id: await self.book.get(run.invoice_id or 0) for run in runs}
@@ -154,25 +159,25 @@ class Settlement:
         imported = await self.transfers.import_statement(data, open_invoices, filename=filename,
                                                          imported_by=imported_by)
         for credit in imported.matched:
-            await self._settle_if_covered(int(credit.invoice_id), credit.value_date)
+            await self._settle_if_covered(int(credit.invoice_id), credit.value_date, actor)
         return imported
 
     async def resolve_statement_item(
-        self, item_id: int, invoice_id: int, *, resolved_by: int, note: str = ""
+        self, item_id: int, invoice_id: int, *, resolved_by: int, note: str = "", actor: str = SYSTEM
     ) -> PaymentRecord:
         """Staff decided a queued statement credit pays `invoice_id`: it is recorded as that invoice's
         payment, and the invoice is settled once paid in full."""
         payment = await self.transfers.resolve(item_id, str(invoice_id), resolved_by=resolved_by, note=note)
-        await self._settle_if_covered(invoice_id, payment.paid_on or self.book.today())
+        await self._settle_if_covered(invoice_id, payment.paid_on or self.book.today(), actor)
         return payment
 
-    async def _settle_if_covered(self, invoice_id: int, paid_on: date) -> None:
+    async def _settle_if_covered(self, invoice_id: int, paid_on: date, actor: str) -> None:
         async with self.db.session() as session:
             run = await session.scalar(select(CollectionRow).where(CollectionRow.invoice_id == invoice_id))
         if run is None:
             return
         if await PaymentLedger(self.db).paid_yen(str(invoice_id)) >= run.amount_yen:
-            await self.settle_paid(run.id, "bank_transfer", paid_on)
+            await self.settle_paid(run.id, "bank_transfer", paid_on, actor=actor)
 
     # ---- provider webhooks ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from linemod.framework.billing.console import provider_routes
+from linemod.framework.billing.invoicing.errors import InvoiceNotFoundError
 from linemod.framework.console import routes_auth, routes_operator, routes_provider, routes_team
 from linemod.framework.console.csrf import CsrfRejected
 from linemod.framework.console.params import BadParameter
@@ -29,9 +30,22 @@ from linemod.framework.console.web import (
     signin_url,
 )
 from linemod.framework.support import console as support_pages
+from linemod.framework.support.access import TicketNotFound
+from linemod.framework.support.announcements.service import AnnouncementNotFound
 from linemod.framework.support.inbox import routes as inbox_routes
 from linemod.framework.support.inbox import routes_settings as inbox_settings_routes
+from linemod.framework.support.inbox.service import InquiryNotFound
 from linemod.framework.support.inbox.templates_dir import INBOX_TEMPLATES
+from linemod.framework.support.knowledge.articles import ArticleNotFound
+
+# The engines' own "no such thing (for you)" errors, answered as the console's 404 page wherever they escape a route.
+NOT_FOUND_ERRORS: tuple[type[Exception], ...] = (
+    TicketNotFound,
+    ArticleNotFound,
+    AnnouncementNotFound,
+    InquiryNotFound,
+    InvoiceNotFoundError,
+)
 
 
 def mount(api: FastAPI, state: ConsoleState) -> None:
@@ -81,5 +95,8 @@ def mount(api: FastAPI, state: ConsoleState) -> None:
 
     api.add_exception_handler(SignInRequired, sign_in_required)
     api.add_exception_handler(PageNotFound, not_found)
+    # What the engines call "not found" covers "not one you may see" too: every route answers 404 alike.
+    for not_visible in NOT_FOUND_ERRORS:
+        api.add_exception_handler(not_visible, not_found)
     api.add_exception_handler(CsrfRejected, csrf_rejected)
     api.add_exception_handler(BadParameter, bad_parameter)

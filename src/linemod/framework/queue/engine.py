@@ -17,7 +17,7 @@ class QueueEngine(Protocol):
     inserts_events_in_one_statement: bool
     """A batch of events is one statement (no BEGIN/COMMIT round trips needed)."""
     claim_prologue: str | None
-    """Run in the claim's transaction before the claim statement."""
+    """Run in the claim's transaction before the claim statement (sent with its BEGIN)."""
 
     def in_ids(self, column: str, param: str) -> str:
         """A condition: `column` is one of the ids in parameter `param` (give its value with `ids()`)."""
@@ -25,8 +25,15 @@ class QueueEngine(Protocol):
     def ids(self, values: Iterable[int | str]) -> Any:
         """The value of an id-list parameter (ids, or other values compared as text such as claims)."""
 
-    def claim(self, table: str, picked: str, update: str) -> str:
-        """The claim statement: `update` applied to the rows `picked` selects, returning them."""
+    def claim(self, table: str, window: str | None, picked: str, update: str) -> str:
+        """The claim statement: `update` applied to the rows `picked` selects, returning them. `window`, when
+        given, is the query of the candidates `picked` reads as `WINDOW_NAME`. An engine whose claims start
+        from a floor (`claims_from_floor`) also returns, on every row, how many rows the window held
+        (`window_rows`) and its first id (`window_first`)."""
+
+    claims_from_floor: bool
+    """Claims walk the pending rows from the oldest one the last claim saw, rather than from the oldest id
+    (see `WorkQueue`): what a walk over row versions no longer pending costs, until vacuum removes them."""
 
     def locking(self, picked: str) -> str:
         """`picked` made to lock what it picks, skipping rows other claimers hold."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from linemod.framework.queue.statements import WINDOW_NAME
+
 _COLUMN_TYPES = {
     "event_ts_ms": "bigint",
     "is_redelivery": "boolean",
@@ -21,7 +23,7 @@ class PostgresEngine:
     # each 200 before the next webhook (LINE, per OA) still gets its events stored in order.
     writer_batches_in_flight = 4
     inserts_events_in_one_statement = True
-    # The claim's window must walk the (status, id) index in order and stop after its rows. A queue table
+    # The claim's window must walk the pending rows' index in order and stop after its rows. A queue table
     # grows faster than autovacuum re-analyses it, and with statistics from when it was small the planner
     # bitmap-scans every pending row and sorts them (12 ms at 30,000 pending instead of 1 ms).
     claim_prologue: str | None = "SET LOCAL enable_bitmapscan = off"
@@ -35,13 +37,24 @@ class PostgresEngine:
     def locking(self, picked: str) -> str:
         return f"{picked} FOR UPDATE OF c SKIP LOCKED"
 
-    def claim(self, table: str, picked: str, update: str) -> str:
+    # Every claim leaves the row's pending version in the pending index until vacuum: a walk from the oldest
+    # id passes all the rows handled since, however few are waiting.
+    claims_from_floor = True
+
+    def claim(self, table: str, window: str | None, picked: str, update: str) -> str:
         # A materialized CTE runs the locking pick exactly once. Inside `WHERE id IN (...)` the planner may
         # put it on the inner side of a join and run it again per outer row, and with SKIP LOCKED every run
         # picks new rows: a claim of 1 came back with 6.
+        ctes = f"{WINDOW_NAME} AS MATERIALIZED ({window}), " if window else ""
+        report = (
+            f", (SELECT COUNT(*) FROM {WINDOW_NAME}) AS window_rows, "
+            f"(SELECT MIN(id) FROM {WINDOW_NAME}) AS window_first"
+            if window
+            else ""
+        )
         return (
-            f"WITH picked AS MATERIALIZED ({picked}) {update} FROM picked "
-            f"WHERE {table}.id = picked.id AND {table}.status = 'pending' RETURNING {table}.*"
+            f"WITH {ctes}picked AS MATERIALIZED ({picked}) {update} FROM picked "
+            f"WHERE {table}.id = picked.id AND {table}.status = 'pending' RETURNING {table}.*{report}"
         )
 
     def insert_events(self, columns: Sequence[str]) -> str:

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from linemod.framework.queue.statements import WINDOW_NAME
+
 
 class SqliteEngine:
     name = "sqlite"
@@ -23,9 +25,13 @@ class SqliteEngine:
     def locking(self, picked: str) -> str:
         return picked  # the claim's transaction holds the database's write lock already
 
-    def claim(self, table: str, picked: str, update: str) -> str:
+    # SQLite removes an index entry as its row changes: the walk to the oldest pending row passes nothing else.
+    claims_from_floor = False
+
+    def claim(self, table: str, window: str | None, picked: str, update: str) -> str:
         # SQLite evaluates an uncorrelated IN (subquery) once, into a temporary index.
-        return f"{update} WHERE id IN ({picked}) AND status = 'pending' RETURNING *"
+        prefix = f"WITH {WINDOW_NAME} AS ({window}) " if window else ""
+        return f"{prefix}{update} WHERE id IN ({picked}) AND status = 'pending' RETURNING *"
 
     def insert_events(self, columns: Sequence[str]) -> str:
         return (

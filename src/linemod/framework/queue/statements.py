@@ -12,6 +12,8 @@ from linemod.framework.queue.engine import QueueEngine
 
 WINDOW = 64
 """Pending rows a claim looks at, oldest first, before falling back to every chat's oldest row."""
+WINDOW_NAME = "claim_window"
+"""The name the claim gives its window (a CTE where the engine reports on it, see `QueueEngine.claim`)."""
 
 EVENT_COLUMNS = (
     "webhook_event_id",
@@ -133,7 +135,11 @@ def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> Queue
         counts=f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status",
         newest=f"SELECT * FROM {table} ORDER BY id DESC LIMIT :limit",
         newest_of_status=f"SELECT * FROM {table} WHERE status = :status ORDER BY id DESC LIMIT :limit",
-        purge_done=f"DELETE FROM {table} WHERE status = 'done' AND finished_at_ms < :before",
+        # The oldest first, by id: they lead the primary key, so a batch is found without reading the rest.
+        purge_done=(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE status = 'done' "
+            "AND finished_at_ms < :before ORDER BY id LIMIT :limit)"
+        ),
     )
 
 
@@ -149,9 +155,10 @@ def _claim(table: str, engine: QueueEngine, *, ordered: bool, listed: bool) -> s
     OA-wide event (attached, suspended, ...; chat_key "<bot>:-") is a barrier for its OA: nothing newer of
     that OA starts before it, and it starts only after everything older of that OA.
 
-    Candidates come from the WINDOW oldest pending rows (an index walk, cheap however long the queue); when
-    those all wait behind busy chats, `listed` takes them from the `:candidates` parameter instead: the
-    oldest unfinished row of every chat, read beforehand (`chat_heads`)."""
+    Candidates come from the WINDOW oldest pending rows from id `:floor` on (a walk of the pending rows'
+    index; `WorkQueue` explains the floor); when those all wait behind busy chats, `listed` takes them from
+    the `:candidates` parameter instead: the oldest unfinished row of every chat, read beforehand
+    (`chat_heads`)."""
     rules = ""
     if ordered:
         unfinished = "p.status IN ('pending', 'running') AND p.id < c.id"
@@ -161,13 +168,15 @@ def _claim(table: str, engine: QueueEngine, *, ordered: bool, listed: bool) -> s
             f"AND (c.chat_key <> c.bot_id || ':-' "
             f"OR NOT EXISTS (SELECT 1 FROM {table} p WHERE p.bot_id = c.bot_id AND {unfinished}))"
         )
+    window = None
     if listed:
         candidates = engine.in_ids("c.id", "candidates")
     else:
-        candidates = (
-            f"c.id IN (SELECT id FROM {table} WHERE status = 'pending' AND run_at_ms <= :now "
-            f"ORDER BY id LIMIT {WINDOW})"
+        window = (
+            f"SELECT id FROM {table} WHERE status = 'pending' AND run_at_ms <= :now AND id >= :floor "
+            f"ORDER BY id LIMIT {WINDOW}"
         )
+        candidates = f"c.id IN (SELECT id FROM {WINDOW_NAME})"
     picked = engine.locking(
         f"SELECT c.id FROM {table} c WHERE {candidates} AND c.status = 'pending' AND c.run_at_ms <= :now {rules} "
         "ORDER BY c.id LIMIT :limit"
@@ -175,4 +184,4 @@ def _claim(table: str, engine: QueueEngine, *, ordered: bool, listed: bool) -> s
     update = (
         f"UPDATE {table} SET status = 'running', locked_by = :me, locked_until_ms = :lease, attempts = attempts + 1"
     )
-    return engine.claim(table, picked, update)
+    return engine.claim(table, window, picked, update)

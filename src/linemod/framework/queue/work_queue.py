@@ -5,6 +5,15 @@ jobs, unordered). On PostgreSQL any number of processes claim concurrently with 
 SQLite every write is serialised by the engine, so one claimer per process is enough and still safe. The
 statements are in `statements.py`, what differs per database in `engine_*.py`.
 
+On PostgreSQL a claim walks the pending rows from a floor, not from the oldest id: every row handled leaves
+its pending version in the index until vacuum runs, and a walk from the oldest id passes them all, more
+with every event handled while vacuum is late. The floor is the first id of the last
+claim's window, kept only while that window was full, so it is below every row that was pending then. A
+row can become pending below it later (a retry, a lease run out, a replay, or a webhook batch that took its
+ids first and committed last), so a claim walks from the oldest id again every `WALK_EVERY_MS`, and at once
+after this queue's own retries and replays. Per-chat order does not depend on the floor: a row is claimable
+only once its chat has no older unfinished row, wherever that row is.
+
 Crash safety comes from the lease: a claimed row carries `locked_by` and `locked_until_ms`. A worker that
 dies leaves the row `running` with a lease that runs out, and the next claim takes it again. Finishing a row
 is an UPDATE guarded by `locked_by`, done inside the handler's own transaction, so a handler's database
@@ -24,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.clock import Clock
 from linemod.framework.queue.engine import QueueEngine, engine_for
 from linemod.framework.queue.rows import EventRecord, JobRecord, QueueRecord
-from linemod.framework.queue.statements import claim_of, queue_statements
+from linemod.framework.queue.statements import WINDOW, claim_of, queue_statements
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.direct_sql import DirectConnection, Params, execute_in_session
 from linemod.framework.storage.models import QueueStatus
@@ -59,6 +68,7 @@ class WorkQueue(Generic[R]):
     """
 
     RELEASE_EVERY_MS = 1000  # how often claims also look for rows whose lease ran out
+    WALK_EVERY_MS = 200  # how often a claim walks the pending rows from the oldest id rather than the floor
 
     def __init__(
         self,
@@ -82,6 +92,8 @@ class WorkQueue(Generic[R]):
         self.engine = engine or engine_for(db)
         self.sql = queue_statements(table, self.engine, ordered=ordered)
         self._released_at_ms = -(10**15)
+        self._walked_at_ms = -(10**15)
+        self._floor: int | None = None
 
     async def claim(self, worker_id: str, limit: int) -> list[R]:
         """Take up to `limit` due rows for `worker_id`, oldest first. Rows whose lease ran out (their worker
@@ -103,10 +115,10 @@ class WorkQueue(Generic[R]):
             rows = await self._claim_in(connection, worker_id, limit, among=among)
             return rows, (await read_also(connection, rows) if read_also is not None else None)
 
-        direct = self.db.direct
-        rows, extra = await direct.run(lambda connection: unit(connection, None))
+        direct, prologue = self.db.direct, self.engine.claim_prologue
+        rows, extra = await direct.run(lambda connection: unit(connection, None), prologue=prologue)
         if not rows and self.ordered and (heads := await self.chat_heads()):
-            rows, extra = await direct.run(lambda connection: unit(connection, heads))
+            rows, extra = await direct.run(lambda connection: unit(connection, heads), prologue=prologue)
         return await self._drop_exhausted(rows, worker_id), extra
 
     async def chat_heads(self) -> list[int]:
@@ -126,16 +138,31 @@ class WorkQueue(Generic[R]):
         `among` (from `chat_heads()`)."""
         now = self.clock.now_ms()
         params: dict[str, Any] = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
-        if self.engine.claim_prologue:
-            await connection.execute(self.engine.claim_prologue)
         if now - self._released_at_ms >= self.RELEASE_EVERY_MS or now < self._released_at_ms:
             await connection.execute(self.sql.release_expired, {"now": now})
             self._released_at_ms = now
-        if among is None:
-            rows = await connection.fetch(self.sql.claim, params)
-        else:
+            self._floor = None  # what it released may be below the floor
+        if among is not None:
             rows = await connection.fetch(self.sql.claim_among, {**params, "candidates": self.engine.ids(among)})
+            return sorted((self.record.of(row) for row in rows), key=lambda r: r.id)
+        params["floor"] = self._claim_floor(now)
+        rows = await connection.fetch(self.sql.claim, params)
+        if self.engine.claims_from_floor:
+            # Any row carries the window's report; no row, no report: the next claim walks from the oldest id.
+            full = bool(rows) and rows[0]["window_rows"] >= WINDOW
+            self._floor = int(rows[0]["window_first"]) if full else None
         return sorted((self.record.of(row) for row in rows), key=lambda r: r.id)
+
+    def _claim_floor(self, now: int) -> int:
+        """The id the claim's window starts from: the floor, or 0 when there is none or a walk is due."""
+        if self._floor is None or now - self._walked_at_ms >= self.WALK_EVERY_MS or now < self._walked_at_ms:
+            self._walked_at_ms = now
+            return 0
+        return self._floor
+
+    def forget_floor(self) -> None:
+        """Make the next claim walk from the oldest id (a row of this queue went back to pending)."""
+        self._floor = None
 
     async def _drop_exhausted(self, rows: list[R], worker_id: str) -> list[R]:
         """Claimed rows whose attempts are used up (their workers kept dying) become dead letters."""
@@ -201,7 +228,10 @@ class WorkQueue(Generic[R]):
         async def fail(connection: DirectConnection) -> bool:
             return bool(await connection.fetch(self.sql.fail, params))
 
-        return status.value if await self.db.direct.run(fail) else ""
+        failed = await self.db.direct.run(fail)
+        if failed and not dead:
+            self.forget_floor()
+        return status.value if failed else ""
 
     async def extend_leases(self, worker_id: str, row_ids: Iterable[int]) -> None:
         """Keep rows that are still being worked on from being taken by someone else."""
@@ -223,7 +253,8 @@ class WorkQueue(Generic[R]):
         async with self.db.transaction() as session:
             sql = self.sql.replay_all if row_ids is None else self.sql.replay_some
             result = await session.execute(text(sql), params)
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        self.forget_floor()
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def has_work(self, *, due_only: bool) -> bool:
         """Whether a row is running or pending (with `due_only`, pending and due now)."""
@@ -243,11 +274,21 @@ class WorkQueue(Generic[R]):
         async with self.db.session() as session:
             return [self.record.of(dict(row._mapping)) for row in await session.execute(text(sql), params)]
 
+    PURGE_BATCH = 5000  # done rows deleted per transaction
+
     async def purge_finished(self, older_than_ms: int) -> int:
-        """Delete done rows finished before `older_than_ms` (dead letters are kept until replayed)."""
-        async with self.db.transaction() as session:
-            result = await session.execute(text(self.sql.purge_done), {"before": older_than_ms})
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        """Delete done rows finished before `older_than_ms` (dead letters are kept until replayed), in
+        transactions of `PURGE_BATCH` rows: an hour of events at a few thousand a second is millions of rows,
+        and one statement for all of them held its locks and wrote its WAL as one burst. Returns how many."""
+        purged = 0
+        while True:
+            async with self.db.transaction() as session:
+                params = {"before": older_than_ms, "limit": self.PURGE_BATCH}
+                result = await session.execute(text(self.sql.purge_done), params)
+                batch = int(result.rowcount)  # type: ignore[attr-defined]
+            purged += batch
+            if batch < self.PURGE_BATCH:
+                return purged
 
 
 def event_queue(db: Database, *, clock: Clock, lease_seconds: float, retry: RetryPolicy) -> WorkQueue[EventRecord]:

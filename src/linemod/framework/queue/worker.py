@@ -95,8 +95,14 @@ class Worker:
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
-        # Events whose handler did not use ctx.db are marked done (with their chat state) in batches.
-        self._completions: GroupCommit[Completion] = GroupCommit(self._write_completions, name="linemod-completions")
+        # Events whose handler did not use ctx.db are marked done (with their chat state) in batches. Batches
+        # hold different chats' events (one event per chat runs at a time), so several may commit at once:
+        # on PostgreSQL a batch no longer waits for the previous one's round trips and flush.
+        self._completions: GroupCommit[Completion] = GroupCommit(
+            self._write_completions,
+            name="linemod-completions",
+            max_in_flight=runtime.events.engine.writer_batches_in_flight,
+        )
         self.processed = 0
         self._failed_claims = 0
 

@@ -96,6 +96,20 @@ def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
     return _NAMED.sub(number, sql), tuple(names)
 
 
+async def _in_transaction_after(raw: Any, prologue: str, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
+    """`work` in a transaction opened together with `prologue` (a parameterless statement: asyncpg sends it and
+    BEGIN as one simple query, one round trip)."""
+    await raw.execute(f"BEGIN; {prologue}")
+    try:
+        result = await work(_PostgresConnection(raw))
+    except Exception:
+        if not raw.is_closed():
+            await raw.execute("ROLLBACK")
+        raise
+    await raw.execute("COMMIT")
+    return result
+
+
 def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that never suspends (a unit of work on SQLite) outside any event loop."""
     try:
@@ -130,18 +144,20 @@ class DirectSql:
         read_only: bool = False,
         one_statement: bool = False,
         timeout: float | None = None,
+        prologue: str | None = None,
     ) -> T:
-        """Run `work` in one transaction: committed if it returns, rolled back if it raises. `read_only`
+        """Run `work` in one transaction: committed if it returns, rolled back if it raises. `prologue`
+        (PostgreSQL): a statement without parameters run first, sent with BEGIN in one round trip. `read_only`
         (a slow read): on SQLite it runs in the thread, on a snapshot, taking no write lock and not
         stalling the event loop. `one_statement` (the unit runs exactly one statement): on PostgreSQL no
         BEGIN and COMMIT round trips, the statement is a transaction of its own. `timeout` (seconds): raise
         `TimeoutError` when the unit has not committed by then, instead of the database's statement timeout
         (a unit given up on while its COMMIT was on the way may still have committed)."""
         if timeout is None:
-            return await self._run(work, read_only, one_statement, None)
+            return await self._run(work, read_only, one_statement, None, prologue)
         deadline = time.monotonic() + timeout
         async with asyncio.timeout(timeout):
-            return await self._run(work, read_only, one_statement, deadline)
+            return await self._run(work, read_only, one_statement, deadline, prologue)
 
     async def _run(
         self,
@@ -149,6 +165,7 @@ class DirectSql:
         read_only: bool,
         one_statement: bool,
         deadline: float | None,
+        prologue: str | None = None,
     ) -> T:
         if self.db.is_sqlite:
             if read_only:
@@ -159,6 +176,8 @@ class DirectSql:
         try:
             if one_statement:
                 return await work(_PostgresConnection(raw))
+            if prologue is not None:
+                return await _in_transaction_after(raw, prologue, work)
             async with raw.transaction():
                 return await work(_PostgresConnection(raw))
         except (asyncio.CancelledError, TimeoutError):

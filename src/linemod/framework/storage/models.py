@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -50,6 +50,11 @@ class QueueStatus(StrEnum):
     DEAD = "dead"
 
 
+_PENDING = text("status = 'pending'")
+_RUNNING = text("status = 'running'")
+_UNFINISHED = text("status IN ('pending', 'running')")
+
+
 class EventRow(Base):
     """A webhook event, stored before the webhook is acknowledged and processed by workers.
 
@@ -78,9 +83,12 @@ class EventRow(Base):
     received_at_ms: Mapped[int] = mapped_column(BigInteger)
     finished_at_ms: Mapped[int | None] = mapped_column(BigInteger)
 
+    # The claim's and the ordering rule's indexes hold only the rows still to be handled (migration 0013):
+    # they stay the size of the backlog however many done rows are kept, and a completion adds nothing to them.
     __table_args__ = (
-        Index("ix_events_status_id", "status", "id"),
-        Index("ix_events_chat_key_status", "chat_key", "status", "id"),
+        Index("ix_events_pending", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
+        Index("ix_events_unfinished_chat", "chat_key", "id", postgresql_where=_UNFINISHED, sqlite_where=_UNFINISHED),
+        Index("ix_events_running", "id", postgresql_where=_RUNNING, sqlite_where=_RUNNING),
         Index("ix_events_bot_id_status", "bot_id", "status", "id"),
     )
 

@@ -8,6 +8,7 @@ lifecycle event already applied to that tenant (LINE's `timestamp`), and applyin
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class TenantStore:
         self.clock = clock
         self.cache_ms = int(cache_seconds * 1000)
         self._cache: dict[str, tuple[int, TenantInfo]] = {}
+        self._loading: dict[str, asyncio.Future[TenantInfo | None]] = {}
         self.listeners: list[LifecycleListener] = []
         """Told of every lifecycle change (attached, detached, suspended, resumed) in its transaction. Not of
         `record_attach()`: the `attached` event that follows an attach is (billing's sweep catches an OA
@@ -130,13 +132,28 @@ class TenantStore:
         hit = self._cache.get(bot_id)
         if hit is not None and now - hit[0] < self.cache_ms:
             return hit[1]
+        # One read per OA however many events miss at once: when the entry runs out, every handler running
+        # for that OA misses together, and each reading it for itself took 50 reads per expiry under load.
+        loading = self._loading.get(bot_id)
+        if loading is None:
+            loading = self._loading[bot_id] = asyncio.ensure_future(self._load(bot_id, now))
+            loading.add_done_callback(lambda done: self._finished_loading(bot_id, done))
+        return await asyncio.shield(loading)
+
+    async def _load(self, bot_id: str, now: int) -> TenantInfo | None:
         tenant = await self.get(bot_id)
-        if tenant is not None:
+        # Not when `forget()` came while reading: what was read may be from before the change.
+        if tenant is not None and self._loading.get(bot_id) is asyncio.current_task():
             self._cache[bot_id] = (now, tenant)
         return tenant
 
+    def _finished_loading(self, bot_id: str, done: asyncio.Future[TenantInfo | None]) -> None:
+        if self._loading.get(bot_id) is done:
+            del self._loading[bot_id]
+
     def forget(self, bot_id: str) -> None:
         self._cache.pop(bot_id, None)
+        self._loading.pop(bot_id, None)
 
     async def count_by_state(self) -> dict[str, int]:
         """How many tenants are attached, suspended and detached (for metrics)."""

@@ -99,7 +99,8 @@ async def test_a_staff_member_sees_billing_but_cannot_change_it_and_another_oa_s
         assert overview.status_code == 200 and 'data-testid="plan-card"' in overview.text
         main = overview.text.split('<section class="oa-main">', 1)[1]
         assert "<form" not in main
-        for path in ("/billing/plan", "/billing/cancel", "/billing/profile", "/billing/payment", "/billing/export"):
+        for path in ("/billing/plan", "/billing/cancel", "/billing/profile", "/billing/payment", "/billing/export",
+                     "/billing/coupon"):
             assert f"/console/oas/{BOT}{path}" not in main, path
         for method, template in urls:
             path = fill(template, BOT)

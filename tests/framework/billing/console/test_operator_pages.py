@@ -14,11 +14,14 @@ import pytest
 from sqlalchemy import select, update
 
 from linemod.framework.billing.billing_contacts import contact_of
+from linemod.framework.billing.coupons import Coupon
 from linemod.framework.billing.records import BillingAccountRow, BillingHistoryRow, BillingSubscriptionRow
+from linemod.framework.billing.staff_coupons import create_coupon
 from linemod.framework.i18n import LANG_COOKIE
 from linemod.framework.security_headers import CONTENT_SECURITY_POLICY
 from linemod.framework.storage.database import Database
 from tests.framework.billing.console.test_operator_access import PROFILE, world
+from tests.framework.billing.helpers import START
 from tests.framework.helpers import BOT
 from tests.support.localstripe import LocalStripe
 
@@ -181,6 +184,57 @@ async def test_a_cancellation_keeps_its_reasons_and_can_be_withdrawn(db: Databas
         async with db.session() as session:
             sub = await session.get(BillingSubscriptionRow, BOT)
         assert sub is not None and sub.status == "trialing"
+        for b in console.browsers:
+            await b.close()
+    finally:
+        await run.__aexit__(None, None, None)
+
+
+async def test_an_owner_redeems_a_coupon_code_and_guessing_codes_is_stopped(
+    db: Database, localstripe: LocalStripe
+) -> None:
+    run, console = await world(db, localstripe)
+    try:
+        owner = await console.operator("owner@sakura.example")
+        await console.give_oa("owner@sakura.example", BOT)
+        await create_coupon(db, Coupon("spring10", "percent", 10, "repeating", 3, "春の割引", "Spring discount"), {},
+                            created_by="staff:kaori@provider.example", now_ms=START)
+        overview = await owner.get(BILLING)
+        assert f'href="{BILLING}/coupon" data-testid="use-coupon"' in overview.text
+        page = await owner.get(f"{BILLING}/coupon")
+        assert page.status_code == 200 and 'data-testid="coupon-form"' in page.text and "data-code=" not in page.text
+
+        blank = await owner.post(f"{BILLING}/coupon", {"code": "  "})
+        assert blank.status_code == 400 and "クーポンコードを入力してください" in blank.text
+        wrong = await owner.post(f"{BILLING}/coupon", {"code": "SPRING11"})
+        assert wrong.status_code == 400 and 'value="SPRING11"' in wrong.text
+        async with db.session() as session:
+            sub = await session.get(BillingSubscriptionRow, BOT)
+        assert sub is not None and sub.coupon_json is None  # nothing written by a wrong code
+
+        done = await owner.post(f"{BILLING}/coupon", {"code": " SPRING10 "})
+        assert done.status_code == 303
+        async with db.session() as session:
+            sub = await session.get(BillingSubscriptionRow, BOT)
+            assert sub is not None and sub.coupon_json is not None
+            assert json.loads(sub.coupon_json)["code"] == "spring10" and sub.coupon_remaining == 3
+            why = await session.scalar(select(BillingHistoryRow.detail_json).where(
+                BillingHistoryRow.bot_id == BOT, BillingHistoryRow.reason == "coupon_redeemed"))
+        assert why is not None and json.loads(why) == {"coupon": "spring10"}
+        current = await owner.get(f"{BILLING}/coupon")
+        assert 'data-code="spring10"' in current.text and "春の割引" in current.text and "10 %" in current.text
+
+        # Wrong codes count per account and per OA (the good one gave its try back): 9 more wrong ones reach
+        # the limit of 10, and then even a good code waits.
+        for n in range(9):
+            assert (await owner.post(f"{BILLING}/coupon", {"code": f"GUESS{n}"})).status_code == 400
+        stopped = await owner.post(f"{BILLING}/coupon", {"code": "SPRING10"})
+        assert stopped.status_code == 429 and "1 時間後" in stopped.text
+
+        # An ended subscription takes no coupon (and the page says why instead of showing the form).
+        await _status(db, "ended")
+        ended = await owner.get(f"{BILLING}/coupon")
+        assert 'data-testid="not-now"' in ended.text and 'data-testid="coupon-form"' not in ended.text
         for b in console.browsers:
             await b.close()
     finally:

@@ -129,6 +129,8 @@ async def test_the_audit_log_shows_staff_and_engine_actions_with_who(console: Co
     assert "&#34;status&#34;: &#34;finalized&#34;" in marked and "&#34;status&#34;: &#34;paid&#34;" in marked
     assert 'data-action="invoice.finalized" data-actor="system"' in page  # the engine's own change log
     assert 'data-action="receipt.created"' in page
+    # The invoice's own change log names who settled it, not "system".
+    assert 'data-action="invoice.paid" data-actor="staff:kaori@provider.example"' in page
     assert 'data-action="subscription.attached" data-actor="system"' in page
     assert 'data-action="payment.bank_transfer" data-actor="staff:kaori@provider.example"' in page
     tenant_only = await staff.get(f"/provider/billing/audit?bot_id={OTHER_BOT}")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from linemod.framework.billing.console import data_export, operator_changes, operator_pages, operator_payment
+from linemod.framework.billing.console import (
+    data_export,
+    operator_changes,
+    operator_coupon,
+    operator_pages,
+    operator_payment,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (operator_pages, operator_payment, operator_changes, data_export):
+for part in (operator_pages, operator_payment, operator_changes, operator_coupon, data_export):
     # The routes themselves, not the routers: tests walk `router.routes` to visit every console URL.
     router.routes.extend(part.router.routes)

@@ -97,6 +97,10 @@ class LineQuota:
     sent_by_module: int
 
 
+# A coupon is for the periods still to be charged: any state that will charge one (not an ended subscription).
+COUPON_STATES = (S.TRIALING, S.ACTIVE, S.PAST_DUE, S.RESTRICTED, S.CANCELING, S.PAUSED)
+
+
 @dataclass(frozen=True)
 class InvoiceEntry:
     collection_id: int
@@ -133,6 +137,10 @@ class BillingOverview:
     @property
     def can_change_plan(self) -> bool:
         return self.status in (S.TRIALING, S.ACTIVE, S.CANCELING)
+
+    @property
+    def can_redeem_coupon(self) -> bool:
+        return self.status in COUPON_STATES
 
     @property
     def can_cancel(self) -> bool:

@@ -95,7 +95,7 @@ async def mark_paid(request: Request, who: Staff, services: ServicesDep, collect
     url = f"{BILLING}/invoices/{document.id}"
     assert who.account is not None
     payment = await collection.settlement.record_transfer(document.id, amount, paid_on, recorded_by=who.account.id,
-                                                          note=note)
+                                                          note=note, actor=actor_of(who))
     after = {"amount_yen": amount, "paid_on": paid_on.isoformat(), "payment_id": payment.id,
              "status": (await collection.book.get(document.id)).status.value}
     await _record(services, who, "transfer.marked_paid", bot_id=document.bot_id, subject=document.number,
@@ -242,7 +242,7 @@ async def import_statement(request: Request, who: Staff, services: ServicesDep, 
     assert who.account is not None
     try:
         imported = await collection.settlement.import_statement(data, filename=upload.filename,
-                                                               imported_by=who.account.id)
+                                                               imported_by=who.account.id, actor=actor_of(who))
     except (StatementFormatError, UnicodeDecodeError):
         raise BadParameter(N_("This file is not a bank statement CSV this console can read: it needs a header "
                               "row with a date column and an amount (or 入金) column.")) from None
@@ -277,7 +277,8 @@ async def assign(request: Request, who: Staff, services: ServicesDep, collection
     assert who.account is not None
     try:
         payment = await collection.settlement.resolve_statement_item(row_id or 0, document.id,
-                                                                     resolved_by=who.account.id)
+                                                                     resolved_by=who.account.id,
+                                                                     actor=actor_of(who))
     except LookupError:
         raise PageNotFound() from None
     await _record(services, who, "statement.assigned", bot_id=document.bot_id, subject=number,

@@ -24,7 +24,6 @@ from linemod.framework.billing.console.provider_web import (
 )
 from linemod.framework.billing.console.search_form import archive_query, page_number
 from linemod.framework.billing.invoicing.documents import DocumentKind, DocumentStatus, Invoice
-from linemod.framework.billing.invoicing.errors import InvoiceNotFoundError
 from linemod.framework.billing.invoicing.tax_report import monthly_tax_report
 from linemod.framework.billing.payments.payment_ledger import PaymentLedger
 from linemod.framework.billing.refunds import card_payment_of, refund_state
@@ -90,10 +89,7 @@ async def document_or_404(collection: CollectionService, invoice_id: str) -> Inv
     row_id = parse_row_id(invoice_id)
     if row_id is None:
         raise PageNotFound()
-    try:
-        return await collection.book.get(row_id)
-    except InvoiceNotFoundError:
-        raise PageNotFound() from None
+    return await collection.book.get(row_id)
 
 
 @router.get("/invoices/{invoice_id}")

@@ -14,6 +14,11 @@ from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
 from linemod.framework.storage.database import Database
 
+PRINT_BATCH = 100
+"""Documents printed together: Chromium's fixed cost per print (~80 ms) spread thin (a batch of 25 costs 20-40 %
+more CPU a document than one of 100, one of 200 5 % less), and the font subset every file of a batch carries
+(the batch's glyphs) still small."""
+
 
 class PdfFiles:
     def __init__(self, db: Database, renderer: InvoiceRenderer, provider: str) -> None:
@@ -49,12 +54,27 @@ class PdfFiles:
         return pdf
 
     async def make_pending(self, limit: int) -> int:
-        """Make the PDFs of up to `limit` issued documents that have none, all at once through the renderer's
-        executor; returns how many."""
+        """Make the PDFs of up to `limit` issued documents that have none, in batches of `PRINT_BATCH` printed
+        together, the batches at once through the renderer's executor; returns how many."""
         async with self.db.session() as session:
             pending = await _pending(session, self.provider, limit)
-        await asyncio.gather(*(self.make(invoice_id, html) for invoice_id, html in pending))
+        # Near-equal batches (201 documents: 67 + 67 + 67, not 100 + 100 + 1, whose last would be printed alone).
+        size = -(-len(pending) // max(1, -(-len(pending) // PRINT_BATCH)))
+        batches = [pending[start : start + size] for start in range(0, len(pending), size)] if pending else []
+        await asyncio.gather(*(self._make_batch(batch) for batch in batches))
         return len(pending)
+
+    async def _make_batch(self, batch: list[tuple[int, str]]) -> None:
+        pdfs = await self.renderer.pdfs([html for _, html in batch])
+        async with write_transaction(self.db) as session:
+            for (invoice_id, _), pdf in zip(batch, pdfs, strict=True):
+                # Stored unless another caller stored one first (that one is kept).
+                await session.execute(
+                    update(InvoiceRow)
+                    .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
+                    .values(pdf=pdf)
+                    .execution_options(synchronize_session=False)
+                )
 
 
 async def _pending(session: AsyncSession, provider: str, limit: int) -> list[tuple[int, str]]:

@@ -2,9 +2,10 @@
 are) and as PDF made from that same HTML by WeasyPrint, with the CJK font embedded (subset) so the PDF reads
 the same on any machine.
 
-The PDF step is CPU-bound (60-80 ms of CPU a page, 60 times what issuing the document in a batch takes); it
-runs off the event loop, in the executor given (`pdf_pool()` renders in parallel processes) or in the loop's
-default thread pool. WeasyPrint is imported on first use: importing this module costs nothing.
+The PDF step is CPU-bound and runs off the event loop, in the executor given (`pdf_pool()` renders in parallel
+processes) or in the loop's default thread pool. One PDF alone is WeasyPrint's (~80 ms of CPU); many at once
+(`pdfs()`, the render job's) are printed together by Chromium and cut apart (~7 ms each, `batch_printing.py`).
+WeasyPrint and the browser are loaded on first use: importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import asyncio
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +44,15 @@ _MONTHS = [
 ]
 
 PdfMaker = Callable[[str], bytes]
+BatchPdfMaker = Callable[[Sequence[str]], list[bytes]]
 
 
 def pdf_pool(workers: int | None = None, *, nice: int = 10) -> ProcessPoolExecutor:
     """A process pool for `InvoiceRenderer(executor=...)`: one process per core unless told, each a fresh
     interpreter (spawned: nothing of the caller's event loop) that loads WeasyPrint and the fonts when it
-    starts, at a lower CPU priority (`nice`) so that PDFs made beside issuing and serving take only the CPU
-    those leave."""
+    starts, and starts its Chromium at its first batch (a few hundred MB of memory for the pool's life), at
+    a lower CPU priority (`nice`, the browser's too) so that PDFs made beside issuing and serving take only
+    the CPU those leave."""
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=multiprocessing.get_context("spawn"),
@@ -86,8 +90,24 @@ class LazyPdfPool(Executor):
 
 
 def _start_pdf_process(nice: int) -> None:
+    from multiprocessing.util import Finalize
+
+    from linemod.framework.billing.invoicing.batch_printing import close_printers
+
     os.nice(nice)
+    # A pool's process ends without running atexit handlers; its finalizers run: the browser it may have
+    # started is closed with it.
+    Finalize(None, close_printers, exitpriority=10)
     html_to_pdf("<!DOCTYPE html><html lang=ja><body><p>請求書</p></body></html>")
+
+
+def htmls_to_pdfs(htmls: Sequence[str], browser: str = "auto") -> list[bytes]:
+    """The PDF of each self-contained HTML document, printed together when there are several (a top-level
+    function, so a process pool can run it). `browser`: the Chromium to print with ("auto": the one on the
+    PATH; "off": none, every PDF WeasyPrint's)."""
+    from linemod.framework.billing.invoicing.batch_printing import print_batch
+
+    return print_batch(htmls, html_to_pdf, browser)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -145,13 +165,27 @@ def framework_catalogs() -> Catalogs:
 
 class InvoiceRenderer:
     """Renders documents. `pdf_maker` turns HTML into PDF bytes (WeasyPrint unless replaced, e.g. by a
-    stub in tests that are not about the PDF); `executor` is where it runs; `catalogs` translate the
-    template's words (the framework's own unless the app's, with its modules' additions, are given)."""
+    stub in tests that are not about the PDF); `batch_maker` turns many at once (printed together by the
+    Chromium `browser` names when `pdf_maker` is WeasyPrint; `pdf_maker` on each otherwise); `executor` is
+    where they run; `catalogs` translate the template's words (the framework's own unless the app's, with its
+    modules' additions, are given). Without an executor, each thread of the loop's default pool that prints
+    a batch starts a browser of its own (a Playwright browser belongs to its thread): give it a `pdf_pool()`."""
 
     def __init__(
-        self, *, pdf_maker: PdfMaker = html_to_pdf, executor: Executor | None = None, catalogs: Catalogs | None = None
+        self,
+        *,
+        pdf_maker: PdfMaker = html_to_pdf,
+        batch_maker: BatchPdfMaker | None = None,
+        browser: str = "auto",
+        executor: Executor | None = None,
+        catalogs: Catalogs | None = None,
     ) -> None:
         self.pdf_maker = pdf_maker
+        if batch_maker is None:
+            batch_maker = partial(htmls_to_pdfs, browser=browser) if pdf_maker is html_to_pdf else partial(
+                _each, pdf_maker
+            )
+        self.batch_maker = batch_maker
         self.executor = executor
         self._envs = TranslatedEnvironments(catalogs or framework_catalogs(), self._make_env)
 
@@ -189,3 +223,12 @@ class InvoiceRenderer:
         """The PDF of HTML this renderer made, produced off the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, self.pdf_maker, html)
+
+    async def pdfs(self, htmls: Sequence[str]) -> list[bytes]:
+        """The PDFs of many documents this renderer made, in order, made together off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.batch_maker, list(htmls))
+
+
+def _each(pdf_maker: PdfMaker, htmls: Sequence[str]) -> list[bytes]:
+    return [pdf_maker(html) for html in htmls]

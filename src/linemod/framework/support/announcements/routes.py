@@ -33,7 +33,6 @@ from linemod.framework.support.announcements.service import (
     SEVERITY_LABELS,
     Announcement,
     AnnouncementDraft,
-    AnnouncementNotFound,
     AnnouncementService,
     jst_input,
 )
@@ -72,10 +71,7 @@ async def dismiss(request: Request, who: Operator, services: ServicesDep, announ
     number = parse_row_id(announcement_id)
     if number is None:
         raise PageNotFound()
-    try:
-        await service_of(services).dismiss(who.account.id, number)
-    except AnnouncementNotFound:
-        raise PageNotFound() from None
+    await service_of(services).dismiss(who.account.id, number)
     if is_htmx(request):
         return Response(status_code=200)  # htmx swaps the banner for this empty answer
     form = await request.form()
@@ -121,10 +117,7 @@ async def _announcement(services: ConsoleServices, announcement_id: str) -> Anno
     number = parse_row_id(announcement_id)
     if number is None:
         raise PageNotFound()
-    try:
-        return await service_of(services).get(number)
-    except AnnouncementNotFound:
-        raise PageNotFound() from None
+    return await service_of(services).get(number)
 
 
 def _form_page(services: ConsoleServices, request: Request, who: Viewer, status: int = 200, **values: Any) -> Response:

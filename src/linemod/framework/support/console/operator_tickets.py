@@ -18,7 +18,6 @@ from linemod.framework.accounts.info import OWNER, AccountInfo
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import CONSOLE, Operator, PageNotFound, ServicesDep, Viewer, check_csrf, html
 from linemod.framework.i18n import N_
-from linemod.framework.support.access import TicketNotFound
 from linemod.framework.support.attachments import AttachmentRefused
 from linemod.framework.support.console.downloads import file_response
 from linemod.framework.support.console.labels import ACCESS_LABELS, BILLING_STATUS_LABELS
@@ -214,11 +213,8 @@ async def _ticket_page(
 ) -> Response:
     account = account_of(who)
     tickets = support.desk().tickets
-    try:
-        ticket = await tickets.get(account, ticket_id)
-        messages = await tickets.messages(account, ticket_id)
-    except TicketNotFound:
-        raise PageNotFound() from None
+    ticket = await tickets.get(account, ticket_id)
+    messages = await tickets.messages(account, ticket_id)
     return page(
         services,
         request,
@@ -257,8 +253,6 @@ async def reply(
                 request, who, services, support, number, status=400, error=problem(N_("Write a reply."))
             )
         await tickets.reply(account, number, body, attachments=await files_of(form))
-    except TicketNotFound:
-        raise PageNotFound() from None
     except AttachmentRefused as refused:
         return await _ticket_page(
             request, who, services, support, number, status=400, error=refusal(refused), body=body
@@ -278,8 +272,6 @@ async def rate(request: Request, who: Operator, services: ServicesDep, support: 
         if rating not in (Csat.GOOD.value, Csat.BAD.value):
             raise CsatError("choose good or bad")
         await tickets.rate(account, number, Csat(rating), reason)
-    except TicketNotFound:
-        raise PageNotFound() from None
     except CsatError:
         message = N_("Say what went wrong: a bad rating needs a reason.") if rating == Csat.BAD.value else None
         error = problem(message or N_("Choose good or bad."))
@@ -290,10 +282,7 @@ async def rate(request: Request, who: Operator, services: ServicesDep, support: 
 @router.get("/tickets/{ticket_id}/files/{attachment_id}")
 async def download(who: Operator, support: SupportDep, ticket_id: str, attachment_id: str) -> Response:
     account = account_of(who)
-    try:
-        stored = await support.desk().tickets.attachment(account, ticket_id_of(ticket_id), ticket_id_of(attachment_id))
-    except TicketNotFound:
-        raise PageNotFound() from None
+    stored = await support.desk().tickets.attachment(account, ticket_id_of(ticket_id), ticket_id_of(attachment_id))
     return file_response(stored)
 
 

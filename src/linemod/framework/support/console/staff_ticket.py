@@ -12,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from linemod.framework.console.params import BadParameter, parse_row_id
 from linemod.framework.console.services import ConsoleServices
-from linemod.framework.console.web import PageNotFound, ServicesDep, Staff, Viewer, check_csrf, html
+from linemod.framework.console.web import ServicesDep, Staff, Viewer, check_csrf, html
 from linemod.framework.i18n import N_
-from linemod.framework.support.access import TicketNotFound
 from linemod.framework.support.attachments import AttachmentRefused
 from linemod.framework.support.canned_replies import CannedReplyError
 from linemod.framework.support.console.downloads import file_response
@@ -55,12 +54,9 @@ async def _page(
 ) -> Response:
     assert who.account is not None
     desk = support.desk()
-    try:
-        ticket = await desk.tickets.get(who.account, ticket_id)
-        messages = await desk.tickets.messages(who.account, ticket_id)
-        audit = await desk.tickets.audit_log(who.account, ticket_id)
-    except TicketNotFound:
-        raise PageNotFound() from None
+    ticket = await desk.tickets.get(who.account, ticket_id)
+    messages = await desk.tickets.messages(who.account, ticket_id)
+    audit = await desk.tickets.audit_log(who.account, ticket_id)
     if ticket.bot_id is not None and request.method == "GET":
         await support.view_as().log(who.account, ticket.bot_id, "ticket", ticket_id=ticket.id)
     canned = await desk.canned.list(who.account)
@@ -123,8 +119,6 @@ async def reply(request: Request, who: Staff, services: ServicesDep, support: Su
         await tickets.reply(
             who.account, number, body, attachments=await files_of(form), status=TicketStatus(then) if then else None
         )
-    except TicketNotFound:
-        raise PageNotFound() from None
     except AttachmentRefused as refused:
         return await _page(request, who, services, support, number, status=400, reply_body=body, error=refusal(refused))
     except TransitionError:
@@ -139,14 +133,11 @@ async def note(request: Request, who: Staff, services: ServicesDep, support: Sup
     number = ticket_id_of(ticket_id)
     body = text_field(await request.form(), "body")
     tickets = support.desk().tickets
-    try:
-        await tickets.get(who.account, number)
-        if not body.strip():
-            error = problem(N_("Write the note."))
-            return await _page(request, who, services, support, number, status=400, error=error)
-        await tickets.add_note(who.account, number, body)
-    except TicketNotFound:
-        raise PageNotFound() from None
+    await tickets.get(who.account, number)
+    if not body.strip():
+        error = problem(N_("Write the note."))
+        return await _page(request, who, services, support, number, status=400, error=error)
+    await tickets.add_note(who.account, number, body)
     return RedirectResponse(services.with_notice(f"{BASE}/tickets/{number}", NOTED), status_code=303)
 
 
@@ -182,8 +173,6 @@ async def update(request: Request, who: Staff, services: ServicesDep, support: S
         await tickets.set_tags(who.account, number, tags)
         if ticket.status != status:
             await tickets.set_status(who.account, number, TicketStatus(status))
-    except TicketNotFound:
-        raise PageNotFound() from None
     except TransitionError:
         error = problem(
             N_("This status change is not allowed: a closed ticket stays closed, and a ticket cannot be new again.")
@@ -197,11 +186,8 @@ async def download(who: Staff, support: SupportDep, ticket_id: str, attachment_i
     assert who.account is not None
     number = ticket_id_of(ticket_id)
     tickets = support.desk().tickets
-    try:
-        stored = await tickets.attachment(who.account, number, ticket_id_of(attachment_id))
-        ticket = await tickets.get(who.account, number)
-    except TicketNotFound:
-        raise PageNotFound() from None
+    stored = await tickets.attachment(who.account, number, ticket_id_of(attachment_id))
+    ticket = await tickets.get(who.account, number)
     if ticket.bot_id is not None:  # a tenant's file is its data: the look is logged like the ticket's
         await support.view_as().log(who.account, ticket.bot_id, "file", ticket_id=number)
     return file_response(stored)

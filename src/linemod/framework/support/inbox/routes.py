@@ -41,10 +41,7 @@ def inquiry_id_of(text: str) -> int:
 
 
 async def load(session: Any, access: OaAccess, inquiry_id: int) -> InboxInquiryRow:
-    try:
-        return await service.load(session, access.tenant.bot_id, inquiry_id)
-    except service.InquiryNotFound:
-        raise PageNotFound() from None
+    return await service.load(session, access.tenant.bot_id, inquiry_id)
 
 
 @router.get("")

@@ -19,7 +19,6 @@ from linemod.framework.support.knowledge.articles import (
     VISIBILITY_LABELS,
     Article,
     ArticleDraft,
-    ArticleNotFound,
     ArticleService,
 )
 from linemod.framework.support.knowledge.rendering import render_markdown
@@ -45,10 +44,7 @@ async def _article(services: ConsoleServices, article_id: str) -> tuple[ArticleS
     service = ArticleService(services.db, services.clock)
     if number is None:
         raise PageNotFound()
-    try:
-        return service, await service.get_any(number)
-    except ArticleNotFound:
-        raise PageNotFound() from None
+    return service, await service.get_any(number)
 
 
 @router.get("")
