@@ -20,6 +20,7 @@ from linemod.emulator.pages import chat_view
 from linemod.emulator.pages.chat_rows import PersonChatRow, newest_first
 from linemod.emulator.pages.i18n import Translator, language_of
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
+from linemod.emulator.pages.routes_manager_groups import group_chats
 from linemod.emulator.platform.commands import AccountDeletion, AccountPatch, build
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
@@ -92,6 +93,7 @@ async def account_page(request: Request, bot_id: str) -> Response:
         "account": account,
         "primary": platform.primary_of(account),
         "chats": _chats(platform, account),
+        "groups": group_chats(platform, account),
         "modules": _modules(platform, account, language_of(request)),
         "default_menu": menu.public() if menu else None,
         "usage": platform.messaging.usage_this_month(bot_id),
