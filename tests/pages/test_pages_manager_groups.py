@@ -50,6 +50,9 @@ def test_the_oa_manager_shows_its_groups_and_rooms_read_only(pages: PageClient, 
     assert 'data-testid="read-only-note"' in page.text
     assert "/send" not in page.text and "<textarea" not in page.text and 'name="text"' not in page.text
 
+    member_side = pages.get(f"/_pages/app/{att.bot_id}/{me}/chats/{group}").text
+    assert f'href="{manager}/groups/{group}"' in member_side  # the LINE app page links back here
+
     found = POLL_RE.search(page.text)
     assert found is not None
     poll = found.group(1).replace("&amp;", "&")
