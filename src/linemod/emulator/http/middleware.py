@@ -78,7 +78,7 @@ class RequestLog:
         self.entries.append(entry)
 
     def newest(self, limit: int) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for entry in reversed(self.entries):
             if len(out) >= limit:
                 break

@@ -17,6 +17,7 @@ from linemod.emulator.pages import (
     routes_home,
     routes_inspector,
     routes_manager,
+    routes_manager_groups,
     routes_setup,
 )
 
@@ -26,6 +27,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "http" / "static"
 def install(app: FastAPI) -> None:
     """Adds the pages' routes and `/static` to the emulator app."""
     # Flat, like the emulator's own routes: this FastAPI's include_router matches router by router.
-    for module in (routes_home, routes_app, routes_app_groups, routes_manager, routes_inspector, routes_setup):
+    for module in (routes_home, routes_app, routes_app_groups, routes_manager, routes_manager_groups, routes_inspector,
+                   routes_setup):
         app.router.routes.extend(module.router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

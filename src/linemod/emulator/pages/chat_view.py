@@ -25,6 +25,7 @@ ACTION_LISTS = ("actions",)
 EMOJI_STAND_INS = ("😀", "😊", "😂", "😍", "👍", "🙏", "🎉", "😎", "🥳", "😢", "✨", "💚")
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 SAFE_SCHEMES = ("https://", "http://", "line://", "tel:", "mailto:")
+PICKER_MODES = ("date", "time", "datetime")
 
 
 def safe_uri(uri: Any) -> str:
@@ -89,6 +90,12 @@ def find_action(entries: list[ChatEntry], ref: str) -> dict[str, Any] | None:
             position = int(index)
             return copy.deepcopy(actions[position]) if position < len(actions) else None
     return None
+
+
+def picker_mode(action: dict[str, Any]) -> str:
+    """What a datetime picker asks for; LINE's default when the action names none it knows."""
+    mode = action.get("mode")
+    return mode if isinstance(mode, str) and mode in PICKER_MODES else "datetime"
 
 
 def emoji_stand_in(emoji_id: Any) -> str:
@@ -189,7 +196,9 @@ def quick_reply(platform: Platform, account: OfficialAccount, person: str) -> li
         return []
     last = annotate(entries[-1].message, entries[-1].id)
     quick = last.get("quickReply")
-    items = quick.get("items") if isinstance(quick, dict) and isinstance(quick.get("items"), list) else []
+    items = quick.get("items") if isinstance(quick, dict) else None
+    if not isinstance(items, list):
+        return []
     return [item for item in items if isinstance(item, dict) and isinstance(item.get("action"), dict)]
 
 

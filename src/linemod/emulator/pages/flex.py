@@ -9,6 +9,7 @@ CSS passes a keyword table or a strict pattern, so a message cannot inject style
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 SPACING = {"none": 0, "xs": 2, "sm": 4, "md": 8, "lg": 12, "xl": 16, "xxl": 20}
@@ -32,7 +33,7 @@ _RATIO = re.compile(r"\A(\d{1,6}):(\d{1,6})\Z")
 _ANGLE = re.compile(r"\A-?\d{1,3}(\.\d{1,3})?deg\Z")
 
 
-def length(value: Any, table: dict[str, float] | None = None) -> str | None:
+def length(value: Any, table: Mapping[str, float] | None = None) -> str | None:
     """A LINE size as CSS: a keyword from `table`, or a literal `12px` / `50%`."""
     if isinstance(value, str):
         if table is not None and value in table:
@@ -99,8 +100,8 @@ def box_style(box: dict[str, Any], parent: str = "vertical", first: bool = True,
     rules["background-color"] = color(box.get("backgroundColor"))
     gradient = box.get("background")
     if isinstance(gradient, dict) and gradient.get("type") == "linearGradient":
-        angle = gradient.get("angle") if isinstance(gradient.get("angle"), str) else "0deg"
-        angle = angle if _ANGLE.match(angle) else "0deg"
+        given = gradient.get("angle")
+        angle = given if isinstance(given, str) and _ANGLE.match(given) else "0deg"
         stops = [color(gradient.get("startColor")), color(gradient.get("centerColor")), color(gradient.get("endColor"))]
         if stops[0] and stops[2]:
             middle = f", {stops[1]} {length(gradient.get('centerPosition')) or '50%'}" if stops[1] else ""
@@ -216,8 +217,9 @@ def bubble_style(bubble: dict[str, Any]) -> str:
 
 
 def block_style(bubble: dict[str, Any], block: str) -> str:
-    styles = bubble.get("styles") if isinstance(bubble.get("styles"), dict) else {}
-    own = styles.get(block) if isinstance(styles.get(block), dict) else {}
+    styles = bubble.get("styles")
+    given = styles.get(block) if isinstance(styles, dict) else None
+    own: dict[str, Any] = given if isinstance(given, dict) else {}
     rules: dict[str, str | None] = {"background-color": color(own.get("backgroundColor"))}
     if own.get("separator") and block != "header":
         rules["border-top"] = f"1px solid {color(own.get('separatorColor')) or '#e5e5e5'}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -127,10 +127,10 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return finish(request, response)
 
 
-def error_response(request: Request, status: int, key: str, detail: str | None = None,
-                   **values: object) -> Response:
+def error_response(request: Request, status: int, key: str, *, detail: str | None = None,
+                   values: Mapping[str, object] | None = None) -> Response:
     t = Translator(language_of(request))
-    message = t(key, **values)
+    message = t(key, **(values or {}))
     if request.headers.get("hx-request") == "true":
         # htmx does not swap error answers; pages.js shows this text as a toast.
         return PlainTextResponse(f"{message} {detail}" if detail else message, status_code=status)
@@ -151,7 +151,7 @@ class PageRoute(APIRoute):
             except csrf.CsrfError:
                 return error_response(request, 403, "error.csrf")
             except PageError as exc:
-                return error_response(request, exc.status, exc.key, **exc.values)
+                return error_response(request, exc.status, exc.key, values=exc.values)
             except ControlError as exc:
                 return error_response(request, exc.status, "error.platform", detail=exc.message)
 

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.pages import chat_view, samples
+from linemod.emulator.pages.chat_rows import AccountChatRow, GroupChatRow, group_row, newest_first
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
 from linemod.emulator.pages.uploads import upload_messages
 from linemod.emulator.platform.entities import OfficialAccount
@@ -24,37 +25,27 @@ from linemod.emulator.platform.world import Platform
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 
-PICKER_MODES = ("date", "time", "datetime")
 CHANGED = {"HX-Trigger": "chat-changed"}
 
 
-def _chat_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
+def _chat_list(platform: Platform, person: str | None) -> list[AccountChatRow]:
     """Every OA, as the person's chat list shows it: newest conversation first."""
     rows = []
     for account in platform.accounts.values():
         entries = [e for e in platform.chats.get((account.bot_id, person or ""), []) if e.delivered]
         friendship = account.friends.get(person or "")
-        rows.append({
-            "account": account,
-            "last": entries[-1] if entries else None,
-            "friend": bool(friendship and friendship.friend and not friendship.blocked),
-            "blocked": bool(friendship and friendship.blocked),
-        })
-    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
-    return rows
+        rows.append(AccountChatRow(
+            account=account,
+            last=entries[-1] if entries else None,
+            friend=bool(friendship and friendship.friend and not friendship.blocked),
+            blocked=bool(friendship and friendship.blocked),
+        ))
+    return newest_first(rows)
 
 
-def _group_list(platform: Platform, person: str | None) -> list[dict[str, Any]]:
+def _group_list(platform: Platform, person: str | None) -> list[GroupChatRow]:
     """The groups and rooms the person is in, newest conversation first."""
-    rows = []
-    for group in platform.groups.of_person(person or ""):
-        entries = platform.chats.get((group.bot_id, group.group_id), [])
-        names = [platform.people[p].display_name for p in group.members if p in platform.people]
-        rows.append({"group": group, "account": platform.accounts[group.bot_id],
-                     "title": group.name if group.kind == "group" else ", ".join(names),
-                     "last": entries[-1] if entries else None})
-    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
-    return rows
+    return newest_first([group_row(platform, group) for group in platform.groups.of_person(person or "")])
 
 
 def _state(platform: Platform, account: OfficialAccount, person: str) -> dict[str, Any]:
@@ -194,8 +185,7 @@ async def act(request: Request, bot_id: str, user_id: str) -> Response:
         params = None
         picked = form.get("picked")
         if kind == "datetimepicker" and isinstance(picked, str) and picked:
-            mode = action.get("mode") if action.get("mode") in PICKER_MODES else "datetime"
-            params = {mode: picked[:16]}  # an <input> may add seconds; LINE sends minutes
+            params = {chat_view.picker_mode(action): picked[:16]}  # an <input> may add seconds; LINE sends minutes
         platform.users.perform(bot_id, user_id, action, params)
     return Response(status_code=204, headers=CHANGED)
 

@@ -25,7 +25,6 @@ from linemod.emulator.platform.world import Platform
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 
 CHANGED = {"HX-Trigger": "chat-changed"}
-PICKER_MODES = ("date", "time", "datetime")
 
 
 def _group(request: Request, bot_id: str, user_id: str, group_id: str) -> tuple[Platform, Group]:
@@ -134,8 +133,8 @@ async def group_act(request: Request, bot_id: str, user_id: str, group_id: str) 
         params = None
         picked = form.get("picked")
         if kind == "datetimepicker":
-            mode = action.get("mode") if action.get("mode") in PICKER_MODES else "datetime"
-            params = picker_params(action, {mode: picked[:16]} if isinstance(picked, str) and picked else None)
+            chosen = {chat_view.picker_mode(action): picked[:16]} if isinstance(picked, str) and picked else None
+            params = picker_params(action, chosen)
         shown = (action.get("displayText") or action.get("text")) if kind == "postback" else None
         tapped = build(Postback, data=action.get("data", ""), display_text=shown, params=params)
         groups.postback(bot_id, group_id, user_id, tapped)

@@ -17,8 +17,10 @@ from linemod.emulator.errors import ControlError
 from linemod.emulator.http.requests import platform_of
 from linemod.emulator.http.routes_attach import SCOPE_LABELS
 from linemod.emulator.pages import chat_view
+from linemod.emulator.pages.chat_rows import PersonChatRow, newest_first
 from linemod.emulator.pages.i18n import Translator, language_of
 from linemod.emulator.pages.rendering import PREFIX, PageError, PageRoute, poll_shortcut, render
+from linemod.emulator.pages.routes_manager_groups import group_chats
 from linemod.emulator.platform.commands import AccountDeletion, AccountPatch, build
 from linemod.emulator.platform.entities import OfficialAccount
 from linemod.emulator.platform.world import Platform
@@ -41,7 +43,7 @@ def _control(platform: Platform, account: OfficialAccount, person: str) -> dict[
     return {**described, "label": channel_label(platform, account, active if isinstance(active, str) else None)}
 
 
-def _chats(platform: Platform, account: OfficialAccount) -> list[dict[str, Any]]:
+def _chats(platform: Platform, account: OfficialAccount) -> list[PersonChatRow]:
     """Every person who is a friend of the OA or ever talked with it, newest conversation first."""
     people = dict.fromkeys(account.friends)
     people.update(dict.fromkeys(p for (bot, p) in platform.chats if bot == account.bot_id))
@@ -52,15 +54,14 @@ def _chats(platform: Platform, account: OfficialAccount) -> list[dict[str, Any]]
             continue
         entries = platform.chats.get((account.bot_id, person_id), [])
         friendship = account.friends.get(person_id)
-        rows.append({
-            "person": person,
-            "last": entries[-1] if entries else None,
-            "friend": bool(friendship and friendship.friend and not friendship.blocked),
-            "blocked": bool(friendship and friendship.blocked),
-            "control": _control(platform, account, person_id),
-        })
-    rows.sort(key=lambda r: -(r["last"].timestamp if r["last"] else 0))
-    return rows
+        rows.append(PersonChatRow(
+            person=person,
+            last=entries[-1] if entries else None,
+            friend=bool(friendship and friendship.friend and not friendship.blocked),
+            blocked=bool(friendship and friendship.blocked),
+            control=_control(platform, account, person_id),
+        ))
+    return newest_first(rows)
 
 
 def _modules(platform: Platform, account: OfficialAccount, lang: str) -> list[dict[str, Any]]:
@@ -92,6 +93,7 @@ async def account_page(request: Request, bot_id: str) -> Response:
         "account": account,
         "primary": platform.primary_of(account),
         "chats": _chats(platform, account),
+        "groups": group_chats(platform, account),
         "modules": _modules(platform, account, language_of(request)),
         "default_menu": menu.public() if menu else None,
         "usage": platform.messaging.usage_this_month(bot_id),

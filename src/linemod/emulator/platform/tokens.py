@@ -63,6 +63,7 @@ class TokenArea:
     def issue_stateless(self, form: dict[str, str]) -> dict[str, Any]:
         if form.get("grant_type") != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type.")
+        channel: Channel
         if form.get("client_assertion_type") or form.get("client_assertion"):
             channel = self.verify_assertion(form)
         else:
