@@ -136,7 +136,7 @@ class ReplyWatcher:
                     self._replied(entry["message"]["text"], entry["timestamp"])
             self.cursor = page["next"]
             if len(page["entries"]) < 5000:
-                await asyncio.sleep(0.003)
+                await asyncio.sleep(0.01)  # an idle poll costs the emulator ~0.35 ms of CPU
 
     def _replied(self, text: str, at_ms: int) -> None:
         phase = self.phases.get(text.split(" ", 1)[0])

@@ -94,3 +94,36 @@ async def test_reconcile_reports_and_fixes_both_directions(db) -> None:  # type:
     assert await state(store) == "detached"
     again = await store.reconcile(remote, apply=True)
     assert again.unknown_here == [] and again.missing_on_line == [] and again.in_sync == 1
+
+
+class CountingStore(TenantStore):
+    """Counts the per-tenant database reads the hot path makes."""
+
+    reads = 0
+
+    async def get(self, bot_id, session=None):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return await super().get(bot_id, session)
+
+
+async def test_the_hot_path_cache_reads_changes_not_every_tenant(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    here, elsewhere = CountingStore(db, clock), TenantStore(db, clock)  # two processes on one database
+    bots = [f"U{i:032x}" for i in range(50)]
+    for bot in bots:
+        await elsewhere.record_attach(bot, ["message:receive"])
+    for bot in bots:
+        assert (await here.get_cached(bot)).state == "attached"
+    assert here.reads == len(bots)
+    for _ in range(5):  # periods pass: every tenant stays in memory, whatever the number of OAs
+        clock.advance(here.cache_ms / 1000)
+        for bot in bots:
+            await here.get_cached(bot)
+    assert here.reads == len(bots)
+    clock.advance(1)
+    async with db.transaction() as session:  # another process suspends one OA
+        assert await elsewhere.apply_lifecycle(session, bots[7], "suspended", clock.now_ms())
+    assert (await here.get_cached(bots[7])).state == "attached"  # within the cache time
+    clock.advance(here.cache_ms / 1000)
+    assert (await here.get_cached(bots[7])).state == "suspended"
+    assert (await here.get_cached(bots[8])).state == "attached" and here.reads == len(bots)
