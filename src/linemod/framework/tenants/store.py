@@ -105,7 +105,7 @@ class TenantStore:
         self.clock = clock
         self.cache_ms = int(cache_seconds * 1000)
         self._cache: dict[str, tuple[int, TenantInfo]] = {}
-        self._next_refresh_ms = 0
+        self._next_refresh_ms = self._next_full_read_ms = 0
         self._newest_change_ms: int | None = None
         self.listeners: list[LifecycleListener] = []
         """Told of every lifecycle change (attached, detached, suspended, resumed) in its transaction. Not of
@@ -126,38 +126,43 @@ class TenantStore:
             return TenantInfo.from_row(row) if row else None
 
     # How far back, before the newest change already seen, the periodic read looks: processes whose clocks
-    # differ by less than this see each other's changes. An entry is read again after CACHE_MAX_AGE_MS
-    # whatever happens, so a larger difference delays a change by that much, no more.
+    # differ by less than this see each other's changes within the cache time. Every FULL_READ_MS the whole
+    # table is read again, so a larger difference delays a change by that much, no more.
     CHANGE_MARGIN_MS = 60_000
-    CACHE_MAX_AGE_MS = 600_000
+    FULL_READ_MS = 600_000
 
     async def get_cached(self, bot_id: str) -> TenantInfo | None:
         """The tenant for the per-event hot path, from memory. Changes made in this process are seen at once;
         changes made by another process within `cache_seconds`: every period, one query reads the tenants
         changed since the newest change seen, so the cost follows the changes, not the number of OAs (with
-        10,000 OAs, a per-entry expiry re-read a tenant for nearly every event)."""
+        10,000 OAs, an expiry per entry re-read a tenant for nearly every event)."""
         now = self.clock.now_ms()
         if now >= self._next_refresh_ms:
             self._next_refresh_ms = now + self.cache_ms
-            await self._read_changes()
+            full = now >= self._next_full_read_ms
+            if full:
+                self._next_full_read_ms = now + self.FULL_READ_MS
+            await self._read_changes(full)
         hit = self._cache.get(bot_id)
-        if hit is not None and now - hit[0] < self.CACHE_MAX_AGE_MS:
+        if hit is not None:
             return hit[1]
         tenant = await self.get(bot_id)
         if tenant is not None:
             self._cache[bot_id] = (now, tenant)
         return tenant
 
-    async def _read_changes(self) -> None:
+    async def _read_changes(self, full: bool) -> None:
+        """Every tenant (`full`), or those changed since the newest change seen, into the cache."""
+        stmt = select(Tenant)
+        if not full and self._newest_change_ms is not None:
+            stmt = stmt.where(Tenant.updated_at_ms >= self._newest_change_ms - self.CHANGE_MARGIN_MS)
+        now = self.clock.now_ms()
+        newest = self._newest_change_ms or 0
         async with self.db.session() as session:
-            if self._newest_change_ms is None:  # the first period: changes from here on
-                self._newest_change_ms = await session.scalar(select(func.max(Tenant.updated_at_ms))) or 0
-                return
-            since = self._newest_change_ms - self.CHANGE_MARGIN_MS
-            for row in await session.scalars(select(Tenant).where(Tenant.updated_at_ms >= since)):
-                self._newest_change_ms = max(self._newest_change_ms, row.updated_at_ms)
-                if row.bot_id in self._cache:
-                    self._cache[row.bot_id] = (self._cache[row.bot_id][0], TenantInfo.from_row(row))
+            for row in await session.scalars(stmt):
+                newest = max(newest, row.updated_at_ms)
+                self._cache[row.bot_id] = (now, TenantInfo.from_row(row))
+        self._newest_change_ms = newest
 
     def forget(self, bot_id: str) -> None:
         self._cache.pop(bot_id, None)
