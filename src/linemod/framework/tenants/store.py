@@ -173,6 +173,22 @@ class TenantStore:
             rows = await session.execute(select(Tenant.state, func.count()).group_by(Tenant.state))
             return {state: int(count) for state, count in rows}
 
+    async def search(self, text: str, *, offset: int, limit: int) -> tuple[list[TenantInfo], int]:
+        """One page of the tenants whose bot ID, basic ID or name contains `text` (all when empty), oldest
+        first, and how many match in all: what a console lists, never every OA at once."""
+        stmt = select(Tenant)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(
+                Tenant.bot_id.ilike(pattern, escape="\\")
+                | Tenant.basic_id.ilike(pattern, escape="\\")
+                | Tenant.display_name.ilike(pattern, escape="\\")
+            )
+        async with self.db.session() as session:
+            total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+            rows = await session.scalars(stmt.order_by(Tenant.created_at_ms, Tenant.bot_id).offset(offset).limit(limit))
+            return [TenantInfo.from_row(row) for row in rows], total
+
     async def list(self, states: Iterable[str] | None = None) -> list[TenantInfo]:
         stmt = select(Tenant).order_by(Tenant.created_at_ms, Tenant.bot_id)
         if states is not None:
