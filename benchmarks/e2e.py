@@ -80,15 +80,16 @@ async def running(kind: str, world: World, workdir: Path) -> AsyncIterator[tuple
     port = free_port()
     channel, schema = world.channel, None
     if kind.startswith("linemod:"):
-        engine = kind.split(":", 1)[1]
+        engine, _, baseline = kind.split(":", 1)[1].partition(":")
         url, schema = fresh_database(engine, workdir, "e2e")
         await prepare_linemod_database(url, schema, world.bot_ids)
         env = {"LINEMOD_CHANNEL_ID": channel["channel_id"], "LINEMOD_CHANNEL_SECRET": channel["channel_secret"],
                "LINEMOD_LINE_BASE_URL": world.url, "LINEMOD_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                "LINEMOD_DATABASE_URL": url, **({"LINEMOD_DATABASE_SCHEMA": schema} if schema else {})}
         command = [linemod_command(), "serve", "echo:app", "--port", str(port)]
-        process = start_process(command, port, kind, env=env, cwd=BENCHMARKS)
-        label = f"linemod serve ({engine})"
+        src = Path(baseline) if baseline else None
+        process = start_process(command, port, kind, env=env, cwd=BENCHMARKS, src=src)
+        label = f"linemod serve ({engine}{', baseline' if baseline else ''})"
     else:
         command = [sys.executable, str(BENCHMARKS / "e2e_servers.py"), kind, "--port", str(port),
                    "--channel-id", channel["channel_id"], "--channel-secret", channel["channel_secret"],
@@ -119,7 +120,9 @@ async def measure(kind: str, world: World, workdir: Path, args: argparse.Namespa
 
 
 async def run(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
-    kinds = [f"linemod:{e.strip()}" for e in args.engines.split(",") if e.strip()] + [SDK, FLOOR]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    baselines = [f"linemod:{engines[0]}:{args.baseline_src}"] if args.baseline_src else []
+    kinds = [f"linemod:{e}" for e in engines] + baselines + [SDK, FLOOR]
     world = World(args.oas, args.users)
     workdir = Path(tempfile.mkdtemp(prefix="linemod-e2e-"))
     rounds: list[list[dict[str, Any]]] = []
@@ -228,6 +231,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
     parser.add_argument("--bursts", type=int, default=3, help="bursts per server and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every server, interleaved")
     parser.add_argument("--plot", type=Path, default=Path("e2e.png"), help="where to write the PNG plot")
+    parser.add_argument("--baseline-src", type=Path, help="also run linemod (first engine) imported from this "
+                        "`src` directory, e.g. a checkout from before a change, in the same rounds")
     args = parser.parse_args(argv)
     rounds = asyncio.run(run(args))
     table = summarize(rounds, args)

@@ -64,8 +64,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, timeou
 
 
 def start_process(command: list[str], port: int, what: str, env: dict[str, str] | None = None,
-                  cwd: Path | None = None) -> subprocess.Popen[bytes]:
-    environment = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{BENCHMARKS}", **(env or {})}
+                  cwd: Path | None = None, src: Path | None = None) -> subprocess.Popen[bytes]:
+    """`src`: where the process imports linemod from (another checkout's `src`, to compare with a baseline)."""
+    environment = {**os.environ, "PYTHONPATH": f"{src or ROOT / 'src'}{os.pathsep}{BENCHMARKS}", **(env or {})}
     process = subprocess.Popen(command, env=environment, cwd=cwd)
     wait_for_port(port, process, what)
     return process

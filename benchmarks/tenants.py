@@ -23,13 +23,13 @@ from e2e import running
 from e2e_load import Chat, World, cpu_seconds, open_loop
 
 
-async def measure(world: World, chats: list[Chat], oas: int, engine: str, workdir: Path,
+async def measure(world: World, chats: list[Chat], oas: int, kind: str, workdir: Path,
                   args: argparse.Namespace) -> dict[str, Any]:
     """One count: a server with `oas` tenants, the load spread over `chats` (with each of those OAs)."""
     every_chat, every_bot = world.chats, world.bot_ids
     world.chats, world.bot_ids = chats, every_bot[:oas]
     try:
-        async with running(f"linemod:{engine}", world, workdir) as (_, pid):
+        async with running(kind, world, workdir) as (_, pid):
             await open_loop(world, args.rate, min(2.0, args.seconds))  # warm-up: connections, code paths
             cpu = cpu_seconds(pid)
             result = await open_loop(world, args.rate, args.seconds)
@@ -55,19 +55,27 @@ async def chats_per_count(world: World, counts: list[int], users: int) -> dict[i
     return chats
 
 
-async def run(args: argparse.Namespace) -> list[list[dict[str, Any]]]:
+def variants(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """linemod as it is, and (`--baseline-src`) as imported from another checkout, in the same rounds."""
+    now = [("", f"linemod:{args.engine}")]
+    return now + ([(" (baseline)", f"linemod:{args.engine}:{args.baseline_src}")] if args.baseline_src else [])
+
+
+async def run(args: argparse.Namespace) -> dict[str, list[list[dict[str, Any]]]]:
+    """Rounds of results per variant ("" for linemod as it is, " (baseline)")."""
     counts = sorted(int(x) for x in args.oas.split(","))
     world = World(max(counts), args.users)
     workdir = Path(tempfile.mkdtemp(prefix="linemod-tenants-"))
-    rounds: list[list[dict[str, Any]]] = []
+    rounds: dict[str, list[list[dict[str, Any]]]] = {}
     try:
         print(f"attaching {max(counts)} OAs to the module channel on the emulator ...", flush=True)
         await world.build()
         chats = await chats_per_count(world, counts, args.users)
         for number in range(args.rounds):
-            results = [await measure(world, chats[n], n, args.engine, workdir, args) for n in counts]
-            report(results, args, f"round {number + 1} of {args.rounds}")
-            rounds.append(results)
+            for label, kind in variants(args):
+                results = [await measure(world, chats[n], n, kind, workdir, args) for n in counts]
+                report(results, args, f"round {number + 1} of {args.rounds}{label}")
+                rounds.setdefault(label, []).append(results)
     finally:
         await world.close()
     return rounds
@@ -87,7 +95,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, title: str) 
               f"{r['open_duplicated']:4d}")
 
 
-def summarize(rounds: list[list[dict[str, Any]]]) -> dict[int, dict[str, list[float]]]:
+def summarize(rounds: list[list[dict[str, Any]]], label: str) -> dict[int, dict[str, list[float]]]:
     table: dict[int, dict[str, list[float]]] = {}
     for results in rounds:
         base = results[0]
@@ -97,7 +105,8 @@ def summarize(rounds: list[list[dict[str, Any]]]) -> dict[int, dict[str, list[fl
                                ("cpu_us", r["cpu_us"]), ("p99_ms", r["p99_ms"]),
                                ("bad", r["open_missing"] + r["open_duplicated"])):
                 row.setdefault(key, []).append(value)
-    print(f"\nsummary of {len(rounds)} round(s): median (min-max), ratios to 1 OA in the same round\n")
+    print(f"\nsummary{label} of {len(rounds)} round(s): median (min-max), ratios to the fewest OAs in the same "
+          "round\n")
     for oas, row in table.items():
         cpu, p99 = row["cpu"], row["p99"]
         print(f"{oas:6d} OAs: CPU {statistics.median(row['cpu_us']):.0f} µs/message = {statistics.median(cpu):.2f} "
@@ -106,29 +115,33 @@ def summarize(rounds: list[list[dict[str, Any]]]) -> dict[int, dict[str, list[fl
               f"missing or duplicated {sum(row['bad']):.0f}")
     top = table[max(table)]
     ok = statistics.median(top["cpu"]) <= 1.10 and statistics.median(top["p99"]) <= 1.10
-    print(f"goal (CPU per message and p99 at {max(table)} OAs within 10 % of 1 OA): {'met' if ok else 'NOT met'}")
+    print(f"goal{label} (CPU per message and p99 at {max(table)} OAs within 10 % of {min(table)} OA): "
+          f"{'met' if ok else 'NOT met'}")
     return table
 
 
-def plot(table: dict[int, dict[str, list[float]]], args: argparse.Namespace, path: Path) -> None:
+def plot(tables: dict[str, dict[int, dict[str, list[float]]]], args: argparse.Namespace, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    counts = sorted(table)
     figure, ax = plt.subplots(figsize=(7, 4))
-    for key, label, color in (("cpu", "CPU per message (serve process)", "#06c755"), ("p99", "p99 latency", "#333")):
-        medians = [statistics.median(table[n][key]) for n in counts]
-        ax.errorbar(counts, medians, yerr=[[m - min(table[n][key]) for n, m in zip(counts, medians, strict=True)],
-                                           [max(table[n][key]) - m for n, m in zip(counts, medians, strict=True)]],
-                    marker="o", capsize=3, label=label, color=color)
+    for variant, table in tables.items():
+        counts = sorted(table)
+        for key, label, color in (("cpu", "CPU per message (serve process)", "#06c755"),
+                                  ("p99", "p99 latency", "#333")):
+            medians = [statistics.median(table[n][key]) for n in counts]
+            ax.errorbar(counts, medians, yerr=[[m - min(table[n][key]) for n, m in zip(counts, medians, strict=True)],
+                                               [max(table[n][key]) - m for n, m in zip(counts, medians, strict=True)]],
+                        marker="o", capsize=3, label=label + variant, color=color,
+                        linestyle="--" if variant else "-", alpha=0.5 if variant else 1.0)
     ax.axhspan(0.9, 1.1, color="#06c755", alpha=0.1, label="goal: within 10 % of 1 OA")
     ax.set_xscale("log")
     ax.set_xlabel("attached OAs the load is spread over")
-    ax.set_ylabel("ratio to 1 OA, same round")
+    ax.set_ylabel("ratio to the fewest OAs, same round")
     ax.set_title(f"linemod serve ({args.engine}), {args.rate:.0f} messages/s: median and range of "
-                 f"{len(table[counts[0]]['cpu'])} round(s)", fontsize=9)
+                 f"{args.rounds} round(s)", fontsize=9)
     ax.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -145,10 +158,12 @@ def main(argv: list[str] | None = None) -> dict[int, dict[str, list[float]]]:
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every count, interleaved")
     parser.add_argument("--plot", type=Path, default=Path("tenants.png"), help="where to write the PNG plot")
+    parser.add_argument("--baseline-src", type=Path, help="also run linemod imported from this `src` directory "
+                        "(e.g. a checkout from before a change), in the same rounds")
     args = parser.parse_args(argv)
-    table = summarize(asyncio.run(run(args)))
-    plot(table, args, args.plot)
-    return table
+    tables = {label: summarize(rounds, label) for label, rounds in asyncio.run(run(args)).items()}
+    plot(tables, args, args.plot)
+    return tables[""]
 
 
 if __name__ == "__main__":
