@@ -104,9 +104,9 @@ PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy")
 
 async def _without_environment_lookups(client: Any) -> None:
     """The SDK's aiohttp sessions trust the environment, so aiohttp reads the proxy variables and ~/.netrc in a
-    thread on every request: two thread hops per LINE call, a fifth of a reply's CPU in the end-to-end
-    benchmark. With no proxy configured there is nothing to find (LINE calls carry their own bearer token), so
-    the session is swapped for one with the same pool that does not look."""
+    thread on every request: two thread hops per LINE call (a profile of `benchmarks/e2e.py` showed them on
+    every reply). With no proxy configured there is nothing to find (LINE calls carry their own bearer token),
+    so the session is swapped for one with the same pool that does not look."""
     if any(os.environ.get(name) or os.environ.get(name.upper()) for name in PROXY_VARIABLES):
         return
     rest = client.rest_client
