@@ -236,6 +236,12 @@ class World:
         await self.call("PATCH", f"/_emulator/module-channels/{self.channel['channel_id']}", json={
             "webhook_url": url})
 
+    async def flush_deliveries(self, timeout: float = 300.0) -> None:
+        """Waits until the emulator has no webhook left to send (delivered, or failed for good)."""
+        async with self.session.post(f"{self.url}/_emulator/deliveries/flush",
+                                     json={"timeout_seconds": timeout}) as response:
+            await response.read()
+
     def next_chat(self) -> Chat:
         return self.chats[next(self._next) % len(self.chats)]
 
