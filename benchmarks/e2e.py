@@ -77,6 +77,7 @@ async def prepare_linemod_database(url: str, schema: str | None, bot_ids: list[s
 async def running(kind: str, world: World, workdir: Path) -> AsyncIterator[tuple[str, int]]:
     """Starts one server (`linemod:sqlite`, `linemod:postgres`, `sdk` or `floor`) with the channel's webhook
     pointed at it; yields (label, pid)."""
+    await world.restart_emulator()
     port = free_port()
     channel, schema = world.channel, None
     if kind.startswith("linemod:"):
@@ -101,11 +102,7 @@ async def running(kind: str, world: World, workdir: Path) -> AsyncIterator[tuple
         await world.point_webhook_at(f"http://127.0.0.1:{port}/webhook")
         yield label, process.pid
     finally:
-        await world.point_webhook_at(None)
         stop_process(process)
-        # Webhooks still queued in the emulator for this server fail at once now that it is gone; the next
-        # server must not wait behind them.
-        await world.flush_deliveries()
         if schema:
             await drop_schema(schema)
 
