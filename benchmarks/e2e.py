@@ -109,7 +109,7 @@ async def running(kind: str, world: World, workdir: Path) -> AsyncIterator[tuple
 
 async def measure(kind: str, world: World, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     async with running(kind, world, workdir) as (label, pid):
-        await closed_loop(world, args.in_flight, min(1.0, args.seconds), pid)  # warm-up: connections, caches
+        await closed_loop(world, args.in_flight, min(1.0, args.seconds / 2), pid)  # warm-up: connections, caches
         result: dict[str, Any] = {"kind": kind, "server": label}
         result.update(await closed_loop(world, args.in_flight, args.seconds, pid))
         result.update(await open_loop(world, args.rate, args.seconds))

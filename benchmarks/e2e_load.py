@@ -248,8 +248,9 @@ class World:
     async def restart_emulator(self) -> None:
         """A fresh emulator process holding the same world (its state snapshot), so that nothing one server
         left behind (webhooks queued for it, a slowed delivery pool) reaches the next one."""
-        if self.snapshot is None:
+        if self.snapshot is None:  # the first server gets the emulator the world was built on, fresh
             self.snapshot = await self.call("GET", "/_emulator/state")
+            return
         stop_process(self.process)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
