@@ -40,15 +40,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers, billing (metering and a
-## 10,000-tenant invoice run, several minutes). wrk drives the HTTP load.
+## Benchmarks (not part of `make test`): the emulator, the webhook intake, the workers, end to end through the
+## emulator (linemod beside the SDK pattern, then 1 to 10,000 OAs), billing (metering and a 10,000-tenant invoice
+## run, several minutes). wrk drives the HTTP load; plots go to .cache/bench/.
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/pip install --quiet -e '.[bench]'
+	mkdir -p .cache/bench
 	$(BIN)/python benchmarks/emulator.py
-	$(BIN)/python benchmarks/emulator.py --case fanout --plot var/bench/emulator-fanout.png
+	$(BIN)/python benchmarks/emulator.py --case fanout --plot .cache/bench/emulator-fanout.png
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/worker.py
+	$(BIN)/python benchmarks/e2e.py --plot .cache/bench/e2e.png
+	$(BIN)/python benchmarks/tenants.py --plot .cache/bench/tenants.png
 	bash scripts/browser-deps.sh
 	$(BIN)/python benchmarks/billing.py
 

@@ -163,3 +163,25 @@ def test_operator_take_over_deactivates_the_module_and_hand_back_restores_it(
     emulator.call("POST", f"{chat}/messages", json={"type": "text", "text": "予約"}, expect=202)
     emulator.flush()
     assert receiver.events("/m")[-1]["mode"] == "active"
+
+
+def test_chat_log_follows_every_chat_in_recorded_order(emulator: Emulator, receiver: WebhookReceiver) -> None:
+    setup = attach(emulator, receiver.url + "/m")
+    other = emulator.person("Taro")
+    emulator.call("POST", f"/_emulator/accounts/{setup.bot_id}/friends", json={"user_id": other["user_id"]},
+                  expect=200)
+    start = emulator.call("GET", "/_emulator/chat-log", expect=200)["next"]
+    for person, text in ((setup.person, "one"), (other, "two"), (setup.person, "three")):
+        emulator.call("POST", f"/_emulator/accounts/{setup.bot_id}/chats/{person['user_id']}/messages",
+                      json={"type": "text", "text": text}, expect=202)
+    first = emulator.call("GET", f"/_emulator/chat-log?after={start}&limit=2", expect=200)
+    rest = emulator.call("GET", f"/_emulator/chat-log?after={first['next']}", expect=200)
+    entries = first["entries"] + rest["entries"]
+    assert [(e["user_id"], e["from"], e["message"]["text"]) for e in entries] == [
+        (setup.person["user_id"], "user", "one"), (other["user_id"], "user", "two"),
+        (setup.person["user_id"], "user", "three")]
+    assert {e["bot_id"] for e in entries} == {setup.bot_id} and rest["next"] == start + 3
+    assert emulator.call("GET", f"/_emulator/chat-log?after={rest['next']}", expect=200) == {
+        "entries": [], "next": rest["next"]}
+    bad = emulator.http.get("/_emulator/chat-log?after=-1")
+    assert bad.status_code == 400 and "message" in bad.json()

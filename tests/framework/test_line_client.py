@@ -249,3 +249,21 @@ async def test_v21_tokens_are_issued_with_a_signed_jwt_assertion(setup: Setup) -
         if r["path"] == "/oauth2/v2.1/token"
     ]
     assert [r["status_code"] for r in v21] == [200]
+
+
+@pytest.mark.parametrize("proxy", [None, "http://proxy.example:3128"])
+async def test_the_sdk_sessions_read_the_environment_only_when_a_proxy_is_set(
+    setup: Setup, proxy: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("https_proxy", "http_proxy", "all_proxy", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    apis = await started(setup.settings)
+    try:
+        sessions = [api.api_client.rest_client.pool_manager for api in (apis.messaging, apis.blob, apis.module)]
+        assert [s.trust_env for s in sessions] == [proxy is not None] * 3
+        if proxy is None:  # the swapped session still reaches LINE, with the bot-ID header
+            assert (await apis.for_tenant(tenant(setup)).get_bot_info()).bot_id == setup.bot_id
+    finally:
+        await apis.close()

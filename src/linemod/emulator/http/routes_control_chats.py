@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 
 from linemod.emulator.errors import ControlError
@@ -80,6 +80,16 @@ async def chat_messages(request: Request, bot_id: str, user_id: str, since: int 
     platform.person(user_id)
     entries = platform.chats.get((bot_id, user_id), [])
     return JSONResponse({"messages": [e.public() for e in entries if since is None or e.timestamp >= since]})
+
+
+@router.get("/chat-log")
+async def chat_log(request: Request, after: Annotated[int, Query(ge=0)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> JSONResponse:
+    """Every chat's bubbles in the order recorded, from position `after`: one request follows all chats."""
+    feed = platform_of(request).chat_feed
+    page = feed[after:after + limit]
+    entries = [{"bot_id": bot_id, "user_id": person, **entry.public()} for bot_id, person, entry in page]
+    return JSONResponse({"entries": entries, "next": after + len(page)})
 
 
 @router.get(f"{CHAT}/richmenu")

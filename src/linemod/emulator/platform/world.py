@@ -102,6 +102,9 @@ class Platform:
         self.people: dict[str, Person] = {}
         self.attachments = Attachments()  # (channel_id, bot_id)
         self.chats: dict[tuple[str, str], list[ChatEntry]] = {}  # (bot_id, person)
+        # Every bubble of every chat in the order recorded, so that a load test follows all chats with one
+        # request (`GET /_emulator/chat-log?after=`) instead of polling each chat.
+        self.chat_feed: list[tuple[str, str, ChatEntry]] = []
         self.identity = IdentityMap(salt)
         self.setup = SetupArea(self)
         self.tokens = TokenArea(self)
@@ -232,6 +235,7 @@ class Platform:
             delivered=delivered,
         )
         self.chat(bot_id, person).append(entry)
+        self.chat_feed.append((bot_id, person, entry))
         return entry
 
     # ---- time -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from linemod.framework.console import messages
 from linemod.framework.console.params import parse_row_id
 from linemod.framework.console.services import ConsoleServices
+from linemod.framework.console.tenant_pages import tenant_page
 from linemod.framework.console.web import PROVIDER, PageNotFound, ServicesDep, Staff, Viewer, check_csrf, html
 from linemod.framework.queue import admin_queries as queries
 from linemod.framework.storage.models import QueueStatus
@@ -36,9 +37,9 @@ async def tenant_or_404(services: ConsoleServices, bot_id: str) -> TenantInfo:
 
 @router.get("/")
 async def tenants(request: Request, who: Staff, services: ServicesDep) -> Response:
-    rows = await services.tenants.list()
+    listing = await tenant_page(request, services.tenants)
     activity = await queries.activity(services.db, services.clock.now_ms())
-    return page(services, request, who, "console/provider/tenants.html", tenants=rows, activity=activity)
+    return page(services, request, who, "console/provider/tenants.html", listing=listing, activity=activity)
 
 
 @router.get("/tenants/{bot_id}")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -97,6 +99,24 @@ def error_message(exc: Exception) -> str:
     return str(exc)
 
 
+PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy")
+
+
+async def _without_environment_lookups(client: Any) -> None:
+    """The SDK's aiohttp sessions trust the environment, so aiohttp reads the proxy variables and ~/.netrc in a
+    thread on every request: two thread hops per LINE call (a profile of `benchmarks/e2e.py` showed them on
+    every reply). With no proxy configured there is nothing to find (LINE calls carry their own bearer token),
+    so the session is swapped for one with the same pool that does not look."""
+    if any(os.environ.get(name) or os.environ.get(name.upper()) for name in PROXY_VARIABLES):
+        return
+    rest = client.rest_client
+    previous: aiohttp.ClientSession = rest.pool_manager
+    ssl_context = ssl.create_default_context(cafile=client.configuration.ssl_ca_cert)
+    connector = aiohttp.TCPConnector(limit=client.configuration.connection_pool_maxsize, ssl=ssl_context)
+    rest.pool_manager = aiohttp.ClientSession(connector=connector, trust_env=False)
+    await previous.close()
+
+
 class LineApis:
     """The SDK clients of one process. Create in a running event loop (`await apis.start()`)."""
 
@@ -121,6 +141,8 @@ class LineApis:
         attach_client = moduleattach.AsyncApiClient(attach_config)
         attach_client.default_headers.pop("Authorization", None)  # Basic auth comes from the configuration
         self._clients = [messaging_client, blob_client, module_client, attach_client]
+        for client in self._clients:
+            await _without_environment_lookups(client)
         self.messaging = messaging.AsyncMessagingApi(messaging_client)
         self.blob = AsyncMessagingApiBlob(blob_client)
         self.module = module.AsyncLineModule(module_client)

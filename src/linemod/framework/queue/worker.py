@@ -87,8 +87,10 @@ class Worker:
         self.concurrency = concurrency or runtime.settings.worker_concurrency
         self.worker_id = worker_id or new_worker_id()
         # In `linemod serve`, acknowledging webhooks comes first (LINE waits for the 200, and a stored event
-        # is safe): while the intake of this process is saturated, this worker takes one event at a time,
-        # every SATURATED_PAUSE seconds, and the backlog waits for a quieter moment or `linemod worker`s.
+        # is safe): while the intake of this process is saturated, this worker keeps a quarter of its slots,
+        # claiming every SATURATED_PAUSE seconds, and the backlog waits for a quieter moment or `linemod
+        # worker`s. A quarter, not one: 8 webhooks at once is an ordinary moment when LINE sends a few hundred
+        # messages a second, and one event per pause (20 a second) kept users waiting seconds for replies.
         self.intake_in_flight = intake_in_flight
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -179,7 +181,7 @@ class Worker:
             await asyncio.wait_for(self._stopping.wait(), timeout=self.SATURATED_PAUSE)
 
     async def _claim_and_start(self) -> int:
-        limit = 1 if self._intake_saturated() else self.concurrency
+        limit = max(1, self.concurrency // 4) if self._intake_saturated() else self.concurrency
         free = limit - len(self._running)
         if free <= 0:
             return 0

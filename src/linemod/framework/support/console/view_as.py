@@ -7,6 +7,7 @@ it opens the OA's console read-only and ends with the consent, or when staff sto
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from linemod.framework.console.tenant_pages import tenant_page
 from linemod.framework.console.web import CONSOLE, PageNotFound, ServicesDep, Staff, check_csrf, html
 from linemod.framework.i18n import N_
 from linemod.framework.support.console.labels import ACCESS_LABELS
@@ -22,10 +23,10 @@ router = APIRouter(prefix=BASE, dependencies=[Depends(check_csrf)], include_in_s
 
 @router.get("/view-as")
 async def view_as_page(request: Request, who: Staff, services: ServicesDep, support: SupportDep) -> Response:
-    tenants = await services.tenants.list()
+    listing = await tenant_page(request, services.tenants)
     view_as = support.view_as()
-    grants = {t.bot_id: await view_as.live_grant(t.bot_id) for t in tenants}
-    return html(services, request, who, "support/staff/view_as.html", {"tenants": tenants, "grants": grants})
+    grants = {t.bot_id: await view_as.live_grant(t.bot_id) for t in listing.tenants}
+    return html(services, request, who, "support/staff/view_as.html", {"listing": listing, "grants": grants})
 
 
 @router.post("/view-as/{bot_id}")
