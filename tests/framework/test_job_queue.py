@@ -226,6 +226,34 @@ async def test_a_chat_behind_a_long_busy_chat_is_still_taken(db) -> None:  # typ
     assert await queue.claim("w1", 10) == []
 
 
+async def test_an_empty_claim_whose_window_held_every_due_row_skips_the_pass_over_chats(db) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    queue = make_queue(db, clock)
+    await put(db, clock, [message_event(f"c{i}", user=user_id(1)) for i in range(3)])
+    passes = 0
+    chat_heads = queue.chat_heads
+
+    async def counted() -> list[int]:
+        nonlocal passes
+        passes += 1
+        return await chat_heads()
+
+    queue.chat_heads = counted  # type: ignore[method-assign]
+    [first] = await queue.claim("w1", 10)
+    assert await queue.claim("w1", 10) == []  # the other two wait behind the running one, all in the window
+    assert passes == 0
+    await finish(db, queue, first)
+    [second] = await queue.claim("w1", 10)
+    assert second.id == first.id + 1
+    # A full window of waiting rows: the pass runs, and finds the chat behind it (the test above).
+    await put(db, clock, [message_event(f"d{i}", user=user_id(2)) for i in range(WINDOW + 1)])
+    [third] = await queue.claim("w1", 10)
+    assert third.chat_key.endswith(user_id(2))
+    passes = 0
+    assert await queue.claim("w1", 10) == []
+    assert passes == 1
+
+
 async def test_a_worker_whose_lease_ran_out_cannot_fail_a_row_another_worker_holds(db) -> None:  # type: ignore[no-untyped-def]
     clock = ManualClock()
     queue = make_queue(db, clock)

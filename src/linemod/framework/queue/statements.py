@@ -82,6 +82,7 @@ class QueueStatements:
     claim: str
     claim_among: str
     chat_heads: str
+    window_size: str
     release_expired: str
     complete: str
     complete_many: str
@@ -103,6 +104,12 @@ def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> Queue
         claim=_claim(table, engine, ordered=ordered, listed=False),
         claim_among=_claim(table, engine, ordered=ordered, listed=True),
         chat_heads=f"SELECT MIN(id) AS id FROM {table} WHERE status IN ('pending', 'running') GROUP BY chat_key",
+        # The claim's window from the oldest id, counted up to its size: short of it, the window held every due
+        # pending row, and what the claim did not take waits behind its chat (no `chat_heads()` pass can help).
+        window_size=(
+            f"SELECT COUNT(*) AS n FROM (SELECT id FROM {table} WHERE status = 'pending' AND run_at_ms <= :now "
+            f"ORDER BY id LIMIT {WINDOW}) AS w"
+        ),
         release_expired=(
             f"UPDATE {table} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL "
             "WHERE status = 'running' AND locked_until_ms < :now"

@@ -111,13 +111,21 @@ class WorkQueue(Generic[R]):
         the claimed chats' states there). The window of oldest pending rows first; when it finds nothing and
         the queue is ordered, every chat's oldest row (`chat_heads()`)."""
 
+        window_held_all = False
+
         async def unit(connection: DirectConnection, among: list[int] | None) -> tuple[list[R], Extra | None]:
-            rows = await self._claim_in(connection, worker_id, limit, among=among)
+            nonlocal window_held_all
+            window: dict[str, int] = {}
+            rows = await self._claim_in(connection, worker_id, limit, among=among, window=window)
+            if not rows and among is None and self.ordered:
+                # The common empty claim (nothing due, or only chats already running): one short count here
+                # spares the pass over every unfinished row, which SQLite also runs off the event loop.
+                window_held_all = await self._window_held_all(connection, window)
             return rows, (await read_also(connection, rows) if read_also is not None else None)
 
         direct, prologue = self.db.direct, self.engine.claim_prologue
         rows, extra = await direct.run(lambda connection: unit(connection, None), prologue=prologue)
-        if not rows and self.ordered and (heads := await self.chat_heads()):
+        if not rows and self.ordered and not window_held_all and (heads := await self.chat_heads()):
             rows, extra = await direct.run(lambda connection: unit(connection, heads), prologue=prologue)
         return await self._drop_exhausted(rows, worker_id), extra
 
@@ -132,10 +140,16 @@ class WorkQueue(Generic[R]):
         return await self.db.direct.run(read, read_only=True)
 
     async def _claim_in(
-        self, connection: DirectConnection, worker_id: str, limit: int, *, among: list[int] | None = None
+        self,
+        connection: DirectConnection,
+        worker_id: str,
+        limit: int,
+        *,
+        among: list[int] | None = None,
+        window: dict[str, int] | None = None,
     ) -> list[R]:
         """The claim statement inside a unit of work. Candidates: the window of oldest pending rows, or
-        `among` (from `chat_heads()`)."""
+        `among` (from `chat_heads()`). `window` is given the window's floor and time."""
         now = self.clock.now_ms()
         params: dict[str, Any] = {"me": worker_id, "lease": now + self.lease_ms, "now": now, "limit": limit}
         if now - self._released_at_ms >= self.RELEASE_EVERY_MS or now < self._released_at_ms:
@@ -146,12 +160,22 @@ class WorkQueue(Generic[R]):
             rows = await connection.fetch(self.sql.claim_among, {**params, "candidates": self.engine.ids(among)})
             return sorted((self.record.of(row) for row in rows), key=lambda r: r.id)
         params["floor"] = self._claim_floor(now)
+        if window is not None:
+            window.update(floor=params["floor"], now=now)
         rows = await connection.fetch(self.sql.claim, params)
         if self.engine.claims_from_floor:
             # Any row carries the window's report; no row, no report: the next claim walks from the oldest id.
             full = bool(rows) and rows[0]["window_rows"] >= WINDOW
             self._floor = int(rows[0]["window_first"]) if full else None
         return sorted((self.record.of(row) for row in rows), key=lambda r: r.id)
+
+    async def _window_held_all(self, connection: DirectConnection, window: dict[str, int]) -> bool:
+        """Whether the claim just made looked at every due pending row: its window started at the oldest id
+        and was not full. Then `chat_heads()` would offer only rows the claim already turned down."""
+        if window.get("floor") != 0:
+            return False
+        rows = await connection.fetch(self.sql.window_size, {"now": window["now"]})
+        return int(rows[0]["n"]) < WINDOW
 
     def _claim_floor(self, now: int) -> int:
         """The id the claim's window starts from: the floor, or 0 when there is none or a walk is due."""
