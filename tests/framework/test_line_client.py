@@ -267,3 +267,20 @@ async def test_the_sdk_sessions_read_the_environment_only_when_a_proxy_is_set(
             assert (await apis.for_tenant(tenant(setup)).get_bot_info()).bot_id == setup.bot_id
     finally:
         await apis.close()
+
+
+async def test_a_reply_skips_the_sdks_second_validation_only_where_the_sdk_wraps_it() -> None:
+    from types import SimpleNamespace
+
+    from linebot.v3 import messaging
+
+    from linemod.framework.line.client import _reply_unchecked
+
+    client = messaging.AsyncApiClient(messaging.Configuration(access_token="t"))
+    api = messaging.AsyncMessagingApi(client)
+    fast = _reply_unchecked(api)
+    assert fast is not api.reply_message and fast.__self__ is api  # type: ignore[attr-defined]
+    await client.close()
+    # An SDK without pydantic's wrappers (a future version): its own reply_message, nothing skipped.
+    plain = SimpleNamespace(reply_message_with_http_info=lambda *a, **k: None, reply_message=object())
+    assert _reply_unchecked(plain) is plain.reply_message  # type: ignore[arg-type]

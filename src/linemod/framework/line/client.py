@@ -404,7 +404,9 @@ def _reply_unchecked(api: messaging.AsyncMessagingApi) -> Callable[..., Awaitabl
     """The SDK's reply call without its `validate_arguments` wrappers: they validate again (copying it
     field by field) the `ReplyMessageRequest` its constructor has just validated, the largest share of a
     reply's CPU after the HTTP call itself. Same request, same headers, same typed response."""
-    send = api.reply_message_with_http_info.raw_function
+    send = getattr(api.reply_message_with_http_info, "raw_function", None)
+    if send is None:  # an SDK whose methods are not pydantic's `validate_arguments` wrappers: its own call
+        return api.reply_message  # type: ignore[no-any-return]  # the SDK is untyped
 
     def reply_message(request: ReplyMessageRequest, **kwargs: Any) -> Awaitable[ReplyMessageResponse]:
         return send(api, request, _return_http_data_only=True, **kwargs)  # type: ignore[no-any-return]
