@@ -112,7 +112,11 @@ async def test_connections_trickling_their_headers_are_cut_off_while_a_webhook_i
             answer = await webhook(port)
             assert answer.status_code == 200
             sent = await asyncio.gather(*(closed_by_server(reader) for reader in slow))
-        assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in sent)
+        # Each one is cut off (`closed_by_server` fails the test otherwise) with a 408, except that a trickled
+        # byte arriving after the server closed makes its kernel answer with a reset, which can discard the 408
+        # before the client reads it (b""): seen once on a loaded machine. Any other answer is a failure.
+        assert all(answer.startswith(b"HTTP/1.1 408 ") or answer == b"" for answer in sent), sent
+        assert any(answer.startswith(b"HTTP/1.1 408 ") for answer in sent), sent
 
 
 @pytest.mark.parametrize("parser", PARSERS, indirect=True)
