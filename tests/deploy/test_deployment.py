@@ -341,11 +341,19 @@ def test_a_rolling_restart_and_a_killed_worker_lose_no_message_and_answer_no_5xx
         # SIGKILL: what the killed worker held is handled by the other one (or by itself, restarted).
         victim = workers[0]
         pid = victim.process.pid  # type: ignore[union-attr]
-        wait_until(lambda: probe.held_by(pid), 20, "the worker to kill holds events", interval=0.002)
+        # Frozen with SIGSTOP first, so what it is seen holding is what the SIGKILL leaves behind: on a busy machine
+        # a 0.1 s handler can finish between the look and the kill.
+        orphaned: list[int] = []
+        deadline = time.monotonic() + 30
+        while not orphaned and time.monotonic() < deadline:
+            wait_until(lambda: probe.held_by(pid), 20, "the worker to kill holds events", interval=0.002)
+            victim.process.send_signal(signal.SIGSTOP)  # type: ignore[union-attr]
+            orphaned = probe.held_by(pid)
+            if not orphaned:
+                victim.process.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
+        assert orphaned, "the worker to kill was never caught holding an event"
         victim.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
         victim.process.wait()  # type: ignore[union-attr]
-        orphaned = probe.held_by(pid)
-        assert orphaned, "the SIGKILL found the worker holding no event"
         time.sleep(1)  # RestartSec
         victim.start()
         wait_until(lambda: probe.value("SELECT count(*) FROM events WHERE id = ANY($1::bigint[]) AND status = 'done'",
