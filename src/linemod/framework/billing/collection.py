@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.billing.billing_contacts import contact_or_fallback
 from linemod.framework.billing.collection_records import CollectionRow, CollectionStatus
 from linemod.framework.billing.invoicing.book import InvoiceBook
-from linemod.framework.billing.invoicing.documents import InvoiceLine, Period
+from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine, Period
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.lines import BillableLine
 from linemod.framework.billing.payments.bank_transfer import BankTransfers
@@ -51,6 +51,9 @@ from linemod.framework.storage.database import Database
 
 log = logging.getLogger("linemod.billing")
 COLLECT_JOB = "linemod.billing.collect"
+COLLECT_BATCH = 200
+"""OAs a collect job invoices at once (`CollectionService.collect_due`): a few thousand statements in each of
+the batch's transactions, about a second of work."""
 DUNNING_JOB = "linemod.billing.dunning"
 NOTICE_JOB = "linemod.billing.notice"
 RENDER_PDFS_JOB = "linemod.billing.render_pdfs"
@@ -60,10 +63,6 @@ of invoices then hands the pool batches rather than one PDF per job."""
 NOTHING_TO_INVOICE = "none"
 """The `invoice_ref` of charges whose lines are all worth ¥0: settled without an invoice."""
 LEASE_MS = 120_000  # a run takes well under a second; a worker silent this long has died
-
-
-class _Taken(Exception):
-    """Another run claimed some of these charges meanwhile (rolls the claim back)."""
 
 
 @dataclass(frozen=True)
@@ -101,65 +100,86 @@ class CollectionRun:
     async def collect(self, bot_id: str) -> IssuedRun | None:
         """Invoice what the OA owes now (one invoice) and start collecting it; None when there is nothing to
         invoice, or another worker is on it."""
-        run_id = await self._claim(bot_id)
+        async with self.db.transaction() as session:
+            run_id = await self._claim(session, bot_id, self.clock.now_ms())
         if run_id is None:
             return None
         return await self._issue(run_id)
 
-    async def _claim(self, bot_id: str) -> int | None:
+    async def collect_many(self, bot_ids: Sequence[str]) -> list[IssuedRun]:
+        """`collect` for many OAs at once (the month's renewals): the claims in one transaction, then every
+        draft stored, every payer reference made, every invoice issued and every run opened in one transaction
+        each (`collection_batch.py`). What another worker claimed first is skipped, as `collect` skips it."""
+        from linemod.framework.billing.collection_batch import issue_runs
+
         now = self.clock.now_ms()
-        try:
-            async with self.db.transaction() as session:
-                stale = await session.scalar(
-                    select(CollectionRow).where(
-                        CollectionRow.bot_id == bot_id,
-                        CollectionRow.status == CollectionStatus.CLAIMED,
-                        CollectionRow.lease_until_ms < now,
-                    )
-                )
-                if stale is not None:  # a run whose worker died: finish it first
-                    taken = await session.execute(
-                        update(CollectionRow)
-                        .where(CollectionRow.id == stale.id, CollectionRow.lease_until_ms == stale.lease_until_ms)
-                        .values(lease_until_ms=now + LEASE_MS)
-                    )
-                    return stale.id if getattr(taken, "rowcount", 0) == 1 else None
-                pending = list(
-                    await session.scalars(
-                        select(BillingChargeRow)
-                        .where(BillingChargeRow.bot_id == bot_id, BillingChargeRow.invoice_ref.is_(None))
-                        .order_by(BillingChargeRow.id)
-                    )
-                )
-                if not pending:
-                    return None
-                per_rate, worth_something = _balance(pending)
-                if not worth_something:  # e.g. usage within the included quantity only: nothing to invoice
-                    ids = [c.id for c in pending]
-                    await session.execute(
-                        update(BillingChargeRow).where(BillingChargeRow.id.in_(ids)).values(invoice_ref=NOTHING_TO_INVOICE)
-                    )
-                    return None
-                if any(amount < 0 for amount in per_rate.values()):
-                    log.info("OA %s: its charges net to a credit, carried forward to its next invoice", bot_id)
-                    return None
-                run = CollectionRow(
-                    bot_id=bot_id, status=CollectionStatus.CLAIMED, method=await self._method(session, bot_id),
-                    amount_yen=0, card_attempts=0, lease_until_ms=now + LEASE_MS, created_at_ms=now,
-                    updated_at_ms=now,
-                )
-                session.add(run)
-                await session.flush()
-                claimed = await session.execute(
-                    update(BillingChargeRow)
-                    .where(BillingChargeRow.id.in_([c.id for c in pending]), BillingChargeRow.invoice_ref.is_(None))
-                    .values(invoice_ref=f"claim:{run.id}")
-                )
-                if getattr(claimed, "rowcount", 0) != len(pending):
-                    raise _Taken
-                return run.id
-        except _Taken:
+        async with self.db.transaction() as session:
+            # In one order everywhere: two batches claiming OAs they share lock their charges in the same order,
+            # so on PostgreSQL one waits for the other rather than both deadlocking.
+            claimed = [await self._claim(session, bot_id, now) for bot_id in sorted(set(bot_ids))]
+        return await issue_runs(self, [run_id for run_id in claimed if run_id is not None])
+
+    async def _claim(self, session: AsyncSession, bot_id: str, now: int) -> int | None:
+        """In the caller's transaction: a run holding every charge of the OA not invoiced yet, or a run of the
+        OA whose worker died (its lease passed); None when there is nothing to invoice or another run took the
+        charges first (then nothing of this claim is left)."""
+        stale = await session.scalar(
+            select(CollectionRow).where(
+                CollectionRow.bot_id == bot_id,
+                CollectionRow.status == CollectionStatus.CLAIMED,
+                CollectionRow.lease_until_ms < now,
+            )
+        )
+        if stale is not None:  # a run whose worker died: finish it first
+            taken = await session.execute(
+                update(CollectionRow)
+                .where(CollectionRow.id == stale.id, CollectionRow.lease_until_ms == stale.lease_until_ms)
+                .values(lease_until_ms=now + LEASE_MS)
+            )
+            return stale.id if getattr(taken, "rowcount", 0) == 1 else None
+        pending = list(
+            await session.scalars(
+                select(BillingChargeRow)
+                .where(BillingChargeRow.bot_id == bot_id, BillingChargeRow.invoice_ref.is_(None))
+                .order_by(BillingChargeRow.id)
+            )
+        )
+        if not pending:
             return None
+        per_rate, worth_something = _balance(pending)
+        if not worth_something:  # e.g. usage within the included quantity only: nothing to invoice
+            ids = [c.id for c in pending]
+            await session.execute(
+                update(BillingChargeRow)
+                .where(BillingChargeRow.id.in_(ids), BillingChargeRow.invoice_ref.is_(None))
+                .values(invoice_ref=NOTHING_TO_INVOICE)
+            )
+            return None
+        if any(amount < 0 for amount in per_rate.values()):
+            log.info("OA %s: its charges net to a credit, carried forward to its next invoice", bot_id)
+            return None
+        run = CollectionRow(
+            bot_id=bot_id, status=CollectionStatus.CLAIMED, method=await self._method(session, bot_id),
+            amount_yen=0, card_attempts=0, lease_until_ms=now + LEASE_MS, created_at_ms=now, updated_at_ms=now,
+        )
+        session.add(run)
+        await session.flush()
+        claim = f"claim:{run.id}"
+        claimed = await session.execute(
+            update(BillingChargeRow)
+            .where(BillingChargeRow.id.in_([c.id for c in pending]), BillingChargeRow.invoice_ref.is_(None))
+            .values(invoice_ref=claim)
+        )
+        if getattr(claimed, "rowcount", 0) != len(pending):
+            # Another run took some of them since they were read: undo this claim (not the transaction, which
+            # may hold other OAs' claims) and leave the OA to that run.
+            await session.execute(
+                update(BillingChargeRow).where(BillingChargeRow.invoice_ref == claim).values(invoice_ref=None)
+            )
+            await session.delete(run)
+            await session.flush()
+            return None
+        return run.id
 
     async def _method(self, session: AsyncSession, bot_id: str) -> str:
         """Card when the OA has a default card at the provider in use, else bank transfer."""
@@ -196,9 +216,9 @@ class CollectionRun:
                 contact.recipient(),
                 lines,
                 transaction_date=today,
-                period=_span(lines),
+                period=span_of(lines),
                 due_date=today if card else transfer_due_date(today),
-                notes=_payment_note(card, contact.language),
+                notes=payment_note(card, contact.language),
                 language=contact.language,
                 bot_id=bot_id,
             )
@@ -213,21 +233,29 @@ class CollectionRun:
         invoice = await self.book.get(invoice_id)
         if invoice.is_draft:
             invoice = await self.book.finalize(invoice_id)
-        assert invoice.number is not None
         async with self.db.transaction() as session:
-            await session.execute(
-                update(BillingChargeRow).where(BillingChargeRow.invoice_ref == claim).values(invoice_ref=invoice.number)
-            )
-            run = await session.get(CollectionRow, run_id, with_for_update=self.db.is_postgres or None)
-            assert run is not None
-            if run.status == CollectionStatus.CLAIMED:
-                run.status, run.invoice_number = CollectionStatus.OPEN, invoice.number
-                run.amount_yen = invoice.total_gross
-                run.due_date, run.lease_until_ms, run.updated_at_ms = invoice.due_date, None, self.clock.now_ms()
-                await self._start_collecting(session, run)
+            issued = await self._open(session, run_id, invoice)
             if not self.book.pdf_on_issue:
                 await schedule_pdf_rendering(self.ledger, session, self.clock.now_ms())
-        return IssuedRun(run_id, invoice_id, invoice.number, invoice.total_gross, method)
+        return issued
+
+    async def _open(self, session: AsyncSession, run_id: int, invoice: Invoice) -> IssuedRun:
+        """In the caller's transaction: the run's charges marked with its issued invoice's number, and the run
+        opened (once: a repeated run changes nothing) with its invoice mail and first collection step."""
+        assert invoice.number is not None and invoice.id is not None
+        await session.execute(
+            update(BillingChargeRow)
+            .where(BillingChargeRow.invoice_ref == f"claim:{run_id}")
+            .values(invoice_ref=invoice.number)
+        )
+        run = await session.get(CollectionRow, run_id, with_for_update=self.db.is_postgres or None)
+        assert run is not None
+        if run.status == CollectionStatus.CLAIMED:
+            run.status, run.invoice_number = CollectionStatus.OPEN, invoice.number
+            run.amount_yen = invoice.total_gross
+            run.due_date, run.lease_until_ms, run.updated_at_ms = invoice.due_date, None, self.clock.now_ms()
+            await self._start_collecting(session, run)
+        return IssuedRun(run_id, invoice.id, invoice.number, invoice.total_gross, run.method)
 
     async def _start_collecting(self, session: AsyncSession, run: CollectionRow) -> None:
         """In the transaction that opens the run: the invoice mail and the first collection step."""
@@ -289,14 +317,14 @@ def _balance(charges: Sequence[BillingChargeRow]) -> tuple[dict[int, int], bool]
     return per_rate, worth_something
 
 
-def _span(lines: Sequence[InvoiceLine]) -> Period | None:
+def span_of(lines: Sequence[InvoiceLine]) -> Period | None:
     periods = [line.period for line in lines if line.period is not None]
     if not periods:
         return None
     return Period(min(p.start for p in periods), max(p.end for p in periods))
 
 
-def _payment_note(card: bool, language: str) -> str:
+def payment_note(card: bool, language: str) -> str:
     if language == "en":
         return "Charged to your registered card." if card else "Please pay by bank transfer by the due date."
     if card:

@@ -56,7 +56,7 @@ def register_collection_jobs(app: ModuleApp) -> None:
     async def collect(jctx: JobContext, _payload: dict[str, Any]) -> None:
         service = collection()
         if service is not None:
-            await service.collect(bot_of(jctx))
+            await service.collect_due(bot_of(jctx))
 
     async def dunning(jctx: JobContext, payload: dict[str, Any]) -> None:
         service = collection()

@@ -13,12 +13,13 @@ import asyncio
 import logging
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.accounts.mailer import Attachment, Mailer, mailer_for
 from linemod.framework.billing.billing_contacts import BillingContact, contact_of, save_contact
 from linemod.framework.billing.changes import SubscriptionChanges
-from linemod.framework.billing.collection import COLLECT_JOB, CollectionRun, IssuedRun
+from linemod.framework.billing.collection import COLLECT_BATCH, COLLECT_JOB, CollectionRun, IssuedRun
 from linemod.framework.billing.collection_records import CollectionRow
 from linemod.framework.billing.dunning_steps import DunningSteps
 from linemod.framework.billing.invoicing.book import InvoiceBook
@@ -32,6 +33,7 @@ from linemod.framework.billing.payments.card_payments import CardPayments
 from linemod.framework.billing.payments.dunning import RetrySchedule
 from linemod.framework.billing.payments.provider import BillingProfile, CardSetup, PaymentProvider, SavedPaymentMethod
 from linemod.framework.billing.payments.stripe_adapter import StripeProvider
+from linemod.framework.billing.records import BillingChargeRow
 from linemod.framework.billing.settlement import Settlement
 from linemod.framework.clock import Clock
 from linemod.framework.settings import Settings
@@ -129,8 +131,22 @@ class CollectionService:
         await self.ledger.schedule(session, COLLECT_JOB, {}, key=f"billing:collect:{charge_key}", bot_id=bot_id)
 
     async def collect(self, bot_id: str) -> IssuedRun | None:
-        """Invoice the OA's pending charges now (what the collect job runs)."""
+        """Invoice the OA's pending charges now."""
         return await self.run.collect(bot_id)
+
+    async def collect_due(self, bot_id: str) -> list[IssuedRun]:
+        """What a collect job runs: the OA's pending charges invoiced, and with them those of up to
+        `COLLECT_BATCH` - 1 other OAs whose charges wait too. The month's renewals make one collect job per OA
+        at once; the first jobs issue every invoice in batches, the rest find their OA's charges invoiced."""
+        async with self.db.session() as session:
+            others = await session.scalars(
+                select(BillingChargeRow.bot_id)
+                .where(BillingChargeRow.invoice_ref.is_(None), BillingChargeRow.bot_id != bot_id)
+                .distinct()
+                .limit(COLLECT_BATCH - 1)
+            )
+            bot_ids = [bot_id, *others]
+        return await self.run.collect_many(bot_ids)
 
     # ---- the operator's side: billing profile and card --------------------------------------------------
 

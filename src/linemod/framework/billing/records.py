@@ -138,7 +138,10 @@ class BillingChargeRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     invoice_ref: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_billing_charges_bot_id", "bot_id", "id"),)
+    __table_args__ = (
+        Index("ix_billing_charges_bot_id", "bot_id", "id"),
+        Index("ix_billing_charges_invoice_ref", "invoice_ref"),  # claims, and what is not invoiced yet
+    )
 
 
 class BillingUsageRow(Base):

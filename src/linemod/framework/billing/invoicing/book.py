@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from enum import Enum
@@ -200,21 +200,32 @@ class InvoiceBook:
             "bot_id": bot_id,
         }
         changes = {name: value for name, value in given.items() if not isinstance(value, _Keep)}
+        return (await self._update_drafts({invoice_id: changes}, actor))[0]
+
+    async def update_drafts(self, edits: Mapping[int, DraftFields], *, actor: str = "system") -> list[Invoice]:
+        """`update_draft` for several drafts in one transaction (the month's run sets their payer references),
+        in the order given; any of them issued raises `ImmutableInvoiceError` and none is changed."""
+        return await self._update_drafts({invoice_id: dict(fields) for invoice_id, fields in edits.items()}, actor)
+
+    async def _update_drafts(self, edits: Mapping[int, dict[str, Any]], actor: str) -> list[Invoice]:
+        edited_all = []
         async with write_transaction(self.db) as session:
-            row = await load_row(session, self.provider, invoice_id, lock=True)
-            current = document_from_row(row)
-            if not current.is_draft:
-                raise ImmutableInvoiceError(
-                    f"{current.kind.value} {current.number} is {current.status.value}: issued documents never "
-                    "change. Void it and issue a new invoice, or issue a return invoice for what is given back."
-                )
-            edited = replace(current, **changes)  # type: ignore[arg-type]
-            before, after = changed_fields(content_to_plain(current), content_to_plain(edited))
-            if after:
-                fill_row(row, edited)
-                row.updated_at_ms = self.clock.now_ms()
-                await self._log(session, invoice_id, actor, ChangeAction.UPDATED, before=before, after=after)
-            return edited
+            for invoice_id, changes in edits.items():
+                row = await load_row(session, self.provider, invoice_id, lock=True)
+                current = document_from_row(row)
+                if not current.is_draft:
+                    raise ImmutableInvoiceError(
+                        f"{current.kind.value} {current.number} is {current.status.value}: issued documents never "
+                        "change. Void it and issue a new invoice, or issue a return invoice for what is given back."
+                    )
+                edited = replace(current, **changes)
+                before, after = changed_fields(content_to_plain(current), content_to_plain(edited))
+                if after:
+                    fill_row(row, edited)
+                    row.updated_at_ms = self.clock.now_ms()
+                    await self._log(session, invoice_id, actor, ChangeAction.UPDATED, before=before, after=after)
+                edited_all.append(edited)
+        return edited_all
 
     # ---- issuing --------------------------------------------------------------------------------------
 
@@ -326,6 +337,11 @@ class InvoiceBook:
     async def get(self, invoice_id: int) -> Invoice:
         async with self.db.session() as session:
             return document_from_row(await load_row(session, self.provider, invoice_id))
+
+    async def get_many(self, invoice_ids: Sequence[int]) -> list[Invoice]:
+        """The documents found among `invoice_ids`, by id."""
+        async with self.db.session() as session:
+            return [document_from_row(row) for row in await load_rows(session, self.provider, invoice_ids)]
 
     async def get_by_number(self, number: str) -> Invoice:
         async with self.db.session() as session:
