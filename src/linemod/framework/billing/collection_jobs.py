@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("linemod.billing")
 PAYMENT_EVENT_JOB = "linemod.billing.payment_event"
 CARD_EXPIRY_JOB = "linemod.billing.card_expiry"
+PDF_WAIT_STEP_MS = 10_000
+PDF_WAITS = 60
+"""An invoice mail waits for the render job to store its PDF, looking every `PDF_WAIT_STEP_MS`, for
+at most 10 minutes; then it makes the PDF itself (as it does when the book makes PDFs on issue)."""
 RENDER_BATCH = 200  # PDFs per job round: two print batches of pdf_files.PRINT_BATCH (one per core), ~2 s of CPU
 INSERT_WEBHOOK = (
     "INSERT INTO stripe_webhook_events (event_id, kind, event_json, received_at_ms) "
@@ -70,8 +74,20 @@ def register_collection_jobs(app: ModuleApp) -> None:
 
     async def notice(jctx: JobContext, payload: dict[str, Any]) -> None:
         service = collection()
-        if service is not None:
-            await service.send_notice(bot_of(jctx), payload)
+        if service is None:
+            return
+        waits = int(payload.get("pdf_waits", 0))
+        if waits < PDF_WAITS and await service.notice_waits_for_pdf(payload):
+            # The render job makes this invoice's PDF in a batch soon: mailing now would make it alone (at the
+            # month's run, thousands of single renders beside the batches). Look again a little later.
+            async with service.db.transaction() as session:
+                await service.ledger.schedule(
+                    session, NOTICE_JOB, {**payload, "pdf_waits": waits + 1},
+                    key=f"billing:notice:{payload['kind']}:{payload.get('collection_id')}:pdf-wait:{waits + 1}",
+                    bot_id=bot_of(jctx), run_at_ms=jctx.now_ms() + PDF_WAIT_STEP_MS,
+                )
+            return
+        await service.send_notice(bot_of(jctx), payload)
 
     async def payment_event(jctx: JobContext, payload: dict[str, Any]) -> None:
         service = collection()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from linemod.framework.billing.collection_records import CollectionRow
 from linemod.framework.billing.dunning_steps import DunningSteps
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import BankAccount, Issuer
+from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, LazyPdfPool
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.notice_mails import NoticeFacts, notice_mail
@@ -137,16 +139,25 @@ class CollectionService:
     async def collect_due(self, bot_id: str) -> list[IssuedRun]:
         """What a collect job runs: the OA's pending charges invoiced, and with them those of up to
         `COLLECT_BATCH` - 1 other OAs whose charges wait too. The month's renewals make one collect job per OA
-        at once; the first jobs issue every invoice in batches, the rest find their OA's charges invoiced."""
+        at once; the first jobs issue every invoice in batches, the rest find their OA's charges invoiced.
+        The others are taken from a random point of the OAs in bot ID order, so that the jobs a worker runs
+        at the same time mostly take different OAs (an OA two batches take is claimed by one of them)."""
+        start = "U" + secrets.token_hex(16)
         async with self.db.session() as session:
-            others = await session.scalars(
-                select(BillingChargeRow.bot_id)
-                .where(BillingChargeRow.invoice_ref.is_(None), BillingChargeRow.bot_id != bot_id)
-                .distinct()
-                .limit(COLLECT_BATCH - 1)
-            )
-            bot_ids = [bot_id, *others]
-        return await self.run.collect_many(bot_ids)
+            others: list[str] = []
+            for after_start in (True, False):  # from the random point to the end, then from the beginning
+                wanted = COLLECT_BATCH - 1 - len(others)
+                if wanted <= 0:
+                    break
+                side = BillingChargeRow.bot_id >= start if after_start else BillingChargeRow.bot_id < start
+                others += await session.scalars(
+                    select(BillingChargeRow.bot_id)
+                    .where(BillingChargeRow.invoice_ref.is_(None), BillingChargeRow.bot_id != bot_id, side)
+                    .distinct()
+                    .order_by(BillingChargeRow.bot_id)
+                    .limit(wanted)
+                )
+        return await self.run.collect_many([bot_id, *others])
 
     # ---- the operator's side: billing profile and card --------------------------------------------------
 
@@ -177,6 +188,21 @@ class CollectionService:
 
     # ---- mail -------------------------------------------------------------------------------------------
 
+    async def notice_waits_for_pdf(self, payload: dict[str, Any]) -> bool:
+        """Whether notice `payload` is an invoice mail whose PDF the render job scheduled with the run's opening
+        has not stored yet (receipts are issued one at a time, at settlement: their mail makes the PDF)."""
+        run_id = payload.get("collection_id")
+        if payload["kind"] != "invoice" or run_id is None or self.book.pdf_on_issue:
+            return False
+        async with self.db.session() as session:
+            run = await session.get(CollectionRow, int(run_id))
+            if run is None or run.invoice_id is None:
+                return False
+            stored = await session.scalar(
+                select(InvoiceRow.id).where(InvoiceRow.id == run.invoice_id, InvoiceRow.pdf.is_not(None))
+            )
+        return stored is None
+
     async def send_notice(self, bot_id: str, payload: dict[str, Any]) -> bool:
         """Mail notice `payload["kind"]` to the OA's billing email; False when it has none."""
         kind = str(payload["kind"])
@@ -196,6 +222,6 @@ class CollectionService:
                 attachment = Attachment(f"{document.number}.pdf", "application/pdf", pdf)
         invoice_id = run.invoice_id if run is not None else None
         facts = NoticeFacts(kind, contact, self.book.issuer.name, self.links.url(bot_id, invoice_id), document,
-                            {k: v for k, v in payload.items() if k not in ("kind", "collection_id")})
+                            {k: v for k, v in payload.items() if k not in ("kind", "collection_id", "pdf_waits")})
         await self.mailer.send(notice_mail(facts, attachment))
         return True

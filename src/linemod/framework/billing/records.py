@@ -140,7 +140,7 @@ class BillingChargeRow(Base):
 
     __table_args__ = (
         Index("ix_billing_charges_bot_id", "bot_id", "id"),
-        Index("ix_billing_charges_invoice_ref", "invoice_ref"),  # claims, and what is not invoiced yet
+        Index("ix_billing_charges_invoice_ref", "invoice_ref", "bot_id"),  # claims; the OAs not invoiced yet
     )
 
 

@@ -1,6 +1,6 @@
 """PDFs after the invoice run, on both engines, through the collection's real configuration (its process pool,
 `billing_pdf_on_issue` off): the collect job stores the issued invoice's HTML only, the `render_pdfs` job makes
-its PDF afterwards, an invoice mail sent before that job ran still carries the PDF (made on demand), and the
+its PDF afterwards, the invoice mail waits for that PDF (and makes it itself when no job came in 10 minutes), and the
 sweep gives a document left without its PDF and without a job a new job."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import Row, delete, select
 
 from linemod.framework.billing.billing_contacts import BillingContact
 from linemod.framework.billing.collection import RENDER_PDFS_JOB, RENDER_SLOT_MS
-from linemod.framework.billing.collection_jobs import schedule_pending_collections
+from linemod.framework.billing.collection_jobs import PDF_WAIT_STEP_MS, PDF_WAITS, schedule_pending_collections
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
@@ -86,23 +86,50 @@ async def test_the_run_stores_the_invoice_without_its_pdf_and_the_render_job_sto
     assert_mandatory_items(row.pdf, row.number or "?")
 
 
-async def test_an_invoice_mail_sent_before_the_render_job_carries_the_pdf(bench: Bench, db: Database) -> None:
+async def mails_to(db: Database, address: str) -> list[OutboxMailRow]:
+    async with db.session() as session:
+        return list(await session.scalars(select(OutboxMailRow).where(OutboxMailRow.to_addr == address)))
+
+
+async def test_the_invoice_mail_waits_for_the_render_job_and_carries_its_pdf(bench: Bench, db: Database) -> None:
     await attach_with(bench, MAIL)
     [job] = await render_jobs(db)
-    assert job.status == "pending"  # its slot has not ended: the mail went first
-    async with db.session() as session:
-        [mail] = list(await session.scalars(select(OutboxMailRow).where(OutboxMailRow.to_addr == MAIL)))
-    [attachment] = attachments_of(mail)
-    assert attachment["content_type"] == "application/pdf"
-    row = await invoice_row(db)
-    assert row.pdf is not None  # made for the mail, from the HTML stored at issue, and kept
-    assert attachment["sha256"] == hashlib.sha256(row.pdf).hexdigest()
-    assert_mandatory_items(row.pdf, row.number or "?")
+    assert job.status == "pending"  # its slot has not ended, and the mail waits for it
+    assert await mails_to(db, MAIL) == [] and (await invoice_row(db)).pdf is None
 
     bench.clock.advance(RENDER_SLOT_MS / 1000)
     await bench.run.drain(timeout=PDF_START_S)
     assert [j.status for j in await render_jobs(db)] == ["done"]
-    assert (await invoice_row(db)).pdf == row.pdf
+    row = await invoice_row(db)
+    assert row.pdf is not None
+    bench.clock.advance(PDF_WAIT_STEP_MS / 1000)
+    await bench.run.drain(timeout=PDF_START_S)
+
+    [mail] = await mails_to(db, MAIL)
+    [attachment] = attachments_of(mail)
+    assert attachment["content_type"] == "application/pdf"
+    assert attachment["sha256"] == hashlib.sha256(row.pdf).hexdigest()  # the render job's file
+    assert_mandatory_items(row.pdf, row.number or "?")
+
+
+async def test_an_invoice_mail_whose_render_job_never_comes_makes_the_pdf_after_ten_minutes(
+    bench: Bench, db: Database
+) -> None:
+    await attach_with(bench, MAIL)
+    async with db.transaction() as session:  # lost (the sweep would give it a new one: not run here)
+        await session.execute(delete(JobRow).where(JobRow.name == RENDER_PDFS_JOB))
+
+    for _ in range(PDF_WAITS):
+        assert await mails_to(db, MAIL) == []
+        bench.clock.advance(PDF_WAIT_STEP_MS / 1000)
+        await bench.run.drain(timeout=PDF_START_S)
+
+    [mail] = await mails_to(db, MAIL)
+    [attachment] = attachments_of(mail)
+    row = await invoice_row(db)
+    assert row.pdf is not None  # made for the mail, from the HTML stored at issue, and kept
+    assert attachment["sha256"] == hashlib.sha256(row.pdf).hexdigest()
+    assert_mandatory_items(row.pdf, row.number or "?")
 
 
 async def test_the_sweep_schedules_a_render_job_for_a_document_left_without_its_pdf(

@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_billing_charges_invoice_ref", "billing_charges", ["invoice_ref"])
+    op.create_index("ix_billing_charges_invoice_ref", "billing_charges", ["invoice_ref", "bot_id"])
 
 
 def downgrade() -> None:
