@@ -37,9 +37,10 @@ log = logging.getLogger("linemod.billing")
 PAYMENT_EVENT_JOB = "linemod.billing.payment_event"
 CARD_EXPIRY_JOB = "linemod.billing.card_expiry"
 PDF_WAIT_STEP_MS = 10_000
-PDF_WAITS = 60
-"""An invoice mail waits for the render job to store its PDF, looking every `PDF_WAIT_STEP_MS`, for
-at most 10 minutes; then it makes the PDF itself (as it does when the book makes PDFs on issue)."""
+PDF_WAIT_MS = 600_000
+"""An invoice mail waits for the render job to store its PDF, looking every `PDF_WAIT_STEP_MS`, until
+`PDF_WAIT_MS` after the invoice was issued; then it makes the PDF itself (as when the book makes PDFs on
+issue)."""
 RENDER_BATCH = 200  # PDFs per job round: two print batches of pdf_files.PRINT_BATCH (one per core), ~2 s of CPU
 INSERT_WEBHOOK = (
     "INSERT INTO stripe_webhook_events (event_id, kind, event_json, received_at_ms) "
@@ -77,7 +78,7 @@ def register_collection_jobs(app: ModuleApp) -> None:
         if service is None:
             return
         waits = int(payload.get("pdf_waits", 0))
-        if waits < PDF_WAITS and await service.notice_waits_for_pdf(payload):
+        if await service.notice_waits_for_pdf(payload, PDF_WAIT_MS):
             # The render job makes this invoice's PDF in a batch soon: mailing now would make it alone (at the
             # month's run, thousands of single renders beside the batches). Look again a little later.
             async with service.db.transaction() as session:

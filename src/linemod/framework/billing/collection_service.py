@@ -188,9 +188,10 @@ class CollectionService:
 
     # ---- mail -------------------------------------------------------------------------------------------
 
-    async def notice_waits_for_pdf(self, payload: dict[str, Any]) -> bool:
+    async def notice_waits_for_pdf(self, payload: dict[str, Any], wait_ms: int) -> bool:
         """Whether notice `payload` is an invoice mail whose PDF the render job scheduled with the run's opening
-        has not stored yet (receipts are issued one at a time, at settlement: their mail makes the PDF)."""
+        has not stored yet, issued less than `wait_ms` ago (receipts are issued one at a time, at settlement:
+        their mail makes the PDF)."""
         run_id = payload.get("collection_id")
         if payload["kind"] != "invoice" or run_id is None or self.book.pdf_on_issue:
             return False
@@ -198,10 +199,14 @@ class CollectionService:
             run = await session.get(CollectionRow, int(run_id))
             if run is None or run.invoice_id is None:
                 return False
-            stored = await session.scalar(
-                select(InvoiceRow.id).where(InvoiceRow.id == run.invoice_id, InvoiceRow.pdf.is_not(None))
+            waiting = await session.scalar(
+                select(InvoiceRow.id).where(
+                    InvoiceRow.id == run.invoice_id,
+                    InvoiceRow.pdf.is_(None),
+                    InvoiceRow.finalized_at_ms > self.clock.now_ms() - wait_ms,
+                )
             )
-        return stored is None
+        return waiting is not None
 
     async def send_notice(self, bot_id: str, payload: dict[str, Any]) -> bool:
         """Mail notice `payload["kind"]` to the OA's billing email; False when it has none."""

@@ -91,6 +91,15 @@ class Bench:
         assert target >= self.clock.now_ms(), f"{day} is in the past"
         await self.advance_days((target - self.clock.now_ms()) / (DAY * 1000))
 
+    async def send_waiting_mails(self) -> None:
+        """The render job's slot ends and it stores the PDFs; the invoice mails that waited for them go."""
+        from linemod.framework.billing.collection import RENDER_SLOT_MS
+        from linemod.framework.billing.collection_jobs import PDF_WAIT_STEP_MS
+
+        for seconds in (RENDER_SLOT_MS / 1000, PDF_WAIT_STEP_MS / 1000):
+            self.clock.advance(seconds)
+            await self.run.drain(timeout=60)
+
     async def forward_stripe_webhooks(self, receiver: WebhookReceiver, event_type: str, object_id: str) -> None:
         """Wait (bounded) for localstripe's webhook `event_type` about `object_id` (it sends them a second
         after the change), post it to the app's Stripe route as it came, and run what it schedules."""

@@ -64,6 +64,7 @@ async def test_concurrent_collects_of_one_oa_make_one_invoice_and_one_card_charg
     [payment] = await bench.payments(winner.invoice_id)
     assert (payment.status, payment.amount_yen) == (PaymentStatus.SUCCEEDED, 5170)
     assert await bench.card_charges_at_stripe() == (1, 1)
+    await bench.send_waiting_mails()
     assert sum("請求書" in s for s in await bench.mail_subjects()) == 1
 
 

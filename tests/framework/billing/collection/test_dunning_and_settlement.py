@@ -57,6 +57,7 @@ async def test_a_bank_transfer_is_due_at_the_end_of_next_month_reminded_then_pas
     bench: Bench, db: Database
 ) -> None:
     await bench.attach()
+    await bench.send_waiting_mails()
     run = await first_run(bench)
     number = run.invoice_number
     assert (run.method, run.status, run.due_date) == (PaymentMethodKind.BANK_TRANSFER, CollectionStatus.OPEN,
@@ -197,6 +198,7 @@ async def test_a_hard_decline_is_never_retried_and_restricts_on_the_last_retry_d
 async def test_no_dunning_after_the_oa_is_deleted(bench: Bench, db: Database) -> None:
     await bench.save_card(number=DECLINING_CARD)
     await bench.attach()
+    await bench.send_waiting_mails()
     run = await first_run(bench)
     assert (run.status, len(await bench.payments(run.invoice_id))) == (CollectionStatus.PAST_DUE, 1)
     mails = await about(bench, run)

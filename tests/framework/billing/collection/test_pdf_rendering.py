@@ -13,7 +13,7 @@ from sqlalchemy import Row, delete, select
 
 from linemod.framework.billing.billing_contacts import BillingContact
 from linemod.framework.billing.collection import RENDER_PDFS_JOB, RENDER_SLOT_MS
-from linemod.framework.billing.collection_jobs import PDF_WAIT_STEP_MS, PDF_WAITS, schedule_pending_collections
+from linemod.framework.billing.collection_jobs import PDF_WAIT_MS, PDF_WAIT_STEP_MS, schedule_pending_collections
 from linemod.framework.billing.invoicing.records import InvoiceRow
 from linemod.framework.clock import ManualClock
 from linemod.framework.storage.database import Database
@@ -119,7 +119,7 @@ async def test_an_invoice_mail_whose_render_job_never_comes_makes_the_pdf_after_
     async with db.transaction() as session:  # lost (the sweep would give it a new one: not run here)
         await session.execute(delete(JobRow).where(JobRow.name == RENDER_PDFS_JOB))
 
-    for _ in range(PDF_WAITS):
+    for _ in range(PDF_WAIT_MS // PDF_WAIT_STEP_MS):
         assert await mails_to(db, MAIL) == []
         bench.clock.advance(PDF_WAIT_STEP_MS / 1000)
         await bench.run.drain(timeout=PDF_START_S)
