@@ -11,11 +11,18 @@ reported: when every invoice is issued, and when every PDF is stored. The PDFs' 
 and their browsers' (every descendant). References: a plain INSERT of the same rows, one transaction per row
 (the least a durable per-invoice write costs on this database), and one PDF rendered alone by WeasyPrint in
 this process (what each PDF cost before batches, and still costs a single PDF).
+
+`path="collection"` (the default) issues them the way production does: every tenant has a billing profile and
+two pending charges (the month's fee and its usage, as the subscription side writes them), and the run is what
+the month's collect jobs run, `CollectionRun.collect_many` for `COLLECT_BATCH` OAs at a time: claims, drafts,
+payer references, issuing, and each run opened with its invoice mail and first collection step scheduled.
+`path="book"` drives the invoice book directly (drafts and issuing only), as this benchmark did before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import time
@@ -26,6 +33,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from linemod.framework.billing.billing_contacts import BillingContact, save_contact
+from linemod.framework.billing.collection import COLLECT_BATCH, CollectionRun
 from linemod.framework.billing.collection_jobs import RENDER_BATCH
 from linemod.framework.billing.invoicing.book import InvoiceBook
 from linemod.framework.billing.invoicing.documents import (
@@ -37,7 +46,11 @@ from linemod.framework.billing.invoicing.documents import (
     Recipient,
 )
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer, html_to_pdf, pdf_pool
+from linemod.framework.billing.ledger import Ledger
+from linemod.framework.billing.lines import BillableLine
+from linemod.framework.billing.payments.bank_transfer import BankTransfers
 from linemod.framework.clock import ManualClock
+from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.storage.database import Database
 
 # A made-up corporate number whose check digit is right (the one the invoice tests use).
@@ -62,6 +75,32 @@ def tenant_lines(n: int) -> list[InvoiceLine]:
 
 def tenant(n: int) -> Recipient:
     return Recipient(f"株式会社テナント{n:05d}", Honorific.ONCHU, f"東京都渋谷区神南{n % 9 + 1}-{n % 30 + 1}")
+
+
+def bot_of(n: int) -> str:
+    return f"U{n:032x}"
+
+
+async def seed_collection(db: Database, clock: ManualClock, tenants: int) -> None:
+    """Each tenant's billing profile and pending charges, as the month's renewals leave them."""
+    for start in range(0, tenants, 1000):
+        async with db.transaction() as session:
+            charges = []
+            for n in range(start, min(tenants, start + 1000)):
+                recipient = tenant(n)
+                contact = BillingContact(recipient.name, f"keiri{n}@tenant.example", address=recipient.address)
+                await save_contact(session, bot_of(n), contact, clock.now_ms())
+                fee = BillableLine("予約モジュール スタンダード 月額", "Reservations, Standard, monthly", 1, 5000, 10,
+                                   AUGUST.start, AUGUST.end)
+                usage = BillableLine("予約作成(従量)", "Reservations made (usage)", 50 + n % 400, 10, 10)
+                for key, line in (("fee", fee), ("usage", usage)):
+                    charges.append({"bot": bot_of(n), "key": f"bench:{n}:{key}", "yen": line.amount_yen,
+                                    "lines": json.dumps([line.to_json()]), "now": clock.now_ms()})
+            await session.execute(
+                text("INSERT INTO billing_charges (bot_id, charge_key, reason, lines_json, subtotal_yen, created_at_ms)"
+                     " VALUES (:bot, :key, 'renewal', :lines, :yen, :now)"),
+                charges,
+            )
 
 
 def pool_cpu_seconds(pool: ProcessPoolExecutor) -> float:
@@ -106,20 +145,25 @@ async def plain_inserts(db: Database, rows: list[dict[str, Any]]) -> float:
 
 
 async def invoice_run(
-    url: str, schema: str | None, tenants: int, workers: int, nice: int, browser: str = "auto"
+    url: str, schema: str | None, tenants: int, workers: int, nice: int, browser: str = "auto",
+    path: str = "collection",
 ) -> dict[str, float]:
     """The run for `tenants` tenants on a fresh database, in seconds (and the PDFs' mean size); the PDF
     processes at priority `nice`, printing with `browser` ("off": every PDF WeasyPrint's, as before)."""
     db = Database(url, schema=schema)
     await db.upgrade()
+    clock = ManualClock(SEPT_1_2026_MS)
+    if path == "collection":
+        await seed_collection(db, clock, tenants)
     with pdf_pool(workers, nice=nice) as pool:
         # Every process started and warm (WeasyPrint imported, fonts loaded) before the clock starts.
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(pool, time.sleep, 0.5) for _ in range(workers)))
         book = InvoiceBook(
-            db, ManualClock(SEPT_1_2026_MS), ISSUER, renderer=InvoiceRenderer(executor=pool, browser=browser),
-            pdf_on_issue=False
+            db, clock, ISSUER, renderer=InvoiceRenderer(executor=pool, browser=browser), pdf_on_issue=False
         )
+        ledger = Ledger(clock=clock, scheduler=JobScheduler(db, clock), handlers={}, is_postgres=db.is_postgres)
+        collection = CollectionRun(db, clock, ledger, book, BankTransfers(db, clock), card_provider=None)
         figures: dict[str, float] = {}
         issued_all = asyncio.Event()
 
@@ -133,17 +177,22 @@ async def invoice_run(
         pool_cpu = pool_cpu_seconds(pool)
         cpu, wall = time.process_time(), time.perf_counter()
         pdfs = asyncio.create_task(make_pdfs())
-        issued = []
-        for start in range(0, tenants, ISSUE_BATCH):
-            numbers = range(start, min(tenants, start + ISSUE_BATCH))
-            drafts = [
-                book.new_draft(tenant(n), tenant_lines(n), period=AUGUST, bot_id=f"U{n:032x}") for n in numbers
-            ]
-            stored = await book.create_drafts(drafts)
-            batch = await book.finalize_many([draft.id or 0 for draft in stored])
-            assert not batch.refused, batch.refused
-            issued += batch.issued
-            await asyncio.sleep(0)  # let the PDF task hand the pool what is pending
+        issued: list[tuple[str, int]] = []  # (number, total)
+        if path == "collection":
+            for start in range(0, tenants, COLLECT_BATCH):
+                runs = await collection.collect_many([bot_of(n) for n in range(start, min(tenants, start + COLLECT_BATCH))])
+                issued += [(run.number, run.amount_yen) for run in runs]
+                await asyncio.sleep(0)  # let the PDF task hand the pool what is pending
+        else:
+            for start in range(0, tenants, ISSUE_BATCH):
+                numbers = range(start, min(tenants, start + ISSUE_BATCH))
+                drafts = [book.new_draft(tenant(n), tenant_lines(n), period=AUGUST, bot_id=bot_of(n)) for n in numbers]
+                stored = await book.create_drafts(drafts)
+                batch = await book.finalize_many([draft.id or 0 for draft in stored])
+                assert not batch.refused, batch.refused
+                issued += [(invoice.number or "", invoice.total_gross) for invoice in batch.issued]
+                await asyncio.sleep(0)  # let the PDF task hand the pool what is pending
+        assert len(issued) == tenants, f"{len(issued)} invoices issued for {tenants} tenants"
         issued_all.set()
         figures["issued_s"] = time.perf_counter() - wall
         figures["issued_cpu_s"] = time.process_time() - cpu  # this process: drafts, issuing, storing PDFs
@@ -156,8 +205,8 @@ async def invoice_run(
         sizes = (await session.execute(text("SELECT COUNT(*), AVG(LENGTH(pdf)) FROM invoices"))).one()
     assert sizes[0] == tenants, f"{sizes[0]} documents for {tenants} tenants"
     figures["pdf_kb"] = float(sizes[1]) / 1024
-    sample = await book.html(issued[0].id or 0)
-    rows = [{"n": i.number, "r": i.recipient.name, "t": i.total_gross, "h": sample} for i in issued]
+    sample = await book.html((await book.get_by_number(issued[0][0])).id or 0)
+    rows = [{"n": number, "r": tenant(n).name, "t": total, "h": sample} for n, (number, total) in enumerate(issued)]
     figures["plain_s"] = await plain_inserts(db, rows)
     html_to_pdf(sample)  # the first loads WeasyPrint and the fonts
     alone = []

@@ -31,6 +31,7 @@ from typing import Any
 
 from bench_databases import drop_schema, fresh_database
 from bench_invoices import ISSUE_BATCH, invoice_run
+from linemod.framework.billing.collection import COLLECT_BATCH
 from bench_metering import MODES
 from bench_metering import run as metering_run
 
@@ -133,7 +134,8 @@ def bench_metering(engines: list[str], workdir: Path, args: argparse.Namespace) 
 def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) -> bool:
     workers = args.workers or os.cpu_count() or 1
     print(
-        f"\n== invoice run: {args.tenants:,} tenants issued in batches of {ISSUE_BATCH}, PDFs made beside them in "
+        f"\n== invoice run ({args.path} path): {args.tenants:,} tenants issued in batches of "
+        f"{COLLECT_BATCH if args.path == 'collection' else ISSUE_BATCH}, PDFs made beside them in "
         f"{workers} processes, {args.rounds_invoices} round(s)"
     )
     runs: dict[str, list[dict[str, float]]] = {e: [] for e in engines}
@@ -141,7 +143,7 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
         for engine in engines:
 
             async def work(url: str, schema: str | None) -> dict[str, float]:
-                return await invoice_run(url, schema, args.tenants, workers, args.pdf_nice, args.browser)
+                return await invoice_run(url, schema, args.tenants, workers, args.pdf_nice, args.browser, args.path)
 
             figures = on_fresh_database(engine, workdir, "invoices", work)
             runs[engine].append(figures)
@@ -164,7 +166,7 @@ def bench_invoices(engines: list[str], workdir: Path, args: argparse.Namespace) 
         pdf_cpu, pdf_wall = each("pool_cpu_s"), each("run_s")
         print(f"{engine:9} every invoice issued after {spread(issued_s)} s, every PDF stored after {spread(run_s)} s")
         print(
-            f"{'':9} issuing (draft + finalize, in batches, PDFs being made beside) {spread(issue, '{:.2f}')} ms "
+            f"{'':9} issuing ({args.path} path, in batches, PDFs being made beside) {spread(issue, '{:.2f}')} ms "
             f"wall, {spread(each('issued_cpu_s'), '{:.2f}')} ms CPU = "
             f"{spread([i / p for i, p in zip(issue, plain, strict=True)])} "
             f"× a plain INSERT of the row ({spread(plain, '{:.2f}')} ms, one transaction each)"
@@ -221,6 +223,11 @@ def main() -> None:
         "--pdf-nice", type=int, default=0,
         help="the PDF processes' nice value (pdf_pool's default is 10; 0 here: on a machine shared with other "
         "work, niced processes would wait for all of it, and the figure would measure that)",
+    )
+    parser.add_argument(
+        "--path", choices=("collection", "book"), default="collection",
+        help="collection: the month's collect jobs' path (claims, drafts, payer references, issuing, the runs "
+        "opened); book: the invoice book's drafts and issuing alone",
     )
     parser.add_argument(
         "--browser", default="auto",

@@ -32,21 +32,21 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linemod.framework.billing.billing_contacts import contact_or_fallback
 from linemod.framework.billing.collection_records import CollectionRow, CollectionStatus
 from linemod.framework.billing.invoicing.book import InvoiceBook
-from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine, Period
+from linemod.framework.billing.invoicing.documents import Invoice
 from linemod.framework.billing.ledger import Ledger
 from linemod.framework.billing.lines import BillableLine
 from linemod.framework.billing.payments.bank_transfer import BankTransfers
-from linemod.framework.billing.payments.dunning import TransferReminders, transfer_due_date
+from linemod.framework.billing.payments.dunning import TransferReminders
 from linemod.framework.billing.payments.records import PaymentMethodKind, PaymentMethodRow
 from linemod.framework.billing.periods import start_ms
 from linemod.framework.billing.records import BillingChargeRow
 from linemod.framework.clock import Clock
+from linemod.framework.queue.scheduler import Job
 from linemod.framework.storage.database import Database
 
 log = logging.getLogger("linemod.billing")
@@ -100,184 +100,162 @@ class CollectionRun:
     async def collect(self, bot_id: str) -> IssuedRun | None:
         """Invoice what the OA owes now (one invoice) and start collecting it; None when there is nothing to
         invoice, or another worker is on it."""
-        async with self.db.transaction() as session:
-            run_id = await self._claim(session, bot_id, self.clock.now_ms())
-        if run_id is None:
-            return None
-        return await self._issue(run_id)
+        issued = await self.collect_many([bot_id])
+        return issued[0] if issued else None
 
     async def collect_many(self, bot_ids: Sequence[str]) -> list[IssuedRun]:
         """`collect` for many OAs at once (the month's renewals): the claims in one transaction, then every
-        draft stored, every payer reference made, every invoice issued and every run opened in one transaction
-        each (`collection_batch.py`). What another worker claimed first is skipped, as `collect` skips it."""
+        draft stored with its payer reference, every invoice issued and every run opened in one transaction
+        each (`collection_batch.py`). What another worker claimed first is skipped."""
         from linemod.framework.billing.collection_batch import issue_runs
 
-        now = self.clock.now_ms()
         async with self.db.transaction() as session:
-            # In one order everywhere: two batches claiming OAs they share lock their charges in the same order,
-            # so on PostgreSQL one waits for the other rather than both deadlocking.
-            claimed = [await self._claim(session, bot_id, now) for bot_id in sorted(set(bot_ids))]
-        return await issue_runs(self, [run_id for run_id in claimed if run_id is not None])
+            run_ids = await self._claim_many(session, bot_ids, self.clock.now_ms())
+        return await issue_runs(self, run_ids)
 
-    async def _claim(self, session: AsyncSession, bot_id: str, now: int) -> int | None:
-        """In the caller's transaction: a run holding every charge of the OA not invoiced yet, or a run of the
-        OA whose worker died (its lease passed); None when there is nothing to invoice or another run took the
-        charges first (then nothing of this claim is left)."""
-        stale = await session.scalar(
-            select(CollectionRow).where(
-                CollectionRow.bot_id == bot_id,
-                CollectionRow.status == CollectionStatus.CLAIMED,
-                CollectionRow.lease_until_ms < now,
+    async def _claim_many(self, session: AsyncSession, bot_ids: Sequence[str], now: int) -> list[int]:
+        """In the caller's transaction, for each OA (in bot ID order): a run holding every charge of the OA not
+        invoiced yet, or its run whose worker died (its lease passed). None for an OA with nothing to invoice or
+        whose charges another run took first (then nothing of this claim is left)."""
+        bots = sorted(set(bot_ids))
+        stale = {
+            run.bot_id: run
+            for run in await session.scalars(
+                select(CollectionRow).where(
+                    CollectionRow.bot_id.in_(bots),
+                    CollectionRow.status == CollectionStatus.CLAIMED,
+                    CollectionRow.lease_until_ms < now,
+                )
             )
-        )
-        if stale is not None:  # a run whose worker died: finish it first
+        }
+        pending: dict[str, list[BillingChargeRow]] = {}
+        for charge in await session.scalars(
+            select(BillingChargeRow)
+            .where(BillingChargeRow.bot_id.in_([b for b in bots if b not in stale]),
+                   BillingChargeRow.invoice_ref.is_(None))
+            .order_by(BillingChargeRow.id)
+        ):
+            pending.setdefault(charge.bot_id, []).append(charge)
+        cards = await self._bots_with_cards(session, list(pending))
+        claimed: list[int] = []
+        for run in stale.values():  # a run whose worker died: finish it first
             taken = await session.execute(
                 update(CollectionRow)
-                .where(CollectionRow.id == stale.id, CollectionRow.lease_until_ms == stale.lease_until_ms)
+                .where(CollectionRow.id == run.id, CollectionRow.lease_until_ms == run.lease_until_ms)
                 .values(lease_until_ms=now + LEASE_MS)
             )
-            return stale.id if getattr(taken, "rowcount", 0) == 1 else None
-        pending = list(
-            await session.scalars(
-                select(BillingChargeRow)
-                .where(BillingChargeRow.bot_id == bot_id, BillingChargeRow.invoice_ref.is_(None))
-                .order_by(BillingChargeRow.id)
-            )
-        )
-        if not pending:
-            return None
-        per_rate, worth_something = _balance(pending)
-        if not worth_something:  # e.g. usage within the included quantity only: nothing to invoice
-            ids = [c.id for c in pending]
+            if getattr(taken, "rowcount", 0) == 1:
+                claimed.append(run.id)
+        nothing, runs = [], []
+        for bot_id, charges in pending.items():
+            per_rate, worth_something = _balance(charges)
+            if not worth_something:  # e.g. usage within the included quantity only: nothing to invoice
+                nothing += [c.id for c in charges]
+            elif any(amount < 0 for amount in per_rate.values()):
+                log.info("OA %s: its charges net to a credit, carried forward to its next invoice", bot_id)
+            else:
+                method = PaymentMethodKind.CARD if bot_id in cards else PaymentMethodKind.BANK_TRANSFER
+                runs.append(CollectionRow(
+                    bot_id=bot_id, status=CollectionStatus.CLAIMED, method=method, amount_yen=0, card_attempts=0,
+                    lease_until_ms=now + LEASE_MS, created_at_ms=now, updated_at_ms=now,
+                ))
+        if nothing:
             await session.execute(
                 update(BillingChargeRow)
-                .where(BillingChargeRow.id.in_(ids), BillingChargeRow.invoice_ref.is_(None))
+                .where(BillingChargeRow.id.in_(nothing), BillingChargeRow.invoice_ref.is_(None))
                 .values(invoice_ref=NOTHING_TO_INVOICE)
             )
-            return None
-        if any(amount < 0 for amount in per_rate.values()):
-            log.info("OA %s: its charges net to a credit, carried forward to its next invoice", bot_id)
-            return None
-        run = CollectionRow(
-            bot_id=bot_id, status=CollectionStatus.CLAIMED, method=await self._method(session, bot_id),
-            amount_yen=0, card_attempts=0, lease_until_ms=now + LEASE_MS, created_at_ms=now, updated_at_ms=now,
-        )
-        session.add(run)
+        if not runs:
+            return claimed
+        session.add_all(runs)
         await session.flush()
-        claim = f"claim:{run.id}"
-        claimed = await session.execute(
-            update(BillingChargeRow)
-            .where(BillingChargeRow.id.in_([c.id for c in pending]), BillingChargeRow.invoice_ref.is_(None))
-            .values(invoice_ref=claim)
-        )
-        if getattr(claimed, "rowcount", 0) != len(pending):
-            # Another run took some of them since they were read: undo this claim (not the transaction, which
-            # may hold other OAs' claims) and leave the OA to that run.
-            await session.execute(
-                update(BillingChargeRow).where(BillingChargeRow.invoice_ref == claim).values(invoice_ref=None)
-            )
-            await session.delete(run)
-            await session.flush()
-            return None
-        return run.id
-
-    async def _method(self, session: AsyncSession, bot_id: str) -> str:
-        """Card when the OA has a default card at the provider in use, else bank transfer."""
-        if self.card_provider is not None:
-            card = await session.scalar(
-                select(PaymentMethodRow.id).where(
-                    PaymentMethodRow.bot_id == bot_id,
-                    PaymentMethodRow.provider == self.card_provider,
-                    PaymentMethodRow.is_default.is_(True),
-                    PaymentMethodRow.removed_at_ms.is_(None),
-                )
-            )
-            if card is not None:
-                return PaymentMethodKind.CARD
-        return PaymentMethodKind.BANK_TRANSFER
-
-    async def _issue(self, run_id: int) -> IssuedRun:
-        claim = f"claim:{run_id}"
-        async with self.db.session() as session:
-            run = await session.get(CollectionRow, run_id)
-            assert run is not None
-            charges = list(
-                await session.scalars(
-                    select(BillingChargeRow).where(BillingChargeRow.invoice_ref == claim).order_by(BillingChargeRow.id)
-                )
-            )
-            contact = await contact_or_fallback(session, run.bot_id)
-        bot_id, method, invoice_id = run.bot_id, run.method, run.invoice_id
-        today = self.book.today()
-        if invoice_id is None:
-            lines = invoice_lines(charges, contact.language)
-            card = method == PaymentMethodKind.CARD
-            draft = await self.book.create_draft(
-                contact.recipient(),
-                lines,
-                transaction_date=today,
-                period=span_of(lines),
-                due_date=today if card else transfer_due_date(today),
-                notes=payment_note(card, contact.language),
-                language=contact.language,
-                bot_id=bot_id,
-            )
-            assert draft.id is not None
-            reference = await self.transfers.payer_reference(str(draft.id))
-            await self.book.update_draft(draft.id, payer_reference=reference)
-            invoice_id = draft.id
-            async with self.db.transaction() as session:
-                await session.execute(
-                    update(CollectionRow).where(CollectionRow.id == run_id).values(invoice_id=invoice_id)
-                )
-        invoice = await self.book.get(invoice_id)
-        if invoice.is_draft:
-            invoice = await self.book.finalize(invoice_id)
-        async with self.db.transaction() as session:
-            issued = await self._open(session, run_id, invoice)
-            if not self.book.pdf_on_issue:
-                await schedule_pdf_rendering(self.ledger, session, self.clock.now_ms())
-        return issued
-
-    async def _open(self, session: AsyncSession, run_id: int, invoice: Invoice) -> IssuedRun:
-        """In the caller's transaction: the run's charges marked with its issued invoice's number, and the run
-        opened (once: a repeated run changes nothing) with its invoice mail and first collection step."""
-        assert invoice.number is not None and invoice.id is not None
+        # Every charge read above marked with its run's claim in one statement, then counted per claim: a claim
+        # short of any charge lost it to another run since the read, and is undone (not the transaction, which
+        # holds the other OAs' claims), leaving the OA to that run.
+        claim_of = {run.bot_id: f"claim:{run.id}" for run in runs}
         await session.execute(
             update(BillingChargeRow)
-            .where(BillingChargeRow.invoice_ref == f"claim:{run_id}")
-            .values(invoice_ref=invoice.number)
+            .where(BillingChargeRow.id.in_([c.id for r in runs for c in pending[r.bot_id]]),
+                   BillingChargeRow.invoice_ref.is_(None))
+            .values(invoice_ref=case(claim_of, value=BillingChargeRow.bot_id))
+            .execution_options(synchronize_session=False)
         )
-        run = await session.get(CollectionRow, run_id, with_for_update=self.db.is_postgres or None)
-        assert run is not None
-        if run.status == CollectionStatus.CLAIMED:
-            run.status, run.invoice_number = CollectionStatus.OPEN, invoice.number
-            run.amount_yen = invoice.total_gross
-            run.due_date, run.lease_until_ms, run.updated_at_ms = invoice.due_date, None, self.clock.now_ms()
-            await self._start_collecting(session, run)
-        return IssuedRun(run_id, invoice.id, invoice.number, invoice.total_gross, run.method)
+        counts = dict((await session.execute(
+            select(BillingChargeRow.invoice_ref, func.count())
+            .where(BillingChargeRow.invoice_ref.in_(list(claim_of.values())))
+            .group_by(BillingChargeRow.invoice_ref)
+        )).all())
+        for run in runs:
+            claim = claim_of[run.bot_id]
+            if counts.get(claim, 0) == len(pending[run.bot_id]):
+                claimed.append(run.id)
+                continue
+            await session.execute(
+                update(BillingChargeRow).where(BillingChargeRow.invoice_ref == claim).values(invoice_ref=None)
+                .execution_options(synchronize_session=False)
+            )
+            await session.delete(run)
+        await session.flush()
+        return claimed
 
-    async def _start_collecting(self, session: AsyncSession, run: CollectionRow) -> None:
-        """In the transaction that opens the run: the invoice mail and the first collection step."""
-        schedule = self.ledger.schedule
-        await schedule(
-            session, NOTICE_JOB, {"kind": "invoice", "collection_id": run.id},
-            key=f"billing:notice:invoice:{run.id}", bot_id=run.bot_id,
+    async def _bots_with_cards(self, session: AsyncSession, bot_ids: list[str]) -> set[str]:
+        """The OAs that pay by card: a default card at the provider in use (the others pay by bank transfer)."""
+        if self.card_provider is None or not bot_ids:
+            return set()
+        return set(await session.scalars(
+            select(PaymentMethodRow.bot_id).where(
+                PaymentMethodRow.bot_id.in_(bot_ids),
+                PaymentMethodRow.provider == self.card_provider,
+                PaymentMethodRow.is_default.is_(True),
+                PaymentMethodRow.removed_at_ms.is_(None),
+            )
+        ))
+
+    async def _open_many(self, session: AsyncSession, issued: Sequence[tuple[int, Invoice]]) -> list[IssuedRun]:
+        """In the caller's transaction: each run's charges marked with its issued invoice's number, and the run
+        opened (once: a repeated run changes nothing) with its invoice mail and first collection step."""
+        number_of = {f"claim:{run_id}": invoice.number for run_id, invoice in issued}
+        await session.execute(
+            update(BillingChargeRow)
+            .where(BillingChargeRow.invoice_ref.in_(list(number_of)))
+            .values(invoice_ref=case(number_of, value=BillingChargeRow.invoice_ref))
+            .execution_options(synchronize_session=False)
         )
+        statement = select(CollectionRow).where(CollectionRow.id.in_([run_id for run_id, _ in issued]))
+        runs = {run.id: run for run in await session.scalars(
+            statement.with_for_update() if self.db.is_postgres else statement
+        )}
+        jobs: list[Job] = []
+        opened = []
+        for run_id, invoice in issued:
+            assert invoice.number is not None and invoice.id is not None
+            run = runs[run_id]
+            if run.status == CollectionStatus.CLAIMED:
+                run.status, run.invoice_number = CollectionStatus.OPEN, invoice.number
+                run.amount_yen = invoice.total_gross
+                run.due_date, run.lease_until_ms, run.updated_at_ms = invoice.due_date, None, self.clock.now_ms()
+                jobs += self._first_steps(run)
+            opened.append(IssuedRun(run_id, invoice.id, invoice.number, invoice.total_gross, run.method))
+        await self.ledger.scheduler.schedule_many(jobs, session=session)
+        return opened
+
+    def _first_steps(self, run: CollectionRow) -> list[Job]:
+        """What opening the run schedules: the invoice mail and the first collection step."""
+        steps = [Job(NOTICE_JOB, {"kind": "invoice", "collection_id": run.id},
+                     key=f"billing:notice:invoice:{run.id}", bot_id=run.bot_id)]
         if run.amount_yen == 0:  # a fully discounted period: settled at once, nothing to collect
-            await schedule(session, DUNNING_JOB, {"collection_id": run.id, "step": "settle_free"},
-                           key=f"billing:dunning:{run.id}:free", bot_id=run.bot_id)
+            steps.append(Job(DUNNING_JOB, {"collection_id": run.id, "step": "settle_free"},
+                             key=f"billing:dunning:{run.id}:free", bot_id=run.bot_id))
         elif run.method == PaymentMethodKind.CARD:
-            await schedule(session, DUNNING_JOB, {"collection_id": run.id, "step": "charge", "attempt": 1},
-                           key=f"billing:dunning:{run.id}:charge:1", bot_id=run.bot_id)
+            steps.append(Job(DUNNING_JOB, {"collection_id": run.id, "step": "charge", "attempt": 1},
+                             key=f"billing:dunning:{run.id}:charge:1", bot_id=run.bot_id))
         elif run.due_date is not None:
             for index, day in enumerate(self.reminders.dates(run.due_date)):
-                payload = {"collection_id": run.id, "step": "transfer_reminder", "day": day.isoformat()}
-                await schedule(
-                    session, DUNNING_JOB, payload,
-                    key=f"billing:dunning:{run.id}:reminder:{index}", bot_id=run.bot_id,
-                    run_at_ms=start_ms(day),
-                )
+                steps.append(Job(
+                    DUNNING_JOB, {"collection_id": run.id, "step": "transfer_reminder", "day": day.isoformat()},
+                    key=f"billing:dunning:{run.id}:reminder:{index}", bot_id=run.bot_id, run_at_ms=start_ms(day),
+                ))
+        return steps
 
 
 async def schedule_pdf_rendering(ledger: Ledger, session: AsyncSession, now_ms: int) -> None:
@@ -290,21 +268,6 @@ async def schedule_pdf_rendering(ledger: Ledger, session: AsyncSession, now_ms: 
     )
 
 
-def invoice_lines(charges: Sequence[BillingChargeRow], language: str) -> list[InvoiceLine]:
-    """The invoice's lines: every billable line of the charges, in the document's language (lines worth
-    nothing, e.g. usage within the included quantity, are left out)."""
-    lines: list[InvoiceLine] = []
-    for charge in charges:
-        for value in json.loads(charge.lines_json):
-            line = BillableLine.from_json(value)
-            if line.quantity <= 0 or line.amount_yen == 0:
-                continue
-            period = Period(line.period_start, line.period_end) if line.period_start and line.period_end else None
-            description = line.description_en if language == "en" else line.description_ja
-            lines.append(InvoiceLine(description, line.quantity, line.unit_price_yen, line.tax_rate_percent, period))
-    return lines
-
-
 def _balance(charges: Sequence[BillingChargeRow]) -> tuple[dict[int, int], bool]:
     """The charges' net amount per tax rate, and whether any line is worth something."""
     per_rate: dict[int, int] = {}
@@ -315,18 +278,3 @@ def _balance(charges: Sequence[BillingChargeRow]) -> tuple[dict[int, int], bool]
             per_rate[line.tax_rate_percent] = per_rate.get(line.tax_rate_percent, 0) + line.amount_yen
             worth_something = worth_something or line.amount_yen != 0
     return per_rate, worth_something
-
-
-def span_of(lines: Sequence[InvoiceLine]) -> Period | None:
-    periods = [line.period for line in lines if line.period is not None]
-    if not periods:
-        return None
-    return Period(min(p.start for p in periods), max(p.end for p in periods))
-
-
-def payment_note(card: bool, language: str) -> str:
-    if language == "en":
-        return "Charged to your registered card." if card else "Please pay by bank transfer by the due date."
-    if card:
-        return "ご登録のクレジットカードにてお支払いいただきます。"
-    return "お支払期限までに銀行振込にてお支払いください。"

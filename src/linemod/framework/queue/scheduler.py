@@ -8,6 +8,7 @@ many times the code asks) and lets a job be cancelled before it runs.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,17 @@ class Recurring:
 
     name: str
     interval_seconds: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job to schedule (`JobScheduler.schedule_many`)."""
+
+    name: str
+    payload: dict[str, Any]
+    key: str | None = None
+    bot_id: str | None = None
+    run_at_ms: int | None = None  # None: now
 
 
 class JobScheduler:
@@ -60,6 +72,25 @@ class JobScheduler:
             "created_at_ms": now,
         }
         return await self._execute(INSERT_JOB, values, session)
+
+    async def schedule_many(self, jobs: Sequence[Job], *, session: AsyncSession) -> None:
+        """`schedule` for many jobs in `session`, one statement executed for all of them (a job whose key is
+        taken is skipped, as `schedule` skips it)."""
+        if not jobs:
+            return
+        now = self.clock.now_ms()
+        values = [
+            {
+                "name": job.name,
+                "key": job.key,
+                "bot_id": job.bot_id,
+                "payload": json.dumps(job.payload, ensure_ascii=False),
+                "run_at_ms": now if job.run_at_ms is None else job.run_at_ms,
+                "created_at_ms": now,
+            }
+            for job in jobs
+        ]
+        await session.execute(text(INSERT_JOB), values)
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
         """Remove a job that has not started yet. Returns False if there was none pending."""

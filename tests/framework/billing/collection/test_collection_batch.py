@@ -122,8 +122,7 @@ async def test_a_run_whose_worker_died_is_finished_with_its_draft_in_a_batch(ben
     await add_charges(bench.db, OAS[0], [4000])
     service = bench.service
     async with bench.db.transaction() as session:  # claimed, then the worker died before making the draft
-        dead = await service.run._claim(session, OAS[0], bench.clock.now_ms())
-    assert dead is not None
+        [dead] = await service.run._claim_many(session, [OAS[0]], bench.clock.now_ms())
     await add_charges(bench.db, OAS[1], [2500])
 
     early = await service.collect_due(OAS[0])  # the lease still holds: OA 0 is its worker's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from enum import Enum
@@ -73,6 +73,8 @@ from linemod.framework.billing.invoicing.snapshots import content_to_plain, docu
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
 
+PayerReferences = Callable[[AsyncSession, list[int]], Awaitable[list[str]]]
+"""Makes the payer references of new invoices, by their ids, in the transaction that stores them."""
 log = logging.getLogger(__name__)
 
 
@@ -154,9 +156,12 @@ class InvoiceBook:
         draft = self.new_draft(recipient, lines, language=language, **fields)
         return (await self.create_drafts([draft], actor=actor))[0]
 
-    async def create_drafts(self, drafts: Sequence[Invoice], *, actor: str = "system") -> list[Invoice]:
+    async def create_drafts(
+        self, drafts: Sequence[Invoice], *, actor: str = "system", payer_references: PayerReferences | None = None
+    ) -> list[Invoice]:
         """Store drafts made by `new_draft` in one transaction (the monthly run), each logged as created;
-        returned with their ids, in order."""
+        returned with their ids, in order. `payer_references`, given the new ids in that transaction, returns
+        each draft's payer reference (a reference is made for an invoice id, which the draft only has now)."""
         if any(d.kind is not DocumentKind.INVOICE or not d.is_draft or d.id is not None for d in drafts):
             raise ValueError("create_drafts stores new draft invoices (from new_draft), not stored documents")
         if not drafts:
@@ -164,6 +169,11 @@ class InvoiceBook:
         now = self.clock.now_ms()
         async with write_transaction(self.db) as session:
             rows = await insert_rows(session, self.provider, drafts, now)
+            if payer_references is not None:
+                references = await payer_references(session, [row.id for row in rows])
+                drafts = [replace(draft, payer_reference=ref) for draft, ref in zip(drafts, references, strict=True)]
+                for row, reference in zip(rows, references, strict=True):
+                    row.payer_reference = reference
             changes = [
                 change_values(row.id, now, actor, ChangeAction.CREATED, after=content_to_plain(draft))
                 for row, draft in zip(rows, drafts, strict=True)
@@ -200,32 +210,21 @@ class InvoiceBook:
             "bot_id": bot_id,
         }
         changes = {name: value for name, value in given.items() if not isinstance(value, _Keep)}
-        return (await self._update_drafts({invoice_id: changes}, actor))[0]
-
-    async def update_drafts(self, edits: Mapping[int, DraftFields], *, actor: str = "system") -> list[Invoice]:
-        """`update_draft` for several drafts in one transaction (the month's run sets their payer references),
-        in the order given; any of them issued raises `ImmutableInvoiceError` and none is changed."""
-        return await self._update_drafts({invoice_id: dict(fields) for invoice_id, fields in edits.items()}, actor)
-
-    async def _update_drafts(self, edits: Mapping[int, dict[str, Any]], actor: str) -> list[Invoice]:
-        edited_all = []
         async with write_transaction(self.db) as session:
-            for invoice_id, changes in edits.items():
-                row = await load_row(session, self.provider, invoice_id, lock=True)
-                current = document_from_row(row)
-                if not current.is_draft:
-                    raise ImmutableInvoiceError(
-                        f"{current.kind.value} {current.number} is {current.status.value}: issued documents never "
-                        "change. Void it and issue a new invoice, or issue a return invoice for what is given back."
-                    )
-                edited = replace(current, **changes)
-                before, after = changed_fields(content_to_plain(current), content_to_plain(edited))
-                if after:
-                    fill_row(row, edited)
-                    row.updated_at_ms = self.clock.now_ms()
-                    await self._log(session, invoice_id, actor, ChangeAction.UPDATED, before=before, after=after)
-                edited_all.append(edited)
-        return edited_all
+            row = await load_row(session, self.provider, invoice_id, lock=True)
+            current = document_from_row(row)
+            if not current.is_draft:
+                raise ImmutableInvoiceError(
+                    f"{current.kind.value} {current.number} is {current.status.value}: issued documents never "
+                    "change. Void it and issue a new invoice, or issue a return invoice for what is given back."
+                )
+            edited = replace(current, **changes)  # type: ignore[arg-type]
+            before, after = changed_fields(content_to_plain(current), content_to_plain(edited))
+            if after:
+                fill_row(row, edited)
+                row.updated_at_ms = self.clock.now_ms()
+                await self._log(session, invoice_id, actor, ChangeAction.UPDATED, before=before, after=after)
+            return edited
 
     # ---- issuing --------------------------------------------------------------------------------------
 

@@ -93,28 +93,18 @@ class BankTransfers:
         except IntegrityError:  # made by a concurrent call
             return await self.payer_reference(invoice_id)
 
-    async def payer_references(self, invoice_ids: Sequence[str]) -> dict[str, str]:
-        """`payer_reference` for many invoices, those not made yet made in one transaction."""
-        async with self.db.session() as session:
-            rows_found = await session.execute(
-                select(PayerReferenceRow.invoice_id, PayerReferenceRow.reference).where(
-                    PayerReferenceRow.invoice_id.in_(invoice_ids)
-                )
-            )
-            known = {invoice_id: reference for invoice_id, reference in rows_found.all() if reference}
-        missing = [invoice_id for invoice_id in dict.fromkeys(invoice_ids) if not known.get(invoice_id)]
-        if missing:
-            try:
-                async with self.db.transaction() as session:
-                    rows = [PayerReferenceRow(invoice_id=invoice_id, created_at_ms=self.clock.now_ms())
-                            for invoice_id in missing]
-                    session.add_all(rows)
-                    await session.flush()
-                    for row in rows:
-                        row.reference = known[row.invoice_id] = reference_for_serial(row.id)
-            except IntegrityError:  # some made by a concurrent call: one by one
-                return {invoice_id: await self.payer_reference(invoice_id) for invoice_id in invoice_ids}
-        return {invoice_id: known[invoice_id] for invoice_id in invoice_ids}
+    async def make_references(self, session: AsyncSession, invoice_ids: Sequence[int]) -> list[str]:
+        """Payer references for invoices just stored (none has one yet), in `session`, in order: what
+        `InvoiceBook.create_drafts` calls for the month's run."""
+        rows = [PayerReferenceRow(invoice_id=str(invoice_id), created_at_ms=self.clock.now_ms())
+                for invoice_id in invoice_ids]
+        session.add_all(rows)
+        await session.flush()  # each row's id is its reference's serial number
+        references = []
+        for row in rows:
+            row.reference = reference_for_serial(row.id)
+            references.append(row.reference)
+        return references
 
     async def mark_paid(
         self, invoice_id: str, amount_yen: int, paid_on: date, *, note: str = "", recorded_by: int | None = None
