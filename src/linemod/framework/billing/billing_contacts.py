@@ -9,8 +9,10 @@ a LINE account name may not be what the buyer's accounting accepts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.collection_records import BillingProfileRow
@@ -55,8 +57,10 @@ async def save_contact(session: AsyncSession, bot_id: str, contact: BillingConta
 
 async def contact_of(session: AsyncSession, bot_id: str) -> BillingContact | None:
     row = await session.get(BillingProfileRow, bot_id)
-    if row is None:
-        return None
+    return None if row is None else _contact(row)
+
+
+def _contact(row: BillingProfileRow) -> BillingContact:
     return BillingContact(
         company_name=row.company_name,
         email=row.email,
@@ -68,12 +72,22 @@ async def contact_of(session: AsyncSession, bot_id: str) -> BillingContact | Non
     )
 
 
-async def contact_or_fallback(session: AsyncSession, bot_id: str) -> BillingContact:
-    """The OA's billing profile, else its display name (or bot ID) with 御中 and no email, logged."""
-    contact = await contact_of(session, bot_id)
-    if contact is not None:
-        return contact
-    tenant = await session.get(Tenant, bot_id)
-    name = (tenant.display_name if tenant is not None else None) or bot_id
-    log.warning("OA %s has no billing profile: its invoice is addressed to %s 御中 and not mailed", bot_id, name)
-    return BillingContact(company_name=name)
+async def contacts_or_fallback(session: AsyncSession, bot_ids: Sequence[str]) -> dict[str, BillingContact]:
+    """Each OA's billing profile, else its display name (or bot ID) with 御中 and no email, logged; read
+    together (the month's run addresses hundreds of invoices at once)."""
+    wanted = list(dict.fromkeys(bot_ids))
+    found = {
+        row.bot_id: _contact(row)
+        for row in await session.scalars(select(BillingProfileRow).where(BillingProfileRow.bot_id.in_(wanted)))
+    }
+    missing = [bot_id for bot_id in wanted if bot_id not in found]
+    if missing:
+        names = dict((await session.execute(
+            select(Tenant.bot_id, Tenant.display_name).where(Tenant.bot_id.in_(missing))
+        )).all())
+        for bot_id in missing:
+            name = names.get(bot_id) or bot_id
+            log.warning("OA %s has no billing profile: its invoice is addressed to %s 御中 and not mailed", bot_id,
+                        name)
+            found[bot_id] = BillingContact(company_name=name)
+    return {bot_id: found[bot_id] for bot_id in wanted}

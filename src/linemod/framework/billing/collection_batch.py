@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import case, select, update
 
-from linemod.framework.billing.billing_contacts import contact_or_fallback
+from linemod.framework.billing.billing_contacts import contacts_or_fallback
 from linemod.framework.billing.collection import schedule_pdf_rendering
 from linemod.framework.billing.collection_records import CollectionRow
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine, Period
@@ -55,8 +55,7 @@ async def issue_runs(collection: CollectionRun, run_ids: Sequence[int]) -> list[
         ):
             charges[charge.invoice_ref or ""].append(charge)
         new_runs = [run_id for run_id in run_ids if runs[run_id].invoice_id is None]
-        contacts = {runs[run_id].bot_id: await contact_or_fallback(session, runs[run_id].bot_id)
-                    for run_id in new_runs}
+        contacts = await contacts_or_fallback(session, [runs[run_id].bot_id for run_id in new_runs])
 
     # Drafts for the runs that have none yet (a run finished after its worker died has one).
     invoice_of = {run_id: runs[run_id].invoice_id for run_id in run_ids}
