@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.invoicing.document_rows import load_row, write_transaction
@@ -73,14 +74,14 @@ class PdfFiles:
     async def _make_batch(self, batch: list[tuple[int, str]]) -> None:
         pdfs = await self.renderer.pdfs([html for _, html in batch])
         async with write_transaction(self.db) as session:
-            for (invoice_id, _), pdf in zip(batch, pdfs, strict=True):
-                # Stored unless another caller stored one first (that one is kept).
-                await session.execute(
-                    update(InvoiceRow)
-                    .where(InvoiceRow.id == invoice_id, InvoiceRow.pdf.is_(None))
-                    .values(pdf=pdf)
-                    .execution_options(synchronize_session=False)
-                )
+            # One statement for the batch, each stored unless another caller stored one first (that one is kept).
+            invoices = cast(Table, InvoiceRow.__table__)
+            await (await session.connection()).execute(
+                update(invoices)
+                .where(invoices.c.id == bindparam("document_id"), invoices.c.pdf.is_(None))
+                .values(pdf=bindparam("made_pdf")),
+                [{"document_id": doc_id, "made_pdf": pdf} for (doc_id, _), pdf in zip(batch, pdfs, strict=True)],
+            )
 
 
 async def _pending(session: AsyncSession, provider: str, limit: int) -> list[tuple[int, str]]:
