@@ -220,9 +220,9 @@ def main() -> None:
     parser.add_argument("--rounds-invoices", type=int, default=1, help="invoice runs per engine")
     parser.add_argument("--workers", type=int, default=0, help="PDF processes (default: one per core)")
     parser.add_argument(
-        "--pdf-nice", type=int, default=0,
-        help="the PDF processes' nice value (pdf_pool's default is 10; 0 here: on a machine shared with other "
-        "work, niced processes would wait for all of it, and the figure would measure that)",
+        "--pdf-nice", type=int, default=10,
+        help="the PDF processes' nice value (10: pdf_pool's default, what production runs, issuing and the "
+        "database first; on a machine shared with other work, niced processes wait for all of it: use 0 there)",
     )
     parser.add_argument(
         "--path", choices=("collection", "book"), default="collection",
