@@ -26,7 +26,11 @@ class PostgresEngine:
     # The claim's window must walk the pending rows' index in order and stop after its rows. A queue table
     # grows faster than autovacuum re-analyses it, and with statistics from when it was small the planner
     # bitmap-scans every pending row and sorts them (12 ms at 30,000 pending instead of 1 ms).
-    claim_prologue: str | None = "SET LOCAL enable_bitmapscan = off"
+    # The claim's commit does not wait for its WAL to reach the disk: lost in a server crash, the claim is
+    # undone and its rows are pending again (what a lease running out does anyway), and the completion, which
+    # waits, flushes the claim's WAL with its own. The worker stops waiting a disk flush per claim (+40 % of
+    # events/s at concurrency 64 on the development machine).
+    claim_prologue: str | None = "SET LOCAL enable_bitmapscan = off; SET LOCAL synchronous_commit = off"
 
     def in_ids(self, column: str, param: str) -> str:
         return f"{column} = ANY(:{param})"
