@@ -102,7 +102,10 @@ async def served_module(db: Database, outage: Outage) -> AsyncIterator[Served]:
     """A module recording the webhookEventId of every message it handles, served on a loopback port, with one
     OA attached."""
     settings = make_settings(
-        database_url=outage.url, database_schema=db.schema, intake_db_timeout_ms=DEADLINE_MS, lease_seconds=30
+        database_url=outage.url, database_schema=db.schema, intake_db_timeout_ms=DEADLINE_MS, lease_seconds=30,
+        # Production's number of tries: a try that meets a connection the outage closed fails and is retried
+        # (the tests' default of 3 tries, 0.05-0.2 s apart, can run out on the pool's dead connections alone).
+        max_attempts=6,
     )
     app = ModuleApp(settings)
     handled: list[str] = []
@@ -164,7 +167,14 @@ async def test_webhooks_get_503_during_an_outage_then_each_is_stored_and_handled
             async def all_done() -> bool:
                 return await done_count(db) == len(expected) + 2  # and the two attaches
 
-            await wait_for(all_done, timeout=15)
+            try:
+                await wait_for(all_done, timeout=15)
+            except AssertionError:
+                async with db.session() as session:
+                    rows = (await session.execute(
+                        select(EventRow.webhook_event_id, EventRow.status, EventRow.attempts, EventRow.last_error)
+                    )).all()
+                raise AssertionError(f"not every event is done: {[tuple(row) for row in rows]}") from None
             assert sorted(served.handled) == sorted(expected)  # each handled once
             stored = await stored_ids(db)
             # Each stored once (the first row is the first attach).
