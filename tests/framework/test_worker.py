@@ -262,7 +262,7 @@ async def test_a_handler_that_never_uses_the_database_opens_no_session_and_its_s
     assert saved == {alice: '{"n": 2}', bob: '{"n": 1}'}
 
 
-async def test_while_the_intake_is_saturated_the_in_process_worker_keeps_a_quarter_of_its_slots(db) -> None:  # type: ignore[no-untyped-def]
+async def test_while_the_intake_is_under_pressure_the_in_process_worker_keeps_a_quarter_of_its_slots(db) -> None:  # type: ignore[no-untyped-def]
     app = ModuleApp(make_settings(worker_concurrency=8), database=db)
     running = most = 0
 
@@ -277,11 +277,12 @@ async def test_while_the_intake_is_saturated_the_in_process_worker_keeps_a_quart
     async with Running(app) as run:
         await run.post_webhook([attached_event()])
         await wait_for(lambda: all_done(run, 1))
-        run.runtime.intake.in_flight += 10  # as if ten webhooks were being stored right now
+        intake = run.runtime.intake
+        intake.oldest_in_flight_seconds = lambda: 1.0  # type: ignore[method-assign]  # as if a store were stuck
         await run.post_webhook([message_event(f"m{i}", user=user_id(i)) for i in range(1, 7)])
         await wait_for(lambda: all_done(run, 7))
         assert most <= 2  # six chats waiting, yet at most two handlers (8 / 4) at once while webhooks come first
-        run.runtime.intake.in_flight -= 10
+        del intake.oldest_in_flight_seconds  # the intake's own reading again: nothing waits
         most = 0
         await run.post_webhook([message_event(f"n{i}", user=user_id(i)) for i in range(1, 7)])
         await wait_for(lambda: all_done(run, 13))
@@ -364,3 +365,29 @@ async def test_events_the_sdk_cannot_parse_reach_on_event_and_the_catch_all_with
         ],
         key=str,
     )
+
+
+async def test_the_intake_is_under_pressure_while_a_webhook_waits_to_be_stored_not_while_many_are_quick(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(), database=db)
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        intake = run.runtime.intake
+        assert intake.oldest_in_flight_seconds() == 0.0 and intake.in_flight == 0
+        stored = asyncio.Event()
+        original = intake._receive
+
+        async def slow_receive(body: bytes, signature: str | None) -> int:
+            await stored.wait()
+            return await original(body, signature)
+
+        intake._receive = slow_receive  # type: ignore[method-assign]
+        posting = [asyncio.create_task(run.post_webhook([message_event(f"p{i}")])) for i in range(3)]
+        await wait_for(lambda: intake.in_flight == 3)
+        await asyncio.sleep(0.25)
+        assert intake.oldest_in_flight_seconds() >= 0.25
+        assert run.runtime.intake is intake and run.app.worker is not None
+        assert run.app.worker._intake_saturated()
+        stored.set()
+        assert [answer.status_code for answer in await asyncio.gather(*posting)] == [200, 200, 200]
+        assert intake.in_flight == 0 and intake.oldest_in_flight_seconds() == 0.0
+        assert not run.app.worker._intake_saturated()

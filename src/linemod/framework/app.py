@@ -299,7 +299,7 @@ class ModuleApp(Registrations):
                 self.job_handlers,
                 self._recurring(),
                 concurrency=concurrency,
-                intake_in_flight=self._intake_in_flight(self.runtime) if intake else None,
+                intake_pressure=self._intake_pressure(self.runtime) if intake else None,
                 catalogs=self.catalogs,
             )
             self.worker.start()
@@ -310,8 +310,8 @@ class ModuleApp(Registrations):
         return self.runtime
 
     @staticmethod
-    def _intake_in_flight(runtime: Runtime) -> Callable[[], int]:
-        return lambda: runtime.intake.in_flight
+    def _intake_pressure(runtime: Runtime) -> Callable[[], float]:
+        return lambda: runtime.intake.oldest_in_flight_seconds()
 
     async def stop(self) -> None:
         """Stop the worker (handlers still running get a grace period), then run the shutdown hooks, then

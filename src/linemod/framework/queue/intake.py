@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -156,13 +157,26 @@ class WebhookIntake:
         self.db_timeout = db_timeout
         """Seconds a webhook's events may take to be stored before the webhook is answered 503 (None: no
         deadline but the database's own timeouts)."""
-        self.in_flight = 0
-        """Webhooks being verified and stored right now (the in-process worker steps back when many are)."""
+        self._receiving: dict[int, float] = {}  # webhooks being verified and stored: when each began, in order
+        self._next_receipt = 0
         self._failed_since_stored = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Webhooks being verified and stored right now."""
+        return len(self._receiving)
+
+    def oldest_in_flight_seconds(self) -> float:
+        """How long the oldest webhook being stored has been at it (0 when none is): the intake's pressure, which
+        the in-process worker steps back for. Many webhooks at once answered in milliseconds are no pressure."""
+        for began in self._receiving.values():  # the first is the oldest: a dict keeps insertion order
+            return time.monotonic() - began
+        return 0.0
 
     async def receive(self, body: bytes, signature: str | None) -> int:
         """Verify and durably store a webhook; returns the number of events in it."""
-        self.in_flight += 1
+        receipt, self._next_receipt = self._next_receipt, self._next_receipt + 1
+        self._receiving[receipt] = time.monotonic()
         try:
             count = await self._receive(body, signature)
         except WebhookRejected as rejected:
@@ -170,7 +184,7 @@ class WebhookIntake:
                 self.metrics.webhook_rejected(rejected.status)
             raise
         finally:
-            self.in_flight -= 1
+            del self._receiving[receipt]
         if self.metrics is not None:
             self.metrics.webhook_stored(count)
         return count

@@ -76,7 +76,7 @@ class Worker:
         *,
         concurrency: int | None = None,
         worker_id: str | None = None,
-        intake_in_flight: Callable[[], int] | None = None,
+        intake_pressure: Callable[[], float] | None = None,
         catalogs: Catalogs | None = None,
     ) -> None:
         self.runtime = runtime
@@ -87,11 +87,13 @@ class Worker:
         self.concurrency = concurrency or runtime.settings.worker_concurrency
         self.worker_id = worker_id or new_worker_id()
         # In `linemod serve`, acknowledging webhooks comes first (LINE waits for the 200, and a stored event
-        # is safe): while the intake of this process is saturated, this worker keeps a quarter of its slots,
-        # claiming every SATURATED_PAUSE seconds, and the backlog waits for a quieter moment or `linemod
-        # worker`s. A quarter, not one: 8 webhooks at once is an ordinary moment when LINE sends a few hundred
-        # messages a second, and one event per pause (20 a second) kept users waiting seconds for replies.
-        self.intake_in_flight = intake_in_flight
+        # is safe): while the intake of this process is under pressure (a webhook has been waiting to be stored
+        # for SATURATED_AFTER seconds), this worker keeps a quarter of its slots, claiming every SATURATED_PAUSE
+        # seconds, and the backlog waits for a quieter moment or `linemod worker`s. A quarter, not one: one
+        # event per pause (20 a second) kept users waiting seconds for replies. Pressure, not a count of
+        # webhooks: 8 at once, each stored in a few milliseconds, is an ordinary moment at a few hundred
+        # messages a second, and stepping back then capped replies at 400 a second with cores to spare.
+        self.intake_pressure = intake_pressure
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -170,11 +172,11 @@ class Worker:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=remaining)
 
-    SATURATED_IN_FLIGHT = 8  # webhooks being stored at once from which the intake counts as saturated
+    SATURATED_AFTER = 0.2  # seconds the oldest webhook being stored has waited when the intake counts as saturated
     SATURATED_PAUSE = 0.05
 
     def _intake_saturated(self) -> bool:
-        return self.intake_in_flight is not None and self.intake_in_flight() >= self.SATURATED_IN_FLIGHT
+        return self.intake_pressure is not None and self.intake_pressure() >= self.SATURATED_AFTER
 
     async def _pause_for_intake(self) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
