@@ -180,7 +180,8 @@ async def invoice_run(
         issued: list[tuple[str, int]] = []  # (number, total)
         if path == "collection":
             for start in range(0, tenants, COLLECT_BATCH):
-                runs = await collection.collect_many([bot_of(n) for n in range(start, min(tenants, start + COLLECT_BATCH))])
+                batch = [bot_of(n) for n in range(start, min(tenants, start + COLLECT_BATCH))]
+                runs = await collection.collect_many(batch)
                 issued += [(run.number, run.amount_yen) for run in runs]
                 await asyncio.sleep(0)  # let the PDF task hand the pool what is pending
         else:

@@ -31,9 +31,10 @@ from typing import Any
 
 from bench_databases import drop_schema, fresh_database
 from bench_invoices import ISSUE_BATCH, invoice_run
-from linemod.framework.billing.collection import COLLECT_BATCH
 from bench_metering import MODES
 from bench_metering import run as metering_run
+
+from linemod.framework.billing.collection import COLLECT_BATCH
 
 GOAL_METERING_PERCENT = 10.0
 GOAL_RUN_SECONDS = 60.0
