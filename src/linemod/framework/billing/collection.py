@@ -2,7 +2,8 @@
 
 `billing_charges` rows are written by the subscription side (renewals, trial ends with `invoice`, plan
 changes, final charges at detach); each write schedules a collect job for its OA in the same transaction
-(`collection_jobs.py`). A run then:
+(`collection_jobs.py`), which collects that OA and up to `COLLECT_BATCH` - 1 others whose charges wait, each
+step below done for the whole batch at once (`collection_batch.py`). A run then:
 
 1. claims every charge of the OA not yet invoiced, in one transaction: a `billing_collections` row, and a
    conditional `UPDATE billing_charges SET invoice_ref = 'claim:{run}' WHERE invoice_ref IS NULL`. A second
@@ -13,8 +14,8 @@ changes, final charges at detach); each write schedules a collect job for its OA
    invoice mail and the first collection step (card: attempt 1 now; bank transfer: reminders around the due
    date). Those are keyed jobs (`dunning.py` runs them): a run that is repeated schedules nothing twice.
    Unless the book renders PDFs on issue, it also schedules the `render_pdfs` job of the current time slot,
-   which makes the PDFs in the collection's process pool (the invoice mail makes its PDF on demand if it is
-   sent first: the PDF is a rendering of the HTML stored at issue, the same whenever it is made).
+   which makes the PDFs in the collection's process pool (the invoice mail waits for it, and makes its PDF
+   itself 10 minutes after issue: the PDF is a rendering of the HTML stored at issue, the same whenever made).
 
 A worker that dies mid-run leaves the run `claimed` with a lease; once the lease has passed, the next run of
 that OA finishes it (the draft it recorded is finalized rather than made again). A draft made but not yet
@@ -114,9 +115,9 @@ class CollectionRun:
         return await issue_runs(self, run_ids)
 
     async def _claim_many(self, session: AsyncSession, bot_ids: Sequence[str], now: int) -> list[int]:
-        """In the caller's transaction, for each OA (in bot ID order): a run holding every charge of the OA not
-        invoiced yet, or its run whose worker died (its lease passed). None for an OA with nothing to invoice or
-        whose charges another run took first (then nothing of this claim is left)."""
+        """In the caller's transaction, the ids of the runs claimed: for each OA, a run holding every charge of
+        the OA not invoiced yet, or its run whose worker died (its lease passed). An OA with nothing to invoice,
+        or whose charges another run took first, gets none (and nothing of its claim is left)."""
         bots = sorted(set(bot_ids))
         stale = {
             run.bot_id: run
