@@ -81,7 +81,8 @@ async def test_a_bank_transfer_is_due_at_the_end_of_next_month_reminded_then_pas
     assert (await subscription(db, BOT)).status == "past_due"
     await bench.advance_to(date(2025, 8, 14))  # the last reminder, then restricted
     assert (await about(bench, run))[3:] == [overdue, overdue]
-    assert (await bench.mail_subjects())[-1] == f"【{ISSUER_NAME}】ご利用を一部制限しました"
+    # The restriction's mail and the last reminder's are jobs of the same moment, run in either order.
+    assert f"【{ISSUER_NAME}】ご利用を一部制限しました" in (await bench.mail_subjects())[-2:]
     assert (await first_run(bench)).status == CollectionStatus.RESTRICTED
     assert (await subscription(db, BOT)).status == "restricted"
     # The status changes only: the 1 August renewal may run before or after the overdue step that day, and when
