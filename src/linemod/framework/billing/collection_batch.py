@@ -89,8 +89,8 @@ async def issue_runs(collection: CollectionRun, run_ids: Sequence[int]) -> list[
         batch = await book.finalize_many(drafts_left)
         documents.update((invoice.id, invoice) for invoice in batch.issued)
         for invoice_id, problem in batch.refused.items():
-            log.error("invoice draft %s could not be issued: %s (its run is finished alone later)", invoice_id,
-                      problem)
+            log.error("invoice draft %s could not be issued: %s (its run is tried again once its lease runs out)",
+                      invoice_id, problem)
 
     ready = [(run_id, documents[invoice_of[run_id]]) for run_id in run_ids]
     ready = [(run_id, invoice) for run_id, invoice in ready if invoice.number is not None]
