@@ -8,8 +8,8 @@ numbers in the order the runs were claimed, the same jobs scheduled when each ru
 of one.
 
 A draft a batch cannot issue (`finalize_many` refuses it: a missing item of a qualified invoice) leaves its run
-claimed with the draft recorded; its lease runs out and the OA's next collect job finishes it alone, the way a
-run whose worker died is finished.
+claimed with the draft recorded and is logged as an error; once its lease has run out, the OA's next collect job
+finishes it, the way a run whose worker died is finished.
 """
 
 from __future__ import annotations
@@ -17,21 +17,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy import case, select, update
 
 from linemod.framework.billing.billing_contacts import contacts_or_fallback
-from linemod.framework.billing.collection import schedule_pdf_rendering
+from linemod.framework.billing.collection import CollectionRun, IssuedRun, schedule_pdf_rendering
 from linemod.framework.billing.collection_records import CollectionRow
 from linemod.framework.billing.invoicing.documents import Invoice, InvoiceLine, Period
 from linemod.framework.billing.lines import BillableLine
 from linemod.framework.billing.payments.dunning import transfer_due_date
 from linemod.framework.billing.payments.records import PaymentMethodKind
 from linemod.framework.billing.records import BillingChargeRow
-
-if TYPE_CHECKING:
-    from linemod.framework.billing.collection import CollectionRun, IssuedRun
 
 log = logging.getLogger("linemod.billing")
 

@@ -63,15 +63,8 @@ class JobScheduler:
         now = self.clock.now_ms()
         if run_at_ms is None:
             run_at_ms = now + int((delay_seconds or 0) * 1000)
-        values = {
-            "name": name,
-            "key": key,
-            "bot_id": bot_id,
-            "payload": json.dumps(payload or {}, ensure_ascii=False),
-            "run_at_ms": run_at_ms,
-            "created_at_ms": now,
-        }
-        return await self._execute(INSERT_JOB, values, session)
+        job = Job(name, payload or {}, key=key, bot_id=bot_id, run_at_ms=run_at_ms)
+        return await self._execute(INSERT_JOB, _insert_values(job, now), session)
 
     async def schedule_many(self, jobs: Sequence[Job], *, session: AsyncSession) -> None:
         """`schedule` for many jobs in `session`, one statement executed for all of them (a job whose key is
@@ -79,18 +72,7 @@ class JobScheduler:
         if not jobs:
             return
         now = self.clock.now_ms()
-        values = [
-            {
-                "name": job.name,
-                "key": job.key,
-                "bot_id": job.bot_id,
-                "payload": json.dumps(job.payload, ensure_ascii=False),
-                "run_at_ms": now if job.run_at_ms is None else job.run_at_ms,
-                "created_at_ms": now,
-            }
-            for job in jobs
-        ]
-        await session.execute(text(INSERT_JOB), values)
+        await session.execute(text(INSERT_JOB), [_insert_values(job, now) for job in jobs])
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
         """Remove a job that has not started yet. Returns False if there was none pending."""
@@ -110,3 +92,15 @@ class JobScheduler:
         interval_ms = recurring.interval_seconds * 1000
         slot = (self.clock.now_ms() // interval_ms + 1) * interval_ms
         await self.schedule(recurring.name, run_at_ms=slot, key=f"{recurring.name}@{slot}")
+
+
+def _insert_values(job: Job, now_ms: int) -> dict[str, Any]:
+    """The parameters of `INSERT_JOB` for `job`, scheduled at `now_ms`."""
+    return {
+        "name": job.name,
+        "key": job.key,
+        "bot_id": job.bot_id,
+        "payload": json.dumps(job.payload, ensure_ascii=False),
+        "run_at_ms": now_ms if job.run_at_ms is None else job.run_at_ms,
+        "created_at_ms": now_ms,
+    }

@@ -85,17 +85,13 @@ class BankTransfers:
             return known
         try:
             async with self.db.transaction() as session:
-                row = PayerReferenceRow(invoice_id=invoice_id, created_at_ms=self.clock.now_ms())
-                session.add(row)
-                await session.flush()  # the row's id is the reference's serial number
-                row.reference = reference_for_serial(row.id)
-                return row.reference
+                return (await self.make_references(session, [invoice_id]))[0]
         except IntegrityError:  # made by a concurrent call
             return await self.payer_reference(invoice_id)
 
-    async def make_references(self, session: AsyncSession, invoice_ids: Sequence[int]) -> list[str]:
-        """Payer references for invoices just stored (none has one yet), in `session`, in order: what
-        `InvoiceBook.create_drafts` calls for the month's run."""
+    async def make_references(self, session: AsyncSession, invoice_ids: Sequence[int | str]) -> list[str]:
+        """Payer references for invoices that have none yet, in `session`, in order (`InvoiceBook.create_drafts`
+        calls it for the month's run, with the ids it has just stored)."""
         rows = [PayerReferenceRow(invoice_id=str(invoice_id), created_at_ms=self.clock.now_ms())
                 for invoice_id in invoice_ids]
         session.add_all(rows)
