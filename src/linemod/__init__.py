@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from linemod.framework.support.sla import SlaTargets
     from linemod.framework.support.states import Priority
     from linemod.framework.support.suggestions import Article, ArticleSuggester
-    from linemod.framework.tenants.store import ReconcileReport, TenantInfo
+    from linemod.framework.tenants.info import TenantInfo
+    from linemod.framework.tenants.store import ReconcileReport
 
 _EXPORTS: dict[str, str] = {
     "ModuleApp": "linemod.framework.app",
@@ -84,7 +85,7 @@ _EXPORTS: dict[str, str] = {
     "LineClient": "linemod.framework.line.client",
     "MissingScopeError": "linemod.framework.line.client",
     "TenantNotAttachedError": "linemod.framework.line.client",
-    "TenantInfo": "linemod.framework.tenants.store",
+    "TenantInfo": "linemod.framework.tenants.info",
     "ReconcileReport": "linemod.framework.tenants.store",
     "run_module_migrations": "linemod.framework.storage.database",
     "Billing": "linemod.framework.billing.extension",

@@ -45,6 +45,14 @@ def test_accounts_get_the_documented_defaults_and_an_at_sign() -> None:
     assert generated.basic_id.startswith("@") and len(generated.basic_id) == 8
 
 
+def test_a_drawn_basic_id_that_is_taken_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    platform = Platform()
+    platform.setup.create_account(NewAccount(display_name="Cafe", basic_id="@123abcd"))
+    draws = iter(["@123abcd", "@123abcd", "@456efgh"])
+    monkeypatch.setattr("linemod.emulator.ids.basic_id", lambda: next(draws))
+    assert platform.setup.create_account(NewAccount(display_name="Bakery")).basic_id == "@456efgh"
+
+
 def test_what_clashes_with_existing_state_is_refused_by_the_platform() -> None:
     platform = Platform()
     platform.setup.create_account(NewAccount(display_name="Cafe", basic_id="@123abcd",

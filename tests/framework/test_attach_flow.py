@@ -10,8 +10,9 @@ from linemod.framework.clock import ManualClock
 from linemod.framework.line.client import LineApis
 from linemod.framework.storage.models import AttachStateRow
 from linemod.framework.tenants.attach_flow import AttachError, AttachFlow, pkce_challenge
+from linemod.framework.tenants.info import TenantInfo
 from linemod.framework.tenants.known import KnownTenants
-from linemod.framework.tenants.store import TenantInfo, TenantStore
+from linemod.framework.tenants.store import TenantStore
 from tests.framework.helpers import BOT, CHANNEL_ID, make_settings
 
 

@@ -23,7 +23,8 @@ from linemod.framework.clock import SystemClock
 from linemod.framework.line.client import LineApis
 from linemod.framework.queue.intake import compute_signature
 from linemod.framework.settings import Settings
-from linemod.framework.tenants.store import TenantInfo, TenantStore
+from linemod.framework.tenants.info import TenantInfo
+from linemod.framework.tenants.store import TenantStore
 from tests.framework.helpers import ThreadedServer, free_port, loopback_settings, wait_for
 
 

@@ -16,7 +16,7 @@ from linemod.framework.clock import ManualClock, SystemClock
 from linemod.framework.context import Context
 from linemod.framework.line.client import LineApis, LineClient, MissingScopeError, TenantNotAttachedError
 from linemod.framework.settings import Settings
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 from tests.framework.helpers import make_settings
 
 

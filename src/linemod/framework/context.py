@@ -24,7 +24,7 @@ from linemod.framework.line.chat_control import ChatControl
 from linemod.framework.line.client import LineClient, error_message
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.billing.service import BillingService

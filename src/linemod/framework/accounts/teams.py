@@ -24,7 +24,7 @@ from linemod.framework.accounts.info import (
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import Account, InvitationRow, MembershipRow, Tenant
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 INVITATION_TTL_SECONDS = 7 * 24 * 3600
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from linemod.framework.accounts.info import OWNER, AccountInfo
 from linemod.framework.accounts.sessions import SignedIn
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 if TYPE_CHECKING:
     from linemod.framework.billing.console.banners import BillingNotice

@@ -16,7 +16,7 @@ from linemod.framework.console.params import EARLIEST_DAY, LATEST_DAY, BadParame
 from linemod.framework.console.services import ConsoleServices
 from linemod.framework.console.web import html, redirect
 from linemod.framework.context import Work
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 
 class ConsoleContext(Work):

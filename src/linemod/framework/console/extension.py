@@ -67,7 +67,7 @@ from linemod.framework.console.registry import ConsoleRegistry, Page, PageHandle
 from linemod.framework.console.services import ConsoleServices, ConsoleState, TenantOperations
 from linemod.framework.console.templating import LAYOUT
 from linemod.framework.i18n import Catalogs
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -15,7 +15,7 @@ from linemod.framework.console.tenant_pages import tenant_page
 from linemod.framework.console.web import PROVIDER, PageNotFound, ServicesDep, Staff, Viewer, check_csrf, html
 from linemod.framework.queue import admin_queries as queries
 from linemod.framework.storage.models import QueueStatus
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 STATUSES = (QueueStatus.PENDING, QueueStatus.RUNNING, QueueStatus.DONE, QueueStatus.DEAD)
 

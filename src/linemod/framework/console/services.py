@@ -30,7 +30,8 @@ from linemod.framework.console.templating import LAYOUT, Templates
 from linemod.framework.i18n import N_
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
-from linemod.framework.tenants.store import TenantInfo, TenantStore
+from linemod.framework.tenants.info import TenantInfo
+from linemod.framework.tenants.store import TenantStore
 
 if TYPE_CHECKING:
     from linemod.framework.runtime import Runtime

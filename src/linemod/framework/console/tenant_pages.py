@@ -10,7 +10,8 @@ from starlette.requests import Request
 
 from linemod.framework.console.params import BadParameter
 from linemod.framework.i18n import N_
-from linemod.framework.tenants.store import TenantInfo, TenantStore
+from linemod.framework.tenants.info import TenantInfo
+from linemod.framework.tenants.store import TenantStore
 
 PER_PAGE = 50
 MAX_PAGE = 10_000

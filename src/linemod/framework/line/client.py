@@ -43,7 +43,8 @@ from linebot.v3.module import AcquireChatControlRequest, DetachModuleRequest
 from linemod.framework.clock import Clock
 from linemod.framework.line.channel_token import TokenProvider
 from linemod.framework.settings import Settings
-from linemod.framework.tenants.store import BotProfile, TenantInfo
+from linemod.framework.tenants.info import TenantInfo
+from linemod.framework.tenants.store import BotProfile
 
 T = TypeVar("T")
 API_ERRORS: tuple[type[Exception], ...] = (

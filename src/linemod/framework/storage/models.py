@@ -40,7 +40,11 @@ class Tenant(Base):
     attached_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     detached_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The row's version: every change moves it forward (`tenants/store.py`), and the tenant caches of every
+    # process find what changed by it.
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_tenants_updated_at_ms", "updated_at_ms"),)
 
 
 class QueueStatus(StrEnum):

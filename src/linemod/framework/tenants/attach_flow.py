@@ -35,8 +35,9 @@ from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import AttachStateRow, TenantState
 from linemod.framework.tenants.attach_pages import AttachPages
+from linemod.framework.tenants.info import TenantInfo
 from linemod.framework.tenants.known import KnownTenants
-from linemod.framework.tenants.store import TenantInfo, TenantStore
+from linemod.framework.tenants.store import TenantStore
 
 log = logging.getLogger("linemod.attach")
 COOKIE_NAME = "linemod_attach"

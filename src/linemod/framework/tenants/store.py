@@ -8,7 +8,6 @@ lifecycle event already applied to that tenant (LINE's `timestamp`), and applyin
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.clock import Clock
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import InvitationRow, MembershipRow, Tenant, TenantState
+from linemod.framework.tenants.cache import TenantCache
+from linemod.framework.tenants.info import TenantInfo
 
 LifecycleKind = Literal["attached", "detached", "suspended", "resumed"]
 
@@ -38,43 +39,6 @@ class LifecycleChange:
 
 LifecycleListener = Callable[[AsyncSession, LifecycleChange], Awaitable[None]]
 """Called inside the transaction that changed the tenant, so what it writes commits with the change."""
-
-
-@dataclass(frozen=True)
-class TenantInfo:
-    """A read-only snapshot of a tenant. `scopes` is None when unknown (found only by reconciliation)."""
-
-    bot_id: str
-    state: str
-    scopes: frozenset[str] | None = None
-    basic_id: str | None = None
-    premium_id: str | None = None
-    display_name: str | None = None
-    picture_url: str | None = None
-    attached_at_ms: int | None = None
-    detached_at_ms: int | None = None
-
-    @property
-    def is_attached(self) -> bool:
-        return self.state == TenantState.ATTACHED
-
-    def has_scope(self, scope: str) -> bool:
-        return self.scopes is None or scope in self.scopes
-
-    @classmethod
-    def from_row(cls, row: Tenant) -> TenantInfo:
-        scopes = frozenset(json.loads(row.scopes_json)) if row.scopes_json is not None else None
-        return cls(
-            bot_id=row.bot_id,
-            state=row.state,
-            scopes=scopes,
-            basic_id=row.basic_id,
-            premium_id=row.premium_id,
-            display_name=row.display_name,
-            picture_url=row.picture_url,
-            attached_at_ms=row.attached_at_ms,
-            detached_at_ms=row.detached_at_ms,
-        )
 
 
 @dataclass(frozen=True)
@@ -104,13 +68,7 @@ class TenantStore:
     def __init__(self, db: Database, clock: Clock, *, cache_seconds: float = 2.0) -> None:
         self.db = db
         self.clock = clock
-        self.cache_ms = int(cache_seconds * 1000)
-        self._cache: dict[str, tuple[int, TenantInfo]] = {}
-        self._loading: dict[str, asyncio.Future[TenantInfo | None]] = {}
-        self._next_refresh_ms = self._next_full_read_ms = 0
-        self._newest_change_ms: int | None = None
-        self._reads_running = 0
-        self._forgotten_while_reading: set[str] = set()
+        self.cache = TenantCache(db, clock, cache_seconds=cache_seconds)
         self.listeners: list[LifecycleListener] = []
         """Told of every lifecycle change (attached, detached, suspended, resumed) in its transaction. Not of
         `record_attach()`: the `attached` event that follows an attach is (billing's sweep catches an OA
@@ -129,75 +87,13 @@ class TenantStore:
             row = await own.get(Tenant, bot_id)
             return TenantInfo.from_row(row) if row else None
 
-    # How far back, before the newest change already seen, the periodic read looks: processes whose clocks
-    # differ by less than this see each other's changes within the cache time. Every FULL_READ_MS the whole
-    # table is read again, so a larger difference delays a change by that much, no more.
-    CHANGE_MARGIN_MS = 60_000
-    FULL_READ_MS = 600_000
-
     async def get_cached(self, bot_id: str) -> TenantInfo | None:
-        """The tenant for the per-event hot path, from memory. Changes made in this process are seen at once;
-        changes made by another process within `cache_seconds`: every period, one query reads the tenants
-        changed since the newest change seen, so the cost follows the changes, not the number of OAs (with
-        10,000 OAs, an expiry per entry re-read a tenant for nearly every event)."""
-        now = self.clock.now_ms()
-        if now >= self._next_refresh_ms:
-            self._next_refresh_ms = now + self.cache_ms
-            full = now >= self._next_full_read_ms
-            if full:
-                self._next_full_read_ms = now + self.FULL_READ_MS
-            await self._read_changes(full)
-        hit = self._cache.get(bot_id)
-        if hit is not None:
-            return hit[1]
-        # One read per OA however many events miss at once: for an OA the cache does not hold (attached by
-        # another process since the last read, or forgotten after a change here) every handler running for it
-        # misses together, and each reading it for itself took 50 reads per miss under load.
-        loading = self._loading.get(bot_id)
-        if loading is None:
-            loading = self._loading[bot_id] = asyncio.ensure_future(self._load(bot_id, now))
-            loading.add_done_callback(lambda done: self._finished_loading(bot_id, done))
-        return await asyncio.shield(loading)
-
-    async def _load(self, bot_id: str, now: int) -> TenantInfo | None:
-        tenant = await self.get(bot_id)
-        # Not when `forget()` came while reading: what was read may be from before the change.
-        if tenant is not None and self._loading.get(bot_id) is asyncio.current_task():
-            self._cache[bot_id] = (now, tenant)
-        return tenant
-
-    def _finished_loading(self, bot_id: str, done: asyncio.Future[TenantInfo | None]) -> None:
-        if self._loading.get(bot_id) is done:
-            del self._loading[bot_id]
-
-    async def _read_changes(self, full: bool) -> None:
-        """Every tenant (`full`), or those changed since the newest change seen, into the cache."""
-        stmt = select(Tenant)
-        if not full and self._newest_change_ms is not None:
-            stmt = stmt.where(Tenant.updated_at_ms >= self._newest_change_ms - self.CHANGE_MARGIN_MS)
-        now = self.clock.now_ms()
-        newest = self._newest_change_ms or 0
-        self._reads_running += 1
-        try:
-            async with self.db.session() as session:
-                rows = list(await session.scalars(stmt))
-            # Not a tenant `forget()` came for while reading: the row may be from before that change.
-            skip = self._forgotten_while_reading
-            for row in rows:
-                newest = max(newest, row.updated_at_ms)
-                if row.bot_id not in skip:
-                    self._cache[row.bot_id] = (now, TenantInfo.from_row(row))
-        finally:
-            self._reads_running -= 1
-            if self._reads_running == 0:
-                self._forgotten_while_reading = set()
-        self._newest_change_ms = newest
+        """The tenant for the per-event hot path, from memory (`TenantCache`)."""
+        return await self.cache.get(bot_id)
 
     def forget(self, bot_id: str) -> None:
-        self._cache.pop(bot_id, None)
-        self._loading.pop(bot_id, None)
-        if self._reads_running:
-            self._forgotten_while_reading.add(bot_id)
+        """Changed here: the next `get_cached` reads it again."""
+        self.cache.forget(bot_id)
 
     async def count_by_state(self) -> dict[str, int]:
         """How many tenants are attached, suspended and detached (for metrics)."""
@@ -239,15 +135,14 @@ class TenantStore:
             row.detached_at_ms = None
             if profile is not None:
                 _copy_profile(row, profile)
-            row.updated_at_ms = self.clock.now_ms()
+            _touch(row, self.clock.now_ms())
             return TenantInfo.from_row(row)
 
     async def update_profile(self, profile: BotProfile) -> None:
         async with self.db.transaction() as session:
             row = await session.get(Tenant, profile.bot_id)
-            if row is not None:
-                _copy_profile(row, profile)
-                row.updated_at_ms = self.clock.now_ms()
+            if row is not None and _copy_profile(row, profile):
+                _touch(row, self.clock.now_ms())
 
     async def apply_lifecycle(
         self,
@@ -274,6 +169,7 @@ class TenantStore:
         stale = row.lifecycle_ts_ms is not None and event_ts_ms < row.lifecycle_ts_ms
         if kind == "attached" and scopes is not None and (not stale or row.scopes_json is None):
             row.scopes_json = json.dumps(sorted(scopes))
+            _touch(row, now)
         if stale:
             return False
         if kind == "attached":
@@ -289,7 +185,7 @@ class TenantStore:
         elif kind == "resumed" and row.state == TenantState.SUSPENDED:
             row.state = TenantState.ATTACHED
         row.lifecycle_ts_ms = event_ts_ms
-        row.updated_at_ms = now
+        _touch(row, now)
         await self._notify(session, LifecycleChange(bot_id, kind, reason))
         return True
 
@@ -308,7 +204,7 @@ class TenantStore:
         """Compare LINE's list of attached OAs with the store. With `apply`, OAs attached on LINE but not here
         are recorded as attached (scopes unknown) and OAs attached here but absent on LINE become detached."""
         remote = {bot.bot_id: bot for bot in attached_on_line}
-        self._cache.clear()
+        self.cache.clear()
         report = ReconcileReport(applied=apply)
         async with self.db.transaction() as session:
             rows = {row.bot_id: row for row in await session.scalars(select(Tenant))}
@@ -326,13 +222,15 @@ class TenantStore:
                 row.state = TenantState.ATTACHED
                 row.detached_at_ms = None
                 row.attached_at_ms = row.attached_at_ms or now
-                row.updated_at_ms = now
+                _touch(row, now)
                 await self._notify(session, LifecycleChange(bot_id, "attached", "reconciliation"))
             for bot_id in report.missing_on_line:
                 await _detach(session, rows[bot_id], now)
                 await self._notify(session, LifecycleChange(bot_id, "detached", "reconciliation"))
             for bot_id, bot in remote.items():
-                _copy_profile(rows.get(bot_id) or await session.get(Tenant, bot_id), bot)  # type: ignore[arg-type]
+                profiled = rows.get(bot_id) or await session.get(Tenant, bot_id)
+                if profiled is not None and _copy_profile(profiled, bot):
+                    _touch(profiled, now)
         return report
 
     async def _get_or_new(self, session: AsyncSession, bot_id: str, state: str) -> Tenant:
@@ -351,11 +249,20 @@ class TenantStore:
         return row
 
 
-def _copy_profile(row: Tenant, profile: BotProfile) -> None:
+def _copy_profile(row: Tenant, profile: BotProfile) -> bool:
+    """What LINE says of the OA, where it says anything; True when that changed the row."""
+    before = (row.basic_id, row.premium_id, row.display_name, row.picture_url)
     row.basic_id = profile.basic_id or row.basic_id
     row.premium_id = profile.premium_id or row.premium_id
     row.display_name = profile.display_name or row.display_name
     row.picture_url = profile.picture_url or row.picture_url
+    return (row.basic_id, row.premium_id, row.display_name, row.picture_url) != before
+
+
+def _touch(row: Tenant, now_ms: int) -> None:
+    """Every change moves the row's version forward, even two changes within one millisecond: the tenant
+    caches of every process find what changed by comparing versions (`TenantStore._read_changes`)."""
+    row.updated_at_ms = max(now_ms, (row.updated_at_ms or 0) + 1)
 
 
 async def _detach(session: AsyncSession, row: Tenant, now_ms: int) -> None:
@@ -365,6 +272,7 @@ async def _detach(session: AsyncSession, row: Tenant, now_ms: int) -> None:
     that they administer it, and owns a fresh team; former members need a new invitation. The module's data
     about the OA stays (it is the OA's, not the team's)."""
     row.state = TenantState.DETACHED
-    row.detached_at_ms = row.updated_at_ms = now_ms
+    row.detached_at_ms = now_ms
+    _touch(row, now_ms)
     await session.execute(delete(MembershipRow).where(MembershipRow.bot_id == row.bot_id))
     await session.execute(delete(InvitationRow).where(InvitationRow.bot_id == row.bot_id))

@@ -42,7 +42,7 @@ from linemod.framework.support.states import (
 from linemod.framework.support.suggestions import suggest
 from linemod.framework.support.tenant_context import tenant_context
 from linemod.framework.support.view_as import DEFAULT_HOURS, MAX_HOURS, NotOwner
-from linemod.framework.tenants.store import TenantInfo
+from linemod.framework.tenants.info import TenantInfo
 
 BASE = CONSOLE + "/support"
 OPENED = N_("Your request was sent. We will answer here and by mail.")
