@@ -326,7 +326,8 @@ async def open_loop(world: World, rate: float, seconds: float) -> dict[str, floa
     await world.watcher.settle(phase)
     latencies = phase.latencies_ms() or [float("nan")]
     return {"sent_per_s": sent_per_s, "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
-            "p99_ms": percentile(latencies, 99), "open_missing": phase.missing, "open_duplicated": phase.duplicated}
+            "p99_ms": percentile(latencies, 99), "open_missing": phase.missing, "open_duplicated": phase.duplicated,
+            "latencies_ms": latencies}
 
 
 async def bursts(world: World, size: int, repeats: int) -> dict[str, float]:

@@ -7,7 +7,8 @@ The emulator creates the OAs and attaches them to one module channel through its
 echo module runs under `linemod serve` with exactly that many tenants in a fresh database. Users send text
 messages at `--rate`, spread over chats with every OA; printed for each count: the serve process's CPU per
 message and p99 from send to reply recorded, each as a ratio to the 1-OA figure of the same round (rounds
-interleave the counts). Goal: within 10 % of the 1-OA figure at 10,000 OAs.
+interleave the counts), and pooled over the rounds. Goal: within 10 % of the 1-OA figure at 10,000 OAs,
+pooled (one round's p99 moves by half with a single stall of the shared machine).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e import running
-from e2e_load import Chat, World, cpu_seconds, open_loop
+from e2e_load import Chat, World, cpu_seconds, open_loop, percentile
 
 
 async def measure(world: World, chats: list[Chat], oas: int, kind: str, workdir: Path,
@@ -96,6 +97,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, title: str) 
 
 
 def summarize(rounds: list[list[dict[str, Any]]], label: str) -> dict[int, dict[str, list[float]]]:
+    """Per count: the ratios of each round (to the fewest OAs of that round), and the pooled figures: every
+    round's latencies in one p99 and every round's CPU over every round's messages. One round's p99 is its
+    1 %'s slowest few messages, so a single stall moves it by half; the goal is judged on the pooled figures,
+    whose reference is as large a sample as what it is compared with."""
     table: dict[int, dict[str, list[float]]] = {}
     for results in rounds:
         base = results[0]
@@ -105,17 +110,26 @@ def summarize(rounds: list[list[dict[str, Any]]], label: str) -> dict[int, dict[
                                ("cpu_us", r["cpu_us"]), ("p99_ms", r["p99_ms"]),
                                ("bad", r["open_missing"] + r["open_duplicated"])):
                 row.setdefault(key, []).append(value)
-    print(f"\nsummary{label} of {len(rounds)} round(s): median (min-max), ratios to the fewest OAs in the same "
-          "round\n")
+            row.setdefault("latencies_ms", []).extend(r["latencies_ms"])
+    for row in table.values():
+        row["pooled_cpu_us"] = [statistics.mean(row["cpu_us"])]  # every round sends the same number
+        row["pooled_p99_ms"] = [percentile(sorted(row["latencies_ms"]), 99)]
+    fewest = table[min(table)]
+    print(f"\nsummary{label} of {len(rounds)} round(s): per round, median (min-max) of the ratios to the fewest "
+          "OAs in the same round; pooled, every round's messages together\n")
     for oas, row in table.items():
         cpu, p99 = row["cpu"], row["p99"]
-        print(f"{oas:6d} OAs: CPU {statistics.median(row['cpu_us']):.0f} µs/message = {statistics.median(cpu):.2f} "
-              f"({min(cpu):.2f}-{max(cpu):.2f}) x 1 OA; p99 {statistics.median(row['p99_ms']):.1f} ms = "
-              f"{statistics.median(p99):.2f} ({min(p99):.2f}-{max(p99):.2f}) x 1 OA; "
+        pooled_cpu = row["pooled_cpu_us"][0] / fewest["pooled_cpu_us"][0]
+        pooled_p99 = row["pooled_p99_ms"][0] / fewest["pooled_p99_ms"][0]
+        row["pooled_cpu"], row["pooled_p99"] = [pooled_cpu], [pooled_p99]
+        print(f"{oas:6d} OAs: CPU {row['pooled_cpu_us'][0]:.0f} µs/message = {pooled_cpu:.2f} x {min(table)} "
+              f"(per round {statistics.median(cpu):.2f}, {min(cpu):.2f}-{max(cpu):.2f}); "
+              f"p99 {row['pooled_p99_ms'][0]:.1f} ms = {pooled_p99:.2f} x {min(table)} "
+              f"(per round {statistics.median(p99):.2f}, {min(p99):.2f}-{max(p99):.2f}); "
               f"missing or duplicated {sum(row['bad']):.0f}")
     top = table[max(table)]
-    ok = statistics.median(top["cpu"]) <= 1.10 and statistics.median(top["p99"]) <= 1.10
-    print(f"goal{label} (CPU per message and p99 at {max(table)} OAs within 10 % of {min(table)} OA): "
+    ok = top["pooled_cpu"][0] <= 1.10 and top["pooled_p99"][0] <= 1.10
+    print(f"goal{label} (pooled CPU per message and p99 at {max(table)} OAs within 10 % of {min(table)} OA): "
           f"{'met' if ok else 'NOT met'}")
     return table
 
@@ -131,17 +145,17 @@ def plot(tables: dict[str, dict[int, dict[str, list[float]]]], args: argparse.Na
         counts = sorted(table)
         for key, label, color in (("cpu", "CPU per message (serve process)", "#06c755"),
                                   ("p99", "p99 latency", "#333")):
-            medians = [statistics.median(table[n][key]) for n in counts]
-            ax.errorbar(counts, medians, yerr=[[m - min(table[n][key]) for n, m in zip(counts, medians, strict=True)],
-                                               [max(table[n][key]) - m for n, m in zip(counts, medians, strict=True)]],
-                        marker="o", capsize=3, label=label + variant, color=color,
+            pooled = [table[n]["pooled_" + key][0] for n in counts]
+            low = [max(0.0, m - min(table[n][key])) for n, m in zip(counts, pooled, strict=True)]
+            high = [max(0.0, max(table[n][key]) - m) for n, m in zip(counts, pooled, strict=True)]
+            ax.errorbar(counts, pooled, yerr=[low, high], marker="o", capsize=3, label=label + variant, color=color,
                         linestyle="--" if variant else "-", alpha=0.5 if variant else 1.0)
     ax.axhspan(0.9, 1.1, color="#06c755", alpha=0.1, label="goal: within 10 % of 1 OA")
     ax.set_xscale("log")
     ax.set_xlabel("attached OAs the load is spread over")
-    ax.set_ylabel("ratio to the fewest OAs, same round")
-    ax.set_title(f"linemod serve ({args.engine}), {args.rate:.0f} messages/s: median and range of "
-                 f"{args.rounds} round(s)", fontsize=9)
+    ax.set_ylabel("ratio to the fewest OAs")
+    ax.set_title(f"linemod serve ({args.engine}), {args.rate:.0f} messages/s: {args.rounds} rounds pooled; "
+                 "bars: the range of single rounds' ratios", fontsize=9)
     ax.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -155,8 +169,8 @@ def main(argv: list[str] | None = None) -> dict[int, dict[str, list[float]]]:
     parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--users", type=int, default=100, help="users sending messages")
     parser.add_argument("--rate", type=float, default=100.0, help="messages per second")
-    parser.add_argument("--seconds", type=float, default=8.0, help="length of each measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of every count, interleaved")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of every count, interleaved")
     parser.add_argument("--plot", type=Path, default=Path("tenants.png"), help="where to write the PNG plot")
     parser.add_argument("--baseline-src", type=Path, help="also run linemod imported from this `src` directory "
                         "(e.g. a checkout from before a change), in the same rounds")

@@ -42,5 +42,5 @@ def test_tenants_spreads_the_load_over_each_count_of_oas(tmp_path: Path) -> None
                         "--rate", "10", "--plot", str(plot))
     rows = re.findall(r"^ +(\d+) +\d+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +(\d+) +(\d+)$", out, re.MULTILINE)
     assert rows == [("2", "0", "0")], out
-    assert "goal (CPU per message and p99 at 2 OAs within 10 % of 2 OA)" in out
+    assert "goal (pooled CPU per message and p99 at 2 OAs within 10 % of 2 OA)" in out
     assert plot.read_bytes().startswith(b"\x89PNG")
