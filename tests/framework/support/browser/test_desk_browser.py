@@ -78,6 +78,13 @@ def test_a_ticket_from_the_operator_to_staff_and_back(chromium: Browser, desk_si
         row = staff.locator(f"[data-testid=queue-row][data-ticket-id='{number}']")
         expect(row).to_contain_text("カフェさくら")
         site.shot(staff, "queue")
+        # the tenant filter is a text field: the suggestions come while typing, the filter takes part of a name
+        staff.get_by_test_id("queue-tenant").press_sequentially("さくら")
+        expect(staff.locator(f"[data-testid=queue-tenant-choices] option[value='{BOT}']")).to_have_count(1)
+        staff.get_by_test_id("apply-filters").click()
+        expect(staff.get_by_test_id("queue-tenant")).to_have_value(BOT)
+        expect(staff.get_by_test_id("queue-tenant-chosen")).to_have_text("カフェさくら")
+        expect(row).to_be_visible()
         row.get_by_test_id("queue-link").click()
         expect(staff.get_by_test_id("tenant-context")).to_contain_text("message:send")
         staff.get_by_test_id("canned-select").select_option(label="調査中のお知らせ")

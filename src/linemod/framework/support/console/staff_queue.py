@@ -25,6 +25,7 @@ from linemod.framework.support.console.sla_view import (
     overall,
     timers,
 )
+from linemod.framework.support.console.tenant_picker import choices, resolve_tenant, tenant_filter
 from linemod.framework.support.console.web import Problem, SupportDep, files_of, problem, refusal, text_field
 from linemod.framework.support.states import (
     PRIORITY_LABELS,
@@ -37,6 +38,7 @@ from linemod.framework.support.states import (
     TicketType,
 )
 from linemod.framework.support.ticket_records import Ticket
+from linemod.framework.tenants.info import TenantInfo
 
 BASE = PROVIDER + "/support"
 QUEUE_LIMIT = 500
@@ -76,6 +78,9 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+router.add_api_route("/tenant-choices", choices, methods=["GET"])
+
+
 @router.get("")
 async def queue(request: Request, who: Staff, services: ServicesDep, support: SupportDep) -> Response:
     assert who.account is not None
@@ -85,8 +90,8 @@ async def queue(request: Request, who: Staff, services: ServicesDep, support: Su
     kind = _choice(request, "type", tuple(t.value for t in TicketType))
     sla_state = _choice(request, "sla", SLA_STATES)
     sort = _choice(request, "sort", SORTS) or "sla"
-    tenants = {t.bot_id: t for t in await services.tenants.list()}
-    tenant = _choice(request, "tenant", tuple(tenants))
+    chosen = await tenant_filter(services, request)
+    tenant = chosen.bot_id if chosen else ""
     staff = await staff_accounts(services)
     assignee_text = _choice(request, "assignee", (*tuple(str(s.id) for s in staff), "none"))
     tag = request.query_params.get("tag", "").strip().lower()[:64]
@@ -117,6 +122,7 @@ async def queue(request: Request, who: Staff, services: ServicesDep, support: Su
         rows.append(QueueRow(ticket, state, next_due_ms(ticket)))
     if sort == "sla":
         rows.sort(key=lambda row: (row.next_due_ms is None, row.next_due_ms or 0, row.ticket.id))
+    tenants = await services.tenants.get_many([row.ticket.bot_id for row in rows if row.ticket.bot_id] + [tenant])
     filters = {
         "status": status,
         "priority": priority,
@@ -155,6 +161,10 @@ async def _new_form(
     values: dict[str, str] | None = None,
     error: Problem | None = None,
 ) -> Response:
+    values = values or {"bot_id": request.query_params.get("tenant", ""), "priority": "normal"}
+    chosen = await resolve_tenant(services, values.get("bot_id", ""))
+    if isinstance(chosen, tuple):
+        chosen = None
     return html(
         services,
         request,
@@ -162,8 +172,8 @@ async def _new_form(
         "support/staff/new.html",
         {
             **labels(),
-            "tenants": await services.tenants.list(),
-            "values": values or {"bot_id": request.query_params.get("tenant", ""), "priority": "normal"},
+            "chosen": chosen,
+            "values": values,
             "error": error,
             "priorities": list(reversed(PRIORITY_ORDER)),
             "types": list(TicketType),
@@ -183,10 +193,13 @@ async def create(request: Request, who: Staff, services: ServicesDep, support: S
     form = await request.form()
     values = {n: text_field(form, n) for n in ("bot_id", "requester", "type", "priority", "subject", "body")}
     error: Problem | None = None
-    tenant = await services.tenants.get(values["bot_id"]) if values["bot_id"] else None
+    resolved = await resolve_tenant(services, values["bot_id"])
+    tenant = resolved if isinstance(resolved, TenantInfo) else None
     requester: AccountInfo | None = None
     email: str | None = None
-    if values["requester"].strip():
+    if isinstance(resolved, tuple):
+        error = resolved
+    elif values["requester"].strip():
         try:
             email = normalize_email(values["requester"])
         except AccountError:
@@ -194,9 +207,7 @@ async def create(request: Request, who: Staff, services: ServicesDep, support: S
         else:
             requester = await services.accounts.by_email(email)
     if error is None:
-        if values["bot_id"] and tenant is None:
-            error = problem(N_("Choose a tenant from the list."))
-        elif values["type"] not in {t.value for t in TicketType} or values["priority"] not in {
+        if values["type"] not in {t.value for t in TicketType} or values["priority"] not in {
             p.value for p in Priority
         }:
             error = problem(N_("Choose a type and a priority."))

@@ -12,6 +12,7 @@ from linemod.framework.console.web import CONSOLE, PageNotFound, ServicesDep, St
 from linemod.framework.i18n import N_
 from linemod.framework.support.console.labels import ACCESS_LABELS
 from linemod.framework.support.console.staff_queue import BASE
+from linemod.framework.support.console.tenant_picker import tenant_filter
 from linemod.framework.support.console.web import SupportDep
 from linemod.framework.support.view_as import ConsentRequired
 
@@ -52,9 +53,9 @@ async def stop(who: Staff, services: ServicesDep, support: SupportDep, bot_id: s
 
 @router.get("/access-log")
 async def access_log(request: Request, who: Staff, services: ServicesDep, support: SupportDep) -> Response:
-    tenants = {t.bot_id: t for t in await services.tenants.list()}
-    tenant = request.query_params.get("tenant", "")
-    entries = await support.view_as().access_log(tenant if tenant in tenants else None, limit=500)
+    chosen = await tenant_filter(services, request)
+    entries = await support.view_as().access_log(chosen.bot_id if chosen else None, limit=500)
+    tenants = await services.tenants.get_many([e.bot_id for e in entries] + ([chosen.bot_id] if chosen else []))
     return html(
         services,
         request,
@@ -63,7 +64,7 @@ async def access_log(request: Request, who: Staff, services: ServicesDep, suppor
         {
             "entries": entries,
             "tenants": tenants,
-            "tenant": tenant if tenant in tenants else "",
+            "tenant": chosen.bot_id if chosen else "",
             "ACCESS_LABELS": ACCESS_LABELS,
         },
     )
