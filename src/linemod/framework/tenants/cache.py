@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from linemod.framework.clock import Clock
+from linemod.framework.queue.engine import engine_for
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.direct_sql import DirectConnection
 from linemod.framework.tenants.info import INFO_COLUMNS, TenantInfo
@@ -21,7 +22,6 @@ _VERSIONS_SUMMARY_SINCE = (
     "WHERE updated_at_ms >= :since"
 )
 _ALL_ROWS = f"SELECT {_COLUMNS} FROM tenants"
-_ROWS_IN_CHUNK = 500  # bot IDs per `IN (...)` when reading changed rows: under every driver's parameter limit
 
 
 class TenantCache:
@@ -37,6 +37,8 @@ class TenantCache:
         self.db = db
         self.clock = clock
         self.cache_ms = int(cache_seconds * 1000)
+        self._engine = engine_for(db)
+        self._rows_of_ids = f"SELECT {_COLUMNS} FROM tenants WHERE {self._engine.in_ids('bot_id', 'bot_ids')}"
         self._cache: dict[str, tuple[tuple[Any, ...], TenantInfo]] = {}  # the row's _COLUMNS, and its info
         self._loading: dict[str, asyncio.Future[TenantInfo | None]] = {}
         self._next_refresh_ms = self._next_full_read_ms = 0
@@ -151,16 +153,9 @@ class TenantCache:
         return hit[0][-1] if hit is not None else None  # updated_at_ms is the last of _COLUMNS
 
     async def _read_rows(self, bot_ids: Sequence[str]) -> list[dict[str, Any]]:
-        async def read(connection: DirectConnection) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            for start in range(0, len(bot_ids), _ROWS_IN_CHUNK):
-                chunk = bot_ids[start:start + _ROWS_IN_CHUNK]
-                params = {f"b{i}": bot_id for i, bot_id in enumerate(chunk)}
-                marks = ", ".join(f":{name}" for name in params)
-                rows += await connection.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE bot_id IN ({marks})", params)
-            return rows
-
-        return await self._run_reading(read)
+        # One statement whatever the number: the id list travels as one parameter (the queue's engines).
+        sql, params = self._rows_of_ids, {"bot_ids": self._engine.ids(bot_ids)}
+        return await self._run_reading(lambda connection: connection.fetch(sql, params))
 
     async def _run_reading(self, work: Callable[[DirectConnection], Awaitable[T]]) -> T:
         """On the driver, not the ORM (see `_read_changes`); on SQLite in the reading thread, off the loop."""

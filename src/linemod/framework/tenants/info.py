@@ -33,18 +33,7 @@ class TenantInfo:
 
     @classmethod
     def from_row(cls, row: Tenant) -> TenantInfo:
-        scopes = frozenset(json.loads(row.scopes_json)) if row.scopes_json is not None else None
-        return cls(
-            bot_id=row.bot_id,
-            state=row.state,
-            scopes=scopes,
-            basic_id=row.basic_id,
-            premium_id=row.premium_id,
-            display_name=row.display_name,
-            picture_url=row.picture_url,
-            attached_at_ms=row.attached_at_ms,
-            detached_at_ms=row.detached_at_ms,
-        )
+        return cls.from_columns({name: getattr(row, name) for name in (*INFO_COLUMNS, "scopes_json")})
 
     @classmethod
     def from_columns(cls, row: Mapping[str, Any]) -> TenantInfo:

@@ -159,12 +159,14 @@ async def _new_form(
     *,
     status: int = 200,
     values: dict[str, str] | None = None,
+    chosen: TenantInfo | None = None,
     error: Problem | None = None,
 ) -> Response:
-    values = values or {"bot_id": request.query_params.get("tenant", ""), "priority": "normal"}
-    chosen = await resolve_tenant(services, values.get("bot_id", ""))
-    if isinstance(chosen, tuple):
-        chosen = None
+    """The form, empty (the tenant of `?tenant=` chosen) or as sent back with `error` (`chosen` as resolved)."""
+    if values is None:
+        values = {"bot_id": request.query_params.get("tenant", ""), "priority": "normal"}
+        resolved = await resolve_tenant(services, values["bot_id"])
+        chosen = resolved if isinstance(resolved, TenantInfo) else None
     return html(
         services,
         request,
@@ -231,4 +233,4 @@ async def create(request: Request, who: Staff, services: ServicesDep, support: S
         else:
             url = services.with_notice(f"{BASE}/tickets/{ticket.id}", CREATED)
             return RedirectResponse(url, status_code=303)
-    return await _new_form(request, who, services, status=400, values=values, error=error)
+    return await _new_form(request, who, services, status=400, values=values, chosen=tenant, error=error)

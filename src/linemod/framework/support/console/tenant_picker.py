@@ -44,10 +44,8 @@ async def resolve_tenant(services: ConsoleServices, text: str) -> TenantInfo | P
     return problem(NO_MATCH, text=shown) if count == 0 else problem(MANY_MATCH, count=str(count), text=shown)
 
 
-def tenant_label(tenant: TenantInfo | None, bot_id: str | None = None) -> str:
+def tenant_label(tenant: TenantInfo) -> str:
     """How a page names a tenant: its display name, else its basic ID, else its bot ID."""
-    if tenant is None:
-        return bot_id or ""
     return tenant.display_name or tenant.basic_id or tenant.bot_id
 
 
