@@ -75,6 +75,15 @@ def build_module(settings: Settings, record: Recorder) -> ModuleApp:
         await ctx.push(TextMessage(text="pushed once"))
         record.add("pushed")
 
+    @app.on_message(text="answer twice, then fail once")
+    async def answer_then_fail(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        await ctx.reply(TextMessage(text="first answer"))
+        await ctx.reply(TextMessage(text="second answer"))
+        record.add("answered")
+        if record.count("answered") == 1:
+            # As a worker killed between its answers and its commit: the event runs again.
+            raise RuntimeError("the first try fails after answering")
+
     @app.on_message(type="text")
     async def echo(ctx, event) -> None:  # type: ignore[no-untyped-def]
         await ctx.reply(TextMessage(text=f"echo: {event.message.text}"))
@@ -243,6 +252,22 @@ async def test_redelivered_duplicate_does_not_run_the_handler_twice(world: World
     async with db.session() as session:
         assert await session.scalar(text("SELECT COUNT(*) FROM echoes")) == 1
     assert world.texts_from_module().count("echo: once") == 1
+
+
+async def test_a_handler_run_again_after_answering_does_not_answer_twice(world: World) -> None:
+    world.attach()
+    world.say("answer twice, then fail once")
+    await world.wait("answered", count=2)
+    await wait_for(lambda: "second answer" in world.texts_from_module(), timeout=10)
+    assert world.texts_from_module() == ["first answer", "second answer"]
+    requests = world.control("GET", "/_emulator/requests", params={"limit": 50})["requests"]
+    statuses = {
+        path: [r["status_code"] for r in requests if r["path"] == path]
+        for path in ("/v2/bot/message/reply", "/v2/bot/message/push")
+    }
+    # The second try's reply finds the token used and stops there; its push repeats the first try's retry key.
+    assert sorted(statuses["/v2/bot/message/reply"]) == [200, 400], statuses
+    assert sorted(statuses["/v2/bot/message/push"]) == [200, 409], statuses
 
 
 async def test_release_makes_events_standby_and_acquire_makes_them_active(world: World) -> None:

@@ -182,8 +182,12 @@ async def test_retry_keys_are_stable_for_a_seed(setup: Setup) -> None:
     assert keys[0] != keys[1] and other.new_retry_key() != keys[0]
 
 
-async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setup) -> None:
+def refused_token_context(setup: Setup, line: LineClient, **tries: Any) -> Context:
+    """A handler's ctx for an event whose reply token the emulator refuses (never issued: as used or expired)."""
     from linebot.v3.webhooks import Event
+
+    from linemod.framework.i18n import Catalogs
+    from linemod.framework.line.chat_control import ChatControl
 
     event = Event.from_dict(
         {
@@ -197,28 +201,43 @@ async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(setup: Setu
             "message": {"id": "1", "type": "text", "text": "hi", "quoteToken": "q"},
         }
     )
+    return Context(
+        tenant=tenant(setup),
+        line=line,
+        db=None,
+        event=event,
+        settings=setup.settings,
+        clock=SystemClock(),
+        catalogs=Catalogs(),
+        scheduler=None,  # type: ignore[arg-type]
+        chat=ChatControl(line, setup.user_id),
+        **tries,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tries", "pushed"),
+    [
+        ({}, True),  # the first try: the token expired before the handler came to it
+        ({"first_try": False, "received_at_ms": 0}, True),  # a re-run long after: expired, or used (unknowable)
+        ({"first_try": False, "received_at_ms": "now"}, False),  # a re-run within its lifetime: an earlier try used it
+    ],
+)
+async def test_reply_falls_back_to_push_when_the_reply_token_is_gone(
+    setup: Setup, tries: dict[str, Any], pushed: bool
+) -> None:
+    if tries.get("received_at_ms") == "now":
+        tries["received_at_ms"] = SystemClock().now_ms() - 5_000
     apis = await started(setup.settings)
     try:
-        line = apis.for_tenant(tenant(setup), retry_seed="01FALLBACK")
-        from linemod.framework.i18n import Catalogs
-        from linemod.framework.line.chat_control import ChatControl
-
-        ctx = Context(
-            tenant=tenant(setup),
-            line=line,
-            db=None,
-            event=event,
-            settings=setup.settings,  # type: ignore[arg-type]
-            clock=SystemClock(),
-            catalogs=Catalogs(),
-            scheduler=None,  # type: ignore[arg-type]
-            chat=ChatControl(line, setup.user_id),
-        )
-        await ctx.reply(TextMessage(text="late answer"))
+        ctx = refused_token_context(setup, apis.for_tenant(tenant(setup), retry_seed="01FALLBACK"), **tries)
+        answer = await ctx.reply(TextMessage(text="late answer"))
+        await ctx.reply(TextMessage(text="and more"))  # the token is spent: straight to push
     finally:
         await apis.close()
     assert [r["status_code"] for r in await setup.requests("/v2/bot/message/reply")] == [400]
-    assert (await setup.module_texts()) == ["late answer"]
+    assert (answer is not None) == pushed
+    assert (await setup.module_texts()) == (["late answer", "and more"] if pushed else ["and more"])
 
 
 async def test_v21_tokens_are_issued_with_a_signed_jwt_assertion(setup: Setup) -> None:

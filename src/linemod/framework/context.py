@@ -7,6 +7,7 @@ it. That is the one way to schedule a job; there is no second scheduler with oth
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -31,6 +32,13 @@ if TYPE_CHECKING:
     from linemod.framework.support.inbox.handler_api import HandlerSupport
 
 JsonObject = dict[str, Any]
+
+logger = logging.getLogger("linemod.handlers")
+
+REPLY_TOKEN_SURE_MS = 50_000
+"""LINE takes a reply token once, within a minute of the webhook. Until 50 s after the event was stored (ten
+seconds kept for the clocks of the hosts that store and handle it) a refused token cannot have expired: it was
+used."""
 
 
 class Work:
@@ -205,6 +213,8 @@ class Context(Work):
         match: re.Match[str] | None = None,
         raw_event: JsonObject | None = None,
         billing: BillingService | None = None,
+        first_try: bool = True,
+        received_at_ms: int | None = None,
     ) -> None:
         event_id = (raw_event or {}).get("webhookEventId") or getattr(event, "webhook_event_id", None)
         super().__init__(
@@ -228,6 +238,9 @@ class Context(Work):
         # `ctx.db`, else in the worker's batched completion, so metering never opens a transaction of its own
         # (each statement on aiosqlite costs about 250 µs of CPU, a handler that only meters none).
         self._usage: list[UsageRecord] = []
+        self._first_try = first_try
+        self._token_sure_until_ms = received_at_ms + REPLY_TOKEN_SURE_MS if received_at_ms is not None else None
+        self._token_spent = False
 
     async def _record_usage(self, service: BillingService, usage: UsageRecord) -> None:
         self._usage.append(usage)
@@ -279,18 +292,34 @@ class Context(Work):
 
     async def reply(self, messages: Sequence[Message] | Message) -> Any:
         """Answer the event: with its reply token while it is usable, else by push to the chat (with a
-        retry key derived from the event, so a re-run handler does not push twice)."""
+        retry key derived from the event, so a re-run handler does not push twice).
+
+        A re-run of the event (its worker died, or the handler failed, after an earlier try's reply) finds the
+        token used. Within the token's lifetime that can only mean the earlier answer reached the user, so the
+        reply is not sent again and this returns None. Past it the token may just have expired: the answer is
+        pushed, and a user whose earlier answer did arrive sees it twice (LINE has no retry key for replies)."""
         items = [messages] if isinstance(messages, Message) else list(messages)
         token = getattr(self.event, "reply_token", None)
-        if token:
+        if token and not self._token_spent:
+            self._token_spent = True  # a second answer in this run goes by push, without a refused reply first
             try:
                 return await self.line.reply(token, items)
             except Exception as exc:
                 if getattr(exc, "status", None) != 400 or "reply token" not in error_message(exc).lower():
                     raise
+                if self._answered_by_an_earlier_try():
+                    logger.info(
+                        "event %s: an earlier try used the reply token; its answer is not sent again",
+                        getattr(self.event, "webhook_event_id", "?"),
+                    )
+                    return None
         if self.chat_id is None:
             raise RuntimeError("this event has no chat to answer (and no usable reply token)")
         return await self.line.push(self.chat_id, items)
+
+    def _answered_by_an_earlier_try(self) -> bool:
+        sure_until = self._token_sure_until_ms
+        return not self._first_try and sure_until is not None and self.clock.now_ms() < sure_until
 
     async def push(self, messages: Sequence[Message] | Message, *, to: str | None = None) -> Any:
         """Push to `to`, or to this event's chat."""

@@ -111,8 +111,10 @@ class Settings(BaseSettings):
             separate `linemod worker` processes do all the work.
         worker_concurrency (default 16): events processed at the same time by one process (different chats).
         worker_poll_seconds (default 0.5): how often an idle worker looks for work written by other processes.
-        lease_seconds (default 60): a claimed event whose worker has not finished it within this time (e.g.
-            the process was killed) is taken again.
+        lease_seconds (default 30): a claimed event whose worker has not finished it within this time (e.g.
+            the process was killed) is taken again. A running worker extends its leases every third of it.
+            Under a minute, so that the re-run of an event a killed worker had already answered still finds
+            its reply token within LINE's minute and does not answer again (`Context.reply`).
         max_attempts (default 6): tries before an event becomes a dead letter.
         retry_base_seconds (default 2.0), retry_max_seconds (default 300.0): exponential backoff between
             tries.
@@ -259,7 +261,7 @@ class Settings(BaseSettings):
     run_workers_in_process: bool = True
     worker_concurrency: int = Field(default=16, ge=1)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
-    lease_seconds: float = Field(default=60.0, gt=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, ge=1)
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0

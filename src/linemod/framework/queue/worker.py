@@ -312,6 +312,8 @@ class Worker:
                     chat=ChatControl(line, chat_id, chat_state) if chat_id else None,
                     match=match,
                     billing=rt.billing,
+                    first_try=row.attempts <= 1,
+                    received_at_ms=row.received_at_ms,
                 )
                 await listener.handler(ctx, event)
             usage = ctx.take_usage() if ctx is not None and rt.billing is not None else []
