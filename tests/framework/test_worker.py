@@ -240,6 +240,44 @@ async def test_scheduled_jobs_run_once_per_key_and_can_be_cancelled(db) -> None:
         assert (await run.runtime.jobs.counts()).get("done") == 1
 
 
+async def test_jobs_are_claimed_once_per_poll_while_events_flow_and_at_once_when_scheduled_here(db) -> None:  # type: ignore[no-untyped-def]
+    # A long poll interval: every claim of jobs but the first is then either hinted or a poll that would show.
+    app = ModuleApp(make_settings(worker_poll_seconds=30), database=db)
+    ran: list[float] = []
+
+    @app.job("follow-up")
+    async def follow_up(jctx, payload) -> None:  # type: ignore[no-untyped-def]
+        ran.append(asyncio.get_running_loop().time())
+
+    @app.on_message(text="later")
+    async def later(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        await ctx.schedule("follow-up", {})
+
+    @app.on_message
+    async def noop(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    async with Running(app) as run:
+        job_claims = 0
+        claim = run.runtime.jobs.claim
+
+        async def counted(worker_id: str, limit: int):  # type: ignore[no-untyped-def]
+            nonlocal job_claims
+            job_claims += 1
+            return await claim(worker_id, limit)
+
+        run.runtime.jobs.claim = counted  # type: ignore[method-assign]
+        await run.post_webhook([attached_event()])
+        for i in range(20):
+            await run.post_webhook([message_event(f"m{i}", user=user_id(i))])
+        await wait_for(lambda: all_done(run, 21))
+        assert job_claims <= 1, job_claims  # 21 claims of events, not one of jobs after each
+        started = asyncio.get_running_loop().time()
+        await run.post_webhook([message_event("later")])
+        await wait_for(lambda: ran, timeout=5)  # not the 30 s poll: the scheduling process claims it at once
+        assert ran[0] - started < 5
+
+
 async def test_a_handler_that_never_uses_the_database_opens_no_session_and_its_state_is_saved(db) -> None:  # type: ignore[no-untyped-def]
     app = ModuleApp(make_settings(), database=db)
     sessions: list[object] = []

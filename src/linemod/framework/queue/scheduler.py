@@ -45,6 +45,23 @@ class JobScheduler:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._soonest_ms: int | None = None
+
+    def take_due_hint(self, now_ms: int) -> bool:
+        """Whether a job scheduled through this process since the last call that said so may be due now.
+
+        The in-process worker claims jobs on every poll, and between polls only when this says so: a claim
+        of the jobs table after each claim of events cost a transaction per claim while no job was due.
+        A hint may be wrong (the transaction that scheduled the job rolled back, another worker ran it); that
+        costs one empty claim. Jobs scheduled by other processes are found by the poll."""
+        if self._soonest_ms is None or self._soonest_ms > now_ms:
+            return False
+        self._soonest_ms = None
+        return True
+
+    def _note(self, run_at_ms: int) -> None:
+        if self._soonest_ms is None or run_at_ms < self._soonest_ms:
+            self._soonest_ms = run_at_ms
 
     async def schedule(
         self,
@@ -64,6 +81,7 @@ class JobScheduler:
         if run_at_ms is None:
             run_at_ms = now + int((delay_seconds or 0) * 1000)
         job = Job(name, payload or {}, key=key, bot_id=bot_id, run_at_ms=run_at_ms)
+        self._note(run_at_ms)
         return await self._execute(INSERT_JOB, _insert_values(job, now), session)
 
     async def schedule_many(self, jobs: Sequence[Job], *, session: AsyncSession) -> None:
@@ -72,6 +90,7 @@ class JobScheduler:
         if not jobs:
             return
         now = self.clock.now_ms()
+        self._note(min(now if job.run_at_ms is None else job.run_at_ms for job in jobs))
         await session.execute(text(INSERT_JOB), [_insert_values(job, now) for job in jobs])
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:

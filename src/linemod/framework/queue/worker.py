@@ -95,6 +95,7 @@ class Worker:
         # messages a second, and stepping back then capped replies at 400 a second with cores to spare.
         self.intake_pressure = intake_pressure
         self._wake = asyncio.Event()
+        self._next_jobs_claim = 0.0  # the event loop's time of the next claim of jobs (`_claim_jobs`)
         self._stopping = asyncio.Event()
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -193,7 +194,7 @@ class Worker:
                 chat_id = chat_id_of_key(row.chat_key)
                 self._spawn(row, states.get((row.bot_id, chat_id)) if chat_id else None)
             free -= len(rows)
-            jobs = await self.runtime.jobs.claim(self.worker_id, free) if free > 0 else []
+            jobs = await self._claim_jobs(free) if free > 0 else []
             for job in jobs:
                 self._spawn(job)
         except Exception:
@@ -207,6 +208,17 @@ class Worker:
             log.warning("claiming work again (after %d failed claims)", self._failed_claims)
             self._failed_claims = 0
         return len(rows) + len(jobs)
+
+    async def _claim_jobs(self, limit: int) -> list[JobRecord]:
+        """Jobs once per poll interval, at once when this process scheduled one now due, and again straight
+        away after a claim that filled every free slot (more may be waiting)."""
+        now = asyncio.get_running_loop().time()
+        hinted = self.runtime.scheduler.take_due_hint(self.runtime.clock.now_ms())
+        if now < self._next_jobs_claim and not hinted:
+            return []
+        jobs = await self.runtime.jobs.claim(self.worker_id, limit)
+        self._next_jobs_claim = now if len(jobs) >= limit else now + self.runtime.settings.worker_poll_seconds
+        return jobs
 
     async def _claim_events(self, limit: int) -> tuple[list[EventRecord], dict[tuple[str, str], ChatState]]:
         """Claim events and read their chats' states in one transaction. No other event of these chats runs
