@@ -298,3 +298,25 @@ async def test_a_stale_try_cannot_mark_the_same_workers_newer_claim_done(db) -> 
     assert (await queue.list())[0].status == "running"
     await finish(db, queue, second_try)
     assert (await queue.list())[0].status == "done"
+
+
+async def test_the_job_hint_counts_a_job_once_its_transaction_commits(db) -> None:  # type: ignore[no-untyped-def]
+    from linemod.framework.queue.scheduler import JobScheduler
+
+    clock = ManualClock(1_000_000)
+    scheduler = JobScheduler(db, clock)
+    async with db.session() as session:
+        assert await scheduler.schedule("later", {}, delay_seconds=5, session=session)
+        assert await scheduler.schedule("now", {}, session=session)
+        assert not scheduler.take_due_hint(clock.now_ms())  # not committed: a claim would not see them
+        await session.commit()
+    assert scheduler.take_due_hint(clock.now_ms())  # the soonest, "now", is due
+    assert not scheduler.take_due_hint(clock.now_ms())  # said once
+    async with db.session() as session:
+        await scheduler.schedule("undone", {}, session=session)
+        await session.rollback()
+    assert not scheduler.take_due_hint(clock.now_ms())
+    await scheduler.schedule("own transaction", {}, delay_seconds=2)
+    assert not scheduler.take_due_hint(clock.now_ms())
+    clock.advance(2)
+    assert scheduler.take_due_hint(clock.now_ms())

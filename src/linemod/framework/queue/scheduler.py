@@ -12,12 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from linemod.framework.clock import Clock
 from linemod.framework.queue.statements import CANCEL_JOB, INSERT_JOB
 from linemod.framework.storage.database import Database
+
+_HINTS = "linemod_job_hints"
+"""The `Session.info` key of the run times of jobs scheduled in that session, noted when it commits."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,9 @@ class JobScheduler:
 
         The in-process worker claims jobs on every poll, and between polls only when this says so: a claim
         of the jobs table after each claim of events cost a transaction per claim while no job was due.
-        A hint may be wrong (the transaction that scheduled the job rolled back, another worker ran it); that
-        costs one empty claim. Jobs scheduled by other processes are found by the poll."""
+        A job counts once its transaction has committed: a claim between the insert and the commit would
+        not see it. A hint may still be wrong (another worker ran the job); that costs one empty claim. Jobs
+        scheduled by other processes are found by the poll."""
         if self._soonest_ms is None or self._soonest_ms > now_ms:
             return False
         self._soonest_ms = None
@@ -62,6 +67,23 @@ class JobScheduler:
     def _note(self, run_at_ms: int) -> None:
         if self._soonest_ms is None or run_at_ms < self._soonest_ms:
             self._soonest_ms = run_at_ms
+
+    def _note_on_commit(self, session: AsyncSession | None, run_at_ms: int) -> None:
+        if session is None:  # a transaction of its own, committed before this is called
+            self._note(run_at_ms)
+            return
+        sync = session.sync_session
+        hints = sync.info.get(_HINTS)
+        if hints is None:
+            hints = sync.info[_HINTS] = []
+            event.listen(sync, "after_commit", self._committed, once=True)
+            event.listen(sync, "after_rollback", _forget_hints, once=True)
+        hints.append(run_at_ms)
+
+    def _committed(self, sync: Session) -> None:
+        hints = sync.info.pop(_HINTS, None)
+        if hints:
+            self._note(min(hints))
 
     async def schedule(
         self,
@@ -81,8 +103,10 @@ class JobScheduler:
         if run_at_ms is None:
             run_at_ms = now + int((delay_seconds or 0) * 1000)
         job = Job(name, payload or {}, key=key, bot_id=bot_id, run_at_ms=run_at_ms)
-        self._note(run_at_ms)
-        return await self._execute(INSERT_JOB, _insert_values(job, now), session)
+        inserted = await self._execute(INSERT_JOB, _insert_values(job, now), session)
+        if inserted:
+            self._note_on_commit(session, run_at_ms)
+        return inserted
 
     async def schedule_many(self, jobs: Sequence[Job], *, session: AsyncSession) -> None:
         """`schedule` for many jobs in `session`, one statement executed for all of them (a job whose key is
@@ -90,8 +114,8 @@ class JobScheduler:
         if not jobs:
             return
         now = self.clock.now_ms()
-        self._note(min(now if job.run_at_ms is None else job.run_at_ms for job in jobs))
         await session.execute(text(INSERT_JOB), [_insert_values(job, now) for job in jobs])
+        self._note_on_commit(session, min(now if job.run_at_ms is None else job.run_at_ms for job in jobs))
 
     async def cancel(self, key: str, *, session: AsyncSession | None = None) -> bool:
         """Remove a job that has not started yet. Returns False if there was none pending."""
@@ -123,3 +147,7 @@ def _insert_values(job: Job, now_ms: int) -> dict[str, Any]:
         "run_at_ms": now_ms if job.run_at_ms is None else job.run_at_ms,
         "created_at_ms": now_ms,
     }
+
+
+def _forget_hints(sync: Session) -> None:
+    sync.info.pop(_HINTS, None)
