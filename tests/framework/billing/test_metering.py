@@ -13,7 +13,7 @@ from linemod.framework.billing.catalog import CatalogError
 from linemod.framework.billing.records import BillingUsageRow
 from linemod.framework.clock import ManualClock
 from linemod.framework.context import Context
-from linemod.framework.queue.worker import parse_event
+from linemod.framework.queue.handling import parse_event
 from tests.framework.billing.helpers import START, billing_app
 from tests.framework.helpers import BOT, Running, attached_event, message_event, user_id
 
