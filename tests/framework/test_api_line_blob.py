@@ -12,7 +12,8 @@ import pytest
 from linebot.v3.messaging import RichMenuArea, RichMenuBounds, RichMenuRequest, RichMenuSize, URIAction
 from PIL import Image
 
-from linemod.framework.line.client import LineApis, LineClient, MissingScopeError
+from linemod.framework.line.apis import LineApis
+from linemod.framework.line.client import LineClient, MissingScopeError
 from tests.framework.test_line_client import Setup, attached_oa, started, tenant
 
 MANAGE_SCOPES = ("message:send", "message:receive", "account:manage")

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from linemod.framework.clock import ManualClock
-from linemod.framework.line.client import LineApis
+from linemod.framework.line.apis import LineApis
 from linemod.framework.storage.models import AttachStateRow
 from linemod.framework.tenants.attach_flow import AttachError, AttachFlow, pkce_challenge
 from linemod.framework.tenants.info import TenantInfo

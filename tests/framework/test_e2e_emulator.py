@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from linemod.framework.app import ModuleApp
 from linemod.framework.clock import SystemClock
-from linemod.framework.line.client import LineApis
+from linemod.framework.line.apis import LineApis
 from linemod.framework.queue.intake import compute_signature
 from linemod.framework.settings import Settings
 from linemod.framework.tenants.info import TenantInfo

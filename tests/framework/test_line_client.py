@@ -14,7 +14,8 @@ from linebot.v3.messaging import TextMessage
 
 from linemod.framework.clock import ManualClock, SystemClock
 from linemod.framework.context import Context
-from linemod.framework.line.client import LineApis, LineClient, MissingScopeError, TenantNotAttachedError
+from linemod.framework.line.apis import LineApis
+from linemod.framework.line.client import LineClient, MissingScopeError, TenantNotAttachedError
 from linemod.framework.settings import Settings
 from linemod.framework.tenants.info import TenantInfo
 from tests.framework.helpers import make_settings

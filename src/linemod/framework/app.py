@@ -28,7 +28,8 @@ from linemod.framework.console import Console
 from linemod.framework.context import JobContext, Transaction
 from linemod.framework.health import health_router
 from linemod.framework.i18n import Catalogs
-from linemod.framework.line.client import LineApis, LineClient
+from linemod.framework.line.apis import LineApis
+from linemod.framework.line.client import LineClient
 from linemod.framework.queue.intake import webhook_router
 from linemod.framework.queue.scheduler import Recurring
 from linemod.framework.queue.worker import Worker

@@ -21,8 +21,9 @@ from linemod.framework.billing.entitlements import BillingAccess
 from linemod.framework.billing.metering import UsageRecord
 from linemod.framework.clock import Clock
 from linemod.framework.i18n import DEFAULT_LANGUAGE, Catalogs
+from linemod.framework.line.apis import error_message
 from linemod.framework.line.chat_control import ChatControl
-from linemod.framework.line.client import LineClient, error_message
+from linemod.framework.line.client import LineClient
 from linemod.framework.queue.scheduler import JobScheduler
 from linemod.framework.settings import Settings
 from linemod.framework.tenants.info import TenantInfo

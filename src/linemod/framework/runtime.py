@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from linemod.framework.clock import Clock, SystemClock
-from linemod.framework.line.client import LineApis
+from linemod.framework.line.apis import LineApis
 from linemod.framework.metrics import Metrics
 from linemod.framework.queue.event_writer import EventWriter
 from linemod.framework.queue.intake import WebhookIntake

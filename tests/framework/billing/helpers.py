@@ -15,7 +15,7 @@ from linemod.framework.billing.lines import BillableLine
 from linemod.framework.billing.periods import start_ms
 from linemod.framework.billing.records import BillingHistoryRow, BillingSubscriptionRow
 from linemod.framework.clock import ManualClock
-from linemod.framework.line.client import LineApis
+from linemod.framework.line.apis import LineApis
 from linemod.framework.storage.database import Database
 from tests.framework.helpers import make_settings
 

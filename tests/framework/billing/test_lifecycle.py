@@ -12,7 +12,7 @@ from linemod.framework.billing.events import BillingEvent
 from linemod.framework.billing.jobs import SWEEP_JOB
 from linemod.framework.clock import ManualClock
 from linemod.framework.context import JobContext
-from linemod.framework.line.client import LineApis
+from linemod.framework.line.apis import LineApis
 from tests.framework.billing.helpers import DAY, START, amounts, billing_app, charges, history, subscription
 from tests.framework.helpers import BOT, Running, attached_event, base_event, detached_event
 

@@ -30,7 +30,7 @@ from sqlalchemy import update
 
 from linemod.framework.clock import Clock
 from linemod.framework.i18n import LANG_COOKIE, pick_language
-from linemod.framework.line.client import LineApis, error_message
+from linemod.framework.line.apis import LineApis, error_message
 from linemod.framework.settings import Settings
 from linemod.framework.storage.database import Database
 from linemod.framework.storage.models import AttachStateRow, TenantState

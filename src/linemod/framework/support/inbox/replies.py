@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linemod.framework.billing.periods import day_of
 from linemod.framework.billing.records import BillingLineQuotaRow
 from linemod.framework.i18n import N_
-from linemod.framework.line.client import error_message
+from linemod.framework.line.apis import error_message
 from linemod.framework.support.inbox import service
 from linemod.framework.support.inbox.records import InboxEntryRow, InboxInquiryRow
 
