@@ -302,12 +302,14 @@ class Context(Work):
         items = [messages] if isinstance(messages, Message) else list(messages)
         token = getattr(self.event, "reply_token", None)
         if token and not self._token_spent:
-            self._token_spent = True  # a second answer in this run goes by push, without a refused reply first
             try:
-                return await self.line.reply(token, items)
+                response = await self.line.reply(token, items)
+                self._token_spent = True  # a second answer in this run goes by push, without a refused reply
+                return response
             except Exception as exc:
                 if getattr(exc, "status", None) != 400 or "reply token" not in error_message(exc).lower():
                     raise
+                self._token_spent = True
                 if self._answered_by_an_earlier_try():
                     logger.info(
                         "event %s: an earlier try used the reply token; its answer is not sent again",

@@ -84,7 +84,8 @@ class Handling:
         self._completions.start()
 
     async def stop(self) -> None:
-        """Write the "done"s still waiting in a batch."""
+        """Let the batches of "done"s being written finish (the worker stops once its handlers have ended, so
+        no "done" is left waiting for a batch)."""
         await self._completions.stop()
 
     async def process_event(self, row: EventRecord, chat_state: ChatState | None) -> None:
