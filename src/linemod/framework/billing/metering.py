@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linemod.framework.billing.catalog import AGGREGATIONS, Aggregation, Catalog, CatalogError, Meter
-from linemod.framework.storage.direct_sql import executemany_in_session
+from linemod.framework.storage.session_sql import executemany_in_session
 
 INSERT_USAGE = (
     "INSERT INTO billing_usage (bot_id, meter, idem_key, kind, value, subject, voids_id, note, occurred_at_ms, "

@@ -35,8 +35,9 @@ from linemod.framework.queue.engine import QueueEngine, engine_for
 from linemod.framework.queue.rows import EventRecord, JobRecord, QueueRecord
 from linemod.framework.queue.statements import WINDOW, claim_of, queue_statements
 from linemod.framework.storage.database import Database
-from linemod.framework.storage.direct_sql import DirectConnection, Params, execute_in_session
+from linemod.framework.storage.direct_sql import DirectConnection, Params
 from linemod.framework.storage.models import QueueStatus
+from linemod.framework.storage.session_sql import execute_in_session
 
 Extra = TypeVar("Extra")
 R = TypeVar("R", bound=QueueRecord)
