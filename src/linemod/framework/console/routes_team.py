@@ -88,7 +88,7 @@ async def invite(
         "invite",
         N_("You are invited to a LINE Official Account's console"),
         url=services.absolute(f"{CONSOLE}/invitations/{token}"),
-        oa_name=tenant.display_name or tenant.basic_id or tenant.bot_id,
+        oa_name=tenant.label,
         inviter=access.viewer.account.email,
         role=role,
     )

@@ -306,7 +306,7 @@ def attach_router(prefix: str, get_flow: Callable[[], AttachFlow], pages: Attach
         page = pages.render(
             "complete",
             lang,
-            name=tenant.display_name or tenant.basic_id or tenant.bot_id,
+            name=tenant.label,
             scopes=", ".join(sorted(tenant.scopes or ())),
         )
         response = HTMLResponse(page)

@@ -25,6 +25,11 @@ class TenantInfo:
     detached_at_ms: int | None = None
 
     @property
+    def label(self) -> str:
+        """How a page names the OA: its display name, else its basic ID, else its bot ID."""
+        return self.display_name or self.basic_id or self.bot_id
+
+    @property
     def is_attached(self) -> bool:
         return self.state == TenantState.ATTACHED
 

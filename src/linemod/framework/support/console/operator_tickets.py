@@ -92,7 +92,7 @@ async def my_tickets(request: Request, who: Operator, services: ServicesDep, sup
     for tenant, _role in oas:
         access += await view_as.access_log(tenant.bot_id, limit=20)
     access.sort(key=lambda entry: entry.at_ms, reverse=True)
-    names = {tenant.bot_id: tenant.display_name or tenant.basic_id or tenant.bot_id for tenant, _ in oas}
+    names = {tenant.bot_id: tenant.label for tenant, _ in oas}
     return page(
         services,
         request,

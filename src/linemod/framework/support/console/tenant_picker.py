@@ -44,11 +44,6 @@ async def resolve_tenant(services: ConsoleServices, text: str) -> TenantInfo | P
     return problem(NO_MATCH, text=shown) if count == 0 else problem(MANY_MATCH, count=str(count), text=shown)
 
 
-def tenant_label(tenant: TenantInfo) -> str:
-    """How a page names a tenant: its display name, else its basic ID, else its bot ID."""
-    return tenant.display_name or tenant.basic_id or tenant.bot_id
-
-
 async def tenant_filter(services: ConsoleServices, request: Request) -> TenantInfo | None:
     """The `tenant` filter of a list page: the tenant it names, None when empty, a 400 page when it names none
     or several."""
@@ -63,5 +58,4 @@ async def choices(request: Request, who: Staff, services: ServicesDep) -> Respon
     under the field's name."""
     text = next((v for k, v in request.query_params.items() if k in PICKER_FIELDS), "").strip()[:100]
     found, _count = await services.tenants.search(text, offset=0, limit=CHOICES) if text else ([], 0)
-    return html(services, request, who, "support/staff/_tenant_choices.html",
-                {"found": found, "tenant_label": tenant_label})
+    return html(services, request, who, "support/staff/_tenant_choices.html", {"found": found})
