@@ -429,3 +429,113 @@ async def test_the_intake_is_under_pressure_while_a_webhook_waits_to_be_stored_n
         assert [answer.status_code for answer in await asyncio.gather(*posting)] == [200, 200, 200]
         assert intake.in_flight == 0 and intake.oldest_in_flight_seconds() == 0.0
         assert not run.app.worker._intake_saturated()
+
+
+def gate_completions(run) -> asyncio.Event:  # type: ignore[no-untyped-def]
+    """Hold every batch of "done"s until the returned event is set (as if the database's flush were slow)."""
+    gate = asyncio.Event()
+    completions = run.app.worker.handling._completions
+    write = completions._write
+
+    async def held(items):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        return await write(items)
+
+    completions._write = held
+    return gate
+
+
+async def test_a_slot_frees_once_the_handler_has_run_while_its_chat_waits_for_the_done(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_concurrency=1), database=db)
+    handled: list[str] = []
+
+    @app.on_message()
+    async def note(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        handled.append(event.message.text)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        gate = gate_completions(run)
+        alice, bob, carol = user_id(1), user_id(2), user_id(3)
+        try:
+            await run.post_webhook([message_event("a1", user=alice), message_event("b1", user=bob)])
+            await run.post_webhook([message_event("a2", user=alice), message_event("c1", user=carol)])
+            # One slot, and no "done" committed: every chat's first event ran all the same, one after the
+            # other, while alice's second waits for her first to be done.
+            await wait_for(lambda: len(handled) == 3)
+            await asyncio.sleep(0.3)
+            assert handled == ["a1", "b1", "c1"]
+            assert (await counts(run)).get("done", 0) == 1
+        finally:
+            gate.set()
+        await wait_for(lambda: all_done(run, 5))
+        assert handled == ["a1", "b1", "c1", "a2"]
+
+
+async def test_events_claimed_ahead_are_given_back_untried_when_the_worker_stops(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_concurrency=1), database=db)
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    @app.on_message()
+    async def slow(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        if event.message.text == "m1":
+            await release.wait()
+        handled.append(event.message.text)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        await run.post_webhook([message_event(f"m{i}", user=user_id(i)) for i in range(1, 4)])
+        stopping = None
+        try:
+            # m1 runs in the one slot, m2 is claimed ahead (and m3 too once m1 ends): two running rows.
+            await wait_for(lambda: _running_rows(run, 2))
+            stopping = asyncio.create_task(run.app.worker.stop(grace_seconds=10))
+            rows = await wait_for(lambda: _pending_rows(run, 2))  # given back before the grace for m1 begins
+            assert [(r.attempts, r.locked_by, r.locked_until_ms) for r in rows] == [(0, None, None)] * 2
+        finally:
+            release.set()
+            if stopping is not None:
+                await stopping
+        run.app.worker = None
+        assert handled == ["m1"]
+        await app.start(workers=True)
+        await wait_for(lambda: all_done(run, 4))
+        assert sorted(handled) == ["m1", "m2", "m3"]
+        assert [r.attempts for r in await run.runtime.events.list(status="done")] == [1] * 4  # each on its first try
+
+
+async def test_the_heartbeat_extends_the_leases_of_events_claimed_ahead(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_concurrency=1, lease_seconds=0.6), database=db)
+    release = asyncio.Event()
+
+    @app.on_message()
+    async def slow(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        if event.message.text == "m1":
+            await release.wait()
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        await run.post_webhook([message_event(f"m{i}", user=user_id(i)) for i in range(1, 3)])
+        try:
+            await wait_for(lambda: _running_rows(run, 2))
+            await asyncio.sleep(1.5)  # two and a half leases while m1 runs and m2 waits for the slot
+            now = run.runtime.clock.now_ms()
+            rows = await run.runtime.events.list(status="running")
+            assert len(rows) == 2
+            assert all(r.locked_until_ms > now and r.attempts == 1 for r in rows), rows
+        finally:
+            release.set()
+        await wait_for(lambda: all_done(run, 3))
+
+
+async def _running_rows(run, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await counts(run)).get("running", 0) == n
+
+
+async def _pending_rows(run, n: int) -> list:  # type: ignore[no-untyped-def]
+    rows = await run.runtime.events.list(status="pending")
+    return rows if len(rows) == n else []

@@ -88,7 +88,12 @@ class Handling:
         no "done" is left waiting for a batch)."""
         await self._completions.stop()
 
-    async def process_event(self, row: EventRecord, chat_state: ChatState | None) -> None:
+    async def process_event(
+        self, row: EventRecord, chat_state: ChatState | None, handled: Callable[[], None] | None = None
+    ) -> None:
+        """One try of `row`. `handled()` is called once the handler has run and only the event's "done" is
+        left to commit (in a batch): the worker may then give the slot to the next row, while the chat stays
+        busy in the database (its row is still running) until that commit."""
         rt = self.runtime
         started = time.perf_counter()
         kind = row.event_type
@@ -102,7 +107,7 @@ class Handling:
             kind = event_kind(event) if event is not None else f"{UNKNOWN}{payload.get('type')}"
             if kind.startswith("lifecycle:"):
                 await self._apply_lifecycle(row, payload, kind.split(":", 1)[1])
-            await self._run_handler(row, payload, event, chat_state)
+            await self._run_handler(row, payload, event, chat_state, handled)
 
         outcome = await self._attempt(rt.events, row, f"event {row.webhook_event_id}", handle)
         rt.metrics.events_handled.labels(kind, outcome).inc()
@@ -119,7 +124,12 @@ class Handling:
         self.runtime.known_tenants.remember(row.bot_id)
 
     async def _run_handler(
-        self, row: EventRecord, payload: dict[str, Any], event: Event | None, chat_state: ChatState | None
+        self,
+        row: EventRecord,
+        payload: dict[str, Any],
+        event: Event | None,
+        chat_state: ChatState | None,
+        handled: Callable[[], None] | None,
     ) -> None:
         rt = self.runtime
         tenant = await rt.tenants.get_cached(row.bot_id)
@@ -170,6 +180,8 @@ class Handling:
             else:
                 changes = chat_state.changes(rt.clock.now_ms()) if chat_state is not None else None
                 rows = tuple(usage_rows(usage, rt.clock.now_ms())) if usage else ()
+                if handled is not None:
+                    handled()
                 await self._completions.submit(Completion(row.id, row.attempts, changes, rows))
         finally:
             if ctx is not None and ctx.session_opened is not None:

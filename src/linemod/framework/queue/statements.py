@@ -87,6 +87,7 @@ class QueueStatements:
     complete: str
     complete_many: str
     fail: str
+    release: str
     extend_leases: str
     replay_all: str
     replay_some: str
@@ -129,6 +130,13 @@ def queue_statements(table: str, engine: QueueEngine, *, ordered: bool) -> Queue
             f"UPDATE {table} SET status = :status, run_at_ms = :run_at, locked_by = NULL, locked_until_ms = NULL, "
             "last_error = :error, finished_at_ms = :finished "
             "WHERE id = :id AND locked_by = :me AND status = 'running' AND attempts = :attempts RETURNING id"
+        ),
+        # A row claimed ahead and never started (its worker stopped first): pending again at once, and the
+        # try it was claimed for not counted.
+        release=(
+            f"UPDATE {table} SET status = 'pending', locked_by = NULL, locked_until_ms = NULL, "
+            f"attempts = attempts - 1 WHERE {engine.in_ids('id', 'ids')} "
+            f"AND {engine.in_ids(CLAIM_OF_ROW, 'claims')} AND locked_by = :me AND status = 'running'"
         ),
         extend_leases=(
             f"UPDATE {table} SET locked_until_ms = :until WHERE {engine.in_ids('id', 'ids')} AND locked_by = :me"

@@ -258,6 +258,23 @@ class WorkQueue(Generic[R]):
             self.forget_floor()
         return status.value if failed else ""
 
+    async def release(self, rows: Sequence[QueueRecord], worker_id: str) -> None:
+        """Give back claimed rows whose tries never started: pending again at once, for any worker, with
+        their attempts as before the claim. A row this claim no longer holds is left as it is."""
+        if not rows:
+            return
+        params = {
+            "ids": self.engine.ids(row.id for row in rows),
+            "claims": self.engine.ids(claim_of(row.id, row.attempts) for row in rows),
+            "me": worker_id,
+        }
+
+        async def release(connection: DirectConnection) -> None:
+            await connection.execute(self.sql.release, params)
+
+        await self.db.direct.run(release)
+        self.forget_floor()
+
     async def extend_leases(self, worker_id: str, row_ids: Iterable[int]) -> None:
         """Keep rows that are still being worked on from being taken by someone else."""
         ids = list(row_ids)

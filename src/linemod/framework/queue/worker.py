@@ -4,6 +4,11 @@ One claim loop per process hands rows to up to `concurrency` tasks. Events of on
 while an older one of that chat is unfinished, so a chat is processed in order while different chats run in
 parallel. A heartbeat extends the leases of rows still running; if the process dies the leases run out and
 another worker (or this one, restarted) takes the rows again.
+
+The loop claims up to `concurrency` events ahead of the slots: handlers run on this one event loop, so a
+batch of them finishes together, and a claim made only then left the process idle for the claim's round
+trips after every batch. A row claimed ahead starts the moment a slot frees; one never started (the worker
+stopped) is given back at once, its try not counted.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 
 from linemod.framework.dispatch import Dispatcher, JobHandler
@@ -23,6 +29,7 @@ from linemod.framework.queue.handling import Handling
 from linemod.framework.queue.intake import NO_CHAT
 from linemod.framework.queue.rows import EventRecord, JobRecord
 from linemod.framework.queue.scheduler import Recurring
+from linemod.framework.queue.statements import WINDOW
 from linemod.framework.runtime import Runtime
 from linemod.framework.storage.direct_sql import DirectConnection
 
@@ -72,7 +79,17 @@ class Worker:
         self._wake = asyncio.Event()
         self._next_jobs_claim = 0.0  # the event loop's time of the next claim of jobs (`_claim_jobs`)
         self._stopping = asyncio.Event()
+        # The rows whose handlers run: the slots `concurrency` counts. A row leaves it when its handler has
+        # run, before its "done" commits, so the next claim overlaps that commit instead of waiting for it.
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
+        # Every row claimed and not yet ended (its "done" not committed): the leases the heartbeat extends
+        # and what a stop waits for.
+        self._held: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._ready: deque[tuple[EventRecord, ChatState | None]] = deque()  # claimed ahead, not started
+        # Whether the last claim took all it asked for: then more may be waiting, and a slot freeing up is
+        # worth a claim. When it took less, only a chat freeing up (a "done" committed) or a new webhook
+        # can bring more, and a claim at each handler's end found nothing (a chat's burst paid one per event).
+        self._claims_filled = False
         self._task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self.handling = Handling(
@@ -101,7 +118,8 @@ class Worker:
         self._wake.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        tasks = list(self._running.values())
+        await self._give_back_ready()
+        tasks = list(self._held.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
             for task in pending:
@@ -132,13 +150,22 @@ class Worker:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=settings.worker_poll_seconds)
 
+    def _slots(self) -> int:
+        """How many handlers may run at once now: a quarter of `concurrency` while the intake is under
+        pressure (see `__init__`), all of it otherwise."""
+        return max(1, self.concurrency // 4) if self._intake_saturated() else self.concurrency
+
+    def _room(self) -> int:
+        """How many more rows this worker may claim: its slots, and as many again claimed ahead."""
+        return 2 * self._slots() - len(self._running) - len(self._ready)
+
     async def _gather_free_slots(self, max_wait: float = 0.01) -> None:
-        """Each claim is a query; while most slots are busy, wait a few milliseconds for more to free up
-        so one claim fills several slots."""
+        """Each claim is a query; while most of the room is taken, wait a few milliseconds for more to free
+        up so one claim fills several slots."""
         deadline = asyncio.get_running_loop().time() + max_wait
         while (
-            self._running
-            and self.concurrency - len(self._running) < max(1, self.concurrency // 4)
+            (self._running or self._ready)
+            and self._room() < max(1, self.concurrency // 4)
             and not self._stopping.is_set()
         ):
             remaining = deadline - asyncio.get_running_loop().time()
@@ -159,16 +186,17 @@ class Worker:
             await asyncio.wait_for(self._stopping.wait(), timeout=self.SATURATED_PAUSE)
 
     async def _claim_and_start(self) -> int:
-        limit = max(1, self.concurrency // 4) if self._intake_saturated() else self.concurrency
-        free = limit - len(self._running)
-        if free <= 0:
+        room = min(self._room(), WINDOW)  # a claim takes at most its window's rows
+        if room <= 0:
             return 0
         try:
-            rows, states = await self._claim_events(free)
+            rows, states = await self._claim_events(room)
+            self._claims_filled = len(rows) >= room
             for row in rows:
                 chat_id = chat_id_of_key(row.chat_key)
-                self._spawn(row, states.get((row.bot_id, chat_id)) if chat_id else None)
-            free -= len(rows)
+                self._ready.append((row, states.get((row.bot_id, chat_id)) if chat_id else None))
+            self._start_ready()
+            free = self._slots() - len(self._running)
             jobs = await self._claim_jobs(free) if free > 0 else []
             for job in jobs:
                 self._spawn(job)
@@ -208,27 +236,48 @@ class Worker:
         rows, states = await self.runtime.events.claim_with(self.worker_id, limit, load_states)
         return rows, states or {}
 
-    def _spawn(self, row: EventRecord | JobRecord, chat_state: ChatState | None = None) -> None:
-        if isinstance(row, EventRecord):
-            kind, task = "event", asyncio.create_task(self.handling.process_event(row, chat_state))
-        else:
-            kind, task = "job", asyncio.create_task(self.handling.process_job(row))
-        key = (kind, row.id)
-        self._running[key] = task
+    def _start_ready(self) -> None:
+        """Start rows claimed ahead while slots are free (not once stopping: those are given back)."""
+        while self._ready and len(self._running) < self._slots() and not self._stopping.is_set():
+            self._spawn(*self._ready.popleft())
 
-        def done(_task: asyncio.Task[None]) -> None:
-            self._running.pop(key, None)
+    async def _give_back_ready(self) -> None:
+        rows = [row for row, _ in self._ready]
+        self._ready.clear()
+        try:
+            await self.runtime.events.release(rows, self.worker_id)
+        except Exception:
+            log.exception("giving back %d event(s) claimed ahead failed: they run once their leases end", len(rows))
+
+    def _spawn(self, row: EventRecord | JobRecord, chat_state: ChatState | None = None) -> None:
+        key = ("event" if isinstance(row, EventRecord) else "job", row.id)
+
+        def handled() -> None:
+            if self._running.pop(key, None) is not None:
+                self._start_ready()
+                if self._claims_filled:
+                    self._wake.set()  # room to claim
+
+        if isinstance(row, EventRecord):
+            task = asyncio.create_task(self.handling.process_event(row, chat_state, handled))
+        else:
+            task = asyncio.create_task(self.handling.process_job(row))
+        self._running[key] = self._held[key] = task
+
+        def ended(_task: asyncio.Task[None]) -> None:
+            self._held.pop(key, None)
+            handled()
             self._wake.set()  # the next event of that chat may now be claimable
 
-        task.add_done_callback(done)
+        task.add_done_callback(ended)
 
     async def _heartbeat(self) -> None:
         interval = max(0.05, self.runtime.settings.lease_seconds / 3)
         while True:
             await asyncio.sleep(interval)
             try:
-                events = [rid for kind, rid in self._running if kind == "event"]
-                jobs = [rid for kind, rid in self._running if kind == "job"]
+                events = [rid for kind, rid in self._held if kind == "event"] + [row.id for row, _ in self._ready]
+                jobs = [rid for kind, rid in self._held if kind == "job"]
                 await self.runtime.events.extend_leases(self.worker_id, events)
                 await self.runtime.jobs.extend_leases(self.worker_id, jobs)
             except Exception:
