@@ -86,9 +86,10 @@ class Worker:
         # and what a stop waits for.
         self._held: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._ready: deque[tuple[EventRecord, ChatState | None]] = deque()  # claimed ahead, not started
-        # Whether the last claim took all it asked for: then more may be waiting, and a slot freeing up is
-        # worth a claim. When it took less, only a chat freeing up (a "done" committed) or a new webhook
-        # can bring more, and a claim at each handler's end found nothing (a chat's burst paid one per event).
+        # Whether the last claim took all it asked for: then more may be waiting, worth claiming ahead and
+        # worth a claim when a slot frees up. When it took less, only a chat freeing up (a "done" committed)
+        # or a new webhook can bring more, and a claim at each handler's end found nothing (a chat's burst
+        # paid one per event).
         self._claims_filled = False
         self._task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
@@ -153,21 +154,24 @@ class Worker:
     def _slots(self) -> int:
         """How many handlers may run at once now: a quarter of `concurrency` while the intake is under
         pressure (see `__init__`), all of it otherwise."""
-        return max(1, self.concurrency // 4) if self._intake_saturated() else self.concurrency
+        return self._batch() if self._intake_saturated() else self.concurrency
+
+    def _batch(self) -> int:
+        """The rows worth a claim while slots are busy: a quarter of them."""
+        return max(1, self.concurrency // 4)
 
     def _room(self) -> int:
-        """How many more rows this worker may claim: its slots, and as many again claimed ahead."""
-        return 2 * self._slots() - len(self._running) - len(self._ready)
+        """How many more rows this worker may claim: its free slots, and while the claims come back full (a
+        backlog), as many again claimed ahead. Without a backlog nothing waits to be claimed ahead, and
+        claiming with every slot busy made a claim per arriving webhook instead of one per few."""
+        ahead = self._slots() if self._claims_filled else 0
+        return self._slots() + ahead - len(self._running) - len(self._ready)
 
     async def _gather_free_slots(self, max_wait: float = 0.01) -> None:
         """Each claim is a query; while most of the room is taken, wait a few milliseconds for more to free
         up so one claim fills several slots."""
         deadline = asyncio.get_running_loop().time() + max_wait
-        while (
-            (self._running or self._ready)
-            and self._room() < max(1, self.concurrency // 4)
-            and not self._stopping.is_set()
-        ):
+        while (self._running or self._ready) and self._room() < self._batch() and not self._stopping.is_set():
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return
@@ -191,7 +195,9 @@ class Worker:
             return 0
         try:
             rows, states = await self._claim_events(room)
-            self._claims_filled = len(rows) >= room
+            # A claim of the last free slot or two coming back full says little: that is a busy moment, not
+            # a backlog.
+            self._claims_filled = len(rows) >= max(room, self._batch())
             for row in rows:
                 chat_id = chat_id_of_key(row.chat_key)
                 self._ready.append((row, states.get((row.bot_id, chat_id)) if chat_id else None))
