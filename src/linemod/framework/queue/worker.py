@@ -5,10 +5,12 @@ while an older one of that chat is unfinished, so a chat is processed in order w
 parallel. A heartbeat extends the leases of rows still running; if the process dies the leases run out and
 another worker (or this one, restarted) takes the rows again.
 
-The loop claims up to `concurrency` events ahead of the slots: handlers run on this one event loop, so a
-batch of them finishes together, and a claim made only then left the process idle for the claim's round
-trips after every batch. A row claimed ahead starts the moment a slot frees; one never started (the worker
-stopped) is given back at once, its try not counted.
+A slot frees once its handler has run; the event's "done" then commits in a batch, and its chat stays busy
+in the database (the row is still running) until it has. During a backlog (claims come back full) the loop
+also claims up to `concurrency` events ahead of the slots: handlers run on this one event loop, so a batch of
+them finishes together, and a claim made only then left the process idle for the claim's round trips after
+every batch. A row claimed ahead starts the moment a slot frees; one never started (the worker stopped) is
+given back at once, its try not counted.
 """
 
 from __future__ import annotations
