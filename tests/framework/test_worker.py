@@ -278,6 +278,31 @@ async def test_jobs_are_claimed_once_per_poll_while_events_flow_and_at_once_when
         assert ran[0] - started < 5
 
 
+async def test_a_due_job_runs_beside_a_backlog_of_events_not_after_it(db) -> None:  # type: ignore[no-untyped-def]
+    app = ModuleApp(make_settings(worker_concurrency=2), database=db)
+    order: list[str] = []
+
+    @app.job("follow-up")
+    async def follow_up(jctx, payload) -> None:  # type: ignore[no-untyped-def]
+        order.append("job")
+
+    @app.on_message()
+    async def slow(ctx, event) -> None:  # type: ignore[no-untyped-def]
+        if event.message.text == "m0":
+            await ctx.schedule("follow-up", {})
+        await asyncio.sleep(0.05)
+        order.append(event.message.text)
+
+    async with Running(app) as run:
+        await run.post_webhook([attached_event()])
+        await wait_for(lambda: all_done(run, 1))
+        await run.post_webhook([message_event(f"m{i}", user=user_id(i)) for i in range(40)])
+        await wait_for(lambda: all_done(run, 41), timeout=30)
+        await wait_for(lambda: "job" in order)
+        # Every slot stays busy until the 40 events are handled; the job must not wait for all of them.
+        assert order.index("job") < 10, order
+
+
 async def test_a_handler_that_never_uses_the_database_opens_no_session_and_its_state_is_saved(db) -> None:  # type: ignore[no-untyped-def]
     app = ModuleApp(make_settings(), database=db)
     sessions: list[object] = []

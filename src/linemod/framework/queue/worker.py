@@ -205,6 +205,8 @@ class Worker:
                 self._ready.append((row, states.get((row.bot_id, chat_id)) if chat_id else None))
             self._start_ready()
             free = self._slots() - len(self._running)
+            if free <= 0 and not any(kind == "job" for kind, _ in self._running):
+                free = 1  # a backlog of events must not hold every job back: one runs beside the slots
             jobs = await self._claim_jobs(free) if free > 0 else []
             for job in jobs:
                 self._spawn(job)
