@@ -4,7 +4,8 @@ A rich menu belongs to the channel that created it, for one OA: a Primary Channe
 its own OA, a module owns menus for each OA it acts for (the bot-ID header). Each owner sees and
 changes only its own menus and aliases ("aliases can only be associated with rich menus created
 in the same channel"). What the user sees is one slot per OA, shared by every channel: the
-per-user link, else the OA's default. The default can be read only by the channel that owns it
+per-user link, else the OA's default (what the LINE app shows is `richmenu_display.py`, which
+`RichMenuArea` builds on). The default can be read only by the channel that owns it
 (documented 403 "the richmenu is owned by another channel").
 
 LINE leaves the module scopes open; the routes ask for `account:manage` (choice 4 in docs/emulator-behaviour.md).
@@ -15,11 +16,11 @@ from __future__ import annotations
 import base64
 import copy
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from linemod.emulator import ids
 from linemod.emulator.errors import Detail, LineApiError, invalid_property, not_found, validation_error
+from linemod.emulator.platform.richmenu_display import Owner, RichMenu, RichMenuDisplay
 from linemod.emulator.platform.richmenu_validation import (
     ALIAS_ID_RE,
     check_image,
@@ -39,40 +40,18 @@ NO_IMAGE = "must upload richmenu image before applying it to user"
 MENU_NOT_FOUND = "richmenu not found"  # bulk link and aliases; single-menu endpoints say "Not found"
 INVALID_USER = "The value for the 'userId' parameter is invalid"
 
-Owner = tuple[str, str]  # (channel_id, bot_id)
-
 
 def _is_user_id(value: object) -> bool:
     """Well-formed as a user ID a channel can see: `U…` (Primary) or the 68-char `L…` (module)."""
     return isinstance(value, str) and bool(ids.USER_ID_RE.match(value) or ids.MODULE_USER_ID_RE.match(value))
 
 
-@dataclass
-class RichMenu:
-    rich_menu_id: str
-    channel_id: str
-    bot_id: str
-    body: dict[str, Any]  # the validated rich menu object, without its ID
-    image: bytes | None = None
-    image_type: str | None = None
+class RichMenuArea(RichMenuDisplay):
+    """The Messaging API's rich menu operations, over the menus and aliases `RichMenuDisplay` keeps."""
 
-    @property
-    def owner(self) -> Owner:
-        return (self.channel_id, self.bot_id)
-
-    def public(self) -> dict[str, Any]:
-        """The rich menu response object."""
-        return {"richMenuId": self.rich_menu_id, **copy.deepcopy(self.body)}
-
-
-class RichMenuArea:
     def __init__(self, platform: Platform) -> None:
+        super().__init__()
         self.platform = platform
-        self.menus: dict[str, RichMenu] = {}
-        self.aliases: dict[Owner, dict[str, str]] = {}  # owner -> alias ID -> rich menu ID
-        # A richmenuswitch tap changes only what the LINE app shows, not the link the API reports:
-        # (bot_id, person) -> (menu it was switched from, menu shown), honoured while the first holds.
-        self.switched: dict[tuple[str, str], tuple[str, str]] = {}
 
     # ---- helpers ------------------------------------------------------------------------------
 
@@ -317,61 +296,13 @@ class RichMenuArea:
         _, owner = self._owner(caller)
         return [{"richMenuAliasId": a, "richMenuId": m} for a, m in self.aliases.get(owner, {}).items()]
 
-    # ---- what the LINE app sees ---------------------------------------------------------------
+    # ---- detach --------------------------------------------------------------------------------
 
     def forget_owner(self, channel_id: str, bot_id: str) -> None:
         """Called when a module detaches from an OA: its rich menus for that OA go away."""
         for menu in [m for m in self.menus.values() if m.owner == (channel_id, bot_id)]:
             self._remove(menu)
         self.aliases.pop((channel_id, bot_id), None)
-
-    def _base_for(self, account: OfficialAccount, person: str) -> RichMenu | None:
-        linked = self.menus.get(account.user_richmenus.get(person) or "")
-        if linked is not None:
-            return linked
-        return self.menus.get(account.default_richmenu_id or "")
-
-    def _shown(self, account: OfficialAccount, person: str) -> RichMenu | None:
-        base = self._base_for(account, person)
-        if base is None:
-            return None
-        switch = self.switched.get((account.bot_id, person))
-        if switch is not None and switch[0] == base.rich_menu_id and switch[1] in self.menus:
-            return self.menus[switch[1]]
-        return base
-
-    def current_for(self, account: OfficialAccount, person: str) -> dict[str, Any] | None:
-        """The rich menu object the person sees in this OA's chat (per-user link, else default)."""
-        menu = self._shown(account, person)
-        return menu.public() if menu is not None else None
-
-    def image_of(self, rich_menu_id: str) -> tuple[bytes, str] | None:
-        menu = self.menus.get(rich_menu_id)
-        if menu is None or menu.image is None or menu.image_type is None:
-            return None
-        return menu.image, menu.image_type
-
-    def area_action(self, account: OfficialAccount, person: str, index: int) -> dict[str, Any] | None:
-        """The action of the tapped area of the menu the person sees, or None."""
-        menu = self._shown(account, person)
-        if menu is None or not 0 <= index < len(menu.body["areas"]):
-            return None
-        action: dict[str, Any] = copy.deepcopy(menu.body["areas"][index]["action"])
-        return action
-
-    def switch_to_alias(self, account: OfficialAccount, person: str,
-                        alias_id: object) -> dict[str, Any] | None:
-        """A richmenuswitch tap: shows the alias's menu (the shown menu's channel's alias), or None
-        when the alias does not resolve (the app then reports RICHMENU_ALIAS_ID_NOTFOUND)."""
-        shown = self._shown(account, person)
-        base = self._base_for(account, person)
-        if shown is None or base is None or not isinstance(alias_id, str):
-            return None
-        target = self.menus.get(self.aliases.get(shown.owner, {}).get(alias_id, ""))
-        if target is None:
-            return None
-        self.switched[(account.bot_id, person)] = (base.rich_menu_id, target.rich_menu_id)
-        return target.public()
 
     # ---- snapshots ----------------------------------------------------------------------------
 
@@ -397,9 +328,7 @@ class RichMenuArea:
             # The links live on the accounts; they are repeated here so this area restores whole.
             "defaults": {bot: a.default_richmenu_id for bot, a in accounts.items() if a.default_richmenu_id},
             "links": {bot: dict(a.user_richmenus) for bot, a in accounts.items() if a.user_richmenus},
-            "switched": [
-                {"bot_id": b, "person": p, "from": f, "shown": s} for (b, p), (f, s) in self.switched.items()
-            ],
+            "switched": [{"bot_id": b, "person": p, "from": f, "shown": s} for (b, p), (f, s) in self.switched.items()],
         }
 
     def load(self, data: dict[str, Any]) -> None:
