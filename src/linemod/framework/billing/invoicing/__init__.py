@@ -4,8 +4,9 @@ PDF, and searchable in an archive.
 
 - `tax.py`: consumption tax once per document per rate; `registration_number.py`: the issuer's `T` number.
 - `documents.py`: the typed documents and `check_qualified()`; `follow_up_documents.py`: receipts and returns.
-- `book.py`: `InvoiceBook`, the service (drafts, finalize, void, mark_paid, issue_return_invoice, search);
-  `issuing.py`: checking, numbering, rendering and logging one document or a batch (`finalize_many`).
+- `book.py`: `InvoiceBook`, the service (drafts, finalize, void, mark_paid, issue_return_invoice), a
+  `DocumentReader` (`document_reader.py`: get, html, pdf, history, related, search); `issuing.py`: checking,
+  numbering, rendering and logging one document or a batch (`finalize_many`).
 - `records.py` (tables, migration `0004_invoices`), `document_rows.py`, `snapshots.py`, `numbering.py`,
   `change_log.py`, `archive.py`: storage; `rendering.py` + `templates/`: HTML and PDF (one template, its
   words in the framework's catalog).

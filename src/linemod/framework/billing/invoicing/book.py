@@ -6,7 +6,8 @@ commits, and the counter row stays locked only for those milliseconds. The secon
 that HTML, outside any lock (WeasyPrint takes 60-80 ms of CPU a page). A crash in between leaves
 an issued document without its PDF, which `pdf()` then makes from the stored HTML. A monthly run creates and
 issues drafts in batches (`create_drafts`, `finalize_many`: one transaction and one block of numbers per
-batch, see `issuing.py`) and leaves the PDFs to `render_pending_pdfs()` in a process pool.
+batch, see `issuing.py`) and leaves the PDFs to `render_pending_pdfs()` in a process pool. Reading the
+documents back (by id or number, HTML, PDF, history, the archive search) is `DocumentReader`, which the book is.
 """
 
 from __future__ import annotations
@@ -23,20 +24,12 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import Unpack
 
-from linemod.framework.billing.invoicing.archive import ArchivePage, ArchiveQuery, search_archive
-from linemod.framework.billing.invoicing.change_log import (
-    ChangeAction,
-    InvoiceChange,
-    change_values,
-    changed_fields,
-    changes_of,
-)
+from linemod.framework.billing.invoicing.change_log import ChangeAction, change_values, changed_fields
+from linemod.framework.billing.invoicing.document_reader import DocumentReader
 from linemod.framework.billing.invoicing.document_rows import (
-    documents_related_to,
     insert_row,
     insert_rows,
     load_row,
-    load_row_by_number,
     load_rows,
     returns_against,
     write_transaction,
@@ -65,7 +58,6 @@ from linemod.framework.billing.invoicing.follow_up_documents import (
 )
 from linemod.framework.billing.invoicing.invoice_settings import InvoiceSettings
 from linemod.framework.billing.invoicing.issuing import Batch, Issuing
-from linemod.framework.billing.invoicing.pdf_files import PdfFiles
 from linemod.framework.billing.invoicing.records import InvoiceChangeRow, InvoiceRow
 from linemod.framework.billing.invoicing.registration_number import registration_number_problem
 from linemod.framework.billing.invoicing.rendering import InvoiceRenderer
@@ -86,7 +78,7 @@ KEEP = _Keep.KEEP
 """`update_draft`'s default for every field: leave it as it is."""
 
 
-class InvoiceBook:
+class InvoiceBook(DocumentReader):
     """The provider's documents. `issuer` is who issues them (checked now: a wrong registration number
     fails here, not at the first invoice); `renderer` makes the HTML and PDF. With `pdf_on_issue=False`
     issuing stores the HTML only and `render_pending_pdfs()` makes the PDFs later, e.g. in a job whose
@@ -109,18 +101,11 @@ class InvoiceBook:
         problem = registration_number_problem(issuer.registration_number, sole_proprietor=issuer.sole_proprietor)
         if problem is not None:
             raise ValueError(f"the issuer's registration number is invalid: {problem}")
-        self.db = db
+        super().__init__(db, settings=settings, renderer=renderer)
         self.clock = clock
         self.issuer = issuer
-        self.settings = settings or InvoiceSettings()
-        self.renderer = renderer or InvoiceRenderer()
         self.pdf_on_issue = pdf_on_issue
-        self.pdfs = PdfFiles(db, self.renderer, self.settings.provider)
         self.issuing = Issuing(issuer, self.settings, self.renderer, dialect=db.dialect)
-
-    @property
-    def provider(self) -> str:
-        return self.settings.provider
 
     def today(self) -> date:
         return self.settings.today(self.clock.now_ms())
@@ -138,9 +123,14 @@ class InvoiceBook:
         """A draft invoice of this book (in its language unless told), not stored yet (what `create_drafts`
         takes)."""
         return Invoice(
-            kind=DocumentKind.INVOICE, issuer=self.issuer, recipient=recipient, lines=tuple(lines),
-            language=language or self.settings.language, prices_include_tax=self.settings.prices_include_tax,
-            rounding=self.settings.rounding, **fields,
+            kind=DocumentKind.INVOICE,
+            issuer=self.issuer,
+            recipient=recipient,
+            lines=tuple(lines),
+            language=language or self.settings.language,
+            prices_include_tax=self.settings.prices_include_tax,
+            rounding=self.settings.rounding,
+            **fields,
         )
 
     async def create_draft(
@@ -331,53 +321,6 @@ class InvoiceBook:
             await self._log(session, original_id, actor, ChangeAction.RETURNED, after=after, reason=reason)
         return await self._with_pdf(issued, html)
 
-    # ---- reading --------------------------------------------------------------------------------------
-
-    async def get(self, invoice_id: int) -> Invoice:
-        async with self.db.session() as session:
-            return document_from_row(await load_row(session, self.provider, invoice_id))
-
-    async def get_many(self, invoice_ids: Sequence[int]) -> list[Invoice]:
-        """The documents found among `invoice_ids`, by id."""
-        async with self.db.session() as session:
-            return [document_from_row(row) for row in await load_rows(session, self.provider, invoice_ids)]
-
-    async def get_by_number(self, number: str) -> Invoice:
-        async with self.db.session() as session:
-            return document_from_row(await load_row_by_number(session, self.provider, number))
-
-    async def html(self, invoice_id: int) -> str:
-        """The HTML as issued; for a draft, a preview marked as a draft."""
-        async with self.db.session() as session:
-            row = await load_row(session, self.provider, invoice_id, files=True)
-            if row.html is not None:
-                return row.html
-            return self.renderer.html(document_from_row(row))
-
-    async def pdf(self, invoice_id: int) -> bytes:
-        """The PDF as issued (made now from the stored HTML if it is not there yet)."""
-        return await self.pdfs.get(invoice_id)
-
-    async def render_pending_pdfs(self, *, limit: int = 50) -> int:
-        """Make and store the PDFs of up to `limit` issued documents that have none yet, all at once through
-        the renderer's executor; returns how many. Two callers at once may render the same document: the
-        first PDF stored is kept."""
-        return await self.pdfs.make_pending(limit)
-
-    async def history(self, invoice_id: int) -> list[InvoiceChange]:
-        async with self.db.session() as session:
-            return await changes_of(session, invoice_id)
-
-    async def related(self, invoice_id: int) -> list[Invoice]:
-        """The receipts and return invoices issued for an invoice, oldest first."""
-        async with self.db.session() as session:
-            return await documents_related_to(session, invoice_id)
-
-    async def search(self, query: ArchiveQuery | None = None, *, page: int = 1, page_size: int = 50) -> ArchivePage:
-        """The archive: issued documents by issue-date range, amount range and counterparty, combined."""
-        async with self.db.session() as session:
-            return await search_archive(session, self.provider, query or ArchiveQuery(), page=page, page_size=page_size)
-
     # ---- inside ---------------------------------------------------------------------------------------
 
     async def _create_and_issue(self, session: AsyncSession, draft: Invoice, actor: str) -> tuple[Invoice, str]:
@@ -413,5 +356,6 @@ class InvoiceBook:
         reason: str | None = None,
     ) -> None:
         now = self.clock.now_ms()
-        session.add(InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after,
-                                                     reason=reason)))
+        session.add(
+            InvoiceChangeRow(**change_values(invoice_id, now, actor, action, before=before, after=after, reason=reason))
+        )
