@@ -18,6 +18,16 @@ order, in one database that keeps every done row and every dead row version of t
 autovacuum is off for the queue table unless `--autovacuum on`: the figures must not depend on when it
 runs). Prints medians and ranges, each also as a ratio to the smallest depth of the same round, and writes
 the curve to `--plot` (PNG).
+
+Deleting what is left leaves dead rows no deployment makes: after a 100,000 depth, 100,000 deleted rows sit in
+the table and its indexes until vacuum. `--drain` reads the same curve off one worker emptying a full queue
+instead: each round stores the deepest depth + W events (and a lead-in of 1,000, so that the worker's start-up
+falls outside the first window), starts one worker and lets it handle them all, timing the W events handled
+while B + W down to B were waiting, for every depth B on the way down. Nothing is deleted; the dead rows are
+those the worker's own claims and completions leave (two per event), so a later round runs on every earlier
+round's, as a deployment without vacuum would.
+
+    .venv/bin/python benchmarks/worker.py --engines postgres --backlog 1000,10000,30000,100000 --drain
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from bench_databases import drop_schema, fresh_database
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 BOT = "U" + "c" * 32
+DRAIN_LEAD_IN = 1000  # events a draining worker handles before the first timed window (--drain)
 EVENTS_PER_WEBHOOK = 50  # how LINE batches events under load; storing a 100,000 backlog stays quick
 
 
@@ -85,11 +96,14 @@ class Bench:
         self.target = 0
         self.reached = asyncio.Event()
         self.stored = 0
+        self.marks: dict[int, tuple[float, float] | None] = {}  # handled count -> (wall, CPU) once reached
 
         @self.app.on_message()
         async def count(ctx: Any, event: Any) -> None:
             ctx.state["seen"] = ctx.state.get("seen", 0) + 1
             self.handled += 1
+            if self.handled in self.marks:
+                self.marks[self.handled] = (time.perf_counter(), time.process_time())
             if self.handled >= self.target:
                 self.reached.set()
 
@@ -130,6 +144,21 @@ class Bench:
         self.app.worker = None
         return count / wall, 1e6 * cpu / count
 
+    async def drain(self, count: int, marks: set[int]) -> dict[int, tuple[float, float]]:
+        """Start a worker, let it handle `count` events, stop it. Returns {handled: (wall, CPU)} at each mark."""
+        self.handled, self.target = 0, count
+        self.marks = {mark: None for mark in marks if mark > 0}
+        self.reached.clear()
+        start = (time.perf_counter(), time.process_time())
+        await self.app.start(workers=True)
+        await asyncio.wait_for(self.reached.wait(), timeout=1800)
+        assert self.app.worker is not None
+        await self.app.worker.stop()
+        self.app.worker = None
+        reached = {mark: at for mark, at in self.marks.items() if at is not None}
+        self.marks = {}
+        return {0: start, **reached}
+
     async def waiting(self) -> int:
         runtime = self.app.runtime
         assert runtime is not None
@@ -167,6 +196,37 @@ async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) 
             results[depth].append(await bench.handle(args.window))
             async with runtime.db.transaction() as session:  # what is left waiting, for the next depth
                 await session.execute(text("DELETE FROM events WHERE status IN ('pending', 'running')"))
+            events_per_s, cpu_us = results[depth][-1]
+            print(f"  round {round_no + 1} depth {depth:>7,}: {events_per_s:6.0f} events/s {cpu_us:5.0f} µs CPU")
+    if runtime.db.is_postgres:
+        await print_table_stats(runtime.db)
+    await bench.app.stop()
+    return results
+
+
+async def drain_curve(url: str, schema: str | None, args: argparse.Namespace) -> dict[int, list[tuple[float, float]]]:
+    """The backlog curve read off one worker draining a full queue: {depth: [(events/s, µs CPU per event)]}."""
+    from sqlalchemy import text
+
+    bench = Bench(url, schema, args)
+    runtime = await bench.open()
+    if runtime.db.is_postgres and args.autovacuum == "off":
+        async with runtime.db.transaction() as session:
+            await session.execute(text("ALTER TABLE events SET (autovacuum_enabled = false)"))
+    depths: list[int] = args.backlog
+    # The deepest window starts once the worker has handled a lead-in: its start-up is not what is measured.
+    top = depths[-1] + args.window + DRAIN_LEAD_IN
+    # The window of depth B: from B + W waiting down to B, counted in events handled since the drain began.
+    spans = {depth: (top - depth - args.window, top - depth) for depth in depths}
+    results: dict[int, list[tuple[float, float]]] = {depth: [] for depth in depths}
+    for round_no in range(args.rounds):
+        await bench.store(top - await bench.waiting())
+        at = await bench.drain(top, {mark for span in spans.values() for mark in span})
+        if left := await bench.waiting():  # the next round would start from a queue that is not full depth
+            raise SystemExit(f"the drain left {left} events waiting: more were stored than handled")
+        for depth in sorted(depths, reverse=True):
+            (wall0, cpu0), (wall1, cpu1) = at[spans[depth][0]], at[spans[depth][1]]
+            results[depth].append((args.window / (wall1 - wall0), 1e6 * (cpu1 - cpu0) / args.window))
             events_per_s, cpu_us = results[depth][-1]
             print(f"  round {round_no + 1} depth {depth:>7,}: {events_per_s:6.0f} events/s {cpu_us:5.0f} µs CPU")
     if runtime.db.is_postgres:
@@ -265,6 +325,11 @@ def main() -> None:
         "--backlog", type=lambda s: sorted(int(d) for d in s.split(",")), help="queue depths, e.g. 1000,100000"
     )
     parser.add_argument("--window", type=int, default=3000, help="events handled per measurement (--backlog)")
+    parser.add_argument(
+        "--drain",
+        action="store_true",
+        help="read the backlog curve off one worker draining a full queue (--backlog), deleting nothing",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--autovacuum", choices=("off", "on"), default="off")
     parser.add_argument("--plot", type=Path, default=Path("worker-backlog.png"))
@@ -287,7 +352,8 @@ def main() -> None:
         url, schema = fresh_database(engine, workdir, "worker")
         try:
             if args.backlog:
-                curves[engine] = asyncio.run(backlog_curve(url, schema, args))
+                curve = drain_curve if args.drain else backlog_curve
+                curves[engine] = asyncio.run(curve(url, schema, args))
             else:
                 result = asyncio.run(single(url, schema, args))
         finally:

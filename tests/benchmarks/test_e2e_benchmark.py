@@ -44,3 +44,17 @@ def test_tenants_spreads_the_load_over_each_count_of_oas(tmp_path: Path) -> None
     assert rows == [("2", "0", "0")], out
     assert "goal (pooled CPU per message and p99 at 2 OAs within 10 % of 2 OA)" in out
     assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_worker_backlog_curve_deleting_or_draining_prints_every_depth_and_plots(tmp_path: Path) -> None:
+    # Both ways of reading the curve, on both engines, at a tiny size: every depth gets a figure each round (a
+    # drain that left events waiting would exit with an error).
+    for mode in ([], ["--drain"]):
+        plot = tmp_path / f"backlog{len(mode)}.png"
+        out = run_benchmark("worker.py", "--engines", "sqlite,postgres", "--backlog", "20,100", "--window", "40",
+                            "--rounds", "2", "--plot", str(plot), *mode)
+        for depth in ("20", "100"):
+            figures = re.findall(rf"^  round \d depth +{depth}: +\d+ events/s +\d+ µs CPU$", out, re.MULTILINE)
+            assert len(figures) == 4, out  # 2 rounds, 2 engines
+        assert len(re.findall(r"^ +100 waiting: +\d+ events/s .* ratio [\d.]+ ", out, re.MULTILINE)) == 2, out
+        assert plot.read_bytes().startswith(b"\x89PNG")
