@@ -23,6 +23,8 @@ async def test_the_oa_card_shows_name_basic_id_state_and_scopes(console: Console
     page = await b.get(f"/console/oas/{BOT}")
     assert page.status_code == 200
     assert 'data-testid="oa-card"' in page.text and "@123abcd" in page.text
+    assert "<h1>Cafe Sakura</h1>" in page.text and 'data-testid="oa-name">Cafe Sakura</strong>' in page.text
+    assert "<title>Cafe Sakura · linemod</title>" in page.text
     assert "<code>message:receive</code>" in page.text and "<code>message:send</code>" in page.text
     assert 'data-testid="state-notice"' not in page.text and 'data-testid="missing-scopes"' not in page.text
 

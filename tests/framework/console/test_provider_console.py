@@ -52,6 +52,7 @@ async def test_the_event_log_is_per_tenant_and_dead_letters_replay_only_there(co
     await kill(console, OTHER_BOT)
     staff = await console.staff()
     page = await staff.get(f"/provider/tenants/{BOT}")
+    assert "<title>Cafe Sakura · linemod</title>" in page.text and "<h1>Cafe Sakura</h1>" in page.text
     assert page.text.count('data-testid="event"') == 1 and page.text.count('data-testid="dead-letter"') == 1
     assert "ValueError: no table" in page.text
     [mine] = await events_of(console, BOT)
@@ -73,6 +74,7 @@ async def test_detach_needs_the_basic_id_typed_and_reports_lines_refusal(console
     staff = await console.staff()
     confirm = await staff.get(f"/provider/tenants/{BOT}/detach")
     assert confirm.status_code == 200 and 'data-testid="detach-form"' in confirm.text
+    assert "Cafe Sakura からモジュールの連携を解除しますか？" in confirm.text
     mistyped = await staff.post(f"/provider/tenants/{BOT}/detach", {"confirm": "@wrong"})
     assert mistyped.status_code == 400
     assert (await console.app.runtime.tenants.get(BOT)).state == "attached"

@@ -177,7 +177,7 @@ class TeamService:
         if found is None:
             return None
         row, tenant = found
-        name = (tenant.display_name or tenant.basic_id or tenant.bot_id) if tenant else row.bot_id
+        name = TenantInfo.from_row(tenant).label if tenant else row.bot_id
         return _invitation(row, name)
 
     async def accept(self, token: str, account: AccountInfo) -> str:

@@ -145,6 +145,10 @@ async def test_the_pages_read_in_english_too_and_the_tenant_page_links_to_its_bi
     assert f'href="/provider/billing/tenants/{BOT}" data-testid="tenant-billing"' in tenant.text
     billing = await staff.get(f"/provider/billing/tenants/{BOT}")
     assert "契約の履歴" in billing.text and run.number in billing.text
+    assert f'href="/provider/tenants/{BOT}">← Cafe Sakura</a>' in billing.text
+    assert "<title>Cafe Sakura · " in billing.text and "<h1>Cafe Sakura: " in billing.text
+    invoice = await staff.get(f"/provider/billing/invoices/{run.invoice_id}")
+    assert f'href="/provider/billing/tenants/{BOT}">← Cafe Sakura</a>' in invoice.text
     await staff.get("/console/lang/en?next=/provider/billing/")
     for path, words in (("/provider/billing/", "Trials ending soon"), ("/provider/billing/tax", "Taxable base"),
                         (f"/provider/billing/invoices/{run.invoice_id}", "Mark the bank transfer paid")):

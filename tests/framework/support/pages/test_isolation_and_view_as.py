@@ -90,7 +90,8 @@ async def test_operators_get_404_on_every_staff_url_and_staff_looks_are_logged(d
 
 async def test_view_as_needs_the_operators_live_consent_and_ends_with_it(desk: Desk) -> None:
     # without consent: refused, logged, and the OA's console stays closed to staff
-    await desk.staff.get("/provider/support/view-as")
+    listing = await desk.staff.get("/provider/support/view-as")
+    assert "<strong>Cafe Sakura</strong>" in listing.text
     refused = await desk.staff.post(f"/provider/support/view-as/{BOT}")
     assert location(refused).startswith("/provider/support/view-as?notice=")
     assert (await desk.staff.get(f"/console/oas/{BOT}")).status_code == 404
@@ -110,7 +111,7 @@ async def test_view_as_needs_the_operators_live_consent_and_ends_with_it(desk: D
     assert (await desk.staff.get(f"/console/oas/{OTHER_BOT}")).status_code == 404
     assert await access_actions(desk) == ["view_as_refused", "view_as_start", "view_as_page", "view_as_page"]
     log = await desk.staff.get(f"/provider/support/access-log?tenant={BOT}")
-    assert f"/console/oas/{BOT}/team" in log.text
+    assert f"/console/oas/{BOT}/team" in log.text and "<td>Cafe Sakura</td>" in log.text
     mine = await desk.owner.get("/console/support")
     assert 'data-state="granted"' in mine.text and "staff@provider.example" in mine.text
 

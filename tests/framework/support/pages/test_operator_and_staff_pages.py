@@ -16,7 +16,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 async def open_ticket(desk: Desk, subject: str = "予約が表示されない", body: str = "昨日から予約一覧が空です。") -> int:
     page = await desk.owner.get("/console/support/new")
-    assert page.status_code == 200 and "Cafe Sakura" in page.text
+    assert page.status_code == 200 and ">Cafe Sakura</option>" in page.text
     answer = await post_files(
         desk.owner,
         "/console/support/new",
@@ -37,6 +37,7 @@ async def test_a_ticket_from_opening_to_rating(desk: Desk) -> None:
     # staff see it in the queue with the OA's context, write a canned reply and an internal note
     queue = await desk.staff.get("/provider/support")
     assert queue.status_code == 200 and f'data-ticket-id="{number}"' in queue.text
+    assert "<td>Cafe Sakura</td>" in queue.text  # the ticket's OA
     canned = await desk.staff.get("/provider/support/canned/new")
     assert canned.status_code == 200
     saved = await desk.staff.post(
