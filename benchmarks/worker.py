@@ -178,8 +178,9 @@ async def single(url: str, schema: str | None, args: argparse.Namespace) -> dict
     return {"events_per_s": events_per_s, "cpu_us_per_event": cpu_us}
 
 
-async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) -> dict[int, list[tuple[float, float]]]:
-    """{depth: [(events/s, µs CPU per event) per round]}."""
+async def open_for_curve(url: str, schema: str | None, args: argparse.Namespace) -> tuple[Bench, Any]:
+    """A bench for a backlog curve, and its runtime; on PostgreSQL with autovacuum off for the queue table
+    unless `--autovacuum on`: the figures must not depend on when it runs."""
     from sqlalchemy import text
 
     bench = Bench(url, schema, args)
@@ -187,6 +188,19 @@ async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) 
     if runtime.db.is_postgres and args.autovacuum == "off":
         async with runtime.db.transaction() as session:
             await session.execute(text("ALTER TABLE events SET (autovacuum_enabled = false)"))
+    return bench, runtime
+
+
+def print_figures(round_no: int, depth: int, figures: tuple[float, float]) -> None:
+    events_per_s, cpu_us = figures
+    print(f"  round {round_no + 1} depth {depth:>7,}: {events_per_s:6.0f} events/s {cpu_us:5.0f} µs CPU")
+
+
+async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) -> dict[int, list[tuple[float, float]]]:
+    """{depth: [(events/s, µs CPU per event) per round]}."""
+    from sqlalchemy import text
+
+    bench, runtime = await open_for_curve(url, schema, args)
     depths: list[int] = args.backlog
     results: dict[int, list[tuple[float, float]]] = {depth: [] for depth in depths}
     for round_no in range(args.rounds):
@@ -196,8 +210,7 @@ async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) 
             results[depth].append(await bench.handle(args.window))
             async with runtime.db.transaction() as session:  # what is left waiting, for the next depth
                 await session.execute(text("DELETE FROM events WHERE status IN ('pending', 'running')"))
-            events_per_s, cpu_us = results[depth][-1]
-            print(f"  round {round_no + 1} depth {depth:>7,}: {events_per_s:6.0f} events/s {cpu_us:5.0f} µs CPU")
+            print_figures(round_no, depth, results[depth][-1])
     if runtime.db.is_postgres:
         await print_table_stats(runtime.db)
     await bench.app.stop()
@@ -206,13 +219,7 @@ async def backlog_curve(url: str, schema: str | None, args: argparse.Namespace) 
 
 async def drain_curve(url: str, schema: str | None, args: argparse.Namespace) -> dict[int, list[tuple[float, float]]]:
     """The backlog curve read off one worker draining a full queue: {depth: [(events/s, µs CPU per event)]}."""
-    from sqlalchemy import text
-
-    bench = Bench(url, schema, args)
-    runtime = await bench.open()
-    if runtime.db.is_postgres and args.autovacuum == "off":
-        async with runtime.db.transaction() as session:
-            await session.execute(text("ALTER TABLE events SET (autovacuum_enabled = false)"))
+    bench, runtime = await open_for_curve(url, schema, args)
     depths: list[int] = args.backlog
     # The deepest window starts once the worker has handled a lead-in: its start-up is not what is measured.
     top = depths[-1] + args.window + DRAIN_LEAD_IN
@@ -227,8 +234,7 @@ async def drain_curve(url: str, schema: str | None, args: argparse.Namespace) ->
         for depth in sorted(depths, reverse=True):
             (wall0, cpu0), (wall1, cpu1) = at[spans[depth][0]], at[spans[depth][1]]
             results[depth].append((args.window / (wall1 - wall0), 1e6 * (cpu1 - cpu0) / args.window))
-            events_per_s, cpu_us = results[depth][-1]
-            print(f"  round {round_no + 1} depth {depth:>7,}: {events_per_s:6.0f} events/s {cpu_us:5.0f} µs CPU")
+            print_figures(round_no, depth, results[depth][-1])
     if runtime.db.is_postgres:
         await print_table_stats(runtime.db)
     await bench.app.stop()
